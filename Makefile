@@ -1,0 +1,42 @@
+# ftpconform — common tasks. `make conform` runs the full suite against the
+# embedded reference server and writes reports to out/; `make test` runs the
+# self-tests (unit tests, the fault matrix, the firewall namespace test).
+
+GO      ?= go
+OUT     ?= out
+BIN     ?= bin/ftpconform
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: all build conform test vet fuzz bench catalog clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/ftpconform
+
+# The main job: every check against the embedded reference server.
+conform: build
+	./$(BIN) run --junit $(OUT)/junit.xml --json $(OUT)/report.json --html $(OUT)/report.html
+
+test: vet
+	$(GO) test -race -timeout 30m ./...
+
+vet:
+	$(GO) vet ./...
+
+# Short fuzzing runs of every parser (longer: FUZZTIME=5m make fuzz).
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzReadReply -fuzztime $(FUZZTIME) ./harness/
+	$(GO) test -run '^$$' -fuzz FuzzParsePASV -fuzztime $(FUZZTIME) ./harness/
+	$(GO) test -run '^$$' -fuzz FuzzParseEPSV -fuzztime $(FUZZTIME) ./harness/
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Regenerate the requirement IDs the checks may use from the product catalog.
+catalog:
+	$(GO) run ./suites/internal/gencatalog ../shared/ftp-requirements.md > suites/requirements.tsv
+
+clean:
+	rm -rf bin $(OUT)

@@ -1,0 +1,88 @@
+// Command ftpconform drives an FTP server through the conformance checks
+// of package suites and reports, per requirement of the FTP RFCs, whether
+// it conforms.
+//
+//	ftpconform run      [--target ftp://USER:PASS@HOST:PORT] [flags]   run the checks (default: against the embedded reference server)
+//	ftpconform serve    --listen ADDR --root DIR [flags]              run the reference server
+//	ftpconform list     [--label-filter EXPR] [--json]                list the checks
+//
+// Exit codes: 0 conformant, 1 conformance failures, 2 usage or
+// configuration error, 3 target unreachable.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitFailures    = 1
+	exitUsage       = 2
+	exitUnreachable = 3
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// usageError is a bad flag or argument: exit 2 with a one-line message.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+const mainUsage = `usage: ftpconform <command> [flags]
+
+commands:
+  run       run the conformance checks against --target, or against the
+            embedded reference server when no target is given
+  firewall  run only the data-connection and firewall checks, with a short report
+  serve     run the reference FTP server
+  list      list the checks (ID, level, labels, title)
+  version   print the version
+
+Run 'ftpconform <command> -h' for the flags of a command.
+Exit codes: 0 conformant, 1 conformance failures, 2 usage error, 3 target unreachable.
+`
+
+func main() {
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func realMain(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, mainUsage)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "run":
+		return cmdRun(args[1:], stdout, stderr, false)
+	case "firewall":
+		return cmdRun(args[1:], stdout, stderr, true)
+	case "serve":
+		err = cmdServe(args[1:], stdout, stderr)
+	case "list":
+		err = cmdList(args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "ftpconform", version)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, mainUsage)
+	default:
+		err = usagef("unknown command %q", args[0])
+	}
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "ftpconform: %v\n\n%s", err, mainUsage)
+			return exitUsage
+		}
+		fmt.Fprintf(stderr, "ftpconform: %v\n", err)
+		return exitFailures
+	}
+	return exitOK
+}

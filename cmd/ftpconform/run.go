@@ -1,0 +1,346 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/formatter"
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/ftpconform/ftpconform/fakeserver"
+	"github.com/ftpconform/ftpconform/harness"
+	"github.com/ftpconform/ftpconform/reports"
+	"github.com/ftpconform/ftpconform/suites"
+)
+
+// runOptions are the flags of "run" and "firewall".
+type runOptions struct {
+	target        string
+	pasvRange     string
+	pasvAddress   string
+	activeAddress string
+	activeRange   string
+	junit         string
+	jsonOut       string
+	htmlOut       string
+	labelFilter   string
+	timeout       time.Duration
+	checkTimeout  time.Duration
+	strict        bool
+	readOnly      bool
+	samples       int
+	noColor       bool
+	ipv6          bool
+	faults        string
+	variations    string
+}
+
+func runFlags(o *runOptions, stderr io.Writer, firewall bool) *flag.FlagSet {
+	name := "run"
+	if firewall {
+		name = "firewall"
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.target, "target", "", "server to check, ftp://USER:PASS@HOST:PORT (password also from $FTPCONFORM_PASSWORD); default: the embedded reference server")
+	fs.StringVar(&o.pasvRange, "pasv-range", "", "expected passive port range MIN-MAX (policy: every advertised port must lie in it)")
+	fs.StringVar(&o.pasvAddress, "pasv-address", "", "expected address in 227 replies (the server's public/masquerade address)")
+	fs.StringVar(&o.activeAddress, "active-address", "", "local address to listen on for PORT/EPRT (default: the control connection's local address)")
+	fs.StringVar(&o.activeRange, "active-range", "", "local port range MIN-MAX to listen on for PORT/EPRT")
+	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to `FILE`")
+	fs.StringVar(&o.jsonOut, "json", "", "write a JSON report to `FILE`")
+	fs.StringVar(&o.htmlOut, "html", "", "write an HTML report to `FILE`")
+	fs.StringVar(&o.labelFilter, "label-filter", "", "run only checks matching this ginkgo label expression, e.g. 'MUST && !write'")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long to wait for each reply")
+	fs.DurationVar(&o.checkTimeout, "check-timeout", 2*time.Minute, "upper bound for one check")
+	fs.BoolVar(&o.strict, "strict", false, "fail on SHOULD-level findings and tolerated deviations too")
+	fs.BoolVar(&o.readOnly, "read-only", false, "skip every check that writes to the server (label 'write')")
+	fs.IntVar(&o.samples, "samples", 20, "passive replies to sample for the range checks")
+	fs.BoolVar(&o.noColor, "no-color", false, "no ANSI colours (default when stdout is not a terminal)")
+	fs.BoolVar(&o.ipv6, "ipv6", false, "embedded server only: listen on [::1] instead of 127.0.0.1")
+	fs.StringVar(&o.faults, "fault", "", "embedded server only: inject the named fault (see 'ftpconform serve -list-faults')")
+	fs.StringVar(&o.variations, "variation", "", "embedded server only: comma-separated legal variations to enable")
+	return fs
+}
+
+// buildTarget turns the flags into a harness.Target.
+func buildTarget(o *runOptions) (harness.Target, error) {
+	var t harness.Target
+	if o.target != "" {
+		var err error
+		t, err = harness.ParseTargetURL(o.target)
+		if err != nil {
+			return t, usageError{err.Error()}
+		}
+		if t.Password == "" {
+			t.Password = os.Getenv("FTPCONFORM_PASSWORD")
+		}
+		if t.Password == "" {
+			return t, usagef("no password: put it in the --target URL or in $FTPCONFORM_PASSWORD")
+		}
+	}
+	if o.pasvRange != "" {
+		r, err := harness.ParsePortRange(o.pasvRange)
+		if err != nil {
+			return t, usagef("--pasv-range: %v", err)
+		}
+		t.PasvRange = r
+	}
+	if o.pasvAddress != "" {
+		a, err := netip.ParseAddr(o.pasvAddress)
+		if err != nil || !a.Unmap().Is4() {
+			return t, usagef("--pasv-address %q: want an IPv4 address (227 replies carry IPv4 only)", o.pasvAddress)
+		}
+		t.PasvAddress = a.Unmap()
+	}
+	if o.activeAddress != "" {
+		a, err := netip.ParseAddr(o.activeAddress)
+		if err != nil {
+			return t, usagef("--active-address %q: not an IP address", o.activeAddress)
+		}
+		t.ActiveAddress = a.Unmap()
+	}
+	if o.activeRange != "" {
+		r, err := harness.ParsePortRange(o.activeRange)
+		if err != nil {
+			return t, usagef("--active-range: %v", err)
+		}
+		t.ActiveRange = r
+	}
+	if o.timeout <= 0 {
+		return t, usagef("--timeout must be positive")
+	}
+	if o.samples < 1 || o.samples > 1000 {
+		return t, usagef("--samples must be between 1 and 1000")
+	}
+	t.ReplyTimeout = o.timeout
+	return t, nil
+}
+
+// startEmbedded starts the reference server for a run without --target and
+// returns the target that points at it.
+func startEmbedded(o *runOptions, t harness.Target) (harness.Target, func(), error) {
+	root, err := os.MkdirTemp("", "ftpconform-root-")
+	if err != nil {
+		return t, nil, err
+	}
+	var pw [12]byte
+	_, _ = rand.Read(pw[:])
+	srv := fakeserver.New(root, hex.EncodeToString(pw[:]))
+	host := "127.0.0.1"
+	if o.ipv6 {
+		host = "::1"
+	}
+	srv.Addr = netip.AddrPortFrom(netip.MustParseAddr(host), 0).String()
+	if t.PasvRange.IsZero() {
+		// Below Linux's ephemeral range, so the kernel does not hand these
+		// ports to other sockets.
+		base := 20000 + 100*mrand.IntN(90)
+		t.PasvRange = harness.PortRange{Min: base, Max: base + 99}
+	}
+	srv.PasvMinPort, srv.PasvMaxPort = t.PasvRange.Min, t.PasvRange.Max
+	if !o.ipv6 && !t.PasvAddress.IsValid() {
+		t.PasvAddress = netip.MustParseAddr("127.0.0.1")
+	}
+	if t.PasvAddress.IsValid() {
+		srv.PasvAddress = t.PasvAddress.AsSlice()
+	}
+	srv.Faults = splitList(o.faults)
+	srv.Variations = splitList(o.variations)
+	if err := srv.Start(); err != nil {
+		os.RemoveAll(root)
+		return t, nil, usagef("embedded server: %v", err)
+	}
+	ap, _ := netip.ParseAddrPort(srv.Address().String())
+	t.Host, t.Port = ap.Addr().String(), int(ap.Port())
+	t.User, t.Password = srv.User, srv.Password
+	stop := func() {
+		srv.Close()
+		os.RemoveAll(root)
+	}
+	return t, stop, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// failer satisfies ginkgo's GinkgoTestingT for an in-process run.
+type failer struct{ failed bool }
+
+func (f *failer) Fail() { f.failed = true }
+
+func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
+	var o runOptions
+	fs := runFlags(&o, stderr, firewall)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "ftpconform %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		fs.Usage()
+		return exitUsage
+	}
+	if o.target != "" && (o.faults != "" || o.variations != "" || o.ipv6) {
+		fmt.Fprintf(stderr, "ftpconform %s: --fault, --variation and --ipv6 apply to the embedded server only, not with --target\n", fs.Name())
+		return exitUsage
+	}
+	t, err := buildTarget(&o)
+	if err != nil {
+		fmt.Fprintf(stderr, "ftpconform %s: %v\n", fs.Name(), err)
+		fs.Usage()
+		return exitUsage
+	}
+	embedded := o.target == ""
+	if embedded {
+		var stop func()
+		t, stop, err = startEmbedded(&o, t)
+		if err != nil {
+			fmt.Fprintf(stderr, "ftpconform %s: %v\n", fs.Name(), err)
+			return exitUsage
+		}
+		defer stop()
+	}
+	t = t.WithDefaults()
+	color := !o.noColor && isTerminal(stdout)
+
+	started := time.Now()
+	if err := probeReachable(t); err != nil {
+		fmt.Fprintf(stderr, "ftpconform: target %s unreachable: %v\n", t, err)
+		run := reports.Unreachable(t.String(), started, err)
+		writeReports(&o, run, t, stderr)
+		return exitUnreachable
+	}
+	filter := o.labelFilter
+	if firewall {
+		filter = combineFilters("firewall", filter)
+	}
+	if filter != "" {
+		if _, err := types.ParseLabelFilter(filter); err != nil {
+			fmt.Fprintf(stderr, "ftpconform %s: --label-filter: %v\n", fs.Name(), err)
+			return exitUsage
+		}
+	}
+	if errs := suites.RegistryErrors(); len(errs) > 0 {
+		fmt.Fprintf(stderr, "ftpconform: internal error in the check registry:\n  %s\n", strings.Join(errs, "\n  "))
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "ftpconform %s: checking %s%s\n", version, t, map[bool]string{true: " (embedded reference server)", false: ""}[embedded])
+
+	var report types.Report
+	gotReport := false
+	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
+	suiteConfig.LabelFilter = filter
+	suiteConfig.Timeout = 24 * time.Hour
+	suites.Configure(suites.Config{
+		Target:       t,
+		Strict:       o.strict,
+		ReadOnly:     o.readOnly,
+		CheckTimeout: o.checkTimeout,
+		Samples:      o.samples,
+		OnCheckDone: func(s types.SpecReport) {
+			if line := reports.ProgressLine(reports.CheckFromSpec(s, suiteConfig)); line != "" {
+				fmt.Fprintln(stdout, line)
+			}
+		},
+		OnSuiteDone: func(r types.Report) { report, gotReport = r, true },
+	})
+	reporterConfig.NoColor = true
+	reporterConfig.Succinct = true
+	// The console output is ours (progress lines and the summary).
+	formatter.ColorableStdOut = io.Discard
+	ginkgo.RunSpecs(&failer{}, "ftpconform", suiteConfig, reporterConfig)
+	if !gotReport {
+		fmt.Fprintln(stderr, "ftpconform: the run ended without a report")
+		return exitFailures
+	}
+	run := reports.FromGinkgo(report)
+	run.Tool, run.Version, run.Target = "ftpconform", version, t.String()
+	run.Redact(t.Password)
+	writeReports(&o, run, t, stderr)
+	fmt.Fprintln(stdout)
+	if firewall {
+		_ = reports.WriteFirewall(stdout, run)
+	} else {
+		_ = reports.WriteSummary(stdout, run, color)
+	}
+	if run.Failed() {
+		return exitFailures
+	}
+	return exitOK
+}
+
+func combineFilters(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return "(" + a + ") && (" + b + ")"
+}
+
+// probeReachable opens one TCP connection to the target; only a failed
+// connection counts as unreachable (a bad greeting is a finding).
+func probeReachable(t harness.Target) error {
+	ctx, cancel := context.WithTimeout(context.Background(), t.ConnectTimeout+time.Second)
+	defer cancel()
+	c, err := harness.Dial(ctx, t, nil, netip.Addr{})
+	if err != nil {
+		return err
+	}
+	return c.Close()
+}
+
+// writeReports writes every requested report file; failures to write are
+// reported but do not change the verdict.
+func writeReports(o *runOptions, run reports.Run, t harness.Target, stderr io.Writer) {
+	write := func(path string, fn func(io.Writer, reports.Run) error) {
+		if path == "" {
+			return
+		}
+		if dir := filepath.Dir(path); dir != "" {
+			_ = os.MkdirAll(dir, 0o755)
+		}
+		f, err := os.Create(path)
+		if err == nil {
+			err = fn(f, run)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "ftpconform: writing %s: %v\n", path, err)
+		}
+	}
+	write(o.junit, reports.WriteJUnit)
+	write(o.jsonOut, reports.WriteJSON)
+	write(o.htmlOut, reports.WriteHTML)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

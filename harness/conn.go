@@ -1,0 +1,306 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// DialError reports a TCP connection that could not be made, with a
+// classification a human can act on.
+type DialError struct {
+	Addr string
+	Kind DialFailure
+	Err  error
+}
+
+// DialFailure classifies why a TCP connection failed.
+type DialFailure string
+
+// The ways a dial can fail.
+const (
+	DialRefused     DialFailure = "refused"     // RST: nothing listens there
+	DialTimeout     DialFailure = "timeout"     // no answer: a firewall drops the packets, or the host is down
+	DialUnreachable DialFailure = "unreachable" // ICMP unreachable / no route
+	DialOther       DialFailure = "error"
+)
+
+func (e *DialError) Error() string {
+	switch e.Kind {
+	case DialRefused:
+		return fmt.Sprintf("connect to %s: refused (nothing is listening on that port)", e.Addr)
+	case DialTimeout:
+		return fmt.Sprintf("connect to %s: timed out (packets dropped: a firewall, or the host is down)", e.Addr)
+	case DialUnreachable:
+		return fmt.Sprintf("connect to %s: unreachable (no route to the host)", e.Addr)
+	}
+	return fmt.Sprintf("connect to %s: %v", e.Addr, e.Err)
+}
+
+func (e *DialError) Unwrap() error { return e.Err }
+
+// ClassifyDialError tells refused from timed out from unreachable.
+func ClassifyDialError(err error) DialFailure {
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return DialRefused
+	case isTimeout(err), errors.Is(err, context.DeadlineExceeded):
+		return DialTimeout
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return DialUnreachable
+	}
+	return DialOther
+}
+
+// dialTCP connects to addr from local (zero: any) within timeout and ctx.
+func dialTCP(ctx context.Context, local netip.Addr, addr string, timeout time.Duration) (net.Conn, error) {
+	d := net.Dialer{Timeout: timeout}
+	if local.IsValid() {
+		d.LocalAddr = &net.TCPAddr{IP: local.AsSlice()}
+	}
+	nc, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, &DialError{Addr: addr, Kind: ClassifyDialError(err), Err: err}
+	}
+	return nc, nil
+}
+
+// Conn is an FTP control connection. Every operation takes a context and
+// runs under a deadline: the earlier of the context's deadline and the
+// target's per-reply timeout.
+type Conn struct {
+	nc     net.Conn
+	rd     *Reader
+	target Target
+	name   string
+
+	// T records every line; it is shared by all connections of a check.
+	T *Transcript
+
+	mu      sync.Mutex
+	replies []*Reply
+}
+
+// Dial opens a TCP control connection to the target without reading the
+// greeting. local, if valid, is the source address to dial from.
+func Dial(ctx context.Context, t Target, tr *Transcript, local netip.Addr) (*Conn, error) {
+	t = t.WithDefaults()
+	if tr == nil {
+		tr = NewTranscript()
+	}
+	tr.AddSecret(t.Password)
+	nc, err := dialTCP(ctx, local, t.Addr(), t.ConnectTimeout)
+	if err != nil {
+		return nil, err
+	}
+	c := &Conn{nc: nc, target: t, T: tr, name: tr.nextConn()}
+	c.rd = NewReader(nc, Limits{Settle: t.Settle})
+	c.rd.OnLine = func(raw []byte) { c.T.Add(c.name, Received, strings.TrimRight(string(raw), "\r\n")) }
+	c.T.Notef(c.name, "connected %s -> %s", nc.LocalAddr(), nc.RemoteAddr())
+	return c, nil
+}
+
+// Connect dials and reads the greeting. A 120 greeting is followed by
+// reading the 220 that must come after it; both replies are returned.
+func Connect(ctx context.Context, t Target, tr *Transcript) (*Conn, []*Reply, error) {
+	c, err := Dial(ctx, t, tr, netip.Addr{})
+	if err != nil {
+		return nil, nil, err
+	}
+	greet, err := c.ReadGreeting(ctx)
+	if err != nil {
+		c.Close()
+		return nil, greet, err
+	}
+	return c, greet, nil
+}
+
+// ReadGreeting reads the server's greeting (RFC 959 §5.4: 220, or 120
+// followed by 220, or 421).
+func (c *Conn) ReadGreeting(ctx context.Context) ([]*Reply, error) {
+	r, err := c.ReadReply(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []*Reply{r}
+	if r.Code == ReplyServiceReadyIn {
+		r2, err := c.ReadReply(ctx)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r2)
+	}
+	return out, nil
+}
+
+// Name is the connection's label in the transcript ("c1").
+func (c *Conn) Name() string { return c.name }
+
+// Target returns the target this connection was made to.
+func (c *Conn) Target() Target { return c.target }
+
+// LocalAddr is the harness's end of the control connection.
+func (c *Conn) LocalAddr() netip.AddrPort { return addrPort(c.nc.LocalAddr()) }
+
+// RemoteAddr is the server's end of the control connection.
+func (c *Conn) RemoteAddr() netip.AddrPort { return addrPort(c.nc.RemoteAddr()) }
+
+func addrPort(a net.Addr) netip.AddrPort {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		ap := ta.AddrPort()
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	ap, _ := netip.ParseAddrPort(a.String())
+	return ap
+}
+
+// Replies returns every reply read on this connection so far.
+func (c *Conn) Replies() []*Reply {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]*Reply(nil), c.replies...)
+}
+
+// deadline is the earlier of now+d and the context's deadline.
+func deadline(ctx context.Context, d time.Duration) time.Time {
+	dl := time.Now().Add(d)
+	if cd, ok := ctx.Deadline(); ok && cd.Before(dl) {
+		dl = cd
+	}
+	return dl
+}
+
+// guard makes a cancelled context interrupt blocked I/O on nc.
+func guard(ctx context.Context, nc net.Conn) (stop func() bool) {
+	return context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
+}
+
+// Send writes one command line; CRLF is appended.
+func (c *Conn) Send(ctx context.Context, line string) error {
+	return c.SendRaw(ctx, []byte(line+"\r\n"))
+}
+
+// SendRaw writes bytes as they are (for malformed-input checks).
+func (c *Conn) SendRaw(ctx context.Context, b []byte) error {
+	c.T.Add(c.name, Sent, string(b))
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	defer guard(ctx, c.nc)()
+	_ = c.nc.SetWriteDeadline(deadline(ctx, c.target.ReplyTimeout))
+	_, err := c.nc.Write(b)
+	if err != nil {
+		return &ProtocolError{Msg: "sending " + maskCommand(string(b)) + ": " + err.Error(), Err: err}
+	}
+	return nil
+}
+
+// ReadReply reads the next reply within the reply timeout.
+func (c *Conn) ReadReply(ctx context.Context) (*Reply, error) {
+	return c.ReadReplyWithin(ctx, c.target.ReplyTimeout)
+}
+
+// ReadReplyWithin reads the next reply within d.
+func (c *Conn) ReadReplyWithin(ctx context.Context, d time.Duration) (*Reply, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	defer guard(ctx, c.nc)()
+	r, err := c.rd.ReadReply(deadline(ctx, d))
+	if err != nil {
+		var pe *ProtocolError
+		if errors.As(err, &pe) && pe.Timeout() && ctx.Err() == nil {
+			pe.Msg = fmt.Sprintf("%s (waited %s)", pe.Msg, d)
+		}
+		c.T.Notef(c.name, "%v", err)
+		return nil, err
+	}
+	c.mu.Lock()
+	c.replies = append(c.replies, r)
+	c.mu.Unlock()
+	for _, v := range r.Violations {
+		c.T.Notef(c.name, "format: %s", v)
+	}
+	return r, nil
+}
+
+// Cmd sends a command and reads one reply (for transfer commands that is
+// the preliminary reply; see Retrieve and Store).
+func (c *Conn) Cmd(ctx context.Context, line string) (*Reply, error) {
+	if err := c.Send(ctx, line); err != nil {
+		return nil, err
+	}
+	return c.ReadReply(ctx)
+}
+
+// Expect sends a command and returns a *ReplyError unless the reply code is
+// one of codes.
+func (c *Conn) Expect(ctx context.Context, line string, codes ...int) (*Reply, error) {
+	r, err := c.Cmd(ctx, line)
+	if err != nil {
+		return nil, err
+	}
+	for _, code := range codes {
+		if r.Code == code {
+			return r, nil
+		}
+	}
+	return r, &ReplyError{Cmd: maskCommand(line), Expected: codes, Reply: r}
+}
+
+// Login sends USER and, after 331, PASS (RFC 959 §4.1.1). It succeeds on
+// 230 (or 202 to PASS, and 230 directly to USER); anything else is a
+// *ReplyError. An account (332) is not supported.
+func (c *Conn) Login(ctx context.Context) error {
+	r, err := c.Expect(ctx, "USER "+c.target.User, ReplyLoggedIn, ReplyNeedPassword)
+	if err != nil {
+		return err
+	}
+	if r.Code == ReplyLoggedIn {
+		return nil
+	}
+	_, err = c.Expect(ctx, "PASS "+c.target.Password, ReplyLoggedIn, ReplySuperfluous)
+	return err
+}
+
+// WaitClose waits up to d for the server to close the connection and
+// reports whether it did. Replies that arrive meanwhile are returned.
+func (c *Conn) WaitClose(ctx context.Context, d time.Duration) (bool, []*Reply) {
+	defer guard(ctx, c.nc)()
+	var extra []*Reply
+	dl := deadline(ctx, d)
+	for {
+		r, err := c.rd.ReadReply(dl)
+		if err == nil {
+			extra = append(extra, r)
+			continue
+		}
+		var pe *ProtocolError
+		if errors.As(err, &pe) && (errors.Is(pe.Err, io.EOF) || errors.Is(pe.Err, syscall.ECONNRESET)) {
+			c.T.Notef(c.name, "server closed the connection")
+			return true, extra
+		}
+		c.T.Notef(c.name, "connection still open after %s", d)
+		return false, extra
+	}
+}
+
+// Close closes the control connection without QUIT.
+func (c *Conn) Close() error { return c.nc.Close() }
+
+// Quit sends QUIT, reads the reply and closes the connection.
+func (c *Conn) Quit(ctx context.Context) (*Reply, error) {
+	defer c.Close()
+	return c.Cmd(ctx, "QUIT")
+}
+
+// NetConn exposes the underlying connection (for checks that need raw
+// socket options such as urgent data).
+func (c *Conn) NetConn() net.Conn { return c.nc }

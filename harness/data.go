@@ -1,0 +1,437 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// DataMode is the command that sets up a data connection.
+type DataMode string
+
+// The four ways to set up a data connection.
+const (
+	PASV DataMode = "PASV" // RFC 959: server listens, 227 h1,h2,h3,h4,p1,p2
+	EPSV DataMode = "EPSV" // RFC 2428 §3: server listens, 229 (|||port|)
+	PORT DataMode = "PORT" // RFC 959: harness listens, server dials
+	EPRT DataMode = "EPRT" // RFC 2428 §2: harness listens, server dials
+)
+
+// Passive reports whether the server listens in this mode.
+func (m DataMode) Passive() bool { return m == PASV || m == EPSV }
+
+// DataOptions adjust how a data connection is set up.
+type DataOptions struct {
+	// DialFrom is the local address to dial a passive port from
+	// (default: any).
+	DialFrom netip.Addr
+	// Listen is where to listen in active mode (default: the target's
+	// ActiveAddress, else the control connection's local address).
+	Listen netip.Addr
+	// Arg replaces the argument of PASV/EPSV/PORT/EPRT (e.g. "2" for
+	// "EPSV 2"); for PORT/EPRT the harness still listens as usual.
+	Arg string
+	// NoDial leaves a passive port undialled (the check dials itself).
+	NoDial bool
+}
+
+// DataChannel is a data connection being set up for one transfer.
+type DataChannel struct {
+	Mode  DataMode
+	Setup *Reply // the 227, 229 or 200 reply
+
+	// Passive modes.
+	PASV       PASVInfo       // PASV only: what the 227 said
+	Advertised netip.AddrPort // address and port the server advertised (EPSV: control peer + port)
+	Dialled    netip.AddrPort // where the harness actually connected
+
+	// Active modes.
+	Listen netip.AddrPort // where the harness listened
+	Source netip.AddrPort // where the server's connection came from (after Conn)
+
+	c        *Conn
+	conn     net.Conn
+	ln       net.Listener
+	accepted chan acceptResult
+	done     chan struct{}
+	once     sync.Once
+	mu       sync.Mutex
+	closed   bool
+}
+
+type acceptResult struct {
+	conn net.Conn
+	err  error
+}
+
+// OpenData sets up a data connection in the given mode.
+func (c *Conn) OpenData(ctx context.Context, mode DataMode, opt DataOptions) (*DataChannel, error) {
+	if mode.Passive() {
+		return c.Passive(ctx, mode, opt)
+	}
+	return c.Active(ctx, mode, opt)
+}
+
+// Passive sends PASV or EPSV, parses the reply and dials the advertised
+// port. The advertised address is dialled when it is the control
+// connection's peer or the operator's expected passive address; otherwise
+// the harness dials the control peer on the advertised port (as curl does),
+// so a wrong address in the 227 never sends traffic elsewhere. The checks
+// judge the advertised address separately.
+func (c *Conn) Passive(ctx context.Context, mode DataMode, opt DataOptions) (*DataChannel, error) {
+	line := string(mode)
+	if opt.Arg != "" {
+		line += " " + opt.Arg
+	}
+	want := ReplyEnteringPassive
+	if mode == EPSV {
+		want = ReplyEnteringEPSV
+	}
+	r, err := c.Expect(ctx, line, want)
+	if err != nil {
+		return nil, err
+	}
+	d := &DataChannel{Mode: mode, Setup: r, c: c, done: make(chan struct{})}
+	peer := c.RemoteAddr().Addr()
+	if mode == PASV {
+		info, err := ParsePASV(r.Text())
+		if err != nil {
+			return d, err
+		}
+		d.PASV = info
+		d.Advertised = info.Addr
+	} else {
+		port, err := ParseEPSV(r.Text())
+		if err != nil {
+			return d, err
+		}
+		d.Advertised = netip.AddrPortFrom(peer, uint16(port))
+	}
+	dialAddr := d.Advertised.Addr()
+	exp := c.target.PasvAddress
+	if dialAddr != peer && !(exp.IsValid() && dialAddr == exp.Unmap()) {
+		c.T.Notef(c.name, "data: %s advertises %s; dialling the control peer %s instead", mode, dialAddr, peer)
+		dialAddr = peer
+	}
+	d.Dialled = netip.AddrPortFrom(dialAddr, d.Advertised.Port())
+	if opt.NoDial {
+		return d, nil
+	}
+	nc, err := dialTCP(ctx, opt.DialFrom, d.Dialled.String(), c.target.ConnectTimeout)
+	if err != nil {
+		c.T.Notef(c.name, "data: %v", err)
+		return d, err
+	}
+	c.T.Notef(c.name, "data: connected %s -> %s", nc.LocalAddr(), nc.RemoteAddr())
+	d.conn = nc
+	return d, nil
+}
+
+// Active listens locally, sends PORT or EPRT naming the listener, and
+// expects 200. The server's connection is accepted in the background; Conn
+// waits for it.
+func (c *Conn) Active(ctx context.Context, mode DataMode, opt DataOptions) (*DataChannel, error) {
+	host := opt.Listen
+	if !host.IsValid() {
+		host = c.target.ActiveAddress
+	}
+	if !host.IsValid() {
+		host = c.LocalAddr().Addr()
+	}
+	ln, err := c.listen(host)
+	if err != nil {
+		return nil, fmt.Errorf("active mode: cannot listen on %s: %w", host, err)
+	}
+	d := &DataChannel{Mode: mode, c: c, ln: ln, Listen: addrPort(ln.Addr()), accepted: make(chan acceptResult, 1), done: make(chan struct{})}
+	_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(c.target.ReplyTimeout + c.target.DataTimeout))
+	go func() {
+		nc, err := ln.Accept()
+		ln.Close()
+		d.mu.Lock()
+		if d.closed && nc != nil {
+			nc.Close()
+			nc, err = nil, net.ErrClosed
+		}
+		d.mu.Unlock()
+		d.accepted <- acceptResult{nc, err}
+	}()
+	arg := opt.Arg
+	if arg == "" {
+		if mode == PORT {
+			arg, err = FormatPORT(d.Listen)
+			if err != nil {
+				d.Close()
+				return nil, err
+			}
+		} else {
+			arg = FormatEPRT(d.Listen)
+		}
+	}
+	c.T.Notef(c.name, "data: listening on %s", d.Listen)
+	r, err := c.Expect(ctx, string(mode)+" "+arg, ReplyOK)
+	d.Setup = r
+	if err != nil {
+		d.Close()
+		return d, err
+	}
+	return d, nil
+}
+
+// listen opens a listener on host, inside the target's active range if
+// one is configured.
+func (c *Conn) listen(host netip.Addr) (net.Listener, error) {
+	rng := c.target.ActiveRange
+	if rng.IsZero() {
+		return net.Listen("tcp", netip.AddrPortFrom(host, 0).String())
+	}
+	var last error
+	for p := rng.Min; p <= rng.Max; p++ {
+		ln, err := net.Listen("tcp", net.JoinHostPort(host.String(), strconv.Itoa(p)))
+		if err == nil {
+			return ln, nil
+		}
+		last = err
+	}
+	return nil, fmt.Errorf("no free port in %s: %w", rng, last)
+}
+
+// Conn returns the data connection: the dialled one in passive mode, the
+// server's incoming one in active mode (waiting up to the data timeout).
+func (d *DataChannel) Conn(ctx context.Context) (net.Conn, error) {
+	if d.conn != nil || d.Mode.Passive() {
+		if d.conn == nil {
+			return nil, errors.New("passive data port was not dialled")
+		}
+		return d.conn, nil
+	}
+	timer := time.NewTimer(d.c.target.DataTimeout)
+	defer timer.Stop()
+	select {
+	case a := <-d.accepted:
+		if a.err != nil {
+			if isTimeout(a.err) {
+				return nil, fmt.Errorf("the server never connected to %s (%s mode): %w", d.Listen, d.Mode, a.err)
+			}
+			return nil, a.err
+		}
+		d.mu.Lock()
+		d.conn = a.conn
+		d.Source = addrPort(a.conn.RemoteAddr())
+		d.mu.Unlock()
+		d.c.T.Notef(d.c.name, "data: server connected from %s to %s", d.Source, d.Listen)
+		return d.conn, nil
+	case <-timer.C:
+		d.Close()
+		return nil, fmt.Errorf("the server never connected to %s (%s mode) within %s", d.Listen, d.Mode, d.c.target.DataTimeout)
+	case <-d.done:
+		return nil, errors.New("data channel closed before the server connected")
+	case <-ctx.Done():
+		d.Close()
+		return nil, ctx.Err()
+	}
+}
+
+// Close releases the data connection and any listener.
+func (d *DataChannel) Close() {
+	if d == nil {
+		return
+	}
+	d.once.Do(func() {
+		d.mu.Lock()
+		d.closed = true
+		conn := d.conn
+		d.mu.Unlock()
+		close(d.done)
+		if d.ln != nil {
+			d.ln.Close()
+		}
+		if conn != nil {
+			conn.Close()
+		}
+		if d.accepted != nil {
+			select {
+			case a := <-d.accepted:
+				if a.conn != nil {
+					a.conn.Close()
+				}
+			default:
+			}
+		}
+	})
+}
+
+// Transfer is everything observed during one transfer command.
+type Transfer struct {
+	Cmd     string
+	Prelim  *Reply // the 1yz reply, nil if none came
+	Final   *Reply // the completion (or only) reply
+	FinalAt time.Time
+
+	Data    []byte    // downloaded bytes
+	Sent    int       // uploaded bytes
+	DataErr error     // what went wrong on the data connection, if anything
+	DataEOF time.Time // when the server closed the data connection (downloads)
+	Source  netip.AddrPort
+}
+
+// EOFLag is how long after the completion reply the data connection's EOF
+// arrived (negative: before it). It is meaningful only when both happened.
+func (t *Transfer) EOFLag() time.Duration {
+	if t.DataEOF.IsZero() || t.FinalAt.IsZero() {
+		return 0
+	}
+	return t.DataEOF.Sub(t.FinalAt)
+}
+
+// Replies lists the replies of the transfer in order.
+func (t *Transfer) Replies() []*Reply {
+	var out []*Reply
+	if t.Prelim != nil {
+		out = append(out, t.Prelim)
+	}
+	if t.Final != nil {
+		out = append(out, t.Final)
+	}
+	return out
+}
+
+// MaxDownload bounds how many bytes one transfer may deliver.
+const MaxDownload = 256 << 20
+
+type dataResult struct {
+	data   []byte
+	eof    time.Time
+	err    error
+	source netip.AddrPort
+}
+
+// Retrieve sends a command that sends data to the harness (RETR, LIST,
+// NLST), reads the data concurrently with the replies, and returns what
+// happened. Unexpected reply codes are not errors here: the checks judge
+// them. An error means the exchange itself broke (no reply in time, the
+// connection closed).
+func (c *Conn) Retrieve(ctx context.Context, d *DataChannel, cmd string) (*Transfer, error) {
+	t := &Transfer{Cmd: cmd}
+	if err := c.Send(ctx, cmd); err != nil {
+		d.Close()
+		return t, err
+	}
+	// The data must be read while waiting for replies: some servers block
+	// on a full socket before they send 226.
+	dctx, cancel := context.WithTimeout(ctx, c.target.ReplyTimeout+c.target.DataTimeout)
+	defer cancel()
+	results := make(chan dataResult, 1)
+	go func() {
+		var res dataResult
+		nc, err := d.Conn(dctx)
+		if err != nil {
+			res.err = err
+			results <- res
+			return
+		}
+		res.source = d.Source
+		stop := guard(dctx, nc)
+		defer stop()
+		dl, _ := dctx.Deadline()
+		_ = nc.SetReadDeadline(dl)
+		res.data, res.err = io.ReadAll(io.LimitReader(nc, MaxDownload+1))
+		res.eof = time.Now()
+		if len(res.data) > MaxDownload {
+			res.err = fmt.Errorf("more than %d bytes on the data connection", MaxDownload)
+		}
+		nc.Close()
+		results <- res
+	}()
+	err := c.readTransferReplies(ctx, t)
+	if err != nil || (t.Prelim == nil && Class(t.Final.Code) != 2) {
+		// No data is due: the command failed before a preliminary reply.
+		d.Close()
+		res := <-results
+		t.Data = res.data
+		return t, err
+	}
+	res := <-results
+	t.Data, t.DataEOF, t.Source = res.data, res.eof, res.source
+	if res.err != nil {
+		t.DataErr = res.err
+		c.T.Notef(c.name, "data: %v", res.err)
+	}
+	c.T.Notef(c.name, "data: received %d bytes; EOF %s the completion reply", len(t.Data), lagWords(t.EOFLag()))
+	d.Close()
+	return t, nil
+}
+
+func lagWords(lag time.Duration) string {
+	if lag <= 0 {
+		return "before"
+	}
+	return fmt.Sprintf("%s after", lag.Round(time.Millisecond))
+}
+
+// readTransferReplies reads the preliminary and completion replies of a
+// transfer command into t.
+func (c *Conn) readTransferReplies(ctx context.Context, t *Transfer) error {
+	r, err := c.ReadReply(ctx)
+	if err != nil {
+		return err
+	}
+	if IsPreliminary(r.Code) {
+		t.Prelim = r
+		r, err = c.ReadReplyWithin(ctx, c.target.ReplyTimeout+c.target.DataTimeout)
+		if err != nil {
+			return err
+		}
+	}
+	t.Final, t.FinalAt = r, time.Now()
+	return nil
+}
+
+// Store sends a command that sends data to the server (STOR, APPE, STOU),
+// writes data after the preliminary reply, ends it by closing the data
+// connection (stream mode EOF, RFC 959 §3.4.1) and reads the completion.
+func (c *Conn) Store(ctx context.Context, d *DataChannel, cmd string, data []byte) (*Transfer, error) {
+	t := &Transfer{Cmd: cmd}
+	if err := c.Send(ctx, cmd); err != nil {
+		d.Close()
+		return t, err
+	}
+	r, err := c.ReadReply(ctx)
+	if err != nil {
+		d.Close()
+		return t, err
+	}
+	if !IsPreliminary(r.Code) {
+		t.Final, t.FinalAt = r, time.Now()
+		d.Close()
+		return t, nil
+	}
+	t.Prelim = r
+	nc, err := d.Conn(ctx)
+	if err != nil {
+		t.DataErr = err
+		c.T.Notef(c.name, "data: %v", err)
+	} else {
+		t.Source = d.Source
+		_ = nc.SetWriteDeadline(deadline(ctx, c.target.DataTimeout))
+		n, werr := nc.Write(data)
+		t.Sent = n
+		if werr != nil {
+			t.DataErr = werr
+			c.T.Notef(c.name, "data: write: %v", werr)
+		}
+		c.T.Notef(c.name, "data: sent %d bytes, closing", n)
+	}
+	d.Close()
+	r, err = c.ReadReplyWithin(ctx, c.target.ReplyTimeout+c.target.DataTimeout)
+	if err != nil {
+		return t, err
+	}
+	t.Final, t.FinalAt = r, time.Now()
+	return t, nil
+}

@@ -1,0 +1,332 @@
+package harness
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Replies captured from real servers (shared/real-servers.md) and the
+// legal and illegal variations the reader must survive.
+var replySeeds = []string{
+	// vsftpd 3.0.3
+	"220 (vsFTPd 3.0.3)\r\n",
+	"211-Features:\r\n AUTH TLS\r\n EPRT\r\n EPSV\r\n MDTM\r\n PASV\r\n PBSZ\r\n PROT\r\n REST STREAM\r\n SIZE\r\n TVFS\r\n211 End\r\n",
+	"227 Entering Passive Mode (127,0,0,1,117,72).\r\n",
+	"229 Entering Extended Passive Mode (|||30045|)\r\n",
+	"200 PORT command successful. Consider using PASV.\r\n",
+	"500 OOPS: vsf_sysutil_bind\r\n",
+	// ProFTPD 1.3.8
+	"220 ProFTPD Server (ProFTPD lab) [127.0.0.1]\r\n",
+	"211-Features:\r\n AUTH TLS\r\n CCC\r\n LANG C.UTF-8*\r\n MFF modify;UNIX.group;UNIX.mode;\r\n MLST modify*;perm*;size*;type*;unique*;UNIX.group*;UNIX.groupname*;UNIX.mode*;UNIX.owner*;UNIX.ownername*;\r\n RANG STREAM\r\n211 End\r\n",
+	"227 Entering Passive Mode (127,0,0,1,117,239).\r\n",
+	"425 Unable to build data connection: Address already in use\r\n",
+	// Pure-FTPd 1.0.50
+	"220---------- Welcome to Pure-FTPd [privsep] [TLS] ----------\r\n220-You are user number 1 of 50 allowed.\r\n220-Local time is now 01:51. Server port: 2123.\r\n220 You will be disconnected after 15 minutes of inactivity.\r\n",
+	"211-Extensions supported:\r\n UTF8\r\n EPRT\r\n MLST type*;size*;sizd*;modify*;UNIX.mode*;UNIX.uid*;UNIX.gid*;unique*;\r\n211 End.\r\n",
+	"227 Entering Passive Mode (127,0,0,1,118,57)\r\n",
+	"229 Extended Passive mode OK (|||30282|)\r\n",
+	"504-Unknown TYPE: X\r\n504 TYPE is now 8-bit binary\r\n",
+	"226-Options: -l\r\n226 4 matches total\r\n",
+	// pyftpdlib 1.5.7
+	"220 pyftpdlib 1.5.7 ready.\r\n",
+	"211-Features supported:\r\n AUTH SSL\r\n EPRT\r\n MLST type*;perm*;size*;modify*;unique*;unix.mode;unix.uid;unix.gid;\r\n211 End FEAT.\r\n",
+	"227 Entering passive mode (127,0,0,1,118,113).\r\n",
+	"229 Entering extended passive mode (|||30323|).\r\n",
+	"200 I successfully did nothing'.\r\n",
+	// ftp-srv 4.6.3
+	"220 Features: a .\r\n",
+	"211-Extensions supported\r\n AUTH TLS\r\n TYPE A,I,L\r\n211 End\r\n",
+	"227 PASV OK (127,0,0,1,118,197)\r\n",
+	"229 EPSV OK (|||30407|)\r\n",
+	"213 20261124012654.329\r\n",
+	// RFC 959 §4.2 example and variations.
+	"123-First line\r\nSecond line\r\n  234 A line beginning with numbers\r\n123 The last line\r\n",
+	"120 Service ready in 1 minute\r\n220 ready\r\n",
+	"214-help\r\n214 \r\n",
+	"211-a\r\n211\r\n",
+	// Malformed.
+	"220 ready\n",
+	"220 re\rady\r\n",
+	"20 OK\r\n",
+	"OK\r\n",
+	"700 odd\r\n",
+	"200OK\r\n",
+	"200\r\n",
+	"211-Start\r\n x\r\n211-End\r\n",
+	"211-Start\r\n x\r\n212 End\r\n",
+	"211-a\r\n211-b\r\n212 c\r\n211 d\r\n",
+	"211-unterminated\r\n",
+	"220 half",
+	"",
+	"\r\n",
+	"\n\n\n",
+	"220 \xff\xfe\x00\x1b[2J\r\n",
+	"2",
+	"21",
+	"211-",
+	"211-\n211",
+}
+
+// fuzzLimits keeps inputs small enough to reach every limit.
+var fuzzLimits = Limits{MaxLine: 512, MaxLines: 32, MaxReply: 4096, Settle: 10 * time.Millisecond}
+
+// checkReplyInvariants checks what holds for any input.
+func checkReplyInvariants(t *testing.T, in []byte, r *Reply, err error) {
+	t.Helper()
+	if err != nil {
+		if r != nil {
+			t.Fatalf("reply %v returned with error %v", r, err)
+		}
+		var pe *ProtocolError
+		if !errors.As(err, &pe) {
+			t.Fatalf("error %v (%T) is not a *ProtocolError", err, err)
+		}
+		if pe.Timeout() {
+			t.Fatalf("timeout on input that ends with EOF: %v", err)
+		}
+		if pe.Partial != nil && !bytes.HasPrefix(in, pe.Partial.Raw) {
+			t.Fatalf("Partial.Raw %q is not a prefix of the input", pe.Partial.Raw)
+		}
+		_ = pe.Error()
+		return
+	}
+	if r == nil {
+		t.Fatal("nil reply without error")
+	}
+	if r.Code < 0 || r.Code > 999 {
+		t.Fatalf("Code %d out of 0..999", r.Code)
+	}
+	if !bytes.HasPrefix(in, r.Raw) {
+		t.Fatalf("Raw %q is not a prefix of the input", r.Raw)
+	}
+	if len(r.Lines) == 0 || len(r.Raw) == 0 || r.Raw[len(r.Raw)-1] != '\n' {
+		t.Fatalf("reply without complete lines: %q / %q", r.Lines, r.Raw)
+	}
+	// Lines are Raw split at LF, each without LF and one CR before it.
+	raw := strings.SplitAfter(string(r.Raw), "\n")
+	raw = raw[:len(raw)-1] // the empty rest after the last LF
+	if len(raw) != len(r.Lines) {
+		t.Fatalf("%d lines in Raw, %d in Lines", len(raw), len(r.Lines))
+	}
+	for i, l := range raw {
+		want := strings.TrimSuffix(strings.TrimSuffix(l, "\n"), "\r")
+		if r.Lines[i] != want {
+			t.Fatalf("line %d = %q, want %q", i, r.Lines[i], want)
+		}
+	}
+	if len(r.Raw) > fuzzLimits.MaxReply || len(r.Lines) > fuzzLimits.MaxLines {
+		t.Fatalf("reply of %d bytes, %d lines exceeds the limits", len(r.Raw), len(r.Lines))
+	}
+	first := r.Lines[0]
+	if len(r.Lines) > 1 && !(len(first) >= 4 && first[3] == '-') {
+		t.Fatalf("multi-line reply whose first line %q does not open one", first)
+	}
+	if len(first) >= 3 && isDigit(first[0]) && isDigit(first[1]) && isDigit(first[2]) {
+		if n, _ := strconv.Atoi(first[:3]); n != r.Code {
+			t.Fatalf("Code %d, first line %q", r.Code, first)
+		}
+	}
+	for _, v := range r.Violations {
+		if v.Line < 0 || v.Line >= len(r.Lines) {
+			t.Fatalf("violation %v points outside the %d lines", v, len(r.Lines))
+		}
+	}
+	if !safeText(r.String()) {
+		t.Fatalf("String() %q is not printable", r.String())
+	}
+	_, _, _ = r.Text(), r.Message(), r.Inner()
+}
+
+func FuzzReadReply(f *testing.F) {
+	for _, s := range replySeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		// Through a pipe, with deadlines, as on a real connection.
+		client, server := net.Pipe()
+		wrote := make(chan struct{})
+		go func() {
+			defer close(wrote)
+			if len(in) > 0 {
+				if _, err := server.Write(in); err != nil {
+					return
+				}
+			}
+			server.Close()
+		}()
+		defer func() {
+			client.Close()
+			server.Close()
+			<-wrote
+		}()
+		type result struct {
+			r   *Reply
+			err error
+		}
+		res := make(chan result, 1)
+		go func() {
+			rd := NewReader(client, fuzzLimits)
+			r, err := rd.ReadReply(time.Now().Add(5 * time.Second))
+			res <- result{r, err}
+		}()
+		select {
+		case got := <-res:
+			checkReplyInvariants(t, in, got.r, got.err)
+		case <-time.After(10 * time.Second):
+			t.Fatal("ReadReply did not return within twice its deadline")
+		}
+
+		// In memory, one byte per read: deterministic, every split point.
+		rd := NewReader(&memReader{data: in, chunk: 1}, fuzzLimits)
+		r, err := rd.ReadReply(time.Now().Add(5 * time.Second))
+		checkReplyInvariants(t, in, r, err)
+	})
+}
+
+var pasvSeeds = []string{
+	"Entering Passive Mode (127,0,0,1,117,72).",
+	"Entering Passive Mode (127,0,0,1,117,239).",
+	"Entering Passive Mode (127,0,0,1,118,57)",
+	"Entering passive mode (127,0,0,1,118,113).",
+	"PASV OK (127,0,0,1,118,197)",
+	"=127,0,0,1,4,1",
+	"Entering Passive Mode 127,0,0,1,4,1",
+	"(127,0,0,1,4,256)",
+	"(127,0,0,1,4)",
+	"(127,0,0,1,4,1,5)",
+	"(1127,0,0,1,4,1)",
+	"(127,0,0,1,0,0)",
+	"(127, 0, 0, 1, 4, 1)",
+	"(127,0,0,1,4,1,)",
+	"",
+}
+
+func FuzzParsePASV(f *testing.F) {
+	for _, s := range pasvSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		info, err := ParsePASV(text)
+		if err != nil {
+			if !safeText(err.Error()) {
+				t.Fatalf("error %q is not printable", err)
+			}
+			return
+		}
+		if !info.Addr.Addr().Is4() || info.Addr.Port() == 0 {
+			t.Fatalf("ParsePASV(%q) = %v", text, info.Addr)
+		}
+		arg, err := FormatPORT(info.Addr)
+		if err != nil {
+			t.Fatalf("FormatPORT(%v): %v", info.Addr, err)
+		}
+		for _, form := range []struct {
+			text  string
+			paren bool
+		}{
+			{arg, false},
+			{"Entering Passive Mode (" + arg + ").", true},
+		} {
+			again, err := ParsePASV(form.text)
+			if err != nil || again.Addr != info.Addr || again.Parenthesized != form.paren {
+				t.Fatalf("ParsePASV(%q) = %+v, %v; want %v parenthesized %v", form.text, again, err, info.Addr, form.paren)
+			}
+		}
+	})
+}
+
+var epsvSeeds = []string{
+	"Entering Extended Passive Mode (|||6446|)",
+	"Entering Extended Passive Mode (|||30045|)",
+	"Extended Passive mode OK (|||30282|)",
+	"Entering extended passive mode (|||30323|).",
+	"EPSV OK (|||30407|)",
+	"(!!!6446!)",
+	"(|||6446!)",
+	"(|1||6446|)",
+	"(|||0|)",
+	"(|||65536|)",
+	"(   6446 )",
+	"(\x7f\x7f\x7f6446\x7f)",
+	"(|||+80|)",
+	"",
+}
+
+func FuzzParseEPSV(f *testing.F) {
+	for _, s := range epsvSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		port, err := ParseEPSV(text)
+		if err != nil {
+			if port != 0 {
+				t.Fatalf("port %d with error %v", port, err)
+			}
+			if !safeText(err.Error()) {
+				t.Fatalf("error %q is not printable", err)
+			}
+			return
+		}
+		if port < 1 || port > 65535 {
+			t.Fatalf("ParseEPSV(%q) = %d, outside 1..65535", text, port)
+		}
+		if again, err := ParseEPSV("Entering Extended Passive Mode (|||" + strconv.Itoa(port) + "|)"); err != nil || again != port {
+			t.Fatalf("round trip of %d: %d, %v", port, again, err)
+		}
+	})
+}
+
+func FuzzParsePortRange(f *testing.F) {
+	for _, s := range []string{"30000-30099", "30000", " 1 - 65535 ", "0-1", "5-4", "-", "+5-+6", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParsePortRange(s)
+		if err != nil {
+			return
+		}
+		if r.Min < 1 || r.Max > 65535 || r.Min > r.Max || r.Size() < 1 || !r.Contains(r.Min) || !r.Contains(r.Max) {
+			t.Fatalf("ParsePortRange(%q) = %v", s, r)
+		}
+		if again, err := ParsePortRange(r.String()); err != nil || again != r {
+			t.Fatalf("round trip of %v: %v, %v", r, again, err)
+		}
+	})
+}
+
+// FuzzParseTargetURL: the password never shows in an error or in String().
+func FuzzParseTargetURL(f *testing.F) {
+	f.Add("conform", "secretpassword", "127.0.0.1", "2121")
+	f.Add("conform", "Sup3rS3cret", "[::1]", "21")
+	f.Add("", "Sup3rS3cret", "host", "")
+	f.Add("u", "Sup3rS3cretPw", "", "99999")
+	f.Add("u", "Sup3rS3cretPw", "h st", "21")
+	f.Fuzz(func(t *testing.T, user, pass, host, port string) {
+		s := "ftp://" + url.UserPassword(user, pass).String() + "@" + host
+		if port != "" {
+			s += ":" + port
+		}
+		tg, err := ParseTargetURL(s)
+		// Only a password that cannot occur by chance in the fixed
+		// message texts is checked.
+		distinct := len(pass) >= 8 && strings.Count(s, pass) <= 1 && !strings.Contains(host+port+user, pass)
+		if err != nil {
+			if distinct && strings.Contains(err.Error(), pass) {
+				t.Fatalf("error %q shows the password", err)
+			}
+			return
+		}
+		if tg.Port < 1 || tg.Port > 65535 || tg.Host == "" || tg.User == "" {
+			t.Fatalf("ParseTargetURL(%q) = %+v", s, tg)
+		}
+		if distinct && strings.Contains(tg.String(), pass) {
+			t.Fatalf("String() %q shows the password", tg.String())
+		}
+	})
+}

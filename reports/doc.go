@@ -1,0 +1,25 @@
+// Package reports turns the outcome of a conformance run into the forms
+// people and machines read: JUnit XML for a CI test tab, JSON for tools,
+// a self-contained HTML page, and a plain-text summary for the terminal.
+//
+// The input is the types.Report that ginkgo hands to a ReportAfterSuite
+// node. FromGinkgo converts it once into a Run, a small model that knows
+// nothing of ginkgo: one Check per spec, keyed by its requirement ID from
+// the ftpconform catalogue (RFC 959, RFC 1123 §4.1, RFC 2228, RFC 2389,
+// RFC 2428, RFC 2577, RFC 2640, RFC 3659, RFC 4217, RFC 7151 and the
+// operator POLICY checks). Every writer works from a Run, so all formats
+// agree on verdicts and counts.
+//
+// The specs follow a few conventions that FromGinkgo relies on:
+//
+//	It("[RFC959-5.4-PASS-CODES/wrong-password] answers 530 to a wrong password",
+//	    Label("RFC959-5.4-PASS-CODES", "rfc959", "rfc959:5.4", "MUST", "login"), ...)
+//
+//	AddReportEntry("ftpconform.warning", "…")    a tolerated deviation
+//	AddReportEntry("ftpconform.info", "…")       an observation worth showing
+//	AddReportEntry("ftpconform.transcript", "…") the exchange, secrets redacted
+//
+// Text that came from the server under test is never trusted: the writers
+// escape characters that would break XML or play tricks on a terminal, and
+// Run.Redact removes secrets once more before anything is written.
+package reports

@@ -1,0 +1,425 @@
+package reports
+
+import (
+	"cmp"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/onsi/ginkgo/v2/types"
+)
+
+// Names of the report entries the specs attach with AddReportEntry.
+const (
+	EntryWarning    = "ftpconform.warning"    // a tolerated deviation; may repeat
+	EntryInfo       = "ftpconform.info"       // an observation worth showing; may repeat
+	EntryTranscript = "ftpconform.transcript" // the check's exchange, secrets already redacted
+)
+
+// FromGinkgo converts the report of a conformance run into a Run.
+//
+// Each It node becomes a Check; suite-level nodes (BeforeSuite,
+// AfterSuite, ReportAfterSuite, ...) appear only when they failed, as a
+// failed check with key SUITE, because then the run itself is broken.
+//
+// Ginkgo records a spec that a label filter (or focus, or -skip) excluded
+// in the same way as a spec that never started because the run stopped
+// early: state "skipped", no failure, no attempt. FromGinkgo tells them
+// apart (see classifier) and gives the excluded ones VerdictFiltered.
+//
+// Checks come in spec order, not run order (ginkgo shuffles): SUITE checks
+// first, then by source file and line of the It node, then by text.
+// Tool is set to "ftpconform"; Version and Target are the caller's.
+func FromGinkgo(r types.Report) Run {
+	cl := newClassifier(r.SuiteConfig)
+	cl.suiteLabels = r.SuiteLabels
+	cl.description = r.SuiteDescription
+	cl.programmaticFocus = r.SuiteHasProgrammaticFocus
+	cl.stopReasons = r.SpecialSuiteFailureReasons
+
+	// PreRunStats tell how many specs ginkgo meant to leave out before the
+	// run began: filtered ones and pending ones. When that number matches
+	// the specs that did not run, none of them was cut short, and the
+	// filter need not be evaluated again.
+	var notRun, pending int
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType != types.NodeTypeIt {
+			continue
+		}
+		switch {
+		case s.State == types.SpecStatePending:
+			pending++
+		case neverStarted(s):
+			notRun++
+		}
+	}
+	if excluded := r.PreRunStats.TotalSpecs - r.PreRunStats.SpecsThatWillRun - pending; r.PreRunStats.TotalSpecs > 0 && excluded == notRun {
+		cl.allNotRunFiltered = true
+	}
+
+	type item struct {
+		check Check
+		suite bool
+		loc   types.CodeLocation
+		text  string
+	}
+	var items []item
+	for _, s := range r.SpecReports {
+		switch {
+		case s.LeafNodeType == types.NodeTypeIt:
+			items = append(items, item{check: cl.check(s), loc: s.LeafNodeLocation, text: s.FullText()})
+		case s.LeafNodeType.Is(types.NodeTypesForSuiteLevelNodes) && s.State.Is(types.SpecStateFailureStates):
+			items = append(items, item{check: suiteCheck(s), suite: true, loc: s.LeafNodeLocation})
+		}
+	}
+	slices.SortStableFunc(items, func(a, b item) int {
+		if a.suite != b.suite {
+			if a.suite {
+				return -1
+			}
+			return 1
+		}
+		if a.suite { // keep the order in which suite nodes ran
+			return 0
+		}
+		return cmp.Or(
+			strings.Compare(a.loc.FileName, b.loc.FileName),
+			cmp.Compare(a.loc.LineNumber, b.loc.LineNumber),
+			strings.Compare(a.text, b.text),
+		)
+	})
+
+	run := Run{
+		Tool:     "ftpconform",
+		Started:  r.StartTime,
+		Duration: r.RunTime,
+	}
+	if run.Duration == 0 && !r.StartTime.IsZero() && r.EndTime.After(r.StartTime) {
+		run.Duration = r.EndTime.Sub(r.StartTime)
+	}
+	for _, it := range items {
+		run.Checks = append(run.Checks, it.check)
+	}
+	run.Counts = Count(run.Checks)
+	return run
+}
+
+// CheckFromSpec converts a single spec report, for live progress from a
+// ReportAfterEach node: pass the configuration the suite runs with
+// (GinkgoConfiguration()) so that a spec the label filter excluded comes
+// out as VerdictFiltered (ProgressLine shows nothing for it). A suite-level
+// node converts to a SUITE check.
+func CheckFromSpec(s types.SpecReport, cfg types.SuiteConfig) Check {
+	if s.LeafNodeType.Is(types.NodeTypesForSuiteLevelNodes) {
+		return suiteCheck(s)
+	}
+	return newClassifier(cfg).check(s)
+}
+
+// neverStarted reports whether ginkgo skipped the spec without running any
+// of it and without saying why: the mark of a spec excluded by a filter,
+// and also of one left out because the run stopped early (fail-fast, an
+// abort, an interrupt, the suite timeout, a BeforeSuite that skipped).
+// A spec that called Skip() has an attempt and, usually, a message; one
+// skipped because an ordered container failed has a message.
+func neverStarted(s types.SpecReport) bool {
+	return s.State == types.SpecStateSkipped && s.NumAttempts == 0 && s.Failure.Message == ""
+}
+
+// classifier holds what is needed to tell a filtered spec from one that
+// was cut short: the suite's filters, evaluated the way ginkgo does
+// before the run (internal/focus.go in ginkgo v2).
+type classifier struct {
+	cfg               types.SuiteConfig
+	suiteLabels       []string
+	description       string
+	programmaticFocus bool
+	stopReasons       []string
+	allNotRunFiltered bool
+
+	labelFilter  types.LabelFilter
+	semVerFilter types.SemVerFilter
+	focusFiles   types.FileFilters
+	skipFiles    types.FileFilters
+	focus, skip  *regexp.Regexp
+}
+
+func newClassifier(cfg types.SuiteConfig) *classifier {
+	cl := &classifier{cfg: cfg}
+	// Ginkgo validated these before the run; an error here means the
+	// configuration did not come from a real run, and the filter is
+	// simply not applied.
+	if cfg.LabelFilter != "" {
+		cl.labelFilter, _ = types.ParseLabelFilter(cfg.LabelFilter)
+	}
+	if cfg.SemVerFilter != "" {
+		cl.semVerFilter, _ = types.ParseSemVerFilter(cfg.SemVerFilter)
+	}
+	if len(cfg.FocusFiles) > 0 {
+		cl.focusFiles, _ = types.ParseFileFilters(cfg.FocusFiles)
+	}
+	if len(cfg.SkipFiles) > 0 {
+		cl.skipFiles, _ = types.ParseFileFilters(cfg.SkipFiles)
+	}
+	if len(cfg.FocusStrings) > 0 {
+		cl.focus, _ = regexp.Compile(strings.Join(cfg.FocusStrings, "|"))
+	}
+	if len(cfg.SkipStrings) > 0 {
+		cl.skip, _ = regexp.Compile(strings.Join(cfg.SkipStrings, "|"))
+	}
+	return cl
+}
+
+// excluded reports whether the suite's filters leave the spec out.
+func (cl *classifier) excluded(s types.SpecReport) bool {
+	if cl.programmaticFocus {
+		// Which specs carry FIt/FDescribe is not in the report; with a
+		// programmatic focus every spec that never started is taken as
+		// unfocused.
+		return true
+	}
+	if cl.labelFilter != nil {
+		labels := append(slices.Clone(cl.suiteLabels), s.Labels()...)
+		if !cl.labelFilter(labels) {
+			return true
+		}
+	}
+	if cl.semVerFilter != nil {
+		if c := s.SemVerConstraints(); len(c) > 0 && !cl.semVerFilter("", c) {
+			return true
+		}
+		for component, c := range s.ComponentSemVerConstraints() {
+			if !cl.semVerFilter(component, c) {
+				return true
+			}
+		}
+	}
+	locations := append(slices.Clone(s.ContainerHierarchyLocations), s.LeafNodeLocation)
+	if len(cl.focusFiles) > 0 && !cl.focusFiles.Matches(locations) {
+		return true
+	}
+	if len(cl.skipFiles) > 0 && cl.skipFiles.Matches(locations) {
+		return true
+	}
+	text := cl.description + " " + s.FullText()
+	if cl.focus != nil && !cl.focus.MatchString(text) {
+		return true
+	}
+	if cl.skip != nil && cl.skip.MatchString(text) {
+		return true
+	}
+	return false
+}
+
+// notRunReason explains a spec that was neither filtered nor started.
+func (cl *classifier) notRunReason() string {
+	switch {
+	case len(cl.stopReasons) > 0:
+		return "not run: " + strings.Join(cl.stopReasons, "; ")
+	case cl.cfg.FailFast:
+		return "not run: the run stopped at the first failure (fail-fast)"
+	default:
+		return "not run: the run stopped early"
+	}
+}
+
+// check converts an It node.
+func (cl *classifier) check(s types.SpecReport) Check {
+	c := Check{Duration: s.RunTime}
+	describe(&c, s.LeafNodeText, s.Labels())
+	collectEntries(&c, s.ReportEntries)
+
+	switch {
+	case s.State == types.SpecStatePassed:
+		c.Verdict = VerdictPassed
+		if len(c.Warnings) > 0 {
+			c.Verdict = VerdictWarned
+		}
+	case s.State == types.SpecStatePending:
+		c.Verdict, c.Message = VerdictSkipped, "pending"
+	case neverStarted(s):
+		if cl.allNotRunFiltered || cl.excluded(s) {
+			c.Verdict = VerdictFiltered
+		} else {
+			c.Verdict, c.Message = VerdictSkipped, cl.notRunReason()
+		}
+	case s.State == types.SpecStateSkipped:
+		c.Verdict, c.Message = VerdictSkipped, s.Failure.Message
+	default:
+		// Every failure state, and any state this version of the package
+		// does not know: a conformance tool must not let an unknown
+		// outcome pass.
+		c.Verdict = VerdictFailed
+		c.Message = failureMessage(s)
+		c.Location = failureLocation(s)
+	}
+	return c
+}
+
+// suiteCheck converts a suite-level node into the SUITE pseudo-check.
+func suiteCheck(s types.SpecReport) Check {
+	c := Check{
+		Key:      SuiteKey,
+		ID:       SuiteKey,
+		Title:    s.LeafNodeType.String(),
+		RFC:      RFCSuite,
+		Duration: s.RunTime,
+		Labels:   []string{},
+	}
+	if s.LeafNodeText != "" {
+		c.Title += " " + s.LeafNodeText
+	}
+	collectEntries(&c, s.ReportEntries)
+	switch {
+	case s.State.Is(types.SpecStateFailureStates) || s.State == types.SpecStateInvalid:
+		c.Verdict = VerdictFailed
+		c.Message = failureMessage(s)
+		c.Location = failureLocation(s)
+	case s.State.Is(types.SpecStateSkipped | types.SpecStatePending):
+		c.Verdict, c.Message = VerdictSkipped, s.Failure.Message
+	default:
+		c.Verdict = VerdictPassed
+	}
+	return c
+}
+
+func failureMessage(s types.SpecReport) string {
+	msg := s.Failure.Message
+	if s.State == types.SpecStatePanicked && s.Failure.ForwardedPanic != "" {
+		msg = strings.TrimRight(msg, "\n") + "\n" + s.Failure.ForwardedPanic
+	}
+	if msg == "" {
+		msg = s.State.String()
+	}
+	if s.State == types.SpecStateTimedout {
+		msg = "timed out: " + msg
+	}
+	return msg
+}
+
+// failureLocation says where a spec failed. For a panic ginkgo records
+// the runtime's panic site; the first frame of the (already trimmed)
+// stack trace is the line that panicked. Without any location, the node
+// itself is named.
+func failureLocation(s types.SpecReport) string {
+	if s.State == types.SpecStatePanicked {
+		for l := range strings.Lines(s.Failure.Location.FullStackTrace) {
+			if frame, ok := strings.CutPrefix(l, "\t"); ok {
+				frame, _, _ = strings.Cut(strings.TrimSpace(frame), " +0x")
+				return frame
+			}
+		}
+	}
+	if l := location(s.Failure.Location); l != "" {
+		return l
+	}
+	return location(s.LeafNodeLocation)
+}
+
+func location(l types.CodeLocation) string {
+	if l.FileName == "" && l.CustomMessage == "" {
+		return ""
+	}
+	return l.String()
+}
+
+// keyedText matches "[KEY] title".
+var keyedText = regexp.MustCompile(`^\s*\[([^\]\s]+)\]\s*(.*)$`)
+
+// requirementID matches a requirement ID of the catalogue: RFC959-4.2-ML-FIRST,
+// POLICY-PASV-RANGE; the capture groups are the document and the section.
+var requirementID = regexp.MustCompile(`^(RFC[0-9]+|POLICY)-(?:([0-9]+(?:\.[0-9]+)*)-)?[A-Za-z0-9]`)
+
+// describe fills the descriptive fields of c from the spec's text and
+// labels. The text carries the key; the labels carry level, RFC and
+// section, with the requirement ID as a fallback for the last two.
+func describe(c *Check, text string, labels []string) {
+	c.Labels = slices.Clone(labels)
+	if c.Labels == nil {
+		c.Labels = []string{}
+	}
+	if m := keyedText.FindStringSubmatch(text); m != nil {
+		c.Key, c.Title = m[1], strings.TrimSpace(m[2])
+	} else {
+		c.Title = strings.TrimSpace(text)
+		for _, l := range labels {
+			if requirementID.MatchString(l) {
+				c.Key = l
+				break
+			}
+		}
+	}
+	c.ID, _, _ = strings.Cut(c.Key, "/")
+
+	// The document the ID names, if any ("rfc959", "policy").
+	var idRFC, idSection string
+	if m := requirementID.FindStringSubmatch(c.ID); m != nil {
+		idRFC, idSection = strings.ToLower(m[1]), m[2]
+	}
+
+	var rfcs []string
+	for _, l := range labels {
+		switch up := strings.ToUpper(l); {
+		case up == LevelMust || up == LevelShould || up == LevelMay || up == LevelPolicy:
+			if c.Level == "" {
+				c.Level = up
+			}
+		case rfcNumber(strings.ToLower(l)) >= 0 || strings.ToLower(l) == RFCPolicy:
+			rfcs = append(rfcs, strings.ToLower(l))
+		}
+	}
+	switch {
+	case idRFC != "" && slices.Contains(rfcs, idRFC):
+		c.RFC = idRFC
+	case len(rfcs) > 0:
+		c.RFC = rfcs[0]
+	case idRFC != "":
+		c.RFC = idRFC
+	default:
+		c.RFC = RFCOther
+	}
+	for _, l := range labels {
+		if doc, section, ok := strings.Cut(l, ":"); ok && strings.EqualFold(doc, c.RFC) && section != "" {
+			c.Section = section
+			break
+		}
+	}
+	if c.Section == "" && c.RFC == idRFC {
+		c.Section = idSection
+	}
+	if c.Level == "" && c.RFC == RFCPolicy {
+		c.Level = LevelPolicy
+	}
+}
+
+// collectEntries picks the ftpconform report entries out of a spec's.
+func collectEntries(c *Check, entries types.ReportEntries) {
+	var transcripts []string
+	for _, e := range entries {
+		switch e.Name {
+		case EntryWarning:
+			c.Warnings = append(c.Warnings, entryText(e))
+		case EntryInfo:
+			c.Info = append(c.Info, entryText(e))
+		case EntryTranscript:
+			transcripts = append(transcripts, strings.TrimRight(entryText(e), "\n"))
+		}
+	}
+	c.Transcript = strings.Join(transcripts, "\n")
+}
+
+// entryText returns an entry's value as text. In process the raw value is
+// the string the spec passed; from a report decoded from JSON it is the
+// decoded value, and the recorded representation is the reliable form.
+func entryText(e types.ReportEntry) string {
+	switch v := e.GetRawValue().(type) {
+	case string:
+		return v
+	case fmt.Stringer:
+		return v.String()
+	case nil:
+		return e.Value.Representation
+	}
+	return e.StringRepresentation()
+}

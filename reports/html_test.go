@@ -1,0 +1,104 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/xml"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/onsi/ginkgo/v2/types"
+)
+
+func TestHTML(t *testing.T) {
+	r := sampleRun(t)
+	r.Checks = append(r.Checks, Check{
+		Key: "RFC959-4.2-EVIL", Title: `<img src=x onerror=alert(1)>`, Level: "MUST", RFC: "rfc959",
+		Verdict: VerdictFailed, Message: "got \x00\x1b[31m\xff </pre><script>alert(2)</script>",
+		Transcript: "< 500 \"quoted\" & <b>bold</b>",
+	})
+	r.Counts = Count(r.Checks)
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+
+	for _, bad := range []string{"<script>", "<img", "</pre><script", "<b>bold", "\x00", "\x1b", "\xff"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("output contains %q unescaped", bad)
+		}
+	}
+	for _, want := range []string{
+		"&lt;script&gt;alert(2)&lt;/script&gt;",
+		`got \x00\x1b[31m\xff`,
+		"&lt;img src=x onerror=alert(1)&gt;",
+		"<details><summary>transcript</summary><pre>&lt; 500 &#34;quoted&#34; &amp; &lt;b&gt;bold&lt;/b&gt;</pre></details>",
+		`<tr class="v-failed">`, `<tr class="v-warned">`, `<tr class="v-skipped">`, `<tr class="v-passed">`,
+		"NOT CONFORMANT",
+		"2 passed, 6 failed, 1 warned, 2 skipped; 2 excluded by the filter.",
+		"ftp://conform@127.0.0.1:2121",
+		"warning: 550 is not listed for STOR",
+		"passive ports 30000-30019",
+		"<style>",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "LIST-SLOW") {
+		t.Error("filtered check shown")
+	}
+	for _, external := range []string{"<script", "<link", "src=\"http", "href=\"http"} {
+		if strings.Contains(out, external) {
+			t.Errorf("page is not self-contained: has %q", external)
+		}
+	}
+	wellFormed(t, out)
+}
+
+func TestHTMLConformant(t *testing.T) {
+	r := FromGinkgo(types.Report{SpecReports: types.SpecReports{
+		spec("[A] a", types.SpecStatePassed, []string{"rfc959", "MUST"}),
+	}})
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `class="status ok">CONFORMANT`) {
+		t.Error("a passing run is not shown as conformant")
+	}
+	wellFormed(t, buf.String())
+}
+
+// wellFormed checks that every element the page opens is closed, using
+// the XML tokenizer in its lenient mode (void HTML elements allowed).
+func wellFormed(t *testing.T, page string) {
+	t.Helper()
+	d := xml.NewDecoder(strings.NewReader(strings.TrimPrefix(page, "<!DOCTYPE html>")))
+	d.Strict = false
+	d.AutoClose = xml.HTMLAutoClose
+	d.Entity = xml.HTMLEntity
+	var stack []string
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("page does not tokenize: %v", err)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			stack = append(stack, tok.Name.Local)
+		case xml.EndElement:
+			if len(stack) == 0 || stack[len(stack)-1] != tok.Name.Local {
+				t.Fatalf("</%s> closes %v", tok.Name.Local, stack)
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if len(stack) != 0 {
+		t.Errorf("unclosed elements %v", stack)
+	}
+}

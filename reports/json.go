@@ -1,0 +1,173 @@
+package reports
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+)
+
+// JSONFormat and JSONVersion identify the JSON report; JSONVersion changes
+// only when a field is removed or changes meaning.
+const (
+	JSONFormat  = "ftpconform-report"
+	JSONVersion = 1
+)
+
+// WriteJSON writes the run as an indented JSON document. Its fields are
+// part of the tool's interface and keep their names:
+//
+//	{
+//	  "format": "ftpconform-report",   // JSONFormat
+//	  "format_version": 1,             // JSONVersion
+//	  "tool": "ftpconform",
+//	  "version": "v0.1.0",
+//	  "target": "ftp://conform@127.0.0.1:2121",
+//	  "started": "2026-01-02T15:04:05Z", // RFC 3339, UTC; omitted if unknown
+//	  "duration_seconds": 1.25,
+//	  "failed": true,                  // any check failed: not conformant
+//	  "counts": {
+//	    "passed": 10, "failed": 1, "warned": 2, "skipped": 3,
+//	    "total": 16,                   // the four above
+//	    "filtered": 40,                // excluded by the filter, in no other count
+//	    "by_level": {"MUST": {"passed": 8, "failed": 1, "warned": 0, "skipped": 1, "total": 10}, …},
+//	    "by_rfc":   {"rfc959": {…}, "policy": {…}, …}
+//	    // level "" and RFC "suite" count the SUITE pseudo-check
+//	  },
+//	  "checks": [
+//	    {
+//	      "key": "RFC959-5.4-PASS-CODES/wrong-password",
+//	      "id": "RFC959-5.4-PASS-CODES",
+//	      "title": "answers 530 to a wrong password",
+//	      "level": "MUST",             // MUST, SHOULD, MAY, POLICY; "" for SUITE
+//	      "rfc": "rfc959",
+//	      "section": "5.4",
+//	      "labels": ["RFC959-5.4-PASS-CODES", "rfc959", "rfc959:5.4", "MUST", "login"],
+//	      "verdict": "failed",         // passed, failed, warned, skipped, filtered
+//	      "message": "expected one of 530; got 230 \"Welcome\"",
+//	      "location": "suites/rfc959_login.go:42",
+//	      "warnings": [],
+//	      "info": [],
+//	      "transcript": "…",
+//	      "duration_seconds": 0.12
+//	    }
+//	  ]
+//	}
+//
+// Every field is always present (lists as [], text as ""), except
+// "started". Checks are in spec order and include filtered ones, so the
+// report also lists what was not run. Bytes from a server that are not
+// UTF-8 come out as visible \xNN escapes rather than being lost to U+FFFD;
+// control characters keep their JSON \u escapes.
+func WriteJSON(w io.Writer, r Run) error {
+	counts := Count(r.Checks) // the checks are the truth, whatever r.Counts says
+	doc := jsonRun{
+		Format:        JSONFormat,
+		FormatVersion: JSONVersion,
+		Tool:          utf8Text(r.Tool),
+		Version:       utf8Text(r.Version),
+		Target:        utf8Text(r.Target),
+		Duration:      r.Duration.Seconds(),
+		Failed:        r.Failed(),
+		Counts: jsonCounts{
+			jsonTally: tallyJSON(counts.Tally),
+			Filtered:  counts.Filtered,
+			ByLevel:   map[string]jsonTally{},
+			ByRFC:     map[string]jsonTally{},
+		},
+		Checks: make([]jsonCheck, 0, len(r.Checks)),
+	}
+	if !r.Started.IsZero() {
+		doc.Started = r.Started.UTC().Format(time.RFC3339Nano)
+	}
+	for k, t := range counts.ByLevel {
+		doc.Counts.ByLevel[k] = tallyJSON(t)
+	}
+	for k, t := range counts.ByRFC {
+		doc.Counts.ByRFC[k] = tallyJSON(t)
+	}
+	for _, c := range r.Checks {
+		doc.Checks = append(doc.Checks, jsonCheck{
+			Key:        c.Key,
+			ID:         c.ID,
+			Title:      utf8Text(c.Title),
+			Level:      c.Level,
+			RFC:        c.RFC,
+			Section:    c.Section,
+			Labels:     utf8List(c.Labels),
+			Verdict:    c.Verdict,
+			Message:    utf8Text(c.Message),
+			Location:   utf8Text(c.Location),
+			Warnings:   utf8List(c.Warnings),
+			Info:       utf8List(c.Info),
+			Transcript: utf8Text(c.Transcript),
+			Duration:   c.Duration.Seconds(),
+		})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // transcripts are full of < and >; keep them readable
+	return enc.Encode(doc)
+}
+
+type jsonRun struct {
+	Format        string      `json:"format"`
+	FormatVersion int         `json:"format_version"`
+	Tool          string      `json:"tool"`
+	Version       string      `json:"version"`
+	Target        string      `json:"target"`
+	Started       string      `json:"started,omitempty"`
+	Duration      float64     `json:"duration_seconds"`
+	Failed        bool        `json:"failed"`
+	Counts        jsonCounts  `json:"counts"`
+	Checks        []jsonCheck `json:"checks"`
+}
+
+type jsonTally struct {
+	Passed  int `json:"passed"`
+	Failed  int `json:"failed"`
+	Warned  int `json:"warned"`
+	Skipped int `json:"skipped"`
+	Total   int `json:"total"`
+}
+
+func tallyJSON(t Tally) jsonTally {
+	return jsonTally{Passed: t.Passed, Failed: t.Failed, Warned: t.Warned, Skipped: t.Skipped, Total: t.Total()}
+}
+
+type jsonCounts struct {
+	jsonTally
+	Filtered int                  `json:"filtered"`
+	ByLevel  map[string]jsonTally `json:"by_level"`
+	ByRFC    map[string]jsonTally `json:"by_rfc"`
+}
+
+type jsonCheck struct {
+	Key        string   `json:"key"`
+	ID         string   `json:"id"`
+	Title      string   `json:"title"`
+	Level      string   `json:"level"`
+	RFC        string   `json:"rfc"`
+	Section    string   `json:"section"`
+	Labels     []string `json:"labels"`
+	Verdict    Verdict  `json:"verdict"`
+	Message    string   `json:"message"`
+	Location   string   `json:"location"`
+	Warnings   []string `json:"warnings"`
+	Info       []string `json:"info"`
+	Transcript string   `json:"transcript"`
+	Duration   float64  `json:"duration_seconds"`
+}
+
+// utf8Text escapes the bytes of s that are not UTF-8.
+func utf8Text(s string) string {
+	return escapeRunes(s, func(rune) bool { return false })
+}
+
+// utf8List applies utf8Text to each string, never returning nil.
+func utf8List(l []string) []string {
+	out := make([]string, len(l))
+	for i, s := range l {
+		out[i] = utf8Text(s)
+	}
+	return out
+}

@@ -1,0 +1,150 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/jstemmer/go-junit-report/v2/junit"
+)
+
+// WriteJUnit writes the run as JUnit XML, the format CI systems show in
+// their test tabs:
+//
+//	<?xml version="1.0" encoding="UTF-8"?>
+//	<testsuites name="ftpconform" tests="3" failures="1" time="1.250">
+//		<testsuite name="rfc959" tests="3" failures="1" errors="0" id="0" skipped="1" time="0.750" timestamp="…">
+//			<properties>
+//				<property name="target" value="ftp://127.0.0.1:2121"></property>
+//				…
+//			</properties>
+//			<testcase name="[RFC959-5.4-PASS-CODES/wrong-password] answers 530 to a wrong password (MUST)"
+//			          classname="ftpconform.rfc959.5.4" time="0.120">
+//				<failure message="expected one of 530; got 230 &#34;Welcome&#34;" type="MUST"><![CDATA[…]]></failure>
+//				<system-out><![CDATA[…transcript…]]></system-out>
+//			</testcase>
+//			…
+//
+// There is one testsuite per RFC group (rfc959, rfc1123, …, policy, and
+// "suite" for a broken run), and one testcase per check. A failed check
+// has a <failure> whose type is the requirement level, never an <error>:
+// errors in JUnit mean the test itself broke, and a non-conformant server
+// is a test result. A skipped check has <skipped message="reason">. A
+// warned check passes, with its warnings at the top of <system-out>.
+// System-out holds, in order: "WARNING: " lines, "INFO: " lines, and the
+// transcript of a check that failed, warned or was skipped (a passing
+// check's transcript is left to the JSON and HTML reports to keep the file
+// small). Filtered checks are left out.
+//
+// All text is passed through an XML sanitiser first (server replies may
+// contain bytes XML cannot carry), and the document validates against the
+// Jenkins xUnit JUnit schema (testdata/junit-10.xsd).
+func WriteJUnit(w io.Writer, r Run) error {
+	suites := junitSuites(r)
+	if _, err := io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"); err != nil {
+		return err
+	}
+	return suites.WriteXML(w)
+}
+
+func junitSuites(r Run) junit.Testsuites {
+	checks := r.reported()
+	byRFC := map[string][]Check{}
+	for _, c := range checks {
+		byRFC[c.RFC] = append(byRFC[c.RFC], c)
+	}
+
+	out := junit.Testsuites{Name: "ftpconform"}
+	var total time.Duration
+	for i, rfc := range rfcOrder(mapKeys(byRFC)) {
+		s := junit.Testsuite{
+			Name: xmlText(rfc),
+			ID:   i,
+		}
+		if !r.Started.IsZero() {
+			s.Timestamp = r.Started.UTC().Format(time.RFC3339)
+		}
+		for _, p := range [][2]string{{"tool", r.Tool}, {"version", r.Version}, {"target", r.Target}} {
+			if p[1] != "" {
+				s.AddProperty(p[0], xmlText(p[1]))
+			}
+		}
+		var d time.Duration
+		for _, c := range byRFC[rfc] {
+			s.AddTestcase(junitCase(c))
+			d += c.Duration
+		}
+		s.Time = seconds(d)
+		total += d
+
+		// AddSuite would also total skipped tests on <testsuites>, an
+		// attribute the schema does not allow there.
+		out.Suites = append(out.Suites, s)
+		out.Tests += s.Tests
+		out.Failures += s.Failures
+		out.Errors += s.Errors
+	}
+	if r.Duration > 0 {
+		total = r.Duration
+	}
+	out.Time = seconds(total)
+	return out
+}
+
+func junitCase(c Check) junit.Testcase {
+	name := c.heading()
+	if c.Level != "" {
+		name += " (" + c.Level + ")"
+	}
+	class := "ftpconform." + c.RFC
+	if c.Section != "" {
+		class += "." + c.Section
+	}
+	tc := junit.Testcase{
+		Name:      xmlText(name),
+		Classname: xmlText(class),
+		Time:      seconds(c.Duration),
+	}
+
+	var out strings.Builder
+	for _, w := range c.Warnings {
+		fmt.Fprintf(&out, "WARNING: %s\n", w)
+	}
+	for _, i := range c.Info {
+		fmt.Fprintf(&out, "INFO: %s\n", i)
+	}
+
+	switch c.Verdict {
+	case VerdictFailed:
+		kind := c.Level
+		if kind == "" {
+			kind = c.Key
+		}
+		msg := firstLine(c.Message)
+		if msg == "" {
+			msg = "failed"
+		}
+		body := c.Message
+		if c.Location != "" {
+			body = strings.TrimRight(body, "\n") + "\n\nat " + c.Location
+		}
+		tc.Failure = &junit.Result{Message: xmlText(msg), Type: xmlText(kind), Data: xmlText(body)}
+	case VerdictSkipped:
+		tc.Skipped = &junit.Result{Message: xmlText(c.Message)}
+	}
+	if c.Verdict != VerdictPassed && c.Transcript != "" {
+		if out.Len() > 0 {
+			out.WriteString("\n")
+		}
+		out.WriteString(c.Transcript)
+	}
+	if out.Len() > 0 {
+		tc.SystemOut = &junit.Output{Data: xmlText(out.String())}
+	}
+	return tc
+}
+
+func seconds(d time.Duration) string {
+	return fmt.Sprintf("%.3f", d.Seconds())
+}

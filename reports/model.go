@@ -1,0 +1,243 @@
+package reports
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Verdict is the outcome of one check.
+type Verdict string
+
+const (
+	// VerdictPassed means the server behaved as the requirement asks.
+	VerdictPassed Verdict = "passed"
+	// VerdictFailed means the server violated the requirement (or the check
+	// could not complete). A run with a failed check is not conformant.
+	VerdictFailed Verdict = "failed"
+	// VerdictWarned means the check passed, with at least one tolerated
+	// deviation recorded as a warning.
+	VerdictWarned Verdict = "warned"
+	// VerdictSkipped means the check did not apply (a feature the server does
+	// not advertise, an optional command answered with 502, ...) or did not
+	// run; Check.Message says why.
+	VerdictSkipped Verdict = "skipped"
+	// VerdictFiltered means the user's label filter (or focus) excluded the
+	// check. Filtered checks stay in Run.Checks so that the JSON report lists
+	// the whole catalogue, but they are left out of every count, of JUnit,
+	// of the HTML table and of the summary's lists.
+	VerdictFiltered Verdict = "filtered"
+)
+
+// Requirement levels, as they appear in labels and in Check.Level.
+const (
+	LevelMust   = "MUST"
+	LevelShould = "SHOULD"
+	LevelMay    = "MAY"
+	LevelPolicy = "POLICY"
+)
+
+// Keys used for checks that are not conformance requirements.
+const (
+	// SuiteKey is the Key and ID of the pseudo-check that reports a failing
+	// suite-level node (BeforeSuite, AfterSuite, ReportAfterSuite...): such
+	// a failure means the run itself is broken.
+	SuiteKey = "SUITE"
+	// RFCSuite is the RFC group of the SUITE pseudo-check.
+	RFCSuite = "suite"
+	// RFCPolicy is the RFC group of operator policy checks.
+	RFCPolicy = "policy"
+	// RFCOther is the RFC group of a check whose labels and ID name no
+	// document.
+	RFCOther = "other"
+)
+
+// Run is the outcome of one conformance run against one target.
+type Run struct {
+	Tool     string // "ftpconform"
+	Version  string // version of the tool, set by the caller
+	Target   string // what was tested, set by the caller (no password)
+	Started  time.Time
+	Duration time.Duration
+	Checks   []Check // in spec order; see FromGinkgo
+	Counts   Counts
+}
+
+// Check is the outcome of one spec, that is one requirement checked one way.
+type Check struct {
+	Key     string // "RFC959-5.4-PASS-CODES/wrong-password": the ID, optionally "/slug"
+	ID      string // "RFC959-5.4-PASS-CODES": the requirement ID, Key up to the first "/"
+	Title   string // "answers 530 to a wrong password"
+	Level   string // MUST, SHOULD, MAY or POLICY; empty for the SUITE pseudo-check
+	RFC     string // "rfc959", "rfc1123", ..., "policy"
+	Section string // "5.4" (from the label "rfc959:5.4"); may be empty
+	Labels  []string
+
+	Verdict Verdict
+	// Message is the failure message of a failed check and the reason of a
+	// skipped one; empty otherwise.
+	Message string
+	// Location is where in the specs a failed check failed ("file.go:42").
+	Location   string
+	Warnings   []string
+	Info       []string
+	Transcript string
+	Duration   time.Duration
+}
+
+// Tally counts checks by verdict. Filtered checks are never counted.
+type Tally struct {
+	Passed, Failed, Warned, Skipped int
+}
+
+// Total is the number of counted checks.
+func (t Tally) Total() int { return t.Passed + t.Failed + t.Warned + t.Skipped }
+
+func (t *Tally) add(v Verdict) {
+	switch v {
+	case VerdictPassed:
+		t.Passed++
+	case VerdictFailed:
+		t.Failed++
+	case VerdictWarned:
+		t.Warned++
+	case VerdictSkipped:
+		t.Skipped++
+	}
+}
+
+// Counts summarises a run: the embedded Tally is over all checks, ByLevel
+// and ByRFC break it down by Check.Level and Check.RFC. Filtered is the
+// number of checks the filter excluded, which are in no tally.
+type Counts struct {
+	Tally
+	Filtered int
+	ByLevel  map[string]Tally
+	ByRFC    map[string]Tally
+}
+
+// Count computes the counts of checks.
+func Count(checks []Check) Counts {
+	c := Counts{ByLevel: map[string]Tally{}, ByRFC: map[string]Tally{}}
+	for _, ch := range checks {
+		if ch.Verdict == VerdictFiltered {
+			c.Filtered++
+			continue
+		}
+		c.Tally.add(ch.Verdict)
+		l := c.ByLevel[ch.Level]
+		l.add(ch.Verdict)
+		c.ByLevel[ch.Level] = l
+		r := c.ByRFC[ch.RFC]
+		r.add(ch.Verdict)
+		c.ByRFC[ch.RFC] = r
+	}
+	return c
+}
+
+// Failed reports whether any check failed, which makes the run
+// non-conformant (exit code 1).
+func (r Run) Failed() bool {
+	return slices.ContainsFunc(r.Checks, func(c Check) bool { return c.Verdict == VerdictFailed })
+}
+
+// reported returns the checks that appear in reports: all but the filtered.
+func (r Run) reported() []Check {
+	out := make([]Check, 0, len(r.Checks))
+	for _, c := range r.Checks {
+		if c.Verdict != VerdictFiltered {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// heading is "[KEY] title", or just the title when there is no key.
+func (c Check) heading() string {
+	if c.Key == "" {
+		return c.Title
+	}
+	if c.Title == "" {
+		return "[" + c.Key + "]"
+	}
+	return "[" + c.Key + "] " + c.Title
+}
+
+// levelOrder lists the levels in the order tables show them; the four
+// known levels always appear, others (and "", for the SUITE pseudo-check)
+// follow when present.
+func levelOrder(byLevel map[string]Tally) []string {
+	known := []string{LevelMust, LevelShould, LevelMay, LevelPolicy}
+	var extra []string
+	for l := range byLevel {
+		if !slices.Contains(known, l) {
+			extra = append(extra, l)
+		}
+	}
+	slices.SortFunc(extra, func(a, b string) int {
+		// The empty level sorts last.
+		if (a == "") != (b == "") {
+			if a == "" {
+				return 1
+			}
+			return -1
+		}
+		return strings.Compare(a, b)
+	})
+	return append(known, extra...)
+}
+
+// levelName is how tables show a level; the SUITE pseudo-check has none.
+func levelName(l string) string {
+	if l == "" {
+		return "(none)"
+	}
+	return l
+}
+
+// rfcOrder sorts RFC groups: the SUITE pseudo-group first, then RFCs by
+// number, then policy, then anything else by name.
+func rfcOrder(names []string) []string {
+	rank := func(s string) (int, int) {
+		switch {
+		case s == RFCSuite:
+			return 0, 0
+		case rfcNumber(s) >= 0:
+			return 1, rfcNumber(s)
+		case s == RFCPolicy:
+			return 2, 0
+		default:
+			return 3, 0
+		}
+	}
+	out := slices.Clone(names)
+	slices.SortFunc(out, func(a, b string) int {
+		ra, na := rank(a)
+		rb, nb := rank(b)
+		return cmp.Or(cmp.Compare(ra, rb), cmp.Compare(na, nb), strings.Compare(a, b))
+	})
+	return out
+}
+
+// rfcNumber returns 959 for "rfc959", or -1 when s is not of that form.
+func rfcNumber(s string) int {
+	digits, ok := strings.CutPrefix(s, "rfc")
+	if !ok || digits == "" {
+		return -1
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil || n < 0 || strconv.Itoa(n) != digits {
+		return -1
+	}
+	return n
+}
+
+func mapKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	return keys
+}

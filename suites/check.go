@@ -1,0 +1,219 @@
+package suites
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+	. "github.com/onsi/gomega"
+
+	"github.com/ftpconform/ftpconform/harness"
+)
+
+// Report entry names shared with package reports.
+const (
+	EntryWarning    = "ftpconform.warning"
+	EntryTranscript = "ftpconform.transcript"
+	EntryInfo       = "ftpconform.info"
+)
+
+// checkKey is a requirement ID, optionally followed by "/slug" when one
+// requirement has several checks.
+var checkKey = regexp.MustCompile(`^([A-Z][A-Za-z0-9.-]+)(/[a-z0-9][a-z0-9-]*)?$`)
+
+// registered checks, for duplicate detection: key -> location, title -> key.
+var (
+	regMu       sync.Mutex
+	regByKey    = map[string]string{}
+	regByTitle  = map[string]string{}
+	registryErr []string
+)
+
+// RegistryErrors lists problems found while registering checks: unknown
+// requirement IDs, malformed keys, duplicate keys or titles.
+func RegistryErrors() []string {
+	regMu.Lock()
+	defer regMu.Unlock()
+	out := append([]string(nil), registryErr...)
+	sort.Strings(out)
+	return out
+}
+
+func register(key, title string, loc types.CodeLocation) (Requirement, bool) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	where := loc.String()
+	m := checkKey.FindStringSubmatch(key)
+	if m == nil {
+		registryErr = append(registryErr, fmt.Sprintf("%s: malformed check key %q", where, key))
+		return Requirement{}, false
+	}
+	req, ok := catalog[m[1]]
+	if !ok {
+		registryErr = append(registryErr, fmt.Sprintf("%s: check %q names requirement %q, which is not in the catalog", where, key, m[1]))
+		return Requirement{}, false
+	}
+	if prev, dup := regByKey[key]; dup && prev != where {
+		registryErr = append(registryErr, fmt.Sprintf("%s: check key %q already used at %s", where, key, prev))
+	}
+	regByKey[key] = where
+	if prev, dup := regByTitle[title]; dup && prev != key {
+		registryErr = append(registryErr, fmt.Sprintf("%s: title %q already used by check %s", where, title, prev))
+	}
+	regByTitle[title] = key
+	return req, true
+}
+
+// Check registers one conformance check: It("[KEY] title") with the labels
+// derived from the catalog (requirement ID, RFC, section, level) plus any
+// Label decorators in args, and the body, a func(SpecContext), also in args.
+//
+// Call it inside a Describe so that the configuration is in force.
+func Check(key, title string, args ...any) {
+	loc := types.NewCodeLocation(1)
+	req, ok := register(key, title, loc)
+	if !ok {
+		return
+	}
+	var body func(SpecContext)
+	var decorators []any
+	var topics []string
+	for _, a := range args {
+		switch v := a.(type) {
+		case func(SpecContext):
+			body = v
+		case Labels:
+			topics = append(topics, v...)
+			decorators = append(decorators, v)
+		default:
+			decorators = append(decorators, v)
+		}
+	}
+	if body == nil {
+		regMu.Lock()
+		registryErr = append(registryErr, fmt.Sprintf("%s: check %q has no body", loc, key))
+		regMu.Unlock()
+		return
+	}
+	rfc, section := rfcAndSection(req.ID)
+	labels := []string{req.ID, rfc, req.Level}
+	if section != "" {
+		labels = append(labels, section)
+	}
+	writes := false
+	for _, t := range topics {
+		writes = writes || t == "write"
+	}
+	level := req.Level
+	decorators = append(decorators, Label(labels...), SpecTimeout(cfg.CheckTimeout), loc)
+	decorators = append(decorators, func(ctx SpecContext) {
+		st := beginCheck(key)
+		DeferCleanup(st.finish)
+		if writes && cfg.ReadOnly {
+			Skip("read-only mode: this check writes to the server")
+		}
+		if level == "SHOULD" && !cfg.Strict {
+			if err := InterceptGomegaFailure(func() { body(ctx) }); err != nil {
+				warnf("SHOULD-level requirement not met: %v", err)
+			}
+			return
+		}
+		body(ctx)
+	})
+	It("["+key+"] "+title, decorators...)
+}
+
+// checkState is what the running check accumulates (specs run serially).
+type checkState struct {
+	key string
+	tr  *harness.Transcript
+}
+
+var current *checkState
+
+func beginCheck(key string) *checkState {
+	st := &checkState{key: key, tr: harness.NewTranscript()}
+	st.tr.AddSecret(cfg.Target.Password)
+	current = st
+	return st
+}
+
+func (st *checkState) finish() {
+	if s := st.tr.String(); s != "" {
+		AddReportEntry(EntryTranscript, s, ReportEntryVisibilityNever)
+	}
+	current = nil
+}
+
+// transcript returns the running check's transcript.
+func transcript() *harness.Transcript {
+	if current == nil {
+		return harness.NewTranscript()
+	}
+	return current.tr
+}
+
+// failure is a gomega matcher that always fails with a fixed message, so
+// that check failures go through gomega (and can be intercepted for
+// SHOULD-level checks) with a message that says exactly what was wrong.
+type failure struct{ msg string }
+
+func (f failure) Match(any) (bool, error)          { return false, nil }
+func (f failure) FailureMessage(any) string        { return f.msg }
+func (f failure) NegatedFailureMessage(any) string { return f.msg }
+
+// failf fails the running check.
+func failf(format string, args ...any) {
+	ExpectWithOffset(2, nil).To(failure{fmt.Sprintf(format, args...)})
+}
+
+// warnf records a tolerated deviation; with --strict it fails the check.
+func warnf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if cfg.Strict {
+		ExpectWithOffset(2, nil).To(failure{msg + " (a warning, failed because of --strict)"})
+		return
+	}
+	transcript().Notef("--", "WARNING: %s", msg)
+	AddReportEntry(EntryWarning, msg, ReportEntryVisibilityNever)
+}
+
+// infof records an observation for the report.
+func infof(format string, args ...any) {
+	AddReportEntry(EntryInfo, fmt.Sprintf(format, args...), ReportEntryVisibilityNever)
+}
+
+// must fails the check if err is not nil, saying what was being done.
+func must(err error, what string, args ...any) {
+	if err != nil {
+		ExpectWithOffset(2, nil).To(failure{fmt.Sprintf(what, args...) + ": " + err.Error()})
+	}
+}
+
+// hasLabel reports whether labels contains l (case-insensitive).
+func hasLabel(labels []string, l string) bool {
+	for _, x := range labels {
+		if strings.EqualFold(x, l) {
+			return true
+		}
+	}
+	return false
+}
+
+// Hooks that hand results to the CLI while the run goes on and at its end.
+var (
+	_ = ReportAfterEach(func(r SpecReport) {
+		if cfg.OnCheckDone != nil {
+			cfg.OnCheckDone(r)
+		}
+	})
+	_ = ReportAfterSuite("ftpconform report", func(r Report) {
+		if cfg.OnSuiteDone != nil {
+			cfg.OnSuiteDone(r)
+		}
+	})
+)

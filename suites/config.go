@@ -1,0 +1,60 @@
+package suites
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/ftpconform/ftpconform/harness"
+)
+
+// Config is what the checks need to know about the run.
+type Config struct {
+	Target harness.Target
+
+	// Strict turns SHOULD-level findings and tolerated deviations into
+	// failures.
+	Strict bool
+	// ReadOnly skips every check labelled "write".
+	ReadOnly bool
+	// CheckTimeout bounds each check (default 2 minutes).
+	CheckTimeout time.Duration
+	// Samples is how many passive ports the range checks sample (default 20).
+	Samples int
+	// SecondAddress is a local address the server sees as a different
+	// client (for bounce and port-stealing checks). Default: 127.0.0.2
+	// when the target is on IPv4 loopback.
+	SecondAddress netip.Addr
+
+	// OnCheckDone, if set, is called after every check (progress display).
+	OnCheckDone func(types.SpecReport)
+	// OnSuiteDone, if set, receives the whole report at the end of the
+	// run, also when the run failed or was interrupted.
+	OnSuiteDone func(types.Report)
+}
+
+var cfg = Config{}
+
+// Configure sets the run's configuration; call it before running the specs.
+func Configure(c Config) {
+	c.Target = c.Target.WithDefaults()
+	if c.CheckTimeout <= 0 {
+		c.CheckTimeout = 2 * time.Minute
+	}
+	if c.Samples <= 0 {
+		c.Samples = 20
+	}
+	if !c.SecondAddress.IsValid() {
+		if a, err := netip.ParseAddr(c.Target.Host); err == nil && a.Unmap().Is4() && a.IsLoopback() {
+			c.SecondAddress = netip.AddrFrom4([4]byte{127, 0, 0, 2})
+			if a.Unmap() == c.SecondAddress {
+				c.SecondAddress = netip.AddrFrom4([4]byte{127, 0, 0, 3})
+			}
+		}
+	}
+	cfg = c
+}
+
+// CurrentConfig returns the configuration in force.
+func CurrentConfig() Config { return cfg }

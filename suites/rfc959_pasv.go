@@ -1,0 +1,85 @@
+package suites
+
+import (
+	"fmt"
+	"net/netip"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/ftpconform/ftpconform/harness"
+)
+
+var _ = Describe("Passive mode (RFC 959 §4.1.2, RFC 1123 §4.1.2.6)", Label("pasv", "data"), func() {
+	Check("RFC1123-4.1.2.6-PASV-MUST", "implements PASV and answers 227 with six numbers",
+		func(ctx SpecContext) {
+			c := login(ctx)
+			requireFamily(c, harness.PASV)
+			r, err := c.Cmd(ctx, "PASV")
+			r = expectExactly("PASV (mandatory: RFC 1123 §4.1.2.6)", r, err, harness.ReplyEnteringPassive)
+			info, err := harness.ParsePASV(r.Text())
+			must(err, "parsing the 227 reply %s", r)
+			if !info.Parenthesized {
+				infof("the 227 reply has no parentheses around h1,...,p2 (legal: RFC 1123 §4.1.2.6)")
+			}
+		})
+
+	Check("RFC959-4.1.2-227-ADDRESS", "advertises an address the client can reach in the 227 reply",
+		func(ctx SpecContext) {
+			c := login(ctx)
+			requireFamily(c, harness.PASV)
+			d := openDataNoDial(ctx, c, harness.PASV)
+			adv := d.Advertised.Addr()
+			peer := c.RemoteAddr().Addr()
+			switch {
+			case adv.IsUnspecified():
+				failf("the 227 reply advertises %s, which no client can dial; set the server's passive address to %s", adv, expectedPasvAddr(peer))
+			case adv == peer || adv == expectedPasvAddr(peer):
+			default:
+				failf("%s", diagnoseAddress(adv, peer))
+			}
+		})
+
+	Check("RFC959-4.1.2-PASV-LISTEN", "listens on the port it advertises and serves LIST there",
+		func(ctx SpecContext) {
+			c := login(ctx)
+			requireFamily(c, harness.PASV)
+			d := openData(ctx, c, harness.PASV)
+			t, err := c.Retrieve(ctx, d, "LIST")
+			must(err, "LIST over PASV")
+			if t.Final == nil || harness.Class(t.Final.Code) != 2 || t.Prelim == nil {
+				failf("LIST over PASV: expected 125 or 150, then 226 or 250; got %s", replyList(t))
+			}
+		})
+})
+
+// openDataNoDial sends PASV/EPSV and parses the reply without dialling.
+func openDataNoDial(ctx SpecContext, c *harness.Conn, mode harness.DataMode) *harness.DataChannel {
+	d, err := c.OpenData(ctx, mode, harness.DataOptions{NoDial: true})
+	if err != nil {
+		failf("%s", diagnoseDataSetup(mode, d, err))
+	}
+	return d
+}
+
+// expectedPasvAddr is the address a passive reply should carry: the
+// operator's expected public address, else the control connection's peer.
+func expectedPasvAddr(peer netip.Addr) netip.Addr {
+	if cfg.Target.PasvAddress.IsValid() {
+		return cfg.Target.PasvAddress.Unmap()
+	}
+	return peer
+}
+
+// diagnoseAddress explains an advertised passive address that is neither
+// the control peer nor the operator's expected address.
+func diagnoseAddress(adv, peer netip.Addr) string {
+	target := expectedPasvAddr(peer)
+	msg := fmt.Sprintf("the server advertises %s in its 227 reply, but this client reached it at %s", adv, peer)
+	if cfg.Target.PasvAddress.IsValid() {
+		msg += fmt.Sprintf(" and expects %s (--pasv-address)", target)
+	}
+	if (adv.IsPrivate() || adv.IsLoopback()) && !(peer.IsPrivate() || peer.IsLoopback()) {
+		return msg + fmt.Sprintf("; it advertises an internal address to an outside client: set its passive/masquerade address to the public one, %s", target)
+	}
+	return msg + fmt.Sprintf("; clients that trust the 227 address cannot connect: set the server's passive/masquerade address to %s", target)
+}

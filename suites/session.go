@@ -1,0 +1,265 @@
+package suites
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/ftpconform/ftpconform/harness"
+)
+
+// connect opens a control connection and reads the greeting; the
+// connection is closed when the check ends.
+func connect(ctx context.Context) *harness.Conn {
+	c, _ := connectGreeting(ctx)
+	return c
+}
+
+func connectGreeting(ctx context.Context) (*harness.Conn, []*harness.Reply) {
+	c, greet, err := harness.Connect(ctx, cfg.Target, transcript())
+	if err != nil {
+		failf("cannot open a control connection to %s: %v", cfg.Target.Addr(), err)
+		return nil, nil
+	}
+	DeferCleanup(c.Close)
+	return c, greet
+}
+
+// connectFrom opens a control connection from a chosen local address.
+func connectFrom(ctx context.Context, local netip.Addr) *harness.Conn {
+	c, err := harness.Dial(ctx, cfg.Target, transcript(), local)
+	if err != nil {
+		failf("cannot open a control connection from %s: %v", local, err)
+		return nil
+	}
+	DeferCleanup(c.Close)
+	if _, err := c.ReadGreeting(ctx); err != nil {
+		failf("reading the greeting: %v", err)
+	}
+	return c
+}
+
+// login connects and logs in with the target's credentials.
+func login(ctx context.Context) *harness.Conn {
+	c := connect(ctx)
+	must(c.Login(ctx), "logging in as %q", cfg.Target.User)
+	return c
+}
+
+// cmd sends a command and returns its reply; a broken exchange fails the
+// check.
+func cmd(ctx context.Context, c *harness.Conn, line string) *harness.Reply {
+	r, err := c.Cmd(ctx, line)
+	if err != nil {
+		failf("%s: %v", maskForMessage(line), err)
+	}
+	return r
+}
+
+func maskForMessage(line string) string {
+	if strings.HasPrefix(strings.ToUpper(line), "PASS ") {
+		return "PASS ****"
+	}
+	return line
+}
+
+// uniqueName returns a name no other run uses: prefix-<8 hex>.
+func uniqueName(prefix string) string {
+	var b [4]byte
+	_, _ = crand.Read(b[:])
+	return prefix + "-" + hex.EncodeToString(b[:])
+}
+
+// scratch creates a fresh directory in the login directory, makes it the
+// working directory of c, and removes it (and what the check put in it)
+// when the check ends, even if it failed. It returns the directory's name.
+func scratch(ctx context.Context, c *harness.Conn) string {
+	name := uniqueName("ftpconform")
+	r := cmd(ctx, c, "MKD "+name)
+	if r.Code != harness.ReplyPathCreated {
+		failf("cannot create the scratch directory: MKD %s: %s", name, r)
+	}
+	DeferCleanup(func() { removeScratch(name) })
+	if r := cmd(ctx, c, "CWD "+name); harness.Class(r.Code) != 2 {
+		failf("cannot enter the scratch directory: CWD %s: %s", name, r)
+	}
+	return name
+}
+
+// removeScratch deletes a scratch directory over a fresh session. It works
+// with its own deadline, independent of the check's (which may be over).
+func removeScratch(name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, _, err := harness.Connect(ctx, cfg.Target, transcript())
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	if c.Login(ctx) != nil {
+		return
+	}
+	removeTree(ctx, c, name, 3)
+	_, _ = c.Quit(ctx)
+}
+
+// removeTree deletes dir and its contents, depth levels deep.
+func removeTree(ctx context.Context, c *harness.Conn, dir string, depth int) {
+	if r, err := c.Cmd(ctx, "RMD "+dir); err != nil || harness.Class(r.Code) == 2 {
+		return
+	}
+	if depth > 0 {
+		if names, err := nlst(ctx, c, dir); err == nil {
+			for _, n := range names {
+				p := n
+				if !strings.Contains(n, "/") {
+					p = dir + "/" + n
+				}
+				base := p[strings.LastIndex(p, "/")+1:]
+				if base == "." || base == ".." {
+					continue
+				}
+				if r, err := c.Cmd(ctx, "DELE "+p); err == nil && harness.Class(r.Code) != 2 {
+					removeTree(ctx, c, p, depth-1)
+				}
+			}
+		}
+	}
+	_, _ = c.Cmd(ctx, "RMD "+dir)
+}
+
+// nlst lists names over a passive (or, on failure, active) connection.
+func nlst(ctx context.Context, c *harness.Conn, path string) ([]string, error) {
+	line := "NLST"
+	if path != "" {
+		line += " " + path
+	}
+	t, err := transferIn(ctx, c, defaultMode(c), line)
+	if err != nil {
+		return nil, err
+	}
+	if t.Final == nil || harness.Class(t.Final.Code) != 2 {
+		return nil, fmt.Errorf("%s: %s", line, t.Final)
+	}
+	var out []string
+	for _, l := range strings.Split(strings.ReplaceAll(string(t.Data), "\r\n", "\n"), "\n") {
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+// defaultMode is the data mode helpers use when the check is not about the
+// mode: EPSV on IPv6, PASV on IPv4.
+func defaultMode(c *harness.Conn) harness.DataMode {
+	if c.RemoteAddr().Addr().Is6() {
+		return harness.EPSV
+	}
+	return harness.PASV
+}
+
+// transferIn sets up a data connection in mode and runs a download command.
+func transferIn(ctx context.Context, c *harness.Conn, mode harness.DataMode, line string) (*harness.Transfer, error) {
+	d, err := c.OpenData(ctx, mode, harness.DataOptions{})
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("setting up the %s data connection: %w", mode, err)
+	}
+	return c.Retrieve(ctx, d, line)
+}
+
+// transferOut sets up a data connection in mode and runs an upload command.
+func transferOut(ctx context.Context, c *harness.Conn, mode harness.DataMode, line string, data []byte) (*harness.Transfer, error) {
+	d, err := c.OpenData(ctx, mode, harness.DataOptions{})
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("setting up the %s data connection: %w", mode, err)
+	}
+	return c.Store(ctx, d, line, data)
+}
+
+// upload stores data under name in TYPE I and fails the check unless the
+// server confirms it (1yz then 2yz).
+func upload(ctx context.Context, c *harness.Conn, mode harness.DataMode, name string, data []byte) {
+	r, err := c.Cmd(ctx, "TYPE I")
+	expectCode("TYPE I", r, err, harness.ReplyOK)
+	t, err := transferOut(ctx, c, mode, "STOR "+name, data)
+	must(err, "uploading the fixture %s", name)
+	if t.Final == nil || harness.Class(t.Final.Code) != 2 {
+		failf("uploading the fixture %s: STOR got %s", name, t.Final)
+	}
+	if t.DataErr != nil {
+		failf("uploading the fixture %s: data connection: %v", name, t.DataErr)
+	}
+}
+
+// download retrieves name in the current TYPE and fails unless the
+// transfer completes.
+func download(ctx context.Context, c *harness.Conn, mode harness.DataMode, line string) *harness.Transfer {
+	t, err := transferIn(ctx, c, mode, line)
+	must(err, "%s", line)
+	if t.Final == nil || harness.Class(t.Final.Code) != 2 {
+		failf("%s over %s: expected 125 or 150, then 226 or 250; got %s", line, mode, replyList(t))
+	}
+	if t.DataErr != nil {
+		failf("%s over %s: data connection: %v", line, mode, t.DataErr)
+	}
+	return t
+}
+
+// replyList renders a transfer's replies: `150 "..." then 226 "..."`.
+func replyList(t *harness.Transfer) string {
+	var parts []string
+	for _, r := range t.Replies() {
+		parts = append(parts, r.String())
+	}
+	if len(parts) == 0 {
+		return "no reply"
+	}
+	return strings.Join(parts, " then ")
+}
+
+// binaryFixture returns n deterministic bytes that contain every byte
+// value, CR and LF in all combinations, and runs of 0xFF.
+func binaryFixture(n int) []byte {
+	b := make([]byte, n)
+	for i := 0; i < n && i < 256; i++ {
+		b[i] = byte(i)
+	}
+	r := rand.New(rand.NewPCG(959, 1123))
+	for i := 256; i < n; i++ {
+		b[i] = byte(r.UintN(256))
+	}
+	copy(b[min(n, 256):], "\r\n\n\r\r\r\n\xff\xff\xff\x00")
+	return b
+}
+
+// firstDiff describes where two byte slices first differ.
+func firstDiff(got, want []byte) string {
+	n := min(len(got), len(want))
+	for i := 0; i < n; i++ {
+		if got[i] != want[i] {
+			return fmt.Sprintf("first difference at byte %d: got 0x%02x, want 0x%02x", i, got[i], want[i])
+		}
+	}
+	if len(got) != len(want) {
+		return fmt.Sprintf("got %d bytes, want %d", len(got), len(want))
+	}
+	return "identical"
+}
+
+// isUnreachable reports whether err is a failed TCP connection.
+func isUnreachable(err error) (*harness.DialError, bool) {
+	var de *harness.DialError
+	ok := errors.As(err, &de)
+	return de, ok
+}
