@@ -295,6 +295,8 @@ func TestMaskCommand(t *testing.T) {
 		{"PASSX y", "PASSX y"},
 		{"USER conform\r\n", "USER conform"},
 		{"NOOP\n", "NOOP"},
+		{"USER conform\r\nPASS secret\r\n", "USER conform\r\nPASS ****"},
+		{"NOOP\nPASS secret\nACCT x\r\nNOOP", "NOOP\nPASS ****\nACCT ****\r\nNOOP"},
 	}
 	for _, tc := range tests {
 		if g := maskCommand(tc.in); g != tc.want {
@@ -349,6 +351,18 @@ func TestTranscriptUnit(t *testing.T) {
 	nilT.Add("c1", Note, "x")
 	if nilT.String() != "" {
 		t.Error("nil transcript renders")
+	}
+}
+
+// TestTranscriptOverlappingSecrets: when one secret contains another, the
+// longer one is masked whole, not as "****" plus its tail.
+func TestTranscriptOverlappingSecrets(t *testing.T) {
+	tr := NewTranscript()
+	tr.AddSecret("hunter")
+	tr.AddSecret("hunter2-long")
+	tr.Add("c1", Received, "530 bad password hunter2-long; hunter")
+	if g, want := tr.Entries()[0].Text, "530 bad password ****; ****"; g != want {
+		t.Errorf("masked %q, want %q", g, want)
 	}
 }
 
@@ -768,7 +782,7 @@ func TestDialFromLocalAddress(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if got := (<-from).Addr(); got != netip.MustParseAddr("127.0.0.2") || c.LocalAddr().Addr() != got {
+	if got := recv(t, from).Addr(); got != netip.MustParseAddr("127.0.0.2") || c.LocalAddr().Addr() != got {
 		t.Errorf("server saw %v, LocalAddr %v; want 127.0.0.2", got, c.LocalAddr())
 	}
 }

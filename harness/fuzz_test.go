@@ -330,3 +330,47 @@ func FuzzParseTargetURL(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReadReplyWellFormed builds a well-formed multi-line reply around
+// arbitrary inner lines (padded where RFC 959 §4.2 requires it) and checks
+// that it is read back exactly, without violations, and that the reply
+// after it is intact.
+func FuzzReadReplyWellFormed(f *testing.F) {
+	f.Add(uint16(211), "Features", " SIZE\n MDTM\n211-x\n212 y\n\n  234 A line", "End")
+	f.Add(uint16(220), "", "220---- banner\n220-second", "")
+	f.Add(uint16(123), "First line", "Second line\n  234 A line beginning with numbers", "The last line")
+	f.Fuzz(func(t *testing.T, code uint16, first, inner, last string) {
+		code = 100 + code%500
+		xyz := strconv.Itoa(int(code))
+		clean := func(s string) string { return strings.NewReplacer("\r", "", "\n", "").Replace(s) }
+		var b strings.Builder
+		lines := []string{xyz + "-" + clean(first)}
+		for _, l := range strings.Split(inner, "\n") {
+			l = clean(l)
+			if l == xyz || strings.HasPrefix(l, xyz+" ") {
+				l = " " + l // RFC 959: pad an inner line that would end the reply
+			}
+			lines = append(lines, l)
+		}
+		lines = append(lines, xyz+" "+clean(last))
+		for _, l := range lines {
+			b.WriteString(l + "\r\n")
+		}
+		in := b.String()
+		rd := NewReader(&memReader{data: []byte(in + sentinel), chunk: 7}, Limits{Settle: time.Millisecond})
+		r, err := rd.ReadReply(time.Now().Add(5 * time.Second))
+		if err != nil {
+			t.Fatalf("ReadReply(%q): %v", in, err)
+		}
+		if r.Code != int(code) || string(r.Raw) != in || len(r.Violations) != 0 {
+			t.Fatalf("ReadReply(%q) = code %d raw %q violations %v", in, r.Code, r.Raw, r.Violations)
+		}
+		if strings.Join(r.Lines, "\n") != strings.Join(lines, "\n") {
+			t.Fatalf("Lines = %q, want %q", r.Lines, lines)
+		}
+		next, err := rd.ReadReply(time.Now().Add(5 * time.Second))
+		if err != nil || string(next.Raw) != sentinel {
+			t.Fatalf("reply after it: %v, %v", next, err)
+		}
+	})
+}

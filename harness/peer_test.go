@@ -329,6 +329,19 @@ func loggedIn(t *testing.T, ctx context.Context, tg Target) *Conn {
 	return c
 }
 
+// recv takes a value the peer reports, failing instead of hanging when the
+// peer never gets that far.
+func recv[T any](t *testing.T, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(peerIOTimeout):
+		t.Fatal("the scripted peer never reported")
+		panic("unreachable")
+	}
+}
+
 // payload returns n deterministic, non-repeating-looking bytes.
 func payload(n int) []byte {
 	b := make([]byte, n)

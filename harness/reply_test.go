@@ -201,18 +201,23 @@ func TestReadReplyPipe(t *testing.T) {
 	for _, tc := range replyCases {
 		t.Run(tc.name, func(t *testing.T) {
 			in := tc.in
+			// A long settle time shows that well-framed replies never
+			// wait for it.
+			settle := 3 * time.Second
 			if !tc.settles {
 				in += sentinel
+			} else {
+				settle = testSettle
 			}
-			rd := pipeReader(t, []byte(in), tc.closeAfter, Limits{Settle: testSettle})
+			rd := pipeReader(t, []byte(in), tc.closeAfter, Limits{Settle: settle})
 			start := time.Now()
-			got, err := rd.ReadReply(time.Now().Add(5 * time.Second))
+			got, err := rd.ReadReply(time.Now().Add(10 * time.Second))
 			if err != nil {
 				t.Fatalf("ReadReply: %v", err)
 			}
 			checkReply(t, got, tc.code, tc.lines, tc.viol, tc.in)
 			if !tc.settles {
-				if el := time.Since(start); el >= testSettle {
+				if el := time.Since(start); el >= settle {
 					t.Errorf("a well-framed reply took %s, as long as the settle time", el)
 				}
 				next, err := rd.ReadReply(time.Now().Add(5 * time.Second))

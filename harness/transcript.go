@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -55,6 +56,8 @@ func (t *Transcript) AddSecret(s string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.secrets = append(t.secrets, s)
+	// Longest first, so a secret that contains another is masked whole.
+	slices.SortStableFunc(t.secrets, func(a, b string) int { return len(b) - len(a) })
 }
 
 // nextConn names the next control connection recorded here.
@@ -105,14 +108,28 @@ func (t *Transcript) String() string {
 	return b.String()
 }
 
-// maskCommand hides the argument of commands that carry secrets.
+// maskCommand hides the argument of commands that carry secrets, in every
+// line of pipelined commands sent at once.
 func maskCommand(line string) string {
-	verb, _, hasArg := strings.Cut(strings.TrimRight(line, "\r\n"), " ")
+	line = strings.TrimRight(line, "\r\n")
+	if !strings.Contains(line, "\n") {
+		return maskOne(line)
+	}
+	parts := strings.SplitAfter(line, "\n")
+	for i, p := range parts {
+		body := strings.TrimRight(p, "\r\n")
+		parts[i] = maskOne(body) + p[len(body):]
+	}
+	return strings.Join(parts, "")
+}
+
+func maskOne(line string) string {
+	verb, _, hasArg := strings.Cut(line, " ")
 	switch strings.ToUpper(verb) {
 	case "PASS", "ACCT", "ADAT":
 		if hasArg {
 			return verb + " ****"
 		}
 	}
-	return strings.TrimRight(line, "\r\n")
+	return line
 }

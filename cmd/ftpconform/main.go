@@ -43,6 +43,7 @@ commands:
   firewall  run only the data-connection and firewall checks, with a short report
   serve     run the reference FTP server
   list      list the checks (ID, level, labels, title)
+  coverage  print the requirement coverage document (docs/coverage.md)
   version   print the version
 
 Run 'ftpconform <command> -h' for the flags of a command.
@@ -68,6 +69,8 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		err = cmdServe(args[1:], stdout, stderr)
 	case "list":
 		err = cmdList(args[1:], stdout, stderr)
+	case "coverage":
+		err = cmdCoverage(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "ftpconform", version)
 	case "-h", "--help", "help":

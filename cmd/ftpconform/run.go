@@ -157,6 +157,9 @@ func startEmbedded(o *runOptions, t harness.Target) (harness.Target, func(), err
 	if t.PasvAddress.IsValid() {
 		srv.PasvAddress = t.PasvAddress.AsSlice()
 	}
+	// Active connections from L-1, as RFC 959 §3.2 says the server's
+	// default data port is.
+	srv.ActiveSourcePort = -1
 	srv.Faults = splitList(o.faults)
 	srv.Variations = splitList(o.variations)
 	if err := srv.Start(); err != nil {

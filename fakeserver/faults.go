@@ -1,0 +1,219 @@
+package fakeserver
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Fault is a named, single deviation from the protocol that the server can
+// be told to commit (Server.Faults). Everything the fault does not touch
+// stays conformant, so a check that fails against a faulty server points at
+// exactly one defect.
+type Fault struct {
+	// Name is the stable identifier used in Server.Faults and on the
+	// command line (ftpconform serve --fault NAME).
+	Name string
+	// Description says what the server does wrong, in one sentence.
+	Description string
+	// Breaks lists the check keys (requirement IDs, optionally with a
+	// "/variant" suffix) that must fail when the fault is active.
+	Breaks []string
+
+	// override, if set, sees every command before the server handles it
+	// and returns true when it has answered the command itself. Faults that
+	// replace one command's behaviour are written this way, in their own
+	// file, without touching the handlers.
+	override func(s *session, r *request) bool
+}
+
+// Variation is a named deviation from the most common server behaviour that
+// the RFCs permit. A conformance harness must accept every variation.
+type Variation struct {
+	Name        string
+	Description string
+}
+
+// Fault names. The constants are what the hooks test for; the registry
+// below documents them.
+const (
+	faultGreetingWrongCode     = "greeting-wrong-code"
+	faultMultilineBadEnd       = "multiline-bad-end"
+	faultMultilineWrongEndCode = "multiline-wrong-end-code"
+	faultBareLF                = "bare-lf"
+	faultReplyNoSpace          = "reply-no-space"
+	faultShortCode             = "short-code"
+	faultBadFirstDigit         = "bad-first-digit"
+	faultUserWrongClass        = "user-wrong-class"
+	faultAcceptBadPassword     = "accept-bad-password"
+	faultPassWithoutUser       = "pass-without-user"
+	faultNoopNoReply           = "noop-no-reply"
+	faultSystUnimplemented     = "syst-unimplemented"
+	faultTypeL8Refused         = "type-l8-refused"
+	faultModeSRefused          = "mode-s-refused"
+	faultQuitNoClose           = "quit-no-close"
+	faultQuitSilentClose       = "quit-silent-close"
+	faultPasvUnimplemented     = "pasv-unimplemented"
+	faultPasvNoListen          = "pasv-no-listen"
+	faultPasvWrongAddress      = "pasv-wrong-address"
+	faultPasvOutOfRange        = "pasv-out-of-range"
+	faultCorruptBinary         = "corrupt-binary"
+	faultStorTruncate          = "stor-truncate"
+	faultNo150                 = "no-150"
+	faultEarly226              = "early-226"
+	faultListEmpty             = "list-empty"
+	faultNlstLongFormat        = "nlst-long-format"
+	faultPortRefused           = "port-refused"
+	faultPortNoDial            = "port-no-dial"
+	faultPortWrongSource       = "port-wrong-source"
+	faultEpsvBadFormat         = "epsv-bad-format"
+)
+
+// Variation names.
+const (
+	varMultilineGreeting = "multiline-greeting"
+	varUnknown502        = "unknown-502"
+	varPasvNoParens      = "pasv-no-parens"
+	varDigitLines        = "digit-lines"
+	varSlowReplies       = "slow-replies"
+	varPreliminary125    = "preliminary-125"
+	varEpsvOtherDelim    = "epsv-other-delim"
+	varCdup200           = "cdup-200"
+)
+
+// wrongPasvAddress is what the pasv-wrong-address fault advertises: a
+// private address that no loopback client can reach.
+const wrongPasvAddress = "10.0.0.5"
+
+var faultRegistry = []Fault{
+	{Name: faultGreetingWrongCode, Description: "greets with \"200 Ready\" instead of 220",
+		Breaks: []string{"RFC959-5.4-GREETING"}},
+	{Name: faultMultilineBadEnd, Description: "multi-line replies (FEAT, HELP, STAT) end with a line \"xyz-End\" and the reply is never terminated",
+		Breaks: []string{"RFC959-4.2-ML-LAST"}},
+	{Name: faultMultilineWrongEndCode, Description: "multi-line replies end with a line that carries a different code than the first line",
+		Breaks: []string{"RFC959-4.2-ML-SAME-CODE"}},
+	{Name: faultBareLF, Description: "every reply line ends with LF instead of CRLF",
+		Breaks: []string{"RFC959-4.2-CRLF"}},
+	{Name: faultReplyNoSpace, Description: "the replies to NOOP and SYST have no space after the code (\"200OK\")",
+		Breaks: []string{"RFC959-4.2-SINGLE-FORMAT"}},
+	{Name: faultShortCode, Description: "NOOP is answered with a two-digit code (\"20 OK\")",
+		Breaks: []string{"RFC959-4.2-THREE-DIGITS", "RFC959-4.1.3-NOOP"}},
+	{Name: faultBadFirstDigit, Description: "NOOP is answered \"700 OK\"",
+		Breaks: []string{"RFC959-4.2-FIRST-DIGIT"}},
+	{Name: faultUserWrongClass, Description: "USER is answered \"150 Send password\" (a preliminary reply where 331 belongs)",
+		Breaks: []string{"RFC959-5.4-USER-CODES"}},
+	{Name: faultAcceptBadPassword, Description: "any password is accepted with 230",
+		Breaks: []string{"RFC959-5.4-PASS-CODES/wrong-password"}},
+	{Name: "good-password-refused", Description: "the right password is refused with 530 (a broken authentication back end)",
+		Breaks: []string{"RFC959-5.4-PASS-CODES/login"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "PASS" || r.prev.kind != seqUser {
+				return false
+			}
+			s.reply(codeNotLoggedIn, "Login incorrect.")
+			return true
+		}},
+	{Name: faultPassWithoutUser, Description: "PASS without a preceding USER logs in as the configured user when the password matches",
+		Breaks: []string{"RFC959-4.1.1-PASS-AFTER-USER"}},
+	{Name: faultNoopNoReply, Description: "NOOP is never answered",
+		Breaks: []string{"RFC959-4.1.3-NOOP"}},
+	{Name: faultSystUnimplemented, Description: "SYST is answered \"502 Command not implemented\"",
+		Breaks: []string{"RFC959-4.1.3-SYST-NAME"}},
+	{Name: faultTypeL8Refused, Description: "\"TYPE L 8\" is refused with 504",
+		Breaks: []string{"RFC1123-4.1.2.13-MIN-TYPES"}},
+	{Name: faultModeSRefused, Description: "\"MODE S\" is refused with 504",
+		Breaks: []string{"RFC959-5.1-ACCEPT-DEFAULTS"}},
+	{Name: faultQuitNoClose, Description: "QUIT is answered 221 but the control connection stays open until the idle timeout",
+		Breaks: []string{"RFC959-5.2-QUIT-CLOSE"}},
+	{Name: faultQuitSilentClose, Description: "QUIT closes the control connection without a reply",
+		Breaks: []string{"RFC959-5.4-QUIT-CODES"}},
+	{Name: faultPasvUnimplemented, Description: "PASV is answered 502",
+		Breaks: []string{"RFC1123-4.1.2.6-PASV-MUST"}},
+	{Name: faultPasvNoListen, Description: "PASV and EPSV advertise a port on which nothing listens; transfers then fail with 425",
+		Breaks: []string{"RFC959-4.1.2-PASV-LISTEN", "RFC2428-3-EPSV-SAME-ADDR"}},
+	{Name: faultPasvWrongAddress, Description: "the 227 reply advertises " + wrongPasvAddress + " while the listener stays on the control address",
+		Breaks: []string{"RFC959-4.1.2-227-ADDRESS", "POLICY-PASV-ADDR"}},
+	{Name: faultPasvOutOfRange, Description: "PASV and EPSV listen on a kernel-chosen port outside the configured passive range",
+		Breaks: []string{"POLICY-PASV-RANGE"}},
+	{Name: faultCorruptBinary, Description: "RETR in TYPE I flips one byte in the middle of any file longer than 16 bytes",
+		Breaks: []string{"RFC959-4.1.3-RETR-CONTENT/pasv", "RFC959-4.1.3-RETR-CONTENT/port"}},
+	{Name: faultStorTruncate, Description: "STOR in TYPE I stores all but the last byte",
+		Breaks: []string{"RFC959-3.1.1.3-IMAGE-EXACT/pasv", "RFC959-3.1.1.3-IMAGE-EXACT/port"}},
+	{Name: faultNo150, Description: "transfer commands send no 125/150 before the data",
+		Breaks: []string{"RFC959-5.4-XFER-PRELIM"}},
+	{Name: faultEarly226, Description: "RETR and LIST send 226 after half of the data, then the rest 2 s later, then close",
+		Breaks: []string{"RFC959-5.2-CLOSE-THEN-226"}},
+	{Name: faultListEmpty, Description: "LIST sends an empty listing",
+		Breaks: []string{"RFC959-4.1.3-LIST-DEFAULT-CWD/pasv", "RFC959-4.1.3-LIST-DEFAULT-CWD/port"}},
+	{Name: faultNlstLongFormat, Description: "NLST sends LIST-style long lines instead of names",
+		Breaks: []string{"RFC959-4.1.3-NLST-NAMES/pasv"}},
+	{Name: faultPortRefused, Description: "PORT is answered \"500 PORT disabled\"",
+		Breaks: []string{"RFC959-5.4-PORT-CODES"}},
+	{Name: faultPortNoDial, Description: "PORT and EPRT get 200, but the transfer never dials: 150, then 425 after 1 s",
+		Breaks: []string{"RFC959-4.1.2-PORT-SEMANTICS/list", "RFC2428-2-EPRT-200"}},
+	{Name: faultPortWrongSource, Description: "active data connections come from 127.0.0.2 while the control connection is on 127.0.0.1",
+		Breaks: []string{"RFC959-5.2-SERVER-FROM-L-1"}},
+	{Name: faultEpsvBadFormat, Description: "EPSV answers \"229 Entering Extended Passive Mode (port)\" without delimiters",
+		Breaks: []string{"RFC2428-3-229-FORMAT"}},
+}
+
+var variationRegistry = []Variation{
+	{varMultilineGreeting, "the 220 greeting has three lines"},
+	{varUnknown502, "unknown commands get 502 instead of 500"},
+	{varPasvNoParens, "the 227 reply has no parentheses around the six numbers"},
+	{varDigitLines, "multi-line replies contain intermediate lines that begin with digits, a code and a dash, or nothing"},
+	{varSlowReplies, "every reply is written in several small chunks about 20 ms apart"},
+	{varPreliminary125, "transfers use 125 instead of 150 as the preliminary reply"},
+	{varEpsvOtherDelim, "the 229 reply uses \"!\" as its delimiter"},
+	{varCdup200, "CDUP answers 200 instead of 250"},
+}
+
+// Faults returns the fault registry sorted by name. The slices are copies.
+func Faults() []Fault {
+	out := make([]Fault, len(faultRegistry))
+	for i, f := range faultRegistry {
+		f.Breaks = slices.Clone(f.Breaks)
+		out[i] = f
+	}
+	slices.SortFunc(out, func(a, b Fault) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// Variations returns the legal-variation registry sorted by name.
+func Variations() []Variation {
+	out := slices.Clone(variationRegistry)
+	slices.SortFunc(out, func(a, b Variation) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// nameSet turns a list of registry names into a set, rejecting names that
+// are not in the registry.
+func nameSet(kind string, names []string, known func(string) bool) (map[string]bool, error) {
+	set := make(map[string]bool, len(names))
+	for _, n := range names {
+		if !known(n) {
+			return nil, fmt.Errorf("fakeserver: unknown %s %q", kind, n)
+		}
+		set[n] = true
+	}
+	return set, nil
+}
+
+// overrides returns the override hooks of the named faults.
+func overrides(active map[string]bool) []func(*session, *request) bool {
+	var out []func(*session, *request) bool
+	for _, f := range faultRegistry {
+		if active[f.Name] && f.override != nil {
+			out = append(out, f.override)
+		}
+	}
+	return out
+}
+
+func knownFault(name string) bool {
+	return slices.ContainsFunc(faultRegistry, func(f Fault) bool { return f.Name == name })
+}
+
+func knownVariation(name string) bool {
+	return slices.ContainsFunc(variationRegistry, func(v Variation) bool { return v.Name == name })
+}

@@ -1,0 +1,697 @@
+package fakeserver
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	mrand "math/rand/v2"
+	"net"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// dataSetting is what the last PORT, PASV, EPRT or EPSV arranged. It serves
+// one transfer; a new data command replaces (and closes) it.
+type dataSetting struct {
+	passive *passiveListener // PASV/EPSV; nil for active mode
+	dead    bool             // pasv-no-listen: nothing listens on port
+	active  *net.TCPAddr     // PORT/EPRT: where to dial
+	port    int              // the advertised passive port
+}
+
+// close releases the listener and a connection nobody used.
+func (d *dataSetting) close() {
+	if d != nil && d.passive != nil {
+		d.passive.close()
+	}
+}
+
+func (d *dataSetting) describe() string {
+	switch {
+	case d == nil:
+		return "none"
+	case d.active != nil:
+		return "active, to " + d.active.String()
+	default:
+		return "passive, port " + strconv.Itoa(d.port)
+	}
+}
+
+func (s *session) closeData() {
+	s.data.close()
+	s.data = nil
+}
+
+// passiveListener accepts the one data connection of a PASV or EPSV. Only
+// the client's own address may connect (RFC 2577 §4, port stealing): other
+// connections are closed at once and the wait goes on.
+type passiveListener struct {
+	ln    net.Listener
+	peer  net.IP
+	ready chan struct{} // closed when conn is set
+
+	mu     sync.Mutex
+	conn   net.Conn // accepted and not yet taken
+	closed bool
+}
+
+func (s *session) startPassive(ln net.Listener) *passiveListener {
+	pl := &passiveListener{ln: ln, peer: s.remote.IP, ready: make(chan struct{})}
+	s.srv.wg.Go(func() { pl.acceptLoop(s) })
+	return pl
+}
+
+func (pl *passiveListener) acceptLoop(s *session) {
+	for {
+		c, err := pl.ln.Accept()
+		if err != nil {
+			return
+		}
+		ra, _ := c.RemoteAddr().(*net.TCPAddr)
+		if ra == nil || !ra.IP.Equal(pl.peer) {
+			s.logf("refused data connection from %v (control connection from %v)", c.RemoteAddr(), pl.peer)
+			c.Close()
+			continue
+		}
+		pl.mu.Lock()
+		if pl.closed {
+			pl.mu.Unlock()
+			c.Close()
+			return
+		}
+		pl.conn = c
+		close(pl.ready)
+		pl.mu.Unlock()
+		// One data connection per PASV (RFC 1123 §4.1.2.6).
+		pl.ln.Close()
+		return
+	}
+}
+
+// connected reports whether the client has already connected.
+func (pl *passiveListener) connected() bool {
+	select {
+	case <-pl.ready:
+		return true
+	default:
+		return false
+	}
+}
+
+var (
+	errDataTimeout    = errors.New("no data connection within the data timeout")
+	errDataClosed     = errors.New("data listener closed")
+	errNothingListens = errors.New("nothing listens on the advertised port (pasv-no-listen fault)")
+	errNoDial         = errors.New("not dialling (port-no-dial fault)")
+)
+
+// take waits for the client's connection and hands it over to the caller.
+func (pl *passiveListener) take(ctx context.Context, timeout time.Duration) (net.Conn, error) {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-pl.ready:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.C:
+		return nil, errDataTimeout
+	}
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	c := pl.conn
+	pl.conn = nil
+	if c == nil || pl.closed {
+		return nil, errDataClosed
+	}
+	return c, nil
+}
+
+func (pl *passiveListener) close() {
+	pl.mu.Lock()
+	pl.closed = true
+	c := pl.conn
+	pl.conn = nil
+	pl.mu.Unlock()
+	pl.ln.Close()
+	if c != nil {
+		c.Close()
+	}
+}
+
+var errPassiveRangeExhausted = errors.New("every port of the passive range is in use")
+
+// listenPassive opens the listener for PASV or EPSV on the local address of
+// the control connection: on a random free port of the passive range, or on
+// a kernel-chosen port when no range is set. It never leaves the range.
+func (s *session) listenPassive() (net.Listener, error) {
+	listen := func(port int) (net.Listener, error) {
+		return net.ListenTCP("tcp", &net.TCPAddr{IP: s.local.IP, Port: port, Zone: s.local.Zone})
+	}
+	lo, hi := s.srv.PasvMinPort, s.srv.PasvMaxPort
+	if lo == 0 && hi == 0 {
+		return listen(0)
+	}
+	if s.srv.fault(faultPasvOutOfRange) {
+		// Ask the kernel until it offers a port outside the range.
+		var held []net.Listener
+		defer func() {
+			for _, l := range held {
+				l.Close()
+			}
+		}()
+		for range 64 {
+			ln, err := listen(0)
+			if err != nil {
+				return nil, err
+			}
+			if p := ln.Addr().(*net.TCPAddr).Port; p < lo || p > hi {
+				return ln, nil
+			}
+			held = append(held, ln)
+		}
+		return nil, errors.New("kernel offers only ports inside the passive range")
+	}
+	// A random start makes the next port hard to guess (RFC 2577 §8);
+	// busy ports are skipped.
+	n := hi - lo + 1
+	start := mrand.IntN(n)
+	for i := range n {
+		if ln, err := listen(lo + (start+i)%n); err == nil {
+			return ln, nil
+		}
+	}
+	return nil, errPassiveRangeExhausted
+}
+
+// setupPassive replaces the data setting with a new passive listener and
+// returns its port. On failure it has answered 425.
+func (s *session) setupPassive() (int, bool) {
+	s.closeData()
+	ln, err := s.listenPassive()
+	if err != nil {
+		s.logf("passive listen: %v", err)
+		s.reply(codeCantOpenData, "Cannot open a passive data port.")
+		return 0, false
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	d := &dataSetting{port: port}
+	if s.srv.fault(faultPasvNoListen) {
+		ln.Close()
+		d.dead = true
+	} else {
+		d.passive = s.startPassive(ln)
+	}
+	s.data = d
+	return port, true
+}
+
+// family is the RFC 2428 network protocol number of the control connection.
+func (s *session) family() int {
+	if s.ipv6() {
+		return 2
+	}
+	return 1
+}
+
+// replyBadProtocol sends 522 with the protocols this connection supports in
+// parentheses at the end of the text (RFC 2428 §2).
+func (s *session) replyBadProtocol() {
+	s.reply(codeBadProtocol, fmt.Sprintf("Network protocol not supported, use (%d)", s.family()))
+}
+
+// cmdPASV: "227 Entering Passive Mode (h1,h2,h3,h4,p1,p2)." (RFC 959
+// §4.1.2). PASV can only describe IPv4; on IPv6 EPSV must be used.
+func (s *session) cmdPASV(r *request) {
+	switch {
+	case r.arg != "":
+		s.reply(codeBadArguments, "PASV takes no argument.")
+		return
+	case s.srv.fault(faultPasvUnimplemented):
+		s.reply(codeNotImplemented, "Command not implemented.")
+		return
+	case s.epsvAll:
+		s.reply(codeBadArguments, "EPSV ALL in effect; use EPSV.")
+		return
+	case s.ipv6():
+		s.reply(codeNotImplemented, "PASV is for IPv4 only; use EPSV.")
+		return
+	}
+	port, ok := s.setupPassive()
+	if !ok {
+		return
+	}
+	ip := s.local.IP.To4()
+	if s.srv.PasvAddress != nil {
+		ip = s.srv.PasvAddress.To4()
+	}
+	if s.srv.fault(faultPasvWrongAddress) {
+		ip = net.ParseIP(wrongPasvAddress).To4()
+	}
+	nums := fmt.Sprintf("%d,%d,%d,%d,%d,%d", ip[0], ip[1], ip[2], ip[3], port>>8, port&0xff)
+	if s.srv.variation(varPasvNoParens) {
+		s.reply(codeEnteringPassive, "Entering Passive Mode "+nums)
+		return
+	}
+	s.reply(codeEnteringPassive, "Entering Passive Mode ("+nums+").")
+}
+
+// cmdEPSV: "229 Entering Extended Passive Mode (|||port|)" (RFC 2428 §3).
+// "EPSV 1" and "EPSV 2" must name the control connection's protocol;
+// "EPSV ALL" makes every other data command fail for the rest of the
+// session.
+func (s *session) cmdEPSV(r *request) {
+	switch {
+	case r.arg == "":
+	case strings.EqualFold(r.arg, "ALL"):
+		s.epsvAll = true
+		s.reply(codeOK, "EPSV ALL accepted; PORT, PASV and EPRT are now refused.")
+		return
+	case isDigits(r.arg):
+		if n, err := strconv.Atoi(r.arg); err != nil || n != s.family() {
+			s.replyBadProtocol()
+			return
+		}
+	default:
+		s.reply(codeBadArguments, "Syntax error in EPSV argument.")
+		return
+	}
+	port, ok := s.setupPassive()
+	if !ok {
+		return
+	}
+	switch {
+	case s.srv.fault(faultEpsvBadFormat):
+		s.reply(codeEnteringEPSV, fmt.Sprintf("Entering Extended Passive Mode (%d)", port))
+	case s.srv.variation(varEpsvOtherDelim):
+		s.reply(codeEnteringEPSV, fmt.Sprintf("Entering Extended Passive Mode (!!!%d!)", port))
+	default:
+		s.reply(codeEnteringEPSV, fmt.Sprintf("Entering Extended Passive Mode (|||%d|)", port))
+	}
+}
+
+// cmdPORT: "PORT h1,h2,h3,h4,p1,p2" (RFC 959 §4.1.2). The server only dials
+// the client's own address and ports from 1024 up (RFC 2577 §3).
+func (s *session) cmdPORT(r *request) {
+	switch {
+	case s.srv.fault(faultPortRefused):
+		s.reply(codeUnknownCommand, "PORT disabled.")
+		return
+	case s.epsvAll:
+		s.reply(codeBadArguments, "EPSV ALL in effect; use EPSV.")
+		return
+	}
+	ip, port, ok := parsePORT(r.arg)
+	if !ok {
+		s.reply(codeBadArguments, "Syntax error in PORT argument.")
+		return
+	}
+	s.setActive(ip, port, "PORT")
+}
+
+// parsePORT parses six comma-separated decimal bytes.
+func parsePORT(arg string) (net.IP, int, bool) {
+	f := strings.Split(arg, ",")
+	if len(f) != 6 {
+		return nil, 0, false
+	}
+	var b [6]byte
+	for i, v := range f {
+		if !isDigits(v) || len(v) > 3 {
+			return nil, 0, false
+		}
+		n, _ := strconv.Atoi(v)
+		if n > 255 {
+			return nil, 0, false
+		}
+		b[i] = byte(n)
+	}
+	return net.IPv4(b[0], b[1], b[2], b[3]), int(b[4])<<8 | int(b[5]), true
+}
+
+// cmdEPRT: "EPRT d proto d addr d port d" with any delimiter d from ASCII
+// 33-126 (RFC 2428 §2).
+func (s *session) cmdEPRT(r *request) {
+	if s.epsvAll {
+		s.reply(codeBadArguments, "EPSV ALL in effect; use EPSV.")
+		return
+	}
+	bad := func() { s.reply(codeBadArguments, "Syntax error in EPRT argument.") }
+	arg := r.arg
+	if arg == "" || arg[0] < 33 || arg[0] > 126 {
+		bad()
+		return
+	}
+	f := strings.Split(arg, arg[:1])
+	if len(f) != 5 || f[0] != "" || f[4] != "" || !isDigits(f[1]) {
+		bad()
+		return
+	}
+	proto, addr, portText := f[1], f[2], f[3]
+	ip := net.ParseIP(addr)
+	switch proto {
+	case "1":
+		if ip == nil || ip.To4() == nil || strings.Contains(addr, ":") {
+			bad()
+			return
+		}
+	case "2":
+		if ip == nil || !strings.Contains(addr, ":") {
+			bad()
+			return
+		}
+	default:
+		s.replyBadProtocol()
+		return
+	}
+	if proto != strconv.Itoa(s.family()) {
+		s.replyBadProtocol()
+		return
+	}
+	port, err := strconv.Atoi(portText)
+	if !isDigits(portText) || err != nil || port < 1 || port > 65535 {
+		bad()
+		return
+	}
+	s.setActive(ip, port, "EPRT")
+}
+
+// setActive records an active-mode target after the bounce checks of
+// RFC 2577 §3: the client's own address only, and no privileged port.
+func (s *session) setActive(ip net.IP, port int, verb string) {
+	if !ip.Equal(s.remote.IP) {
+		s.reply(codeBadArguments, "Data connections go only to the address of the control connection.")
+		return
+	}
+	if port < 1024 {
+		s.reply(codeParamNotImpl, "Data connections to ports below 1024 are refused.")
+		return
+	}
+	s.closeData()
+	s.data = &dataSetting{active: &net.TCPAddr{IP: ip, Port: port, Zone: s.remote.Zone}}
+	s.reply(codeOK, verb+" command successful.")
+}
+
+// cmdREST: "REST SP offset" sets the byte offset, in the transferred stream,
+// at which the immediately following RETR, STOR or APPE starts
+// (RFC 3659 §5). Anything else in between cancels it.
+func (s *session) cmdREST(r *request) {
+	n, err := strconv.ParseInt(r.arg, 10, 64)
+	if !isDigits(r.arg) || err != nil {
+		s.reply(codeBadArguments, "REST needs a non-negative decimal offset.")
+		return
+	}
+	s.seq = seqState{kind: seqRest, offset: n}
+	s.reply(codePendingInfo, fmt.Sprintf("Restarting at %d. Send RETR or STOR.", n))
+}
+
+// restOffset returns the offset of a REST right before this command; 0
+// means none (REST 0 cancels a restart, RFC 3659 §5.3).
+func restOffset(r *request) int64 {
+	if r.prev.kind == seqRest {
+		return r.prev.offset
+	}
+	return 0
+}
+
+// cmdABOR without a running transfer closes an unused data listener or
+// connection and answers 225 (RFC 959 §4.1.3, §5.4). ABOR during a transfer
+// is handled by serve (abortTransfer).
+func (s *session) cmdABOR(r *request) {
+	if r.arg != "" {
+		s.reply(codeBadArguments, "ABOR takes no argument.")
+		return
+	}
+	s.closeData()
+	s.reply(codeNoTransfer, "No transfer to abort.")
+}
+
+// cmdRETR sends a file. A missing file (550) or a restart offset past the
+// end (554) are refused before any preliminary reply.
+func (s *session) cmdRETR(r *request) {
+	p, ok := s.pathArg(r)
+	if !ok {
+		return
+	}
+	fi, err := s.stat(p)
+	if err != nil || !fi.Mode().IsRegular() {
+		s.reply(codeFileUnavailable, "No such file.")
+		return
+	}
+	f, err := s.srv.root.Open(rootRel(p))
+	if err != nil {
+		s.logf("open: %v", err)
+		s.reply(codeFileUnavailable, "Cannot open file.")
+		return
+	}
+	total := fi.Size()
+	if !s.binary {
+		total, err = asciiSize(f)
+		if err == nil {
+			_, err = f.Seek(0, io.SeekStart)
+		}
+		if err != nil {
+			f.Close()
+			s.logf("read: %v", err)
+			s.reply(codeFileUnavailable, "Cannot read file.")
+			return
+		}
+	}
+	offset := restOffset(r)
+	if offset > total {
+		f.Close()
+		s.reply(codeBadRestartMarker, "Restart position beyond the end of the file.")
+		return
+	}
+	if s.data == nil {
+		f.Close()
+		s.replyNoData()
+		return
+	}
+	s.startTransfer(&transfer{
+		kind: xferRETR, verb: r.verb, vpath: p,
+		file: f, fileSize: fi.Size(), offset: offset, total: total,
+	}, fmt.Sprintf("Opening data connection (%d bytes).", total-offset))
+}
+
+func (s *session) replyNoData() {
+	s.reply(codeCantOpenData, "Use PORT or PASV first.")
+}
+
+// cmdSTOR stores a file, replacing its content; after "REST n" it keeps the
+// first n bytes and writes from there.
+func (s *session) cmdSTOR(r *request) { s.store(r) }
+
+// cmdAPPE appends to a file, creating it if needed. After "REST n" it
+// behaves like STOR at offset n (RFC 3659 §5.3).
+func (s *session) cmdAPPE(r *request) { s.store(r) }
+
+func (s *session) store(r *request) {
+	p, ok := s.pathArg(r)
+	if !ok {
+		return
+	}
+	if !nameAllowed(p) {
+		s.reply(codeNameNotAllowed, "File name not allowed.")
+		return
+	}
+	rel := rootRel(p)
+	existed := true
+	var size int64
+	fi, err := s.srv.root.Stat(rel)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		existed = false
+	case err != nil:
+		s.reply(codeNameNotAllowed, "File name not allowed.")
+		return
+	case !fi.Mode().IsRegular():
+		s.reply(codeNameNotAllowed, "Not a plain file.")
+		return
+	default:
+		size = fi.Size()
+	}
+	if s.data == nil {
+		s.replyNoData()
+		return
+	}
+	// Open (and perhaps create) the file now so that a refusal comes
+	// before the preliminary reply; its content changes only once the
+	// data connection is there.
+	f, err := s.srv.root.OpenFile(rel, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		s.logf("create: %v", err)
+		s.reply(codeNameNotAllowed, "Cannot create file.")
+		return
+	}
+	x := &transfer{kind: xferSTOR, verb: r.verb, vpath: p, file: f, rel: rel, created: !existed}
+	if r.verb == "APPE" {
+		x.kind = xferAPPE
+	}
+	if offset := restOffset(r); offset > 0 {
+		// In TYPE A the offset counts bytes of the converted stream
+		// (RFC 3659 §5.2).
+		fileOff, ok := offset, offset <= size
+		if !s.binary {
+			fileOff, ok, err = s.asciiRestart(rel, offset)
+		}
+		if !ok || err != nil {
+			x.discard(s)
+			s.reply(codeBadRestartMarker, "Invalid restart position.")
+			return
+		}
+		x.restart, x.fileOff = true, fileOff
+	}
+	s.startTransfer(x, "Ready to receive data.")
+}
+
+// asciiRestart maps a TYPE A restart offset to a file offset.
+func (s *session) asciiRestart(rel string, offset int64) (int64, bool, error) {
+	f, err := s.srv.root.Open(rel)
+	if err != nil {
+		return 0, false, err
+	}
+	defer f.Close()
+	return asciiFileOffset(f, offset)
+}
+
+// cmdSTOU stores under a new name in the working directory and reports it
+// as "150 FILE: name" (RFC 1123 §4.1.2.9).
+func (s *session) cmdSTOU(r *request) {
+	if r.arg != "" {
+		s.reply(codeBadArguments, "STOU takes no argument.")
+		return
+	}
+	if s.data == nil {
+		s.replyNoData()
+		return
+	}
+	var (
+		f    *os.File
+		name string
+		rel  string
+		err  error
+	)
+	for range 16 {
+		var b [8]byte
+		rand.Read(b[:])
+		name = "stou-" + hex.EncodeToString(b[:])
+		rel = rootRel(path.Join(s.cwd, name))
+		f, err = s.srv.root.OpenFile(rel, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if !errors.Is(err, fs.ErrExist) {
+			break
+		}
+	}
+	if err != nil {
+		s.logf("stou: %v", err)
+		s.reply(codeNameNotAllowed, "Cannot create a unique file.")
+		return
+	}
+	s.startTransfer(&transfer{
+		kind: xferSTOU, verb: r.verb, vpath: path.Join(s.cwd, name),
+		file: f, rel: rel, created: true,
+	}, "FILE: "+name)
+}
+
+// cmdLIST sends an "ls -l"-style listing of a directory, or the line of one
+// file.
+func (s *session) cmdLIST(r *request) { s.list(r, xferLIST) }
+
+// cmdNLST sends bare names, one per line.
+func (s *session) cmdNLST(r *request) { s.list(r, xferNLST) }
+
+func (s *session) list(r *request, kind xferKind) {
+	long := kind == xferLIST || s.srv.fault(faultNlstLongFormat)
+	content, ok := s.listing(r.arg, long)
+	if !ok {
+		return
+	}
+	if kind == xferLIST && s.srv.fault(faultListEmpty) {
+		content = nil
+	}
+	if s.data == nil {
+		s.replyNoData()
+		return
+	}
+	vpath, _ := s.resolve(s.dropListOptions(r.arg))
+	s.startTransfer(&transfer{kind: kind, verb: r.verb, vpath: vpath, content: content},
+		"Here comes the listing.")
+}
+
+// startTransfer sends the preliminary reply (125 when the client has already
+// connected to the passive port, else 150) and runs the transfer in its own
+// goroutine. The transfer takes over the data setting.
+func (s *session) startTransfer(x *transfer, text string) {
+	x.s = s
+	x.data = s.data
+	s.data = nil
+	x.binary = s.binary
+	x.typeName = s.typeName
+	x.ctx, x.cancel = context.WithCancel(context.Background())
+	x.done = make(chan xferResult, 1)
+
+	code := codeAboutToOpen
+	if x.data.passive != nil && x.data.passive.connected() {
+		code = codeDataAlreadyOpen
+	}
+	if s.srv.variation(varPreliminary125) {
+		code = codeDataAlreadyOpen
+	}
+	if !s.srv.fault(faultNo150) {
+		s.reply(code, text)
+	}
+	s.xfer = x
+	s.srv.wg.Go(x.run)
+}
+
+// finishTransfer sends the final reply of a transfer that ended by itself.
+func (s *session) finishTransfer(res xferResult) {
+	s.xfer = nil
+	if !res.replied {
+		s.reply(res.code, res.text)
+	}
+	if s.quitting {
+		s.quitting = false
+		s.doQuit()
+	}
+}
+
+// abortTransfer handles ABOR during a transfer: 426 for the transfer, then
+// 226 for the ABOR (RFC 959 §4.1.3). A transfer that had already finished
+// gets its own reply and the ABOR a 225.
+func (s *session) abortTransfer() {
+	x := s.xfer
+	x.abort()
+	res := <-x.done
+	s.xfer = nil
+	if res.aborted {
+		s.reply(codeTransferAborted, "Connection closed; transfer aborted.")
+		s.reply(codeClosingData, "ABOR successful.")
+	} else {
+		if !res.replied {
+			s.reply(res.code, res.text)
+		}
+		s.reply(codeNoTransfer, "No transfer to abort.")
+	}
+	if s.quitting {
+		s.quitting = false
+		s.doQuit()
+	}
+}
+
+// transferStatus answers STAT during a transfer (RFC 959 §4.1.3).
+func (s *session) transferStatus() {
+	x := s.xfer
+	lines := []string{
+		fmt.Sprintf(" %s %s: %d bytes transferred.", x.verb, quotePath(x.vpath), x.bytes.Load()),
+		" TYPE: " + x.typeName + "; STRUcture: File; transfer MODE: Stream.",
+	}
+	s.replyMulti(codeFileStatus, "Status of the running transfer:", lines, "End of status.", false)
+}

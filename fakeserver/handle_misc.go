@@ -1,0 +1,248 @@
+package fakeserver
+
+import (
+	"fmt"
+	"strings"
+)
+
+// features is the FEAT listing (RFC 2389 §3.2): exactly the extensions this
+// server implements, one per line, each after a single SP.
+var features = []string{
+	" EPRT",        // RFC 2428 (defines no FEAT line; listed as servers do)
+	" EPSV",        // RFC 2428
+	" MDTM",        // RFC 3659 §3.3
+	" PASV",        // RFC 959; listed as servers do
+	" REST STREAM", // RFC 3659 §5.4
+	" SIZE",        // RFC 3659 §4.3
+	" TVFS",        // RFC 3659 §6.3
+	" UTF8",        // RFC 2640 §3.2
+}
+
+// cmdNOOP answers 200 and changes nothing (RFC 959 §4.1.3). An argument is
+// ignored: NOOP's only error code is 500.
+func (s *session) cmdNOOP(r *request) {
+	switch {
+	case s.srv.fault(faultNoopNoReply):
+	case s.srv.fault(faultShortCode):
+		s.sendLines("20 OK")
+	case s.srv.fault(faultBadFirstDigit):
+		s.sendLines("700 OK")
+	case s.srv.fault(faultReplyNoSpace):
+		s.sendLines("200OK")
+	default:
+		s.reply(codeOK, "OK")
+	}
+}
+
+// cmdSYST names the system type from the Assigned Numbers list
+// (RFC 959 §4.1.3); "UNIX Type: L8" is what clients expect.
+func (s *session) cmdSYST(r *request) {
+	switch {
+	case r.arg != "":
+		s.reply(codeBadArguments, "SYST takes no argument.")
+	case s.srv.fault(faultSystUnimplemented):
+		s.reply(codeNotImplemented, "Command not implemented.")
+	case s.srv.fault(faultReplyNoSpace):
+		s.sendLines("215UNIX Type: L8")
+	default:
+		s.reply(codeSystemType, "UNIX Type: L8")
+	}
+}
+
+// cmdHELP lists the commands (multi-line 214) or shows the syntax of one.
+func (s *session) cmdHELP(r *request) {
+	topic := strings.ToUpper(strings.TrimSpace(r.arg))
+	if topic == "" {
+		names := commandNames()
+		var lines []string
+		for i := 0; i < len(names); i += 8 {
+			row := names[i:min(i+8, len(names))]
+			var b strings.Builder
+			for _, n := range row {
+				fmt.Fprintf(&b, " %-5s", n)
+			}
+			lines = append(lines, strings.TrimRight(b.String(), " "))
+		}
+		s.replyMulti(codeHelp, "The following commands are recognized:", lines, "Help OK.", false)
+		return
+	}
+	cmd, ok := commands[topic]
+	if !ok {
+		s.reply(codeBadArguments, "No help for that topic.")
+		return
+	}
+	s.reply(codeHelp, "Syntax: "+cmd.syntax)
+}
+
+// cmdSTAT without an argument reports the session's state (211); with a
+// pathname it lists it over the control connection. STAT during a transfer
+// is handled by serve (transferStatus).
+func (s *session) cmdSTAT(r *request) {
+	if r.arg != "" {
+		s.statPathname(r.arg)
+		return
+	}
+	login := " Not logged in."
+	if s.loggedIn {
+		login = " Logged in as " + printable(s.user) + "."
+	}
+	lines := []string{
+		fmt.Sprintf(" Connected to %s from %s.", s.local, s.remote),
+		login,
+		" TYPE: " + s.typeName + "; STRUcture: File; transfer MODE: Stream.",
+		" Data connection: " + s.data.describe() + ".",
+	}
+	if s.epsvAll {
+		lines = append(lines, " EPSV ALL in effect.")
+	}
+	s.replyMulti(codeSystemStatus, "ftpconform reference server status:", lines, "End of status.", false)
+}
+
+// cmdFEAT lists the extensions (RFC 2389 §3). It takes no argument.
+func (s *session) cmdFEAT(r *request) {
+	if r.hasArg {
+		s.reply(codeBadArguments, "FEAT takes no argument.")
+		return
+	}
+	s.replyMulti(codeSystemStatus, "Extensions supported:", features, "End", true)
+}
+
+// cmdOPTS: the only option is "OPTS UTF8 ON" (from a draft, not an RFC);
+// UTF-8 is always on, so it is just acknowledged. Everything else is 501
+// (RFC 2389 §4).
+func (s *session) cmdOPTS(r *request) {
+	name, opts, _ := strings.Cut(r.arg, " ")
+	if strings.EqualFold(name, "UTF8") && strings.EqualFold(opts, "ON") {
+		s.reply(codeOK, "UTF8 is always on.")
+		return
+	}
+	s.reply(codeBadArguments, "Option not understood.")
+}
+
+// cmdSITE knows a single subcommand, HELP.
+func (s *session) cmdSITE(r *request) {
+	if r.arg == "" {
+		s.reply(codeBadArguments, "SITE needs a subcommand.")
+		return
+	}
+	sub, _, _ := strings.Cut(r.arg, " ")
+	if strings.EqualFold(sub, "HELP") {
+		s.reply(codeHelp, "The only SITE command is HELP.")
+		return
+	}
+	s.reply(codeUnknownCommand, "Unknown SITE command.")
+}
+
+// cmdALLO: no space needs reserving, so ALLO is superfluous (202); the
+// argument must still be "n" or "n R m" (RFC 959 §4.1.3).
+func (s *session) cmdALLO(r *request) {
+	f := strings.Split(r.arg, " ")
+	ok := len(f) == 1 && isDigits(f[0]) ||
+		len(f) == 3 && isDigits(f[0]) && strings.EqualFold(f[1], "R") && isDigits(f[2])
+	if !ok {
+		s.reply(codeBadArguments, "ALLO needs a decimal size.")
+		return
+	}
+	s.reply(codeSuperfluous, "No storage allocation necessary.")
+}
+
+// cmdTYPE: A (N or T), I and L 8 are supported (RFC 1123 §4.1.2.13); E, A C
+// and other byte sizes are valid but not implemented (504).
+func (s *session) cmdTYPE(r *request) {
+	f := strings.Split(strings.ToUpper(r.arg), " ")
+	bad := func() { s.reply(codeBadArguments, "Syntax error in TYPE argument.") }
+	unsupported := func() { s.reply(codeParamNotImpl, "Type not implemented.") }
+	set := func(binary bool, name string) {
+		s.binary, s.typeName = binary, name
+		s.reply(codeOK, "Type set to "+name+".")
+	}
+	format := func(code string) bool { return code == "N" || code == "T" || code == "C" }
+	switch f[0] {
+	case "":
+		bad()
+	case "A":
+		switch {
+		case len(f) == 1 || len(f) == 2 && f[1] == "N":
+			set(false, "ASCII Non-print")
+		case len(f) == 2 && f[1] == "T":
+			set(false, "ASCII Telnet")
+		case len(f) == 2 && f[1] == "C":
+			unsupported()
+		default:
+			bad()
+		}
+	case "E":
+		if len(f) == 1 || len(f) == 2 && format(f[1]) {
+			unsupported()
+		} else {
+			bad()
+		}
+	case "I":
+		if len(f) != 1 {
+			bad()
+			return
+		}
+		set(true, "Image")
+	case "L", "L8":
+		size := ""
+		switch {
+		case f[0] == "L8" && len(f) == 1:
+			size = "8"
+		case f[0] == "L" && len(f) == 2 && isDigits(f[1]):
+			size = strings.TrimLeft(f[1], "0")
+		default:
+			bad()
+			return
+		}
+		if size != "8" || s.srv.fault(faultTypeL8Refused) {
+			unsupported()
+			return
+		}
+		set(true, "Local byte size 8")
+	default:
+		unsupported()
+	}
+}
+
+// cmdMODE: only stream mode (RFC 959 §5.1).
+func (s *session) cmdMODE(r *request) {
+	switch strings.ToUpper(r.arg) {
+	case "S":
+		if s.srv.fault(faultModeSRefused) {
+			s.reply(codeParamNotImpl, "Mode not implemented.")
+			return
+		}
+		s.reply(codeOK, "Mode set to Stream.")
+	case "B", "C":
+		s.reply(codeParamNotImpl, "Mode not implemented.")
+	default:
+		s.reply(codeBadArguments, "Syntax error in MODE argument.")
+	}
+}
+
+// cmdSTRU: only file structure; this file system has no records
+// (RFC 1123 §4.1.2.13) and page structure should not be offered
+// (RFC 1123 §4.1.2.3).
+func (s *session) cmdSTRU(r *request) {
+	switch strings.ToUpper(r.arg) {
+	case "F":
+		s.reply(codeOK, "Structure set to File.")
+	case "R", "P":
+		s.reply(codeParamNotImpl, "Structure not implemented.")
+	default:
+		s.reply(codeBadArguments, "Syntax error in STRU argument.")
+	}
+}
+
+// isDigits reports whether s is a non-empty string of ASCII digits.
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,712 @@
+package fakeserver
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Reply codes used by the server, with the section that defines them.
+const (
+	codeDataAlreadyOpen  = 125 // RFC 959 §4.2.2: data connection already open; transfer starting
+	codeAboutToOpen      = 150 // RFC 959 §4.2.2: file status okay; about to open data connection
+	codeOK               = 200 // RFC 959 §4.2.2
+	codeSuperfluous      = 202 // RFC 959 §4.2.2: command not implemented, superfluous at this site
+	codeSystemStatus     = 211 // RFC 959 §4.2.2; also the FEAT reply, RFC 2389 §3.2
+	codeDirStatus        = 212 // RFC 959 §4.2.2
+	codeFileStatus       = 213 // RFC 959 §4.2.2; SIZE and MDTM, RFC 3659 §3.1, §4.1
+	codeHelp             = 214 // RFC 959 §4.2.2
+	codeSystemType       = 215 // RFC 959 §4.2.2
+	codeServiceReady     = 220 // RFC 959 §4.2.2
+	codeClosingControl   = 221 // RFC 959 §4.2.2
+	codeNoTransfer       = 225 // RFC 959 §4.2.2: data connection open; no transfer in progress
+	codeClosingData      = 226 // RFC 959 §4.2.2
+	codeEnteringPassive  = 227 // RFC 959 §4.2.2
+	codeEnteringEPSV     = 229 // RFC 2428 §3
+	codeLoggedIn         = 230 // RFC 959 §4.2.2
+	codeFileActionOK     = 250 // RFC 959 §4.2.2
+	codePathCreated      = 257 // RFC 959 §4.2.2, Appendix II
+	codeNeedPassword     = 331 // RFC 959 §4.2.2
+	codePendingInfo      = 350 // RFC 959 §4.2.2
+	codeServiceClosing   = 421 // RFC 959 §4.2.2
+	codeCantOpenData     = 425 // RFC 959 §4.2.2
+	codeTransferAborted  = 426 // RFC 959 §4.2.2
+	codeLocalError       = 451 // RFC 959 §4.2.2
+	codeUnknownCommand   = 500 // RFC 959 §4.2.2
+	codeBadArguments     = 501 // RFC 959 §4.2.2
+	codeNotImplemented   = 502 // RFC 959 §4.2.2
+	codeBadSequence      = 503 // RFC 959 §4.2.2
+	codeParamNotImpl     = 504 // RFC 959 §4.2.2; RFC 2577 §3 for low ports
+	codeBadProtocol      = 522 // RFC 2428 §2
+	codeNotLoggedIn      = 530 // RFC 959 §4.2.2
+	codeNeedProtection   = 533 // RFC 2228 §3: command protection level denied
+	codeFileUnavailable  = 550 // RFC 959 §4.2.2
+	codeNameNotAllowed   = 553 // RFC 959 §4.2.2
+	codeBadRestartMarker = 554 // RFC 1123 §4.1.3.4 (as used by servers): invalid REST position
+)
+
+// Telnet command bytes (RFC 854) that the command reader understands.
+const (
+	telnetSE   = 240
+	telnetDM   = 242
+	telnetIP   = 244
+	telnetSB   = 250
+	telnetWILL = 251
+	telnetWONT = 252
+	telnetDO   = 253
+	telnetDONT = 254
+	telnetIAC  = 255
+)
+
+const (
+	// writeTimeout bounds every write of a reply.
+	writeTimeout = 30 * time.Second
+	// maxQueued is how many commands may wait behind a running transfer
+	// before the server stops reading the control connection.
+	maxQueued = 64
+	// loginFailDelay is the pause before a 530 for a wrong password
+	// (RFC 2577 §5), kept short because the server serves tests.
+	loginFailDelay = 200 * time.Millisecond
+	// maxLoginFailures is how many wrong passwords one control connection
+	// may send; the last one is answered 421 and the connection closed
+	// (RFC 2577 §5).
+	maxLoginFailures = 5
+	// slowPause separates the chunks of a reply under the slow-replies
+	// variation.
+	slowPause = 20 * time.Millisecond
+)
+
+// seqKind names the state a command leaves behind for the one immediately
+// after it (RFC 959 §4.1: USER→PASS, RNFR→RNTO, REST→transfer).
+type seqKind int
+
+const (
+	seqNone seqKind = iota
+	seqUser
+	seqRename
+	seqRest
+)
+
+type seqState struct {
+	kind   seqKind
+	user   string // seqUser
+	path   string // seqRename: virtual path of the source
+	offset int64  // seqRest
+}
+
+// ctrlEvent is what the command reader hands to the session: a complete
+// command line, a line that was too long, or the end of the connection.
+type ctrlEvent struct {
+	line    string
+	tooLong bool
+	err     error
+}
+
+// request is one parsed command.
+type request struct {
+	verb   string // upper case
+	arg    string // everything after the single SP that follows the verb
+	hasArg bool   // whether a SP followed the verb
+	prev   seqState
+}
+
+// command is an entry of the dispatch table.
+type command struct {
+	fn       func(*session, *request)
+	preLogin bool   // allowed before the user has logged in
+	syntax   string // for "HELP <command>"
+}
+
+var commands map[string]*command
+
+func init() {
+	commands = map[string]*command{
+		// Access control (handle_auth.go).
+		"USER": {fn: (*session).cmdUSER, preLogin: true, syntax: "USER <sp> username"},
+		"PASS": {fn: (*session).cmdPASS, preLogin: true, syntax: "PASS <sp> password"},
+		"ACCT": {fn: (*session).cmdACCT, preLogin: true, syntax: "ACCT <sp> account-information"},
+		"REIN": {fn: (*session).cmdREIN, preLogin: true, syntax: "REIN (reinitialize)"},
+		"QUIT": {fn: (*session).cmdQUIT, preLogin: true, syntax: "QUIT (end the session)"},
+		"AUTH": {fn: (*session).cmdAUTH, preLogin: true, syntax: "AUTH <sp> mechanism (not supported)"},
+		"ADAT": {fn: (*session).cmdSecurityOrder, preLogin: true, syntax: "ADAT <sp> data (not supported)"},
+		"PBSZ": {fn: (*session).cmdSecurityOrder, preLogin: true, syntax: "PBSZ <sp> size (not supported)"},
+		"PROT": {fn: (*session).cmdSecurityOrder, preLogin: true, syntax: "PROT <sp> level (not supported)"},
+		"MIC":  {fn: (*session).cmdSecurityOrder, preLogin: true, syntax: "MIC <sp> data (not supported)"},
+		"CONF": {fn: (*session).cmdSecurityOrder, preLogin: true, syntax: "CONF <sp> data (not supported)"},
+		"ENC":  {fn: (*session).cmdSecurityOrder, preLogin: true, syntax: "ENC <sp> data (not supported)"},
+		"CCC":  {fn: (*session).cmdCCC, preLogin: true, syntax: "CCC (not supported)"},
+
+		// Files and directories (handle_files.go).
+		"CWD":  {fn: (*session).cmdCWD, syntax: "CWD <sp> pathname"},
+		"XCWD": {fn: (*session).cmdCWD, syntax: "XCWD <sp> pathname"},
+		"CDUP": {fn: (*session).cmdCDUP, syntax: "CDUP (change to parent directory)"},
+		"XCUP": {fn: (*session).cmdCDUP, syntax: "XCUP (change to parent directory)"},
+		"PWD":  {fn: (*session).cmdPWD, syntax: "PWD (print working directory)"},
+		"XPWD": {fn: (*session).cmdPWD, syntax: "XPWD (print working directory)"},
+		"MKD":  {fn: (*session).cmdMKD, syntax: "MKD <sp> pathname"},
+		"XMKD": {fn: (*session).cmdMKD, syntax: "XMKD <sp> pathname"},
+		"RMD":  {fn: (*session).cmdRMD, syntax: "RMD <sp> pathname"},
+		"XRMD": {fn: (*session).cmdRMD, syntax: "XRMD <sp> pathname"},
+		"DELE": {fn: (*session).cmdDELE, syntax: "DELE <sp> pathname"},
+		"RNFR": {fn: (*session).cmdRNFR, syntax: "RNFR <sp> pathname"},
+		"RNTO": {fn: (*session).cmdRNTO, syntax: "RNTO <sp> pathname"},
+		"SIZE": {fn: (*session).cmdSIZE, syntax: "SIZE <sp> pathname"},
+		"MDTM": {fn: (*session).cmdMDTM, syntax: "MDTM <sp> pathname"},
+		"SMNT": {fn: (*session).cmdSMNT, syntax: "SMNT <sp> pathname (not implemented)"},
+
+		// Data connections and transfers (handle_data.go).
+		"PORT": {fn: (*session).cmdPORT, syntax: "PORT <sp> h1,h2,h3,h4,p1,p2"},
+		"PASV": {fn: (*session).cmdPASV, syntax: "PASV (enter passive mode)"},
+		"EPRT": {fn: (*session).cmdEPRT, syntax: "EPRT <sp> |proto|address|port|"},
+		"EPSV": {fn: (*session).cmdEPSV, syntax: "EPSV [<sp> proto | ALL]"},
+		"RETR": {fn: (*session).cmdRETR, syntax: "RETR <sp> pathname"},
+		"STOR": {fn: (*session).cmdSTOR, syntax: "STOR <sp> pathname"},
+		"STOU": {fn: (*session).cmdSTOU, syntax: "STOU (store under a unique name)"},
+		"APPE": {fn: (*session).cmdAPPE, syntax: "APPE <sp> pathname"},
+		"LIST": {fn: (*session).cmdLIST, syntax: "LIST [<sp> pathname]"},
+		"NLST": {fn: (*session).cmdNLST, syntax: "NLST [<sp> pathname]"},
+		"REST": {fn: (*session).cmdREST, syntax: "REST <sp> offset"},
+		"ABOR": {fn: (*session).cmdABOR, preLogin: true, syntax: "ABOR (abort transfer)"},
+
+		// Everything else (handle_misc.go).
+		"NOOP": {fn: (*session).cmdNOOP, preLogin: true, syntax: "NOOP"},
+		"SYST": {fn: (*session).cmdSYST, preLogin: true, syntax: "SYST (get operating system type)"},
+		"HELP": {fn: (*session).cmdHELP, preLogin: true, syntax: "HELP [<sp> command]"},
+		"STAT": {fn: (*session).cmdSTAT, preLogin: true, syntax: "STAT [<sp> pathname]"},
+		"FEAT": {fn: (*session).cmdFEAT, preLogin: true, syntax: "FEAT (list extensions)"},
+		"OPTS": {fn: (*session).cmdOPTS, preLogin: true, syntax: "OPTS <sp> command [<sp> options]"},
+		"SITE": {fn: (*session).cmdSITE, syntax: "SITE <sp> HELP"},
+		"ALLO": {fn: (*session).cmdALLO, syntax: "ALLO <sp> size [<sp> R <sp> record-size]"},
+		"TYPE": {fn: (*session).cmdTYPE, syntax: "TYPE <sp> A [N|T] | I | L 8"},
+		"MODE": {fn: (*session).cmdMODE, syntax: "MODE <sp> S"},
+		"STRU": {fn: (*session).cmdSTRU, syntax: "STRU <sp> F"},
+	}
+}
+
+// commandNames returns the verbs of the dispatch table, sorted.
+func commandNames() []string {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// session is one control connection. The serve goroutine owns all state
+// below the "owned by serve" line; the reader goroutine only reads lines and
+// answers Telnet negotiation; a transfer runs in a goroutine of its own and
+// reports back through transfer.done.
+type session struct {
+	srv    *Server
+	conn   net.Conn
+	id     uint64
+	local  *net.TCPAddr // server side of the control connection
+	remote *net.TCPAddr // client side
+
+	wmu sync.Mutex // serialises writes on conn
+
+	done     chan struct{} // closed by shutdown
+	doneOnce sync.Once
+
+	events chan ctrlEvent
+
+	// owned by serve
+	loggedIn     bool
+	user         string
+	failedLogins int
+	seq          seqState
+	binary       bool   // TYPE I or L 8 (false: TYPE A)
+	typeName     string // as shown by STAT
+	cwd          string // virtual path, always absolute and clean
+	epsvAll      bool
+	data         *dataSetting
+	xfer         *transfer
+	queue        []ctrlEvent
+	quitting     bool // QUIT arrived during a transfer
+	closing      bool // end the session after the current command
+}
+
+func newSession(srv *Server, c net.Conn, id uint64) *session {
+	s := &session{
+		srv:    srv,
+		conn:   c,
+		id:     id,
+		done:   make(chan struct{}),
+		events: make(chan ctrlEvent),
+	}
+	s.local, _ = c.LocalAddr().(*net.TCPAddr)
+	s.remote, _ = c.RemoteAddr().(*net.TCPAddr)
+	if s.local == nil {
+		s.local = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}
+	}
+	if s.remote == nil {
+		s.remote = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}
+	}
+	if tc, ok := c.(*net.TCPConn); ok {
+		setOOBInline(tc)
+	}
+	s.resetParameters()
+	return s
+}
+
+// resetParameters restores the defaults of RFC 959 §5.1 and the initial
+// working directory.
+func (s *session) resetParameters() {
+	s.binary = false
+	s.typeName = "ASCII Non-print"
+	s.cwd = "/"
+	s.epsvAll = false
+	s.seq = seqState{}
+	s.closeData()
+}
+
+func (s *session) logf(format string, args ...any) {
+	if s.srv.Logf != nil {
+		s.srv.Logf("[%d] "+format, append([]any{s.id}, args...)...)
+	}
+}
+
+// shutdown ends the session from any goroutine: it unblocks the reader and
+// every pending write and tells the serve loop to stop.
+func (s *session) shutdown() {
+	s.doneOnce.Do(func() {
+		close(s.done)
+		s.conn.Close()
+	})
+}
+
+// ipv6 reports whether the control connection runs over IPv6.
+func (s *session) ipv6() bool { return s.local.IP.To4() == nil }
+
+func (s *session) serve() {
+	defer s.finish()
+	s.logf("connected from %s", s.remote)
+	s.greet()
+	s.srv.wg.Go(s.readLoop)
+
+	idle := time.NewTimer(s.srv.IdleTimeout)
+	defer idle.Stop()
+	for !s.closing {
+		select {
+		case <-s.done:
+			return
+		default:
+		}
+		// Commands that waited for a transfer run once it is over.
+		if s.xfer == nil && len(s.queue) > 0 {
+			ev := s.queue[0]
+			s.queue = s.queue[1:]
+			s.handle(ev)
+			continue
+		}
+		events := s.events
+		if len(s.queue) >= maxQueued {
+			events = nil
+		}
+		var xferDone chan xferResult
+		if s.xfer != nil {
+			xferDone = s.xfer.done
+		}
+		select {
+		case <-s.done:
+			return
+		case ev := <-events:
+			idle.Reset(s.srv.IdleTimeout)
+			if ev.err != nil {
+				// The client went away: behave as for ABOR and QUIT
+				// (RFC 959 §4.1.1); finish aborts a running transfer.
+				s.logf("control connection: %v", ev.err)
+				return
+			}
+			if s.xfer != nil {
+				s.handleDuringTransfer(ev)
+			} else {
+				s.handle(ev)
+			}
+		case res := <-xferDone:
+			s.finishTransfer(res)
+			idle.Reset(s.srv.IdleTimeout)
+		case <-idle.C:
+			if s.xfer != nil {
+				idle.Reset(s.srv.IdleTimeout)
+				continue
+			}
+			s.reply(codeServiceClosing, "Idle timeout; closing control connection.")
+			return
+		}
+	}
+}
+
+// finish tears the session down once serve returns.
+func (s *session) finish() {
+	s.shutdown()
+	if s.xfer != nil {
+		s.xfer.abort()
+		<-s.xfer.done
+		s.xfer = nil
+	}
+	s.closeData()
+	s.srv.removeSession(s)
+	s.logf("session closed")
+}
+
+func (s *session) greet() {
+	switch {
+	case s.srv.fault(faultGreetingWrongCode):
+		s.sendLines("200 Ready")
+	case s.srv.variation(varMultilineGreeting):
+		s.sendLines(
+			"220-ftpconform reference server",
+			"220-This server is for conformance tests only.",
+			"220 Ready.")
+	default:
+		s.reply(codeServiceReady, "ftpconform reference server ready.")
+	}
+}
+
+// readLoop reads command lines and hands them to serve. It answers Telnet
+// option negotiation itself (RFC 1123 §4.1.2.12: refuse every option) and
+// strips the other Telnet commands (RFC 959 §4.1.3: IP and Synch before
+// ABOR, STAT or QUIT).
+func (s *session) readLoop() {
+	br := bufio.NewReader(s.conn)
+	limit := s.srv.MaxLineLength
+	var line []byte
+	overflow := false
+	afterIP := false // the last Telnet command was IP: drop a following DM byte
+	add := func(b byte) {
+		if overflow {
+			return
+		}
+		// One byte beyond the limit is room for the CR of CRLF.
+		if len(line) > limit {
+			overflow = true
+			line = line[:0]
+			return
+		}
+		line = append(line, b)
+	}
+	for {
+		b, err := br.ReadByte()
+		if err != nil {
+			s.deliver(ctrlEvent{err: err})
+			return
+		}
+		if b == telnetIAC {
+			cmd, err := br.ReadByte()
+			if err != nil {
+				s.deliver(ctrlEvent{err: err})
+				return
+			}
+			afterIP = false
+			switch cmd {
+			case telnetIAC:
+				add(telnetIAC) // an escaped 0xFF data byte
+			case telnetWILL, telnetWONT, telnetDO, telnetDONT:
+				opt, err := br.ReadByte()
+				if err != nil {
+					s.deliver(ctrlEvent{err: err})
+					return
+				}
+				switch cmd {
+				case telnetWILL:
+					s.writeWire([]byte{telnetIAC, telnetDONT, opt}, false)
+				case telnetDO:
+					s.writeWire([]byte{telnetIAC, telnetWONT, opt}, false)
+				}
+				// WONT and DONT confirm what we already assume; answering
+				// them could start a negotiation loop.
+			case telnetSB:
+				if err := skipSubnegotiation(br); err != nil {
+					s.deliver(ctrlEvent{err: err})
+					return
+				}
+			case telnetIP:
+				afterIP = true
+			default:
+				// DM, NOP, AYT, EC, EL, GA, ...: nothing to do.
+			}
+			continue
+		}
+		if afterIP {
+			afterIP = false
+			// Without SO_OOBINLINE the IAC of "IAC DM" sent as urgent
+			// data never shows up in the stream, leaving a bare DM byte.
+			if b == telnetDM {
+				continue
+			}
+		}
+		if b != '\n' {
+			add(b)
+			continue
+		}
+		text := line
+		line = line[:0]
+		wasOverflow := overflow
+		overflow = false
+		text = trimCR(text)
+		if wasOverflow || len(text) > limit {
+			if !s.deliver(ctrlEvent{tooLong: true}) {
+				return
+			}
+			continue
+		}
+		if len(text) == 0 {
+			continue // empty lines are not commands
+		}
+		// RFC 2640 §3.1: a CR that belongs to the text travels as CR NUL.
+		str := strings.ReplaceAll(string(text), "\r\x00", "\r")
+		if !s.deliver(ctrlEvent{line: str}) {
+			return
+		}
+	}
+}
+
+func trimCR(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		return b[:n-1]
+	}
+	return b
+}
+
+// skipSubnegotiation consumes "... IAC SE" after an IAC SB.
+func skipSubnegotiation(br *bufio.Reader) error {
+	for {
+		b, err := br.ReadByte()
+		if err != nil {
+			return err
+		}
+		if b != telnetIAC {
+			continue
+		}
+		b, err = br.ReadByte()
+		if err != nil {
+			return err
+		}
+		if b == telnetSE {
+			return nil
+		}
+	}
+}
+
+// deliver passes an event to serve; false means the session is over.
+func (s *session) deliver(ev ctrlEvent) bool {
+	select {
+	case s.events <- ev:
+		return true
+	case <-s.done:
+		return false
+	}
+}
+
+// parseLine splits a command line at the first SP (RFC 959 §5.3: exactly one
+// SP separates the verb from its argument; RFC 2640 §3.1: the rest of the
+// line, further spaces included, is the argument).
+func parseLine(line string) (verb, arg string, hasArg bool) {
+	if i := strings.IndexByte(line, ' '); i >= 0 {
+		return line[:i], line[i+1:], true
+	}
+	return line, "", false
+}
+
+func (s *session) handle(ev ctrlEvent) {
+	prev := s.seq
+	s.seq = seqState{}
+	if ev.tooLong {
+		s.logf("> (line longer than %d bytes)", s.srv.MaxLineLength)
+		s.reply(codeUnknownCommand, "Command line too long.")
+		return
+	}
+	verb, arg, hasArg := parseLine(ev.line)
+	r := &request{verb: strings.ToUpper(verb), arg: arg, hasArg: hasArg, prev: prev}
+	if r.verb == "PASS" {
+		s.logf("> PASS ****")
+	} else {
+		s.logf("> %q", ev.line)
+	}
+	for _, o := range s.srv.overrides {
+		if o(s, r) {
+			return
+		}
+	}
+	cmd, ok := commands[r.verb]
+	if !ok {
+		s.replyUnknown()
+		return
+	}
+	if !s.loggedIn && !cmd.preLogin {
+		s.reply(codeNotLoggedIn, "Please log in with USER and PASS.")
+		return
+	}
+	if r.verb == "STAT" && !s.loggedIn && r.arg != "" {
+		// STAT with a pathname needs a login (RFC 2577 §7: nothing about
+		// accounts or files before login).
+		s.reply(codeNotLoggedIn, "Please log in with USER and PASS.")
+		return
+	}
+	cmd.fn(s, r)
+}
+
+func (s *session) replyUnknown() {
+	if s.srv.variation(varUnknown502) {
+		s.reply(codeNotImplemented, "Command not implemented.")
+		return
+	}
+	s.reply(codeUnknownCommand, "Unknown command.")
+}
+
+// handleDuringTransfer deals with a command that arrives while a transfer
+// runs: ABOR, STAT and QUIT act at once (RFC 959 §4.1.3), everything else
+// waits until the transfer's reply has been sent (RFC 959 §4.2).
+func (s *session) handleDuringTransfer(ev ctrlEvent) {
+	if !ev.tooLong {
+		verb, arg, _ := parseLine(ev.line)
+		switch strings.ToUpper(verb) {
+		case "ABOR":
+			s.logf("> %q (during transfer)", ev.line)
+			s.abortTransfer()
+			return
+		case "STAT":
+			if arg == "" {
+				s.logf("> %q (during transfer)", ev.line)
+				s.transferStatus()
+				return
+			}
+		case "QUIT":
+			s.logf("> %q (during transfer)", ev.line)
+			s.quitting = true
+			return
+		}
+	}
+	if s.quitting {
+		return // nothing runs after QUIT
+	}
+	s.queue = append(s.queue, ev)
+}
+
+// reply sends a single-line reply "code SP text".
+func (s *session) reply(code int, text string) {
+	s.sendLines(fmt.Sprintf("%03d %s", code, text))
+}
+
+// replyMulti sends a multi-line reply (RFC 959 §4.2):
+//
+//	code-first
+//	body...
+//	code SP last
+//
+// Body lines are sent as given; callers start them with a SP so that none
+// can be taken for the end. feat marks a FEAT listing, whose body lines
+// must all start with a SP (RFC 2389 §3.2).
+func (s *session) replyMulti(code int, first string, body []string, last string, feat bool) {
+	lines := make([]string, 0, len(body)+8)
+	lines = append(lines, fmt.Sprintf("%03d-%s", code, first))
+	if s.srv.variation(varDigitLines) {
+		// Legal oddities for the harness's reply reader (RFC 959 §4.2 only
+		// forbids a line that starts with the code and a SP).
+		var odd []string
+		if feat {
+			odd = []string{fmt.Sprintf(" %03d inner", code)}
+		} else {
+			odd = []string{
+				fmt.Sprintf(" %03d inner", code),
+				fmt.Sprintf("%03d-still inside", code),
+				"123 not the end",
+				fmt.Sprintf("%03d0 nope", code),
+				"",
+			}
+		}
+		n := min(1, len(body))
+		lines = append(lines, body[:n]...)
+		lines = append(lines, odd...)
+		lines = append(lines, body[n:]...)
+	} else {
+		lines = append(lines, body...)
+	}
+	switch {
+	case s.srv.fault(faultMultilineBadEnd):
+		lines = append(lines, fmt.Sprintf("%03d-End", code))
+	case s.srv.fault(faultMultilineWrongEndCode):
+		other := code + 1
+		if other%10 == 0 {
+			other = code - 1
+		}
+		lines = append(lines, fmt.Sprintf("%03d %s", other, last))
+	default:
+		lines = append(lines, fmt.Sprintf("%03d %s", code, last))
+	}
+	s.sendLines(lines...)
+}
+
+// sendLines writes reply lines, each ended by CRLF, as one write. A 0xFF
+// byte in the text is doubled (RFC 1123 §3.2.6, RFC 3659 §2.2). A failed
+// write ends the session.
+func (s *session) sendLines(lines ...string) {
+	eol := "\r\n"
+	if s.srv.fault(faultBareLF) {
+		eol = "\n"
+	}
+	var buf []byte
+	for _, l := range lines {
+		s.logf("< %q", l)
+		for i := 0; i < len(l); i++ {
+			buf = append(buf, l[i])
+			if l[i] == telnetIAC {
+				buf = append(buf, telnetIAC)
+			}
+		}
+		buf = append(buf, eol...)
+	}
+	if err := s.writeWire(buf, s.srv.variation(varSlowReplies)); err != nil {
+		s.logf("write: %v", err)
+		s.shutdown()
+	}
+}
+
+// writeWire writes raw bytes on the control connection under the write
+// lock, with a deadline. With slow set it writes three pieces 20 ms apart.
+func (s *session) writeWire(b []byte, slow bool) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	pieces := 1
+	if slow {
+		pieces = 3
+	}
+	size := max(1, (len(b)+pieces-1)/pieces)
+	for i := 0; i < len(b); i += size {
+		if i > 0 {
+			t := time.NewTimer(slowPause)
+			select {
+			case <-t.C:
+			case <-s.done:
+				t.Stop()
+				return net.ErrClosed
+			}
+		}
+		if err := s.conn.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
+			return err
+		}
+		if _, err := s.conn.Write(b[i:min(i+size, len(b))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sleep waits for d unless the session ends first; it reports whether the
+// full time passed.
+func (s *session) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.done:
+		return false
+	}
+}
