@@ -177,9 +177,20 @@ func deadline(ctx context.Context, d time.Duration) time.Time {
 	return dl
 }
 
-// guard makes a cancelled context interrupt blocked I/O on nc.
-func guard(ctx context.Context, nc net.Conn) (stop func() bool) {
-	return context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
+// guard makes a cancelled context interrupt blocked I/O on nc. The
+// returned stop waits for a callback that already started, so it can never
+// move the deadline of a later operation.
+func guard(ctx context.Context, nc net.Conn) (stop func()) {
+	done := make(chan struct{})
+	stopAfter := context.AfterFunc(ctx, func() {
+		_ = nc.SetDeadline(time.Unix(1, 0))
+		close(done)
+	})
+	return func() {
+		if !stopAfter() {
+			<-done
+		}
+	}
 }
 
 // Send writes one command line; CRLF is appended.
@@ -213,7 +224,19 @@ func (c *Conn) ReadReplyWithin(ctx context.Context, d time.Duration) (*Reply, er
 		return nil, err
 	}
 	defer guard(ctx, c.nc)()
-	r, err := c.rd.ReadReply(deadline(ctx, d))
+	dl := deadline(ctx, d)
+	r, err := c.rd.ReadReply(dl)
+	if cerr := interrupted(ctx, dl, err); cerr != nil {
+		// The context, not the server, ended the read: the guard moved
+		// the deadline, which may also have cut a settle wait short.
+		pe := &ProtocolError{Msg: "reading a reply: interrupted: " + cerr.Error(), Partial: r, Err: cerr}
+		var rpe *ProtocolError
+		if errors.As(err, &rpe) {
+			pe.Partial = rpe.Partial
+		}
+		c.T.Notef(c.name, "%v", pe)
+		return nil, pe
+	}
 	if err != nil {
 		var pe *ProtocolError
 		if errors.As(err, &pe) && pe.Timeout() && ctx.Err() == nil {
@@ -304,3 +327,16 @@ func (c *Conn) Quit(ctx context.Context) (*Reply, error) {
 // NetConn exposes the underlying connection (for checks that need raw
 // socket options such as urgent data).
 func (c *Conn) NetConn() net.Conn { return c.nc }
+
+// interrupted returns the context's error when the context ended an
+// operation whose deadline was dl: it was cancelled, or its deadline (the
+// earlier one) has passed and the operation failed.
+func interrupted(ctx context.Context, dl time.Time, opErr error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if cd, ok := ctx.Deadline(); ok && opErr != nil && !cd.After(dl) && !time.Now().Before(cd) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}

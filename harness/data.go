@@ -221,6 +221,11 @@ func (d *DataChannel) Conn(ctx context.Context) (net.Conn, error) {
 			return nil, a.err
 		}
 		d.mu.Lock()
+		if d.closed {
+			d.mu.Unlock()
+			a.conn.Close()
+			return nil, errors.New("data channel closed before the server connected")
+		}
 		d.conn = a.conn
 		d.Source = addrPort(a.conn.RemoteAddr())
 		d.mu.Unlock()
@@ -356,7 +361,21 @@ func (c *Conn) Retrieve(ctx context.Context, d *DataChannel, cmd string) (*Trans
 		t.Data = res.data
 		return t, err
 	}
-	res := <-results
+	var res dataResult
+	if Class(t.Final.Code) != 2 {
+		// The transfer failed after it started: the server will not
+		// connect or send more. Allow CloseGrace for what is in flight.
+		grace := time.NewTimer(c.target.CloseGrace)
+		select {
+		case res = <-results:
+		case <-grace.C:
+			d.Close()
+			res = <-results
+		}
+		grace.Stop()
+	} else {
+		res = <-results
+	}
 	t.Data, t.DataEOF, t.Source = res.data, res.eof, res.source
 	if res.err != nil {
 		t.DataErr = res.err

@@ -63,7 +63,7 @@ func formatViolations(replies []*harness.Reply, kinds ...harness.ViolationKind) 
 		for _, v := range r.Violations {
 			for _, k := range kinds {
 				if v.Kind == k {
-					out = append(out, fmt.Sprintf("reply %q: %s", harness.Printable(firstLine(r)), v.Detail))
+					out = append(out, fmt.Sprintf("reply %q: %s", firstLine(r), v.Detail))
 				}
 			}
 		}

@@ -50,7 +50,7 @@ var _ = Describe("Transfers in both data-connection modes (RFC 959 §3.2, §4.1.
 				requireFamily(c, mode)
 				t := download(ctx, c, mode, "LIST")
 				if !strings.Contains(string(t.Data), name) {
-					failf("LIST over %s of a directory holding %q: the listing does not mention it; got %d bytes: %q", mode, name, len(t.Data), harness.Printable(string(t.Data)))
+					failf("LIST over %s of a directory holding %q: the listing does not mention it; got %d bytes: %q", mode, name, len(t.Data), string(t.Data))
 				}
 			})
 	}
@@ -73,12 +73,12 @@ var _ = Describe("Transfers in both data-connection modes (RFC 959 §3.2, §4.1.
 				}
 				got[base] = true
 				if !contains(want, base) {
-					failf("NLST returned %q, which is not a name in the directory (NLST returns names only, RFC 959 §4.1.3); whole listing: %q", harness.Printable(l), harness.Printable(string(t.Data)))
+					failf("NLST returned %q, which is not a name in the directory (NLST returns names only, RFC 959 §4.1.3); whole listing: %q", l, string(t.Data))
 				}
 			}
 			for _, n := range want {
 				if !got[n] {
-					failf("NLST did not list %q; got %q", n, harness.Printable(string(t.Data)))
+					failf("NLST did not list %q; got %q", n, string(t.Data))
 				}
 			}
 		})

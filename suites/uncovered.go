@@ -5,10 +5,10 @@ package suites
 // coverage document (docs/coverage.md) is generated from the checks and
 // this table; a requirement with neither is listed as a gap.
 var NotCovered = map[string]string{
-	"RFC959-8-PORT21":                  "the control port is the operator's choice; the harness connects wherever --target points",
+	"RFC959-8-PORT21":                   "the control port is the operator's choice; the harness connects wherever --target points",
 	"RFC959-3.3-ONLY-USER-CHANGES-PORT": "a server never proposes ports of its own accord; there is no exchange in which it could, so nothing to observe",
-	"RFC959-3.2-BYTE-SIZE-8":           "implied by every byte-exact transfer check (TYPE I and L 8 round trips)",
-	"RFC959-4.2-TEXT-FREE":             "a rule for the harness itself: no check compares reply text outside the fields RFC 959 fixes",
-	"RFC959-3.2-CLOSE-ERROR":           "an unrecoverable server error (disk full) cannot be provoked from outside",
-	"RFC959-3.2-CLOSE-OPTION-226-250":  "only observable in block or compressed mode, which the reference profile does not require",
+	"RFC959-3.2-BYTE-SIZE-8":            "implied by every byte-exact transfer check (TYPE I and L 8 round trips)",
+	"RFC959-4.2-TEXT-FREE":              "a rule for the harness itself: no check compares reply text outside the fields RFC 959 fixes",
+	"RFC959-3.2-CLOSE-ERROR":            "an unrecoverable server error (disk full) cannot be provoked from outside",
+	"RFC959-3.2-CLOSE-OPTION-226-250":   "only observable in block or compressed mode, which the reference profile does not require",
 }
