@@ -141,7 +141,7 @@ var faultRegistry = []Fault{
 		Breaks: []string{"RFC959-3.1.1.3-IMAGE-EXACT/pasv", "RFC959-3.1.1.3-IMAGE-EXACT/port"}},
 	{Name: faultNo150, Description: "transfer commands send no 125/150 before the data",
 		Breaks: []string{"RFC959-5.4-XFER-PRELIM"}},
-	{Name: faultEarly226, Description: "RETR and LIST send 226 after half of the data, then the rest 2 s later, then close",
+	{Name: faultEarly226, Description: "RETR of a file of 128 KiB or more sends 226 after half of the data, then the rest 2 s later, then closes",
 		Breaks: []string{"RFC959-5.2-CLOSE-THEN-226"}},
 	{Name: faultListEmpty, Description: "LIST sends an empty listing",
 		Breaks: []string{"RFC959-4.1.3-LIST-DEFAULT-CWD/pasv", "RFC959-4.1.3-LIST-DEFAULT-CWD/port"}},

@@ -262,9 +262,11 @@ func (x *transfer) sendContent(conn net.Conn) (bool, error) {
 }
 
 // send copies src to the data connection. Under the early-226 fault (RETR
-// and LIST only) it sends 226 after half of the data and the rest 2 s later.
+// of files of 128 KiB and more) it sends 226 after half of the data and the
+// rest 2 s later. Smaller transfers stay correct so that the fault costs
+// only the checks that look for it.
 func (x *transfer) send(conn net.Conn, src io.Reader, length int64) (bool, error) {
-	early := x.s.srv.fault(faultEarly226) && (x.kind == xferRETR || x.kind == xferLIST)
+	early := x.s.srv.fault(faultEarly226) && x.kind == xferRETR && length >= 128<<10
 	if !early {
 		return false, x.copyOut(conn, src)
 	}

@@ -235,7 +235,7 @@ func (d *DataChannel) Conn(ctx context.Context) (net.Conn, error) {
 		d.Close()
 		return nil, fmt.Errorf("the server never connected to %s (%s mode) within %s", d.Listen, d.Mode, d.c.target.DataTimeout)
 	case <-d.done:
-		return nil, errors.New("data channel closed before the server connected")
+		return nil, fmt.Errorf("the server never connected to %s (%s mode) before the transfer ended", d.Listen, d.Mode)
 	case <-ctx.Done():
 		d.Close()
 		return nil, ctx.Err()
@@ -431,26 +431,65 @@ func (c *Conn) Store(ctx context.Context, d *DataChannel, cmd string, data []byt
 		return t, nil
 	}
 	t.Prelim = r
-	nc, err := d.Conn(ctx)
-	if err != nil {
-		t.DataErr = err
-		c.T.Notef(c.name, "data: %v", err)
-	} else {
-		t.Source = d.Source
-		_ = nc.SetWriteDeadline(deadline(ctx, c.target.DataTimeout))
-		n, werr := nc.Write(data)
-		t.Sent = n
-		if werr != nil {
-			t.DataErr = werr
-			c.T.Notef(c.name, "data: write: %v", werr)
+	// Read the completion reply concurrently: a server that cannot open
+	// the data connection says so (425) instead of connecting, and the
+	// harness must not wait out the data timeout for nothing.
+	type replyResult struct {
+		r   *Reply
+		err error
+	}
+	replies := make(chan replyResult, 1)
+	go func() {
+		r, err := c.ReadReplyWithin(ctx, c.target.ReplyTimeout+c.target.DataTimeout)
+		replies <- replyResult{r, err}
+	}()
+	type connResult struct {
+		nc  net.Conn
+		err error
+	}
+	conns := make(chan connResult, 1)
+	go func() {
+		nc, err := d.Conn(ctx)
+		conns <- connResult{nc, err}
+	}()
+	var rr replyResult
+	gotReply := false
+	select {
+	case cr := <-conns:
+		if cr.err != nil {
+			t.DataErr = cr.err
+			c.T.Notef(c.name, "data: %v", cr.err)
 		}
-		c.T.Notef(c.name, "data: sent %d bytes, closing", n)
+		if nc := cr.nc; nc != nil {
+			t.Source = d.Source
+			_ = nc.SetWriteDeadline(deadline(ctx, c.target.DataTimeout))
+			n, werr := nc.Write(data)
+			t.Sent = n
+			if werr != nil {
+				t.DataErr = werr
+				c.T.Notef(c.name, "data: write: %v", werr)
+			}
+			c.T.Notef(c.name, "data: sent %d bytes, closing", n)
+		}
+	case rr = <-replies:
+		gotReply = true
+		if d.Mode.Passive() {
+			t.DataErr = errors.New("the server replied before it accepted the data connection")
+		} else {
+			t.DataErr = fmt.Errorf("the server never connected to %s (%s mode) before its reply", d.Listen, d.Mode)
+		}
+		c.T.Notef(c.name, "data: %v", t.DataErr)
 	}
 	d.Close()
-	r, err = c.ReadReplyWithin(ctx, c.target.ReplyTimeout+c.target.DataTimeout)
-	if err != nil {
-		return t, err
+	if !gotReply {
+		rr = <-replies
+	} else {
+		<-conns
 	}
+	if rr.err != nil {
+		return t, rr.err
+	}
+	r = rr.r
 	t.Final, t.FinalAt = r, time.Now()
 	return t, nil
 }

@@ -4,7 +4,9 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
+	"github.com/onsi/gomega"
 
 	"github.com/ftpconform/ftpconform/harness"
 )
@@ -38,6 +40,9 @@ var cfg = Config{}
 
 // Configure sets the run's configuration; call it before running the specs.
 func Configure(c Config) {
+	// Checks fail through gomega (so SHOULD-level failures can be turned
+	// into warnings); route its failures to ginkgo.
+	gomega.RegisterFailHandler(ginkgo.Fail)
 	c.Target = c.Target.WithDefaults()
 	if c.CheckTimeout <= 0 {
 		c.CheckTimeout = 2 * time.Minute

@@ -129,7 +129,7 @@ func (r runResult) failures() []string {
 }
 
 // fast keeps fault runs short: replies that never come cost 3 s, not 10.
-var fast = []string{"--timeout", "3s", "--samples", "5"}
+var fast = []string{"--timeout", "3s", "--data-timeout", "3s", "--samples", "5"}
 
 func TestCleanServerPassesEveryCheck(t *testing.T) {
 	for _, v6 := range []bool{false, true} {
@@ -183,6 +183,11 @@ func TestEveryFaultIsCaughtByTheChecksItBreaks(t *testing.T) {
 			r := runBinary(t, append([]string{"run", "--fault", f.Name}, fast...)...)
 			if r.exit != 1 {
 				t.Errorf("fault %s: exit %d, want 1 (failures: %v)\nstderr: %s", f.Name, r.exit, r.failures(), r.stderr)
+			}
+			for _, c := range r.report.Checks {
+				if c.Verdict == "failed" && strings.Contains(c.Message, "Panicked") {
+					t.Errorf("fault %s: check %s panicked instead of failing with a diagnosis: %s", f.Name, c.Key, c.Message)
+				}
 			}
 			v := r.verdicts()
 			for _, key := range f.Breaks {

@@ -37,6 +37,7 @@ type runOptions struct {
 	htmlOut       string
 	labelFilter   string
 	timeout       time.Duration
+	dataTimeout   time.Duration
 	checkTimeout  time.Duration
 	strict        bool
 	readOnly      bool
@@ -64,6 +65,7 @@ func runFlags(o *runOptions, stderr io.Writer, firewall bool) *flag.FlagSet {
 	fs.StringVar(&o.htmlOut, "html", "", "write an HTML report to `FILE`")
 	fs.StringVar(&o.labelFilter, "label-filter", "", "run only checks matching this ginkgo label expression, e.g. 'MUST && !write'")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long to wait for each reply")
+	fs.DurationVar(&o.dataTimeout, "data-timeout", 15*time.Second, "how long to wait for a data connection and a transfer")
 	fs.DurationVar(&o.checkTimeout, "check-timeout", 2*time.Minute, "upper bound for one check")
 	fs.BoolVar(&o.strict, "strict", false, "fail on SHOULD-level findings and tolerated deviations too")
 	fs.BoolVar(&o.readOnly, "read-only", false, "skip every check that writes to the server (label 'write')")
@@ -125,7 +127,11 @@ func buildTarget(o *runOptions) (harness.Target, error) {
 	if o.samples < 1 || o.samples > 1000 {
 		return t, usagef("--samples must be between 1 and 1000")
 	}
+	if o.dataTimeout <= 0 {
+		return t, usagef("--data-timeout must be positive")
+	}
 	t.ReplyTimeout = o.timeout
+	t.DataTimeout = o.dataTimeout
 	return t, nil
 }
 
