@@ -22,7 +22,8 @@ var errBadPath = errors.New("pathname contains a NUL byte")
 // start at the root, others at the working directory. ".." never climbs
 // above "/" (path.Clean drops it there).
 func (s *session) resolve(arg string) (string, error) {
-	if strings.IndexByte(arg, 0) >= 0 {
+	arg, ok := s.cutAtNUL(arg) // faults_security.go
+	if !ok || s.climbsAboveRoot(arg) {
 		return "", errBadPath
 	}
 	p := arg

@@ -46,14 +46,14 @@ func (s *session) cmdPASS(r *request) {
 	if !ok {
 		// The same delay and text for unknown users and wrong passwords
 		// (RFC 2577 §5, §7).
-		if !s.sleep(loginFailDelay) {
+		if !s.sleep(s.failDelay(user)) { // Server.LoginFailDelay (faults_security.go)
 			return
 		}
 		s.failedLogins++
 		s.logf("login failed (%d)", s.failedLogins)
-		if s.failedLogins >= maxLoginFailures {
+		if locked, code := s.lockout(); locked {
 			// RFC 2577 §5: close after a few failures, with 421 first.
-			s.reply(codeServiceClosing, "Too many failed logins; closing control connection.")
+			s.reply(code, "Too many failed logins; closing control connection.")
 			s.closing = true
 			return
 		}
@@ -86,6 +86,9 @@ func (s *session) cmdREIN(r *request) {
 	s.loggedIn = false
 	s.user = ""
 	s.resetParameters()
+	if s.srv.variation(varRein120) {
+		s.reply(120, "Service ready in 0 minutes.")
+	}
 	s.reply(codeServiceReady, "Service ready for new user.")
 }
 

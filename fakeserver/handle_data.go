@@ -76,7 +76,7 @@ func (pl *passiveListener) acceptLoop(s *session) {
 			return
 		}
 		ra, _ := c.RemoteAddr().(*net.TCPAddr)
-		if ra == nil || !ra.IP.Equal(pl.peer) {
+		if (ra == nil || !ra.IP.Equal(pl.peer)) && !pl.foreignPassive(s) { // faults_security.go
 			s.logf("refused data connection from %v (control connection from %v)", c.RemoteAddr(), pl.peer)
 			c.Close()
 			continue
@@ -183,6 +183,9 @@ func (s *session) listenPassive() (net.Listener, error) {
 	// busy ports are skipped.
 	n := hi - lo + 1
 	start := mrand.IntN(n)
+	if s.srv.fault(faultPasvSequential) {
+		start = s.sequentialPasvStart(n)
+	}
 	for i := range n {
 		if ln, err := listen(lo + (start+i)%n); err == nil {
 			return ln, nil
@@ -387,11 +390,11 @@ func (s *session) cmdEPRT(r *request) {
 // RFC 2577 §3: the client's own address only, and no privileged port.
 func (s *session) setActive(ip net.IP, port int, verb string) {
 	if !ip.Equal(s.remote.IP) {
-		s.reply(codeBadArguments, "Data connections go only to the address of the control connection.")
+		s.refuseActive(codeBadArguments, "Data connections go only to the address of the control connection.")
 		return
 	}
 	if port < 1024 {
-		s.reply(codeParamNotImpl, "Data connections to ports below 1024 are refused.")
+		s.refuseActive(codeParamNotImpl, "Data connections to ports below 1024 are refused.")
 		return
 	}
 	s.closeData()
@@ -430,6 +433,10 @@ func (s *session) cmdABOR(r *request) {
 		return
 	}
 	s.closeData()
+	if s.srv.variation(varAborIdle226) { // faults_transfer.go
+		s.reply(codeClosingData, "ABOR command successful.")
+		return
+	}
 	s.reply(codeNoTransfer, "No transfer to abort.")
 }
 
@@ -470,7 +477,7 @@ func (s *session) cmdRETR(r *request) {
 		s.reply(codeBadRestartMarker, "Restart position beyond the end of the file.")
 		return
 	}
-	if s.data == nil {
+	if s.data == nil && !s.defaultData() { // default data port: faults_dataconn.go
 		f.Close()
 		s.replyNoData()
 		return
@@ -518,7 +525,7 @@ func (s *session) store(r *request) {
 	default:
 		size = fi.Size()
 	}
-	if s.data == nil {
+	if s.data == nil && !s.defaultData() { // default data port: faults_dataconn.go
 		s.replyNoData()
 		return
 	}
@@ -569,7 +576,7 @@ func (s *session) cmdSTOU(r *request) {
 		s.reply(codeBadArguments, "STOU takes no argument.")
 		return
 	}
-	if s.data == nil {
+	if s.data == nil && !s.defaultData() { // default data port: faults_dataconn.go
 		s.replyNoData()
 		return
 	}
@@ -616,7 +623,7 @@ func (s *session) list(r *request, kind xferKind) {
 	if kind == xferLIST && s.srv.fault(faultListEmpty) {
 		content = nil
 	}
-	if s.data == nil {
+	if s.data == nil && !s.defaultData() { // default data port: faults_dataconn.go
 		s.replyNoData()
 		return
 	}
@@ -636,6 +643,9 @@ func (s *session) startTransfer(x *transfer, text string) {
 	x.typeName = s.typeName
 	x.ctx, x.cancel = context.WithCancel(context.Background())
 	x.done = make(chan xferResult, 1)
+	if s.dataconnBeforePrelim(x, text) { // faults_dataconn.go
+		return
+	}
 
 	code := codeAboutToOpen
 	if x.data.passive != nil && x.data.passive.connected() {
@@ -644,6 +654,10 @@ func (s *session) startTransfer(x *transfer, text string) {
 	if s.srv.variation(varPreliminary125) {
 		code = codeDataAlreadyOpen
 	}
+	if s.srv.variation(varPrelim150Always) {
+		code = codeAboutToOpen
+	}
+	code, text = s.prelimFault(x, code, text) // faults_transfer.go
 	if !s.srv.fault(faultNo150) {
 		s.reply(code, text)
 	}
@@ -653,6 +667,9 @@ func (s *session) startTransfer(x *transfer, text string) {
 
 // finishTransfer sends the final reply of a transfer that ended by itself.
 func (s *session) finishTransfer(res xferResult) {
+	if s.finishFault(res) { // faults_transfer.go
+		return
+	}
 	s.xfer = nil
 	if !res.replied {
 		s.reply(res.code, res.text)
@@ -667,6 +684,9 @@ func (s *session) finishTransfer(res xferResult) {
 // 226 for the ABOR (RFC 959 §4.1.3). A transfer that had already finished
 // gets its own reply and the ABOR a 225.
 func (s *session) abortTransfer() {
+	if s.abortFault() { // faults_transfer.go
+		return
+	}
 	x := s.xfer
 	x.abort()
 	res := <-x.done
@@ -688,6 +708,9 @@ func (s *session) abortTransfer() {
 
 // transferStatus answers STAT during a transfer (RFC 959 §4.1.3).
 func (s *session) transferStatus() {
+	if s.srv.fault(faultStatXferDropped) { // faults_transfer.go
+		return
+	}
 	x := s.xfer
 	lines := []string{
 		fmt.Sprintf(" %s %s: %d bytes transferred.", x.verb, quotePath(x.vpath), x.bytes.Load()),

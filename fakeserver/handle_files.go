@@ -45,6 +45,10 @@ func (s *session) cmdCDUP(r *request) {
 		s.reply(codeBadArguments, r.verb+" takes no argument.")
 		return
 	}
+	if s.cwd == "/" && s.srv.variation(varCdupAtRoot550) {
+		s.reply(codeFileUnavailable, "Already at the top directory.")
+		return
+	}
 	s.cwd = path.Dir(s.cwd)
 	if s.srv.variation(varCdup200) {
 		s.reply(codeOK, "Directory changed.")
@@ -98,6 +102,10 @@ func (s *session) cmdRMD(r *request) {
 	}
 	if err := s.srv.root.Remove(rootRel(p)); err != nil {
 		s.logf("rmdir: %v", err)
+		if s.srv.variation(varRmdNotEmpty450) {
+			s.reply(450, "Directory not empty.")
+			return
+		}
 		s.reply(codeFileUnavailable, "Cannot remove directory (not empty?).")
 		return
 	}
@@ -210,6 +218,10 @@ func (s *session) cmdMDTM(r *request) {
 
 // cmdSMNT: structure mounts make no sense for a virtual root.
 func (s *session) cmdSMNT(r *request) {
+	if s.srv.variation(varSmntSupported) {
+		s.smntSupported(r)
+		return
+	}
 	s.reply(codeNotImplemented, "SMNT not implemented.")
 }
 
@@ -278,21 +290,20 @@ func (s *session) listing(arg string, long bool) ([]byte, bool) {
 			s.reply(codeFileUnavailable, "Cannot read directory.")
 			return nil, false
 		}
+		lines = s.nlstDots(arg, p, long) // variation (faults_repr.go)
 		for _, e := range entries {
 			switch {
 			case long:
 				lines = append(lines, lsLine(e, now))
-			case arg == "":
-				lines = append(lines, e.name)
 			default:
-				lines = append(lines, joinListArg(arg, e.name))
+				lines = append(lines, s.nlstEntry(arg, p, e.name)) // faults_repr.go
 			}
 		}
 	}
 	var b strings.Builder
 	for _, l := range lines {
 		b.WriteString(l)
-		b.WriteString("\r\n")
+		b.WriteString(s.listingEOL()) // CRLF unless a fault (faults_repr.go)
 	}
 	return []byte(b.String()), true
 }

@@ -143,6 +143,10 @@ func (s *session) cmdALLO(r *request) {
 		s.reply(codeBadArguments, "ALLO needs a decimal size.")
 		return
 	}
+	if s.srv.variation(varAllo200) {
+		s.reply(codeOK, "No storage allocation necessary.")
+		return
+	}
 	s.reply(codeSuperfluous, "No storage allocation necessary.")
 }
 
@@ -206,6 +210,9 @@ func (s *session) cmdTYPE(r *request) {
 
 // cmdMODE: only stream mode (RFC 959 §5.1).
 func (s *session) cmdMODE(r *request) {
+	if s.reprParam(r) { // variations (faults_repr.go)
+		return
+	}
 	switch strings.ToUpper(r.arg) {
 	case "S":
 		if s.srv.fault(faultModeSRefused) {
@@ -224,6 +231,9 @@ func (s *session) cmdMODE(r *request) {
 // (RFC 1123 §4.1.2.13) and page structure should not be offered
 // (RFC 1123 §4.1.2.3).
 func (s *session) cmdSTRU(r *request) {
+	if s.reprParam(r) { // variations (faults_repr.go)
+		return
+	}
 	switch strings.ToUpper(r.arg) {
 	case "F":
 		s.reply(codeOK, "Structure set to File.")

@@ -16,7 +16,7 @@
 //   - RFC 2577: PORT/EPRT only to the client's own address and to ports
 //     from 1024 up; passive connections only from the client's address;
 //     random passive ports; 331 for every user name; a delayed 530, and
-//     421 and close after five failed logins on one connection.
+//     421 and close after three failed logins on one connection.
 //   - RFC 2640: UTF-8 pathnames (8-bit clean, CR NUL for CR), one SP after
 //     the verb.
 //   - RFC 3659: SIZE, MDTM, REST STREAM (offsets of the transferred
@@ -48,6 +48,9 @@ const (
 	DefaultIdleTimeout   = 5 * time.Minute
 	DefaultDataTimeout   = 10 * time.Second
 	DefaultMaxLineLength = 4096
+
+	// DefaultLoginFailDelay is the default of Server.LoginFailDelay.
+	DefaultLoginFailDelay = time.Second
 )
 
 // Server is an FTP server listening on a loopback address. The exported
@@ -84,6 +87,10 @@ type Server struct {
 	// MaxLineLength is the longest command line accepted, in bytes without
 	// the CRLF; default 4096.
 	MaxLineLength int
+	// LoginFailDelay is the pause before the reply to a wrong password
+	// (RFC 2577 §5 suggests about 5 s); default 1 second, a negative value
+	// means none.
+	LoginFailDelay time.Duration
 	// Faults are names from the fault registry (see Faults).
 	Faults []string
 	// Variations are names from the legal-variation registry (see
@@ -165,6 +172,9 @@ func (s *Server) configure() error {
 	}
 	if s.MaxLineLength <= 0 {
 		s.MaxLineLength = DefaultMaxLineLength
+	}
+	if s.LoginFailDelay == 0 {
+		s.LoginFailDelay = DefaultLoginFailDelay
 	}
 	if s.PasvMinPort != 0 || s.PasvMaxPort != 0 {
 		if s.PasvMinPort < 1 || s.PasvMaxPort > 65535 || s.PasvMinPort > s.PasvMaxPort {

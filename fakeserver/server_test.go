@@ -133,12 +133,17 @@ func TestCommandSyntax(t *testing.T) {
 		{"EPSV foo", 501}, {"EPSV 7", 522}, {"EPSV 2", 522},
 		{"EPRT |1|1.2.3|5000|", 501}, {"EPRT 1|2|3", 501},
 		{"RETR nope", 550}, {"LIST nope", 550}, {"NLST nope", 550},
-		{"RETR hello.txt", 425}, {"STOR x", 425}, {"STOU", 425}, {"LIST", 425},
 		{"PASS x", 503}, {"AUTH TLS", 502}, {"CCC", 533},
 	} {
 		if r := c.cmd(tc.cmd); r.code != tc.code {
 			t.Errorf("%s: got %v, want %d", tc.cmd, r, tc.code)
 		}
+	}
+	// Without PORT or PASV the server dials the default data port, the
+	// client's control port (RFC 959 §3.2), where nothing listens here.
+	for _, line := range []string{"RETR hello.txt", "STOR x", "STOU", "LIST"} {
+		c.expect(line, 150)
+		c.expectReply(425)
 	}
 	r := c.expect("FEAT", 211)
 	want := []string{"211-Extensions supported:", " EPRT", " EPSV", " MDTM", " PASV",
@@ -635,7 +640,8 @@ func TestPortChangeClosesData(t *testing.T) {
 		d.Close()
 		t.Error("passive port still open after the transfer")
 	}
-	c.expect("LIST", 425)
+	c.expect("LIST", 150) // the default data port, where nothing listens
+	c.expectReply(425)
 }
 
 // bigFile adds a sparse 64 MiB file, more than the socket buffers of a
@@ -732,7 +738,8 @@ func TestCloseDuringTransfer(t *testing.T) {
 	c.send("RETR " + big)
 	c.expectPrelim()
 	c2 := login(t, srv)
-	c2.expect("STOR up.bin", 425) // no data setting yet
+	c2.expect("STOR up.bin", 150) // no data setting: the default data port, where nothing listens
+	c2.expectReply(425)
 	c2.pasv()
 	c2.send("STOR up.bin")
 	c2.expectPrelim()
@@ -802,7 +809,7 @@ func TestRegistries(t *testing.T) {
 		t.Error("Faults returns shared slices")
 	}
 	vars := Variations()
-	if len(vars) != 8 {
+	if len(vars) < 8 {
 		t.Errorf("%d variations", len(vars))
 	}
 	for i, v := range vars {

@@ -68,13 +68,13 @@ const (
 	// maxQueued is how many commands may wait behind a running transfer
 	// before the server stops reading the control connection.
 	maxQueued = 64
-	// loginFailDelay is the pause before a 530 for a wrong password
-	// (RFC 2577 §5), kept short because the server serves tests.
-	loginFailDelay = 200 * time.Millisecond
+	// loginFailDelay is the default pause before a 530 for a wrong
+	// password (RFC 2577 §5); Server.LoginFailDelay sets it.
+	loginFailDelay = DefaultLoginFailDelay
 	// maxLoginFailures is how many wrong passwords one control connection
 	// may send; the last one is answered 421 and the connection closed
-	// (RFC 2577 §5).
-	maxLoginFailures = 5
+	// (RFC 2577 §5 suggests 3 to 5).
+	maxLoginFailures = 3
 	// slowPause separates the chunks of a reply under the slow-replies
 	// variation.
 	slowPause = 20 * time.Millisecond
@@ -112,6 +112,7 @@ type request struct {
 	arg    string // everything after the single SP that follows the verb
 	hasArg bool   // whether a SP followed the verb
 	prev   seqState
+	line   string // the command line as received (faults_control.go)
 }
 
 // command is an entry of the dispatch table.
@@ -229,6 +230,8 @@ type session struct {
 	queue        []ctrlEvent
 	quitting     bool // QUIT arrived during a transfer
 	closing      bool // end the session after the current command
+
+	repr reprState // MODE and STRU beyond the defaults (faults_repr.go)
 }
 
 func newSession(srv *Server, c net.Conn, id uint64) *session {
@@ -259,6 +262,7 @@ func newSession(srv *Server, c net.Conn, id uint64) *session {
 func (s *session) resetParameters() {
 	s.binary = false
 	s.typeName = "ASCII Non-print"
+	s.repr = reprState{}
 	s.cwd = "/"
 	s.epsvAll = false
 	s.seq = seqState{}
@@ -357,6 +361,7 @@ func (s *session) finish() {
 
 func (s *session) greet() {
 	switch {
+	case s.holdGreeting(): // fault greeting-after-command (faults_control.go)
 	case s.srv.fault(faultGreetingWrongCode):
 		s.sendLines("200 Ready")
 	case s.srv.variation(varMultilineGreeting):
@@ -397,7 +402,7 @@ func (s *session) readLoop() {
 			s.deliver(ctrlEvent{err: err})
 			return
 		}
-		if b == telnetIAC {
+		if b == telnetIAC && !s.srv.fault(faultTelnetKept) {
 			cmd, err := br.ReadByte()
 			if err != nil {
 				s.deliver(ctrlEvent{err: err})
@@ -412,6 +417,9 @@ func (s *session) readLoop() {
 				if err != nil {
 					s.deliver(ctrlEvent{err: err})
 					return
+				}
+				if s.telnetOverride(cmd, opt) { // faults_control.go
+					continue
 				}
 				switch cmd {
 				case telnetWILL:
@@ -443,7 +451,9 @@ func (s *session) readLoop() {
 		}
 		if b != '\n' {
 			add(b)
-			continue
+			if !s.endLineEarly(line, br.Buffered()) { // faults_control.go
+				continue
+			}
 		}
 		text := line
 		line = line[:0]
@@ -464,6 +474,7 @@ func (s *session) readLoop() {
 		if !s.deliver(ctrlEvent{line: str}) {
 			return
 		}
+		s.dropPipelined(br) // faults_control.go
 	}
 }
 
@@ -519,11 +530,15 @@ func (s *session) handle(ev ctrlEvent) {
 	s.seq = seqState{}
 	if ev.tooLong {
 		s.logf("> (line longer than %d bytes)", s.srv.MaxLineLength)
+		if s.longLineOverride() { // faults_control.go
+			return
+		}
 		s.reply(codeUnknownCommand, "Command line too long.")
 		return
 	}
 	verb, arg, hasArg := parseLine(ev.line)
 	r := &request{verb: strings.ToUpper(verb), arg: arg, hasArg: hasArg, prev: prev}
+	r.line = ev.line
 	if r.verb == "PASS" {
 		s.logf("> PASS ****")
 	} else {
@@ -586,11 +601,17 @@ func (s *session) handleDuringTransfer(ev ctrlEvent) {
 	if s.quitting {
 		return // nothing runs after QUIT
 	}
+	if s.srv.fault(faultQueueDropped) { // faults_control.go
+		return
+	}
 	s.queue = append(s.queue, ev)
 }
 
 // reply sends a single-line reply "code SP text".
 func (s *session) reply(code int, text string) {
+	if s.multilineReply(code, text) { // variation all-multiline (faults_control.go)
+		return
+	}
 	s.sendLines(fmt.Sprintf("%03d %s", code, text))
 }
 

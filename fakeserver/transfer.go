@@ -88,6 +88,9 @@ func (x *transfer) run() {
 // abort stops the transfer from the session goroutine: it closes the data
 // connection and listener, which unblocks any pending I/O.
 func (x *transfer) abort() {
+	if x.deferAbort() { // faults_transfer.go
+		return
+	}
 	x.mu.Lock()
 	x.aborted = true
 	c := x.conn
@@ -132,6 +135,7 @@ func (x *transfer) execute() xferResult {
 		x.s.logf("data connection: %v", err)
 		return xferResult{code: codeCantOpenData, text: "Cannot open data connection."}
 	}
+	conn = x.reprConn(conn) // block mode, record structure (faults_repr.go)
 
 	var early bool
 	switch x.kind {
@@ -144,7 +148,9 @@ func (x *transfer) execute() xferResult {
 	}
 	// The data connection is closed before the completion reply
 	// (RFC 959 §5.2).
-	conn.Close()
+	if !x.leaveOpen(conn) { // faults_dataconn.go
+		conn.Close()
+	}
 	if err == nil && x.file != nil && x.kind != xferRETR {
 		f := x.file
 		x.file = nil
@@ -165,6 +171,7 @@ func (x *transfer) execute() xferResult {
 		x.s.logf("transfer: %v", err)
 		res = xferResult{code: codeTransferAborted, text: "Data connection closed; transfer aborted."}
 	}
+	res = x.resultFault(res, err) // faults_transfer.go
 	res.replied = early && !res.aborted
 	return res
 }
@@ -199,6 +206,9 @@ func (x *transfer) openConn() (net.Conn, error) {
 			return nil, x.ctx.Err()
 		}
 		return nil, errNoDial
+	}
+	if c, ok, err := x.firewallActiveFault(); ok { // faults_firewall.go
+		return c, err
 	}
 	port := srv.ActiveSourcePort
 	if port < 0 {
@@ -247,7 +257,7 @@ func (x *transfer) sendFile(conn net.Conn) (bool, error) {
 			src = &flipReader{r: x.file, pos: x.offset, at: x.fileSize / 2}
 		}
 	} else {
-		cr := &crlfReader{r: x.file}
+		cr := x.asciiReader() // LF to CRLF (faults_repr.go)
 		if _, err := io.CopyN(io.Discard, cr, x.offset); err != nil {
 			return false, localError{err}
 		}
@@ -316,6 +326,7 @@ func (x *transfer) receive(conn net.Conn) error {
 		}
 	case x.kind == xferAPPE:
 		start, err = f.Seek(0, io.SeekEnd)
+	case x.keepOldContent(): // stor-no-truncate (faults_transfer.go)
 	default:
 		err = f.Truncate(0)
 	}
@@ -324,7 +335,7 @@ func (x *transfer) receive(conn net.Conn) error {
 	}
 	var w io.Writer = f
 	var lw *lfWriter
-	if !x.binary {
+	if x.asciiStore() { // TYPE A (faults_repr.go)
 		lw = &lfWriter{w: f}
 		w = lw
 	}

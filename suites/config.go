@@ -28,6 +28,10 @@ type Config struct {
 	// client (for bounce and port-stealing checks). Default: 127.0.0.2
 	// when the target is on IPv4 loopback.
 	SecondAddress netip.Addr
+	// ExpectActiveSourcePort is the source port the operator expects the
+	// server's active-mode connections to come from (policy); 0 means no
+	// expectation, ActiveSourceL1 the control port minus one.
+	ExpectActiveSourcePort int
 
 	// OnCheckDone, if set, is called after every check (progress display).
 	OnCheckDone func(types.SpecReport)

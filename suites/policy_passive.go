@@ -2,63 +2,177 @@ package suites
 
 import (
 	"fmt"
-	"sort"
+	"net/netip"
+	"slices"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/ftpconform/ftpconform/harness"
 )
 
+// The passive-mode policy checks sample cfg.Samples fresh sessions each
+// (harness.SamplePassive): a server may hand out ports or addresses that
+// differ between sessions (a random port per PASV, a cluster of nodes
+// behind one address), and one reply proves little about the range.
+
 var _ = Describe("Operator policy for passive mode", Label("policy", "pasv", "firewall"), func() {
 	Check("POLICY-PASV-RANGE", "advertises passive ports inside the expected range",
 		func(ctx SpecContext) {
+			samples := requireSamples(samplePassive(ctx, false))
 			rng := cfg.Target.PasvRange
-			if rng.IsZero() {
-				Skip("no expected passive range given (--pasv-range)")
-			}
-			c := login(ctx)
-			mode := defaultMode(c)
 			var ports []int
 			var outside []string
-			for i := 0; i < cfg.Samples; i++ {
-				d := openDataNoDial(ctx, c, mode)
-				p := int(d.Advertised.Port())
+			for _, s := range samples {
+				p := int(s.Advertised.Port())
 				ports = append(ports, p)
-				if !rng.Contains(p) {
-					outside = append(outside, fmt.Sprintf("%d", p))
+				if !rng.IsZero() && !rng.Contains(p) {
+					outside = append(outside, fmt.Sprintf("%d (%s, session %d)", p, s.Mode, s.Session))
 				}
 			}
-			infof("%s", describeSpread(ports, rng))
+			spread := describeSpread(ports, rng, modesOf(samples), cfg.Samples)
+			infof("%s", spread)
+			if rng.IsZero() {
+				Skip("no expected passive range given (--pasv-range); " + spread)
+			}
 			if len(outside) > 0 {
-				failf("%d of %d %s replies advertise ports outside %s: %v; the server's passive port range is not set to %s (or it falls back to other ports when the range is busy)", len(outside), len(ports), mode, rng, outside, rng)
+				shown := outside
+				if len(shown) > 10 {
+					shown = append(shown[:10:10], fmt.Sprintf("and %d more", len(outside)-10))
+				}
+				lo, hi := minMax(ports)
+				problem(fmt.Sprintf("%d of %d passive replies advertise ports outside %s: %s; clients behind a firewall that opens only %s cannot connect to them",
+					len(outside), len(ports), rng, strings.Join(shown, ", "), rng),
+					fmt.Sprintf("set the server's passive port range to %s (it used ports from %d to %d), or open the ports it uses in the firewall and give them as --pasv-range", rng, lo, hi),
+					"if the server falls back to other ports when its range is busy, make the range larger than the number of concurrent passive transfers")
 			}
 		})
 
 	Check("POLICY-PASV-ADDR", "advertises the expected public address in the 227 reply",
 		func(ctx SpecContext) {
-			exp := cfg.Target.PasvAddress
-			if !exp.IsValid() {
-				Skip("no expected passive address given (--pasv-address)")
+			samples := samplePassive(ctx, false, harness.PASV)
+			if len(samples) == 0 {
+				Skip("PASV carries IPv4 addresses only and this control connection is IPv6; EPSV advertises no address (RFC 2428 §3), clients dial the control connection's address")
 			}
-			c := login(ctx)
-			requireFamily(c, harness.PASV)
-			d := openDataNoDial(ctx, c, harness.PASV)
-			if adv := d.Advertised.Addr(); adv != exp.Unmap() {
-				failf("%s", diagnoseAddress(adv, c.RemoteAddr().Addr()))
+			samples = requireSamples(samples)
+			peer := samples[0].Peer.Addr()
+			want := expectedPasvAddr(peer)
+			byAddr := map[netip.Addr]int{}
+			var wrong []netip.Addr
+			for _, s := range samples {
+				a := s.Advertised.Addr()
+				if byAddr[a] == 0 && a != want {
+					wrong = append(wrong, a)
+				}
+				byAddr[a]++
+			}
+			if len(wrong) == 0 {
+				infof("all %d sessions advertised %s in the 227 reply", len(samples), want)
+				return
+			}
+			var findings, fixes []string
+			for _, a := range wrong {
+				f, fix := diagnosePasvAddress(a, peer, byAddr[a], len(samples))
+				findings = append(findings, f)
+				fixes = append(fixes, fix)
+			}
+			problem(strings.Join(findings, "; also, "), fixes...)
+		})
+
+	Check("POLICY-PASV-RANGE-REACHABLE", "accepts connections on every passive port it advertises",
+		func(ctx SpecContext) {
+			samples := samplePassive(ctx, true)
+			ok, failed, _ := usableSamples(samples)
+			samples = requireSamples(samples)
+			byKind := map[harness.DialFailure][]int{}
+			modesBy := map[harness.DialFailure][]harness.DataMode{}
+			for _, s := range ok {
+				k := s.Probe.Kind()
+				byKind[k] = append(byKind[k], int(s.Probe.Addr.Port()))
+				if !slices.Contains(modesBy[k], s.Mode) {
+					modesBy[k] = append(modesBy[k], s.Mode)
+				}
+			}
+			infof("%s", describeProbes(byKind, len(samples)))
+			var findings, fixes []string
+			if ports := byKind[harness.DialTimeout]; len(ports) > 0 {
+				// Only EPSV ports dropped while PASV ports connect: a
+				// firewall that opens the ports it reads in 227 replies.
+				epsvOnly := slices.Equal(modesBy[harness.DialTimeout], []harness.DataMode{harness.EPSV}) &&
+					slices.Contains(modesBy[""], harness.PASV)
+				f, fix := diagnoseTimedOut(ports, len(samples), epsvOnly)
+				findings, fixes = append(findings, f), append(fixes, fix...)
+			}
+			if ports := byKind[harness.DialRefused]; len(ports) > 0 {
+				findings = append(findings, fmt.Sprintf("%d of %d sampled passive ports were refused (%s): a reset came back, so nothing listens there — the server did not open the port it advertised (its listener is on another port or address, or a port forward sends these ports where the server does not listen); a firewall rule that rejects with a TCP reset looks the same",
+					len(ports), len(samples), portList(ports, 12)))
+				fixes = append(fixes, "make the server listen on exactly the ports it advertises: check its passive listener address and that every port forward or NAT rule maps each port of the range to the same port on the server")
+			}
+			if ports := byKind[harness.DialUnreachable]; len(ports) > 0 {
+				findings = append(findings, fmt.Sprintf("%d of %d sampled passive ports were unreachable (%s): an ICMP unreachable came back — a firewall rejects these ports, or there is no route to the address the server advertised",
+					len(ports), len(samples), portList(ports, 12)))
+				fixes = append(fixes, "allow inbound TCP to the server's passive port range in every firewall between the clients and the server (rules that reject with ICMP included)")
+			}
+			if ports := byKind[harness.DialOther]; len(ports) > 0 {
+				findings = append(findings, fmt.Sprintf("connecting to %d sampled passive ports failed (%s)", len(ports), portList(ports, 12)))
+			}
+			if len(failed) > 0 {
+				findings = append(findings, fmt.Sprintf("%d of %d passive commands got no usable reply (first: %s: %v), so clients got no data connection", len(failed), len(failed)+len(samples), failed[0].Mode, failed[0].Err))
+				fixes = append(fixes, "check the server's log for why it could not open a passive port; a range smaller than the number of concurrent transfers runs out")
+			}
+			if len(findings) > 0 {
+				problem(strings.Join(findings, "; also, "), fixes...)
 			}
 		})
 })
 
-// describeSpread summarises sampled passive ports.
-func describeSpread(ports []int, rng harness.PortRange) string {
-	if len(ports) == 0 {
-		return "no passive ports sampled"
+// minMax returns the smallest and largest of ports (not empty).
+func minMax(ports []int) (int, int) {
+	lo, hi := ports[0], ports[0]
+	for _, p := range ports {
+		lo, hi = min(lo, p), max(hi, p)
 	}
-	s := append([]int(nil), ports...)
-	sort.Ints(s)
-	distinct := map[int]bool{}
-	for _, p := range s {
-		distinct[p] = true
+	return lo, hi
+}
+
+// describeProbes renders the probe outcomes for the report:
+// "passive port probes (20): 14 connected (ports ...); 6 timed out (ports ...)".
+func describeProbes(byKind map[harness.DialFailure][]int, total int) string {
+	parts := []string{}
+	for _, k := range []struct {
+		kind harness.DialFailure
+		word string
+	}{{"", "connected"}, {harness.DialTimeout, "timed out"}, {harness.DialRefused, "refused"}, {harness.DialUnreachable, "unreachable"}, {harness.DialOther, "failed"}} {
+		if ports := byKind[k.kind]; len(ports) > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s (ports %s)", len(ports), k.word, portList(ports, 40)))
+		}
 	}
-	return fmt.Sprintf("passive ports: %d samples, %d distinct, lowest %d, highest %d (range %s, %d ports)", len(s), len(distinct), s[0], s[len(s)-1], rng, rng.Size())
+	return fmt.Sprintf("passive port probes (%d): %s", total, strings.Join(parts, "; "))
+}
+
+// diagnoseTimedOut explains passive ports whose connection attempts went
+// unanswered: packets dropped on the way. When the dropped ports lie
+// outside the expected range and the ports inside it work, the server's
+// range is what is wrong, not the firewall.
+func diagnoseTimedOut(ports []int, total int, epsvOnly bool) (string, []string) {
+	rng := cfg.Target.PasvRange
+	finding := fmt.Sprintf("%d of %d sampled passive ports timed out (%s): the connection attempts got no answer, so the packets are dropped on the way — a firewall (or cloud security group) between this client and the server does not let these ports through",
+		len(ports), total, portList(ports, 12))
+	if epsvOnly {
+		return finding + "; only the ports of EPSV replies were dropped while those of PASV replies connected: a firewall or NAT whose FTP helper opens a pinhole for each port it reads in a 227 reply, but does not understand 229 replies (RFC 2428)",
+			[]string{"open the server's passive port range (TCP, inbound) in the firewall instead of relying on its FTP helper, or update the helper so that it handles EPSV"}
+	}
+	if rng.IsZero() {
+		return finding, []string{"open the server's passive port range (TCP, inbound) in every firewall between the clients and the server, and give the range as --pasv-range to check it"}
+	}
+	allOutside := true
+	for _, p := range ports {
+		allOutside = allOutside && !rng.Contains(p)
+	}
+	if allOutside {
+		return finding + fmt.Sprintf("; all of them lie outside %s, the range the firewall is expected to open", rng),
+			[]string{fmt.Sprintf("set the server's passive port range to %s, which the firewall lets through", rng)}
+	}
+	lo, hi := minMax(ports)
+	return finding, []string{fmt.Sprintf("open TCP ports %s (the passive range) inbound to the server in every firewall between the clients and it; the sampled ports from %d to %d are blocked now", rng, lo, hi)}
 }

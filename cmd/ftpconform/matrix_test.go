@@ -118,6 +118,7 @@ func (r runResult) verdicts() map[string]string {
 	return m
 }
 
+
 func (r runResult) failures() []string {
 	var out []string
 	for _, c := range r.report.Checks {
@@ -180,7 +181,9 @@ func TestEveryFaultIsCaughtByTheChecksItBreaks(t *testing.T) {
 			t.Parallel()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			r := runBinary(t, append([]string{"run", "--fault", f.Name}, fast...)...)
+			// --strict: a fault must also make SHOULD-level checks fail,
+			// which without it only warn.
+			r := runBinary(t, append([]string{"run", "--fault", f.Name, "--strict"}, fast...)...)
 			if r.exit != 1 {
 				t.Errorf("fault %s: exit %d, want 1 (failures: %v)\nstderr: %s", f.Name, r.exit, r.failures(), r.stderr)
 			}

@@ -32,6 +32,7 @@ type runOptions struct {
 	pasvAddress   string
 	activeAddress string
 	activeRange   string
+	expectSrcPort string
 	junit         string
 	jsonOut       string
 	htmlOut       string
@@ -60,6 +61,7 @@ func runFlags(o *runOptions, stderr io.Writer, firewall bool) *flag.FlagSet {
 	fs.StringVar(&o.pasvAddress, "pasv-address", "", "expected address in 227 replies (the server's public/masquerade address)")
 	fs.StringVar(&o.activeAddress, "active-address", "", "local address to listen on for PORT/EPRT (default: the control connection's local address)")
 	fs.StringVar(&o.activeRange, "active-range", "", "local port range MIN-MAX to listen on for PORT/EPRT")
+	fs.StringVar(&o.expectSrcPort, "expect-active-source-port", "", "expected source `PORT` of the server's active-mode connections, or L-1 for the control port minus one (policy; default for the embedded server: L-1)")
 	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to `FILE`")
 	fs.StringVar(&o.jsonOut, "json", "", "write a JSON report to `FILE`")
 	fs.StringVar(&o.htmlOut, "html", "", "write an HTML report to `FILE`")
@@ -168,7 +170,7 @@ func startEmbedded(o *runOptions, t harness.Target) (harness.Target, func(), err
 	srv.ActiveSourcePort = -1
 	srv.Faults = splitList(o.faults)
 	srv.Variations = splitList(o.variations)
-	if err := srv.Start(); err != nil {
+	if err := startBelowEphemeral(srv, host); err != nil {
 		os.RemoveAll(root)
 		return t, nil, usagef("embedded server: %v", err)
 	}
@@ -221,7 +223,15 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 		fs.Usage()
 		return exitUsage
 	}
+	srcPort, err := parseSourcePort(o.expectSrcPort)
+	if err != nil {
+		fmt.Fprintf(stderr, "ftpconform %s: %v\n", fs.Name(), err)
+		return exitUsage
+	}
 	embedded := o.target == ""
+	if embedded && srcPort == 0 {
+		srcPort = suites.ActiveSourceL1 // the embedded server dials from L-1
+	}
 	if embedded {
 		var stop func()
 		t, stop, err = startEmbedded(&o, t)
@@ -268,6 +278,8 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 		ReadOnly:     o.readOnly,
 		CheckTimeout: o.checkTimeout,
 		Samples:      o.samples,
+
+		ExpectActiveSourcePort: srcPort,
 		OnCheckDone: func(s types.SpecReport) {
 			if line := reports.ProgressLine(reports.CheckFromSpec(s, suiteConfig)); line != "" {
 				fmt.Fprintln(stdout, line)

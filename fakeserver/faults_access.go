@@ -1,0 +1,284 @@
+package fakeserver
+
+import "strings"
+
+// Faults and legal variations of the access-control commands (USER, ACCT,
+// CWD, CDUP, SMNT, REIN), of commands before login, and of the
+// informational commands (HELP, STAT, SITE, ALLO).
+
+// Variation names (hooks in handle_auth.go, handle_files.go and
+// handle_misc.go).
+const (
+	varRein120        = "rein-120"
+	varSmntSupported  = "smnt-supported"
+	varAllo200        = "allo-200"
+	varCdupAtRoot550  = "cdup-at-root-550"
+	varRmdNotEmpty450 = "rmd-not-empty-450"
+)
+
+func init() {
+	variationRegistry = append(variationRegistry,
+		Variation{varRein120, "REIN answers \"120 Service ready in 0 minutes\" before its 220"},
+		Variation{varSmntSupported, "SMNT is implemented: 202 for an existing directory (one file system: nothing to mount), 550 for a missing one"},
+		Variation{varAllo200, "ALLO answers 200 instead of 202"},
+		Variation{varCdupAtRoot550, "CDUP at the root directory is refused with 550"},
+		Variation{varRmdNotEmpty450, "RMD of a directory that is not empty answers 450 instead of 550"},
+	)
+	faultRegistry = append(faultRegistry, accessFaults...)
+}
+
+// verbIn reports whether the request's verb is one of verbs.
+func verbIn(r *request, verbs ...string) bool {
+	for _, v := range verbs {
+		if r.verb == v {
+			return true
+		}
+	}
+	return false
+}
+
+// typeBackToASCII restores TYPE A N, the default of RFC 959 §5.1.
+func (s *session) typeBackToASCII() {
+	s.binary, s.typeName = false, "ASCII Non-print"
+}
+
+// smntSupported answers SMNT under the smnt-supported variation: this
+// server has a single file system, so mounting an existing directory is
+// superfluous (202).
+func (s *session) smntSupported(r *request) {
+	p, ok := s.pathArg(r)
+	if !ok {
+		return
+	}
+	if fi, err := s.stat(p); err != nil || !fi.IsDir() {
+		s.reply(codeFileUnavailable, "No such directory.")
+		return
+	}
+	s.reply(codeSuperfluous, "One file system: nothing to mount.")
+}
+
+var accessFaults = []Fault{
+	{Name: "user-no-argument-331", Description: "USER without a user name is answered 331 (as if an empty name were an account)",
+		Breaks: []string{"RFC959-5.4-USER-CODES/no-argument"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "USER" || strings.TrimSpace(r.arg) != "" {
+				return false
+			}
+			s.loggedIn, s.user = false, ""
+			s.seq = seqState{kind: seqUser}
+			s.reply(codeNeedPassword, "Password required.")
+			return true
+		}},
+	{Name: "acct-530-after-login", Description: "ACCT after login is answered 530 as if the session were not logged in",
+		Breaks: []string{"RFC959-5.4-ACCT-CODES"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "ACCT" || !s.loggedIn {
+				return false
+			}
+			s.reply(codeNotLoggedIn, "Not logged in.")
+			return true
+		}},
+	{Name: "cwd-absolute-451", Description: "CWD to an absolute pathname changes the directory but answers 451 instead of 250",
+		Breaks: []string{"RFC959-5.4-CWD-CODES/existing"},
+		override: func(s *session, r *request) bool {
+			if !verbIn(r, "CWD", "XCWD") || !s.loggedIn || !strings.HasPrefix(r.arg, "/") {
+				return false
+			}
+			p, err := s.resolve(r.arg)
+			if err != nil {
+				return false
+			}
+			if fi, err := s.stat(p); err != nil || !fi.IsDir() {
+				return false
+			}
+			s.cwd = p
+			s.reply(codeLocalError, "Local error in processing.")
+			return true
+		}},
+	{Name: "cwd-missing-250", Description: "CWD to a missing directory answers 250 (and stays where it was)",
+		Breaks: []string{"RFC959-5.4-CWD-CODES/missing"},
+		override: func(s *session, r *request) bool {
+			if !verbIn(r, "CWD", "XCWD") || !s.loggedIn {
+				return false
+			}
+			p, err := s.resolve(r.arg)
+			if err != nil || r.arg == "" {
+				return false
+			}
+			if _, err := s.stat(p); err == nil {
+				return false
+			}
+			s.reply(codeFileActionOK, "Directory changed.")
+			return true
+		}},
+	{Name: "prelogin-cwd-allowed", Description: "CWD works before login (the login check forgets CWD)",
+		Breaks: []string{"RFC959-5.4-CWD-CODES/before-login"},
+		override: func(s *session, r *request) bool {
+			if !verbIn(r, "CWD", "XCWD") || s.loggedIn {
+				return false
+			}
+			s.cmdCWD(r)
+			return true
+		}},
+	{Name: "cwd-resets-type", Description: "CWD sets the transfer type back to ASCII",
+		Breaks: []string{"RFC959-4.1.1-CWD-EFFECT"},
+		override: func(s *session, r *request) bool {
+			if verbIn(r, "CWD", "XCWD") && s.loggedIn {
+				s.typeBackToASCII()
+			}
+			return false
+		}},
+	{Name: "cdup-no-effect", Description: "CDUP answers 250 but stays in the same directory",
+		Breaks: []string{"RFC959-5.4-CDUP-CODES"},
+		override: func(s *session, r *request) bool {
+			if !verbIn(r, "CDUP", "XCUP") || !s.loggedIn || r.arg != "" {
+				return false
+			}
+			s.reply(codeFileActionOK, "Directory changed.")
+			return true
+		}},
+	{Name: "cdup-above-root", Description: "CDUP at the root answers 250 and PWD then shows \"/..\" (a naive path join)",
+		Breaks: []string{"RFC959-4.1.1-CDUP-AT-ROOT"},
+		override: func(s *session, r *request) bool {
+			if !verbIn(r, "CDUP", "XCUP") || !s.loggedIn || r.arg != "" || s.cwd != "/" {
+				return false
+			}
+			s.cwd = "/.."
+			s.reply(codeFileActionOK, "Directory changed.")
+			return true
+		}},
+	{Name: "smnt-accepts-missing", Description: "SMNT is implemented but answers 250 to any pathname, even a missing one",
+		Breaks: []string{"RFC959-5.4-SMNT-CODES"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "SMNT" || !s.loggedIn || r.arg == "" {
+				return false
+			}
+			s.reply(codeFileActionOK, "Structure mounted.")
+			return true
+		}},
+	{Name: "rein-no-220", Description: "REIN answers \"120 Service ready in 1 minute\" but the 220 never follows",
+		Breaks: []string{"RFC959-5.4-REIN-CODES", "RFC959-4.1.1-REIN-RESET"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "REIN" {
+				return false
+			}
+			s.loggedIn, s.user = false, ""
+			s.resetParameters()
+			s.reply(120, "Service ready in 1 minute.")
+			return true
+		}},
+	{Name: "rein-keeps-login", Description: "REIN answers 220 and resets the parameters but leaves the user logged in",
+		Breaks: []string{"RFC959-4.1.1-REIN-RESET"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "REIN" {
+				return false
+			}
+			s.resetParameters()
+			s.reply(codeServiceReady, "Service ready for new user.")
+			return true
+		}},
+	{Name: "rein-keeps-type", Description: "REIN logs the user out but keeps the transfer type",
+		Breaks: []string{"RFC959-4.1.1-REIN-RESET"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "REIN" {
+				return false
+			}
+			binary, name := s.binary, s.typeName
+			s.loggedIn, s.user = false, ""
+			s.resetParameters()
+			s.binary, s.typeName = binary, name
+			s.reply(codeServiceReady, "Service ready for new user.")
+			return true
+		}},
+	{Name: "user-again-resets-type", Description: "a new USER during a session sets the transfer type back to ASCII",
+		Breaks: []string{"RFC959-4.1.1-USER-AGAIN"},
+		override: func(s *session, r *request) bool {
+			if r.verb == "USER" && s.loggedIn {
+				s.typeBackToASCII()
+			}
+			return false
+		}},
+	{Name: "noop-before-login-unknown", Description: "before login NOOP is answered \"500 Unknown command\" (the pre-login command table lacks it)",
+		Breaks: []string{"RFC959-4.1.3-NOOP/before-login"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "NOOP" || s.loggedIn {
+				return false
+			}
+			s.reply(codeUnknownCommand, "Unknown command.")
+			return true
+		}},
+	{Name: "prelogin-332", Description: "before login every command except USER, PASS, ACCT and QUIT is answered \"332 Need account for login\" instead of being served or refused with 530",
+		Breaks: []string{"RFC959-5.4-SYST-NO-530", "RFC959-5.4-PWD-NO-530", "RFC959-4.1.3-HELP-BEFORE-LOGIN",
+			"RFC959-4.1.3-NOOP/before-login", "RFC959-5.4-CWD-CODES/before-login"},
+		override: func(s *session, r *request) bool {
+			if s.loggedIn || verbIn(r, "USER", "PASS", "ACCT", "QUIT") {
+				return false
+			}
+			s.reply(332, "Need account for login.")
+			return true
+		}},
+	{Name: "site-unknown-200", Description: "SITE with an unknown subcommand answers 200",
+		Breaks: []string{"RFC959-5.4-SITE-CODES"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "SITE" || !s.loggedIn || r.arg == "" {
+				return false
+			}
+			if sub, _, _ := strings.Cut(r.arg, " "); strings.EqualFold(sub, "HELP") {
+				return false
+			}
+			s.reply(codeOK, "OK.")
+			return true
+		}},
+	{Name: "help-topic-331", Description: "HELP with an argument answers \"331 Which command?\" (a 3yz reply no command follows)",
+		Breaks: []string{"RFC959-4.1.3-HELP-CODES/topic", "RFC959-4.1.3-HELP-SITE"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "HELP" || strings.TrimSpace(r.arg) == "" {
+				return false
+			}
+			s.reply(codeNeedPassword, "Which command?")
+			return true
+		}},
+	{Name: "help-unimplemented", Description: "HELP is answered 502 (HELP is in RFC 1123's minimum set)",
+		Breaks: []string{"RFC959-4.1.3-HELP-CODES/general"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "HELP" {
+				return false
+			}
+			s.reply(codeNotImplemented, "HELP not implemented.")
+			return true
+		}},
+	{Name: "stat-unimplemented", Description: "STAT is answered 502 (STAT is in RFC 1123's minimum set)",
+		Breaks: []string{"RFC959-4.1.3-STAT-GENERAL"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "STAT" {
+				return false
+			}
+			s.reply(codeNotImplemented, "STAT not implemented.")
+			return true
+		}},
+	{Name: "stat-path-empty", Description: "STAT of a directory answers 212 with no entries",
+		Breaks: []string{"RFC959-4.1.3-STAT-PATH"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "STAT" || !s.loggedIn || r.arg == "" {
+				return false
+			}
+			p, err := s.resolve(r.arg)
+			if err != nil {
+				return false
+			}
+			if fi, err := s.stat(p); err != nil || !fi.IsDir() {
+				return false
+			}
+			s.replyMulti(codeDirStatus, `Status of "`+quotePath(p)+`":`, nil, "End of status.", false)
+			return true
+		}},
+	{Name: "allo-350", Description: "ALLO is answered \"350 Requested file action pending further information\" (a 3yz reply no command follows)",
+		Breaks: []string{"RFC959-4.1.3-ALLO-NOOP", "RFC959-4.2-200-202"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "ALLO" || !s.loggedIn {
+				return false
+			}
+			s.reply(codePendingInfo, "Requested file action pending further information.")
+			return true
+		}},
+}

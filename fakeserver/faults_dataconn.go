@@ -1,0 +1,635 @@
+package fakeserver
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Faults and legal variations of data-connection set-up (PORT, PASV, EPRT,
+// EPSV, EPSV ALL, the default data port) and of the data connection's
+// life cycle. Most replace one command through the override hook; the
+// rest act through small hooks: startTransfer calls dataconnBeforePrelim,
+// transfer.execute calls leaveOpen, and the transfer commands call
+// defaultData when no data command came first.
+
+// Fault names.
+const (
+	faultEpsvWrongCode            = "epsv-wrong-code"
+	faultEpsvOwnFamilyRefused     = "epsv-own-family-refused"
+	faultEpsvOtherFamilyPhantom   = "epsv-other-family-phantom"
+	faultEpsvUnknownProtoAccepted = "epsv-unknown-proto-accepted"
+	faultBadProtocolNoList        = "bad-protocol-no-list"
+	faultBadProtocolParens        = "bad-protocol-parens-in-text"
+	faultEpsvAllIgnoredEPRT       = "epsv-all-ignored-for-eprt"
+	faultEpsvAllIgnoredPORT       = "epsv-all-ignored-for-port"
+	faultEpsvAllIgnoredPASV       = "epsv-all-ignored-for-pasv"
+	faultEpsvAllBreaksEPSV        = "epsv-all-breaks-epsv"
+	faultEpsvAllRefused           = "epsv-all-refused"
+	faultEpsvGarbageAccepted      = "epsv-garbage-accepted"
+	faultAborKeepsListener        = "abor-keeps-listener"
+	faultEprtDelimiterMisparsed   = "eprt-delimiter-misparsed"
+	faultEprtLaxAddress           = "eprt-lax-address"
+	faultEprtFamilyMismatch       = "eprt-family-mismatch-accepted"
+	faultEprtUnknownProtoAccepted = "eprt-unknown-proto-accepted"
+	faultPortFirstOnly            = "port-first-only"
+	faultDialFailure226           = "dial-failure-226"
+	faultPortChangeKeepsData      = "port-change-keeps-old-data"
+	faultPasvServesTwice          = "pasv-serves-twice"
+	faultListDataLeftOpen         = "list-data-left-open"
+	faultDefaultPortPhantom       = "default-port-phantom"
+	faultDefaultPortWrongIP       = "default-port-wrong-ip"
+	faultPortLaxParse             = "port-lax-parse"
+	faultPortBeforeLogin          = "port-before-login"
+	faultPortZeroByteRefused      = "port-zero-byte-refused"
+	faultPasvArg425               = "pasv-arg-425"
+	faultPasvBeforeLogin          = "pasv-before-login"
+	faultActiveDataBeforePrelim   = "active-data-before-prelim"
+)
+
+// Variation names.
+const (
+	varPrelim150Always    = "prelim-150-always"
+	varActiveConnectFirst = "active-connect-first"
+)
+
+// leftOpenFor is how long the list-data-left-open fault keeps a finished
+// LIST data connection open after its 226.
+const leftOpenFor = 3 * time.Second
+
+// prelimDelay is how long active-data-before-prelim waits, after the data
+// has gone out and the connection is closed, before the 150.
+const prelimDelay = 1600 * time.Millisecond
+
+func init() {
+	faultRegistry = append(faultRegistry,
+		Fault{Name: faultEpsvWrongCode,
+			Description: "EPSV is answered \"200 Entering Extended Passive Mode (|||port|)\" instead of 229",
+			Breaks:      []string{"RFC2428-3-EPSV-229"},
+			override: func(s *session, r *request) bool {
+				if r.verb != "EPSV" || r.arg != "" || !s.loggedIn {
+					return false
+				}
+				if port, ok := s.setupPassive(); ok {
+					s.reply(codeOK, fmt.Sprintf("Entering Extended Passive Mode (|||%d|)", port))
+				}
+				return true
+			}},
+		Fault{Name: faultEpsvOwnFamilyRefused,
+			Description: "\"EPSV 1\" on IPv4 (\"EPSV 2\" on IPv6), the control connection's own protocol, is refused with 522",
+			Breaks:      []string{"RFC2428-3-EPSV-PROTO-ARG/same-family", "RFC2428-3-EPSV-SYNTAX"},
+			override: func(s *session, r *request) bool {
+				if r.verb != "EPSV" || r.arg != strconv.Itoa(s.family()) || !s.loggedIn {
+					return false
+				}
+				s.replyBadProtocol()
+				return true
+			}},
+		Fault{Name: faultEpsvOtherFamilyPhantom,
+			Description: "\"EPSV 2\" on IPv4 (\"EPSV 1\" on IPv6) is answered 229 with a port on which nothing listens",
+			Breaks:      []string{"RFC2428-3-EPSV-PROTO-ARG/other-family"},
+			override: func(s *session, r *request) bool {
+				if r.verb != "EPSV" || !s.loggedIn || (r.arg != "1" && r.arg != "2") || r.arg == strconv.Itoa(s.family()) {
+					return false
+				}
+				ln, err := s.listenPassive()
+				if err != nil {
+					s.reply(codeCantOpenData, "Cannot open a passive data port.")
+					return true
+				}
+				port := ln.Addr().(*net.TCPAddr).Port
+				ln.Close()
+				s.closeData()
+				s.data = &dataSetting{dead: true, port: port}
+				s.reply(codeEnteringEPSV, fmt.Sprintf("Entering Extended Passive Mode (|||%d|)", port))
+				return true
+			}},
+		Fault{Name: faultEpsvUnknownProtoAccepted,
+			Description: "EPSV with an unknown protocol number (\"EPSV 7\") is treated as a plain EPSV and answered 229",
+			Breaks:      []string{"RFC2428-3-EPSV-PROTO-ARG/unknown"},
+			override: func(s *session, r *request) bool {
+				if r.verb != "EPSV" || !s.loggedIn || !isDigits(r.arg) || r.arg == "1" || r.arg == "2" {
+					return false
+				}
+				s.cmdEPSV(&request{verb: "EPSV", prev: r.prev})
+				return true
+			}},
+		Fault{Name: faultBadProtocolNoList,
+			Description: "522 replies to EPSV and EPRT read \"Network protocol not supported.\" without the list of supported protocols",
+			Breaks:      []string{"RFC2428-2-522-TEXT/epsv", "RFC2428-2-522-TEXT/eprt"},
+			override:    badProtocolText("Network protocol not supported."),
+		},
+		Fault{Name: faultBadProtocolParens,
+			Description: "522 replies to EPSV and EPRT carry a parenthesis in the human text before the protocol list: \"Network protocol (address family) not supported, use (1)\"",
+			Breaks:      []string{"RFC2428-2-522-TEXT/epsv", "RFC2428-2-522-TEXT/eprt"},
+			override:    badProtocolText("Network protocol (address family) not supported, use (%d)"),
+		},
+		Fault{Name: faultEpsvAllIgnoredEPRT,
+			Description: "after EPSV ALL, EPRT is still accepted (PORT and PASV are refused)",
+			Breaks:      []string{"RFC2428-3-EPSV-ALL-REJECTS/eprt"},
+			override:    ignoreEpsvAll("EPRT"),
+		},
+		Fault{Name: faultEpsvAllIgnoredPORT,
+			Description: "after EPSV ALL, PORT is still accepted (PASV and EPRT are refused)",
+			Breaks:      []string{"RFC2428-3-EPSV-ALL-REJECTS/port"},
+			override:    ignoreEpsvAll("PORT"),
+		},
+		Fault{Name: faultEpsvAllIgnoredPASV,
+			Description: "after EPSV ALL, PASV is still accepted (PORT and EPRT are refused)",
+			Breaks:      []string{"RFC2428-3-EPSV-ALL-REJECTS/pasv"},
+			override:    ignoreEpsvAll("PASV"),
+		},
+		Fault{Name: faultEpsvAllBreaksEPSV,
+			Description: "after EPSV ALL, EPSV itself is refused with 501",
+			Breaks:      []string{"RFC2428-3-EPSV-ALL-REJECTS/epsv"},
+			override: func(s *session, r *request) bool {
+				if r.verb != "EPSV" || !s.epsvAll || !s.loggedIn || strings.EqualFold(r.arg, "ALL") {
+					return false
+				}
+				s.reply(codeBadArguments, "Data connection commands are disabled.")
+				return true
+			}},
+		Fault{Name: faultEpsvAllRefused,
+			Description: "\"EPSV ALL\" is refused with 501",
+			Breaks:      []string{"RFC2428-3-EPSV-SYNTAX"},
+			override: func(s *session, r *request) bool {
+				if r.verb != "EPSV" || !strings.EqualFold(r.arg, "ALL") || !s.loggedIn {
+					return false
+				}
+				s.reply(codeBadArguments, "Syntax error in EPSV argument.")
+				return true
+			}},
+		Fault{Name: faultEpsvGarbageAccepted,
+			Description: "EPSV with a meaningless argument (\"EPSV foo\") is treated as a plain EPSV and answered 229",
+			Breaks:      []string{"RFC2428-3-EPSV-ERRORS"},
+			override: func(s *session, r *request) bool {
+				if r.verb != "EPSV" || r.arg == "" || isDigits(r.arg) || strings.EqualFold(r.arg, "ALL") || !s.loggedIn {
+					return false
+				}
+				s.cmdEPSV(&request{verb: "EPSV", prev: r.prev})
+				return true
+			}},
+		Fault{Name: faultAborKeepsListener,
+			Description: "ABOR without a transfer answers 225 but leaves the passive listener open (and a connection to it)",
+			Breaks:      []string{"RFC2428-3-EPSV-ABOR"},
+			override: func(s *session, r *request) bool {
+				if r.verb != "ABOR" || r.arg != "" || s.data == nil || s.data.passive == nil {
+					return false
+				}
+				old := s.data
+				s.data = nil
+				dcStateOf(s).keep(old.close)
+				s.reply(codeNoTransfer, "No transfer to abort.")
+				return true
+			}},
+		Fault{Name: faultEprtDelimiterMisparsed,
+			Description: "EPRT with a delimiter other than \"|\" is answered 200, but the server misreads it and the transfer then fails with 425",
+			Breaks:      []string{"RFC2428-2-EPRT-SYNTAX/delimiter"},
+			override: func(s *session, r *request) bool {
+				if r.verb != "EPRT" || !s.loggedIn || s.epsvAll || r.arg == "" || r.arg[0] == '|' {
+					return false
+				}
+				s.closeData()
+				s.data = &dataSetting{dead: true}
+				s.reply(codeOK, "EPRT command successful.")
+				return true
+			}},
+		Fault{Name: faultEprtLaxAddress,
+			Description: "EPRT accepts any text as the address of protocol 1 or 2 (\"EPRT |1|999.1.1.1|5000|\" gets 200)",
+			Breaks:      []string{"RFC2428-2-EPRT-SYNTAX/bad-address", "RFC2428-2-EPRT-500-501"},
+			override: eprtOverride(func(s *session, proto, addr string) bool {
+				return (proto == "1" || proto == "2") && net.ParseIP(addr) == nil
+			})},
+		Fault{Name: faultEprtFamilyMismatch,
+			Description: "EPRT accepts an IPv6 address with protocol 1 and a dotted-decimal address with protocol 2",
+			Breaks:      []string{"RFC2428-2-EPRT-ADDR-FORMAT"},
+			override: eprtOverride(func(s *session, proto, addr string) bool {
+				if net.ParseIP(addr) == nil {
+					return false
+				}
+				colon := strings.Contains(addr, ":")
+				return (proto == "1" && colon) || (proto == "2" && !colon)
+			})},
+		Fault{Name: faultEprtUnknownProtoAccepted,
+			Description: "EPRT with an unknown protocol number (\"EPRT |3|1.2.3.4|5000|\") is answered 200",
+			Breaks:      []string{"RFC2428-2-EPRT-522"},
+			override: eprtOverride(func(s *session, proto, addr string) bool {
+				return isDigits(proto) && proto != "1" && proto != "2"
+			})},
+		Fault{Name: faultPortFirstOnly,
+			Description: "the server remembers the first PORT or EPRT of a session and dials that address and port for every later PORT or EPRT",
+			Breaks:      []string{"RFC959-4.1.2-PORT-SEMANTICS/retr", "RFC959-4.1.2-PORT-SEMANTICS/stor", "RFC2428-2-EPRT-200/retr"},
+			override: func(s *session, r *request) bool {
+				if (r.verb != "PORT" && r.verb != "EPRT") || !s.loggedIn {
+					return false
+				}
+				commands[r.verb].fn(s, r)
+				if s.data == nil || s.data.active == nil {
+					return true
+				}
+				st := dcStateOf(s)
+				st.mu.Lock()
+				defer st.mu.Unlock()
+				if st.firstActive == nil {
+					st.firstActive = s.data.active
+				} else {
+					s.data.active = st.firstActive
+				}
+				return true
+			}},
+		Fault{Name: faultDialFailure226,
+			Description: "when an active data connection cannot be made, the transfer is answered 150 and then 226 instead of 425",
+			Breaks:      []string{"RFC959-3.2-425-ON-FAIL"}},
+		Fault{Name: faultPortChangeKeepsData,
+			Description: "a new PORT, PASV, EPRT or EPSV leaves the previous passive listener and any data connection to it open",
+			Breaks:      []string{"RFC959-3.2-PORT-CHANGE-CLOSES/connected", "RFC959-3.2-PORT-CHANGE-CLOSES/listener", "RFC959-3.2-PORT-CHANGE-CLOSES/to-active"},
+			override: func(s *session, r *request) bool {
+				switch r.verb {
+				case "PORT", "PASV", "EPRT", "EPSV":
+				default:
+					return false
+				}
+				if s.loggedIn && s.data != nil {
+					old := s.data
+					s.data = nil
+					dcStateOf(s).keep(old.close)
+				}
+				return false
+			}},
+		Fault{Name: faultPasvServesTwice,
+			Description: "after a passive transfer the server listens on the same port again and serves the next transfer command there without a new PASV or EPSV",
+			Breaks:      []string{"RFC1123-4.1.2.6-PASV-PER-TRANSFER"},
+			override:    pasvServesTwice},
+		Fault{Name: faultListDataLeftOpen,
+			Description: "LIST sends its listing and 226 but closes the data connection only 3 s later",
+			Breaks:      []string{"RFC959-3.2-CLOSE-EOF/passive", "RFC959-3.2-CLOSE-EOF/active"}},
+		Fault{Name: faultDefaultPortPhantom,
+			Description: "a transfer without PORT or PASV is answered 125 and 226 although the server connects nowhere",
+			Breaks:      []string{"RFC959-3.2-DEFAULT-PORTS"}},
+		Fault{Name: faultDefaultPortWrongIP,
+			Description: "for a transfer without PORT or PASV the server connects to port U of 127.0.0.2 instead of the control connection's address 127.0.0.1",
+			Breaks:      []string{"RFC1123-4.1.2.12-DEFAULT-SAME-IP"}},
+		Fault{Name: faultPortLaxParse,
+			Description: "PORT arguments that are not six numbers 0-255 (\"PORT 1,2,3,4\", \"PORT 300,1,1,1,1,1\") are answered 200",
+			Breaks:      []string{"RFC959-5.4-PORT-CODES/malformed"},
+			override: func(s *session, r *request) bool {
+				if r.verb != "PORT" || !s.loggedIn || s.epsvAll {
+					return false
+				}
+				if _, _, ok := parsePORT(r.arg); ok {
+					return false
+				}
+				s.closeData()
+				s.data = &dataSetting{dead: true}
+				s.reply(codeOK, "PORT command successful.")
+				return true
+			}},
+		Fault{Name: faultPortBeforeLogin,
+			Description: "PORT is accepted before login",
+			Breaks:      []string{"RFC959-5.4-PORT-CODES/before-login"},
+			override: func(s *session, r *request) bool {
+				if r.verb != "PORT" || s.loggedIn {
+					return false
+				}
+				s.cmdPORT(r)
+				return true
+			}},
+		Fault{Name: faultPortZeroByteRefused,
+			Description: "PORT with a port byte of 0 (\"PORT 127,0,0,1,160,0\") is refused with 501, reading RFC 959's BNF literally",
+			Breaks:      []string{"RFC959-5.3.2-PORT-ZERO-OCTETS"},
+			override: func(s *session, r *request) bool {
+				if r.verb != "PORT" || !s.loggedIn {
+					return false
+				}
+				f := strings.Split(r.arg, ",")
+				if len(f) != 6 || (strings.TrimLeft(f[4], "0") != "" && strings.TrimLeft(f[5], "0") != "") {
+					return false
+				}
+				s.reply(codeBadArguments, "Syntax error in PORT argument: numbers are 1-255.")
+				return true
+			}},
+		Fault{Name: faultPasvArg425,
+			Description: "PASV with an argument is answered 425, as if the argument were a port request that failed",
+			Breaks:      []string{"RFC959-5.4-PASV-CODES/argument"},
+			override: func(s *session, r *request) bool {
+				if r.verb != "PASV" || r.arg == "" || !s.loggedIn {
+					return false
+				}
+				s.reply(codeCantOpenData, "Cannot open passive connection.")
+				return true
+			}},
+		Fault{Name: faultPasvBeforeLogin,
+			Description: "PASV is accepted before login and opens a listener",
+			Breaks:      []string{"RFC959-5.4-PASV-CODES/before-login"},
+			override: func(s *session, r *request) bool {
+				if r.verb != "PASV" || s.loggedIn {
+					return false
+				}
+				s.cmdPASV(r)
+				return true
+			}},
+		Fault{Name: faultActiveDataBeforePrelim,
+			Description: "in active mode the server connects, sends all the data and closes the data connection, and only 1.6 s later sends 150 and 226",
+			Breaks:      []string{"RFC959-5.4-XFER-PRELIM/active-order"}},
+	)
+	variationRegistry = append(variationRegistry,
+		Variation{varPrelim150Always, "transfers always start with 150, even when the client is already connected to the passive port"},
+		Variation{varActiveConnectFirst, "in active mode the server connects to the client before its preliminary reply, which is then 125"},
+	)
+}
+
+// badProtocolText answers EPSV and EPRT naming a protocol other than the
+// control connection's with 522 and the given text (%d: the family).
+func badProtocolText(format string) func(*session, *request) bool {
+	return func(s *session, r *request) bool {
+		if !s.loggedIn {
+			return false
+		}
+		var proto string
+		switch r.verb {
+		case "EPSV":
+			proto = r.arg
+		case "EPRT":
+			if s.epsvAll {
+				return false
+			}
+			proto, _, _ = splitEPRT(r.arg)
+		default:
+			return false
+		}
+		if !isDigits(proto) || proto == strconv.Itoa(s.family()) {
+			return false
+		}
+		text := format
+		if strings.Contains(format, "%d") {
+			text = fmt.Sprintf(format, s.family())
+		}
+		s.reply(codeBadProtocol, text)
+		return true
+	}
+}
+
+// splitEPRT returns the protocol, address and port fields of an EPRT
+// argument, or empty strings.
+func splitEPRT(arg string) (proto, addr, port string) {
+	if arg == "" {
+		return
+	}
+	f := strings.Split(arg, arg[:1])
+	if len(f) != 5 || f[0] != "" || f[4] != "" {
+		return
+	}
+	return f[1], f[2], f[3]
+}
+
+// eprtOverride answers 200 to an EPRT whose fields accept() wrongly takes
+// for valid; the data setting is dead (nothing is ever dialled).
+func eprtOverride(accept func(s *session, proto, addr string) bool) func(*session, *request) bool {
+	return func(s *session, r *request) bool {
+		if r.verb != "EPRT" || !s.loggedIn || s.epsvAll {
+			return false
+		}
+		proto, addr, _ := splitEPRT(r.arg)
+		if proto == "" || !accept(s, proto, addr) {
+			return false
+		}
+		s.closeData()
+		s.data = &dataSetting{dead: true}
+		s.reply(codeOK, "EPRT command successful.")
+		return true
+	}
+}
+
+// ignoreEpsvAll runs verb as if EPSV ALL had not been sent.
+func ignoreEpsvAll(verb string) func(*session, *request) bool {
+	return func(s *session, r *request) bool {
+		if r.verb != verb || !s.epsvAll || !s.loggedIn {
+			return false
+		}
+		s.epsvAll = false
+		commands[verb].fn(s, r)
+		s.epsvAll = true
+		return true
+	}
+}
+
+// pasvServesTwice is the override of the pasv-serves-twice fault. When a
+// transfer command uses a passive setting, the fault listens on the same
+// port again as soon as the client has connected; the next transfer
+// command without a data command of its own is served there.
+func pasvServesTwice(s *session, r *request) bool {
+	if !s.loggedIn {
+		return false
+	}
+	st := dcStateOf(s)
+	switch r.verb {
+	case "RETR", "STOR", "APPE", "STOU", "LIST", "NLST":
+		switch {
+		case s.data != nil && s.data.passive != nil && s.data.port != 0:
+			st.setAgain(s.relisten(s.data.passive, s.data.port), s.data.port)
+		case s.data == nil:
+			if ln, port := st.takeAgain(); ln != nil {
+				s.data = &dataSetting{passive: s.startPassive(ln), port: port}
+			}
+		}
+	case "PASV", "EPSV", "PORT", "EPRT", "ABOR", "REIN":
+		st.setAgain(nil, 0)
+	}
+	return false
+}
+
+// relisten waits until the client has connected to pl (whose listener
+// then closes) and listens on the same port again.
+func (s *session) relisten(pl *passiveListener, port int) net.Listener {
+	t := time.NewTimer(2 * time.Second)
+	defer t.Stop()
+	select {
+	case <-pl.ready:
+	case <-t.C:
+		return nil
+	}
+	for range 200 {
+		ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: s.local.IP, Port: port, Zone: s.local.Zone})
+		if err == nil {
+			return ln
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return nil
+}
+
+// dcState is what the faults of this file remember about one session.
+// Everything it holds is released when the session ends.
+type dcState struct {
+	mu          sync.Mutex
+	firstActive *net.TCPAddr // port-first-only
+	again       net.Listener // pasv-serves-twice
+	againPort   int
+	leaks       []func() // resources a fault keeps open on purpose
+}
+
+var dcStates sync.Map // *session -> *dcState
+
+func dcStateOf(s *session) *dcState {
+	if v, ok := dcStates.Load(s); ok {
+		return v.(*dcState)
+	}
+	st := &dcState{}
+	if v, loaded := dcStates.LoadOrStore(s, st); loaded {
+		return v.(*dcState)
+	}
+	s.srv.wg.Go(func() {
+		<-s.done
+		dcStates.Delete(s)
+		st.mu.Lock()
+		leaks := st.leaks
+		st.leaks = nil
+		if st.again != nil {
+			st.again.Close()
+			st.again = nil
+		}
+		st.mu.Unlock()
+		for _, f := range leaks {
+			f()
+		}
+	})
+	return st
+}
+
+// keep holds a resource open until the session ends.
+func (st *dcState) keep(release func()) {
+	st.mu.Lock()
+	st.leaks = append(st.leaks, release)
+	st.mu.Unlock()
+}
+
+func (st *dcState) setAgain(ln net.Listener, port int) {
+	st.mu.Lock()
+	old := st.again
+	st.again, st.againPort = ln, port
+	st.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+}
+
+func (st *dcState) takeAgain() (net.Listener, int) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	ln, port := st.again, st.againPort
+	st.again = nil
+	return ln, port
+}
+
+// defaultData arranges RFC 959's default data connection (§3.2, §3.3) for
+// a transfer command that came without PORT, PASV, EPRT or EPSV: the server
+// connects to the client's control connection address and port U, from its
+// own default data port L-1 (Server.ActiveSourcePort decides, as for
+// PORT). It reports false when the client's port is unknown.
+func (s *session) defaultData() bool {
+	if s.remote == nil || s.remote.Port == 0 {
+		return false
+	}
+	ip := s.remote.IP
+	switch {
+	case s.srv.fault(faultDefaultPortPhantom):
+		s.data = preparedData(s, discardConn{})
+		return true
+	case s.srv.fault(faultDefaultPortWrongIP):
+		if ip4 := ip.To4(); ip4 != nil && ip4[0] == 127 {
+			other := net.IPv4(127, 0, 0, 2)
+			if ip4.Equal(other) {
+				other = net.IPv4(127, 0, 0, 3)
+			}
+			ip = other
+		}
+	}
+	s.logf("no data command: default data connection to %s port %d", ip, s.remote.Port)
+	s.data = &dataSetting{active: &net.TCPAddr{IP: ip, Port: s.remote.Port, Zone: s.remote.Zone}}
+	return true
+}
+
+// dataconnBeforePrelim runs in startTransfer before the preliminary reply.
+// It reports whether it has handled the whole transfer itself.
+func (s *session) dataconnBeforePrelim(x *transfer, text string) bool {
+	if x.data == nil || x.data.active == nil {
+		return false
+	}
+	switch {
+	case s.srv.fault(faultActiveDataBeforePrelim):
+		x.s = s
+		x.run()
+		res := <-x.done
+		s.sleep(prelimDelay)
+		s.reply(codeAboutToOpen, text)
+		if !res.replied {
+			s.reply(res.code, res.text)
+		}
+		return true
+	case s.srv.fault(faultDialFailure226), s.srv.variation(varActiveConnectFirst):
+		conn, err := x.openConn()
+		if err == nil {
+			x.data = preparedData(s, conn)
+			return false
+		}
+		if !s.srv.fault(faultDialFailure226) {
+			return false // the transfer dials again and reports 425
+		}
+		s.logf("data connection: %v (reported as success: %s fault)", err, faultDialFailure226)
+		x.cancel()
+		x.discard(s)
+		if x.file != nil {
+			x.file.Close()
+		}
+		s.reply(codeAboutToOpen, text)
+		s.reply(codeClosingData, "Transfer complete.")
+		return true
+	}
+	return false
+}
+
+// leaveOpen runs in the transfer when the data has been sent; it reports
+// whether it has taken over closing conn (list-data-left-open).
+func (x *transfer) leaveOpen(conn net.Conn) bool {
+	s := x.s
+	if x.kind != xferLIST || !s.srv.fault(faultListDataLeftOpen) {
+		return false
+	}
+	s.srv.wg.Go(func() {
+		s.sleep(leftOpenFor)
+		conn.Close()
+	})
+	return true
+}
+
+// preparedData is a data setting whose connection already exists: the
+// transfer takes conn as if the client had connected to a passive port.
+func preparedData(s *session, conn net.Conn) *dataSetting {
+	ready := make(chan struct{})
+	close(ready)
+	return &dataSetting{passive: &passiveListener{ln: noListener{}, peer: s.remote.IP, ready: ready, conn: conn}}
+}
+
+// noListener stands in for the listener of a prepared data setting.
+type noListener struct{}
+
+func (noListener) Accept() (net.Conn, error) { return nil, net.ErrClosed }
+func (noListener) Close() error              { return nil }
+func (noListener) Addr() net.Addr            { return &net.TCPAddr{} }
+
+// discardConn is a data connection to nowhere: writes vanish, reads end at
+// once (default-port-phantom).
+type discardConn struct{}
+
+func (discardConn) Read([]byte) (int, error)         { return 0, io.EOF }
+func (discardConn) Write(p []byte) (int, error)      { return len(p), nil }
+func (discardConn) Close() error                     { return nil }
+func (discardConn) LocalAddr() net.Addr              { return &net.TCPAddr{} }
+func (discardConn) RemoteAddr() net.Addr             { return &net.TCPAddr{} }
+func (discardConn) SetDeadline(time.Time) error      { return nil }
+func (discardConn) SetReadDeadline(time.Time) error  { return nil }
+func (discardConn) SetWriteDeadline(time.Time) error { return nil }

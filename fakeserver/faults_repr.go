@@ -1,0 +1,572 @@
+package fakeserver
+
+// Faults and legal variations for representation types, transfer
+// parameters (TYPE, MODE, STRU) and directory listings, with the helpers
+// their hooks call.
+
+import (
+	"errors"
+	"io"
+	"net"
+	"path"
+	"strings"
+	"sync"
+)
+
+// Fault names (representation, parameters, listings).
+const (
+	faultDefaultTypeImage    = "default-type-image"
+	faultTypeSharedSessions  = "type-shared-between-sessions"
+	faultTypeResetsAfterRetr = "type-resets-after-retr"
+	faultTypeANoConversion   = "type-a-no-conversion"
+	faultTypeAStorVerbatim   = "type-a-stor-verbatim"
+	faultTypeAStrips8thBit   = "type-a-strips-8th-bit"
+	faultTypeIRefused        = "type-i-refused"
+	faultTypeL8AsASCII       = "type-l8-as-ascii"
+	faultTypeATRefused       = "type-at-refused"
+	faultTypeFormatSticky    = "type-format-sticky"
+	faultTypeAnyAccepted     = "type-any-accepted"
+	faultStruFRefused        = "stru-f-refused"
+	faultStruR421            = "stru-r-421"
+	faultStruRNotInvertible  = "stru-r-not-invertible"
+	faultUnsupportedParam502 = "unsupported-param-502"
+	faultModeAnyAccepted     = "mode-any-accepted"
+	faultModeBStreamData     = "mode-b-stream-data"
+	faultListDirArgIgnored   = "list-dir-argument-ignored"
+	faultListFileListsDir    = "list-file-argument-lists-directory"
+	faultNlstDirArgIgnored   = "nlst-dir-argument-ignored"
+	faultNlstBareNamesForArg = "nlst-bare-names-for-argument"
+	faultListingBareLF       = "listing-bare-lf"
+	faultListingLFInImage    = "listing-lf-in-image"
+	faultPathnameCutAtSpace  = "pathname-cut-at-space"
+)
+
+// Variation names (representation, parameters, listings).
+const (
+	varModeB             = "mode-b"
+	varStruR             = "stru-r"
+	varNlstDotEntries    = "nlst-dot-entries"
+	varNlstAbsolutePaths = "nlst-absolute-paths"
+)
+
+// reprState is the part of a session's transfer parameters beyond TYPE
+// that only variations and faults use: block mode, record structure, and
+// the bookkeeping of the type-resets-after-retr fault. The default (zero)
+// value is MODE S, STRU F.
+type reprState struct {
+	block         bool // MODE B in force (mode-b variation)
+	record        bool // STRU R in force (stru-r variation, stru-r-not-invertible fault)
+	retrSinceType bool // a RETR ran since the last TYPE (type-resets-after-retr)
+}
+
+// Block-mode descriptor bits (RFC 959 §3.4.2).
+const (
+	blockEOR     = 0x80
+	blockEOF     = 0x40
+	blockSuspect = 0x20
+	blockRestart = 0x10
+)
+
+// Record-structure escapes in stream mode (RFC 959 §3.4.1).
+const (
+	recordEscape = 0xFF
+	recordEOR    = 0x01
+)
+
+// sharedTypes holds, per server, the TYPE last set by any session under
+// the type-shared-between-sessions fault.
+var sharedTypes sync.Map // *Server -> sharedType
+
+type sharedType struct {
+	binary bool
+	name   string
+}
+
+func init() {
+	faultRegistry = append(faultRegistry,
+		Fault{Name: faultDefaultTypeImage,
+			Description: "a new session starts in TYPE I instead of the default TYPE A N",
+			Breaks:      []string{"RFC959-5.1-DEFAULTS"},
+			override: func(s *session, r *request) bool {
+				if r.verb == "USER" {
+					s.binary, s.typeName = true, "Image"
+				}
+				return false
+			}},
+		Fault{Name: faultTypeSharedSessions,
+			Description: "TYPE is a server-wide setting: a TYPE command in one session changes the type of every session",
+			Breaks:      []string{"RFC959-4.1.2-TYPE-PERSIST/other-session"},
+			override: func(s *session, r *request) bool {
+				if !s.loggedIn {
+					return false
+				}
+				if r.verb == "TYPE" {
+					s.cmdTYPE(r)
+					sharedTypes.Store(s.srv, sharedType{s.binary, s.typeName})
+					return true
+				}
+				if v, ok := sharedTypes.Load(s.srv); ok {
+					st := v.(sharedType)
+					s.binary, s.typeName = st.binary, st.name
+				}
+				return false
+			}},
+		Fault{Name: faultTypeResetsAfterRetr,
+			Description: "after a RETR the session falls back to TYPE A, so the next RETR is converted although no TYPE command came",
+			Breaks:      []string{"RFC959-4.1.2-TYPE-PERSIST/consecutive-transfers"},
+			override: func(s *session, r *request) bool {
+				switch {
+				case !s.loggedIn:
+				case r.verb == "TYPE":
+					s.repr.retrSinceType = false
+				case r.verb == "RETR":
+					if s.repr.retrSinceType {
+						s.binary, s.typeName = false, "ASCII Non-print"
+					}
+					s.repr.retrSinceType = true
+				}
+				return false
+			}},
+		Fault{Name: faultTypeANoConversion,
+			Description: "RETR in TYPE A sends the file's LF line ends unconverted, as in TYPE I",
+			Breaks:      []string{"RFC959-3.1.1.1-ASCII-CRLF/retr"}},
+		Fault{Name: faultTypeAStorVerbatim,
+			Description: "STOR in TYPE A stores the CRLF line ends verbatim, so a TYPE A RETR (which converts LF) sends CR CR LF",
+			Breaks:      []string{"RFC959-3.1.1.1-ASCII-CRLF/stor"}},
+		Fault{Name: faultTypeAStrips8thBit,
+			Description: "RETR in TYPE A clears the high bit of every byte (7-bit ASCII only)",
+			Breaks:      []string{"RFC959-3.1.1.1-ASCII-8BIT"}},
+		Fault{Name: faultTypeIRefused,
+			Description: "\"TYPE I\" is refused with 504",
+			Breaks:      []string{"RFC959-3.1.1.3-IMAGE-RECOMMENDED", "RFC1123-4.1.2.13-MIN-TYPES"},
+			override: func(s *session, r *request) bool {
+				if !s.loggedIn || typeFields(r.arg) != "I" {
+					return false
+				}
+				s.reply(codeParamNotImpl, "Type not implemented.")
+				return true
+			}},
+		Fault{Name: faultTypeL8AsASCII,
+			Description: "\"TYPE L 8\" is accepted but transfers convert line ends as in TYPE A",
+			Breaks:      []string{"RFC1123-4.1.2.1-L8-EQ-I", "RFC959-3.1.1.4-LOCAL-INVERTIBLE"},
+			override: func(s *session, r *request) bool {
+				if f := typeFields(r.arg); !s.loggedIn || f != "L 8" && f != "L8" {
+					return false
+				}
+				s.binary, s.typeName = false, "Local byte size 8"
+				s.reply(codeOK, "Type set to Local byte size 8.")
+				return true
+			}},
+		Fault{Name: faultTypeATRefused,
+			Description: "\"TYPE A T\" is refused with 504 although it would be identical to A N",
+			Breaks:      []string{"RFC1123-4.1.2.2-TYPE-AT"},
+			override: func(s *session, r *request) bool {
+				if !s.loggedIn || typeFields(r.arg) != "A T" {
+					return false
+				}
+				s.reply(codeParamNotImpl, "Type not implemented.")
+				return true
+			}},
+		Fault{Name: faultTypeFormatSticky,
+			Description: "\"TYPE A\" after \"TYPE A T\" keeps the Telnet format instead of resetting it to Non-print (STAT shows it)",
+			Breaks:      []string{"RFC959-4.1.2-FORMAT-RESET"},
+			override: func(s *session, r *request) bool {
+				if !s.loggedIn || typeFields(r.arg) != "A" || s.typeName != "ASCII Telnet" {
+					return false
+				}
+				s.binary = false
+				s.reply(codeOK, "Type set to ASCII Telnet.")
+				return true
+			}},
+		Fault{Name: faultTypeAnyAccepted,
+			Description: "TYPE with an unknown or missing type code (\"TYPE Q\", \"TYPE\") is answered 200 and ignored",
+			Breaks:      []string{"RFC959-5.4-TYPE-CODES"},
+			override: func(s *session, r *request) bool {
+				if !s.loggedIn || r.verb != "TYPE" {
+					return false
+				}
+				switch code, _, _ := strings.Cut(typeFields(r.arg), " "); code {
+				case "A", "E", "I", "L", "L8":
+					return false
+				}
+				s.reply(codeOK, "Type set.")
+				return true
+			}},
+		Fault{Name: faultStruFRefused,
+			Description: "\"STRU F\" is refused with 504",
+			Breaks:      []string{"RFC959-5.4-STRU-CODES", "RFC959-5.1-ACCEPT-DEFAULTS"},
+			override: func(s *session, r *request) bool {
+				if !s.loggedIn || r.verb != "STRU" || !strings.EqualFold(r.arg, "F") {
+					return false
+				}
+				s.reply(codeParamNotImpl, "Structure not implemented.")
+				return true
+			}},
+		Fault{Name: faultStruR421,
+			Description: "\"STRU R\" makes the session give up: 421 and the control connection closes",
+			Breaks:      []string{"RFC1123-4.1.2.13-STRU-R", "RFC959-3.1.2-STRU-R-959"},
+			override: func(s *session, r *request) bool {
+				if !s.loggedIn || r.verb != "STRU" || !strings.EqualFold(r.arg, "R") {
+					return false
+				}
+				s.reply(codeServiceClosing, "Service not available, closing control connection.")
+				s.closing = true
+				return true
+			}},
+		Fault{Name: faultStruRNotInvertible,
+			Description: "\"STRU R\" is accepted; STOR then stores the record stream verbatim while RETR encodes the file as records (LF as end of record, 0xFF doubled)",
+			Breaks:      []string{"RFC1123-4.1.2.4-INVERTIBLE"},
+			override: func(s *session, r *request) bool {
+				if !s.loggedIn || r.verb != "STRU" || !strings.EqualFold(r.arg, "R") {
+					return false
+				}
+				s.repr.record = true
+				s.reply(codeOK, "Structure set to Record.")
+				return true
+			}},
+		Fault{Name: faultUnsupportedParam502,
+			Description: "valid but unsupported parameters (MODE B/C, STRU R/P, TYPE E, TYPE L 36) are answered 502 instead of 504",
+			Breaks:      []string{"RFC959-4.2-502-504", "RFC1123-4.1.2.3-NO-PAGE"},
+			override: func(s *session, r *request) bool {
+				if !s.loggedIn || !unsupportedParam(r) {
+					return false
+				}
+				s.reply(codeNotImplemented, "Command not implemented.")
+				return true
+			}},
+		Fault{Name: faultModeAnyAccepted,
+			Description: "MODE with an unknown mode code (\"MODE X\") is answered 200 and ignored",
+			Breaks:      []string{"RFC959-5.4-MODE-CODES"},
+			override: func(s *session, r *request) bool {
+				if !s.loggedIn || r.verb != "MODE" {
+					return false
+				}
+				switch strings.ToUpper(r.arg) {
+				case "S", "B", "C":
+					return false
+				}
+				s.reply(codeOK, "Mode set.")
+				return true
+			}},
+		Fault{Name: faultModeBStreamData,
+			Description: "\"MODE B\" is answered 200 but data keeps being sent in stream mode",
+			Breaks:      []string{"RFC959-3.4.2-BLOCK-FORMAT"},
+			override: func(s *session, r *request) bool {
+				if !s.loggedIn || r.verb != "MODE" || !strings.EqualFold(r.arg, "B") {
+					return false
+				}
+				s.reply(codeOK, "Mode set to Block.")
+				return true
+			}},
+		Fault{Name: faultListDirArgIgnored,
+			Description: "LIST with a directory argument lists the working directory instead",
+			Breaks:      []string{"RFC959-4.1.3-LIST-DEFAULT-CWD/directory-argument"},
+			override: func(s *session, r *request) bool {
+				if s.loggedIn && r.verb == "LIST" && s.listArgIs(r.arg, true) {
+					r.arg = ""
+				}
+				return false
+			}},
+		Fault{Name: faultListFileListsDir,
+			Description: "LIST with a file argument lists the whole directory that holds the file",
+			Breaks:      []string{"RFC959-4.1.3-LIST-DEFAULT-CWD/file-argument"},
+			override: func(s *session, r *request) bool {
+				if s.loggedIn && r.verb == "LIST" && s.listArgIs(r.arg, false) {
+					if dir := path.Dir(r.arg); dir != "." {
+						r.arg = dir
+					} else {
+						r.arg = ""
+					}
+				}
+				return false
+			}},
+		Fault{Name: faultNlstDirArgIgnored,
+			Description: "NLST with a directory argument lists the working directory instead",
+			Breaks:      []string{"RFC959-4.1.3-NLST-NAMES/directory-argument"},
+			override: func(s *session, r *request) bool {
+				if s.loggedIn && r.verb == "NLST" && s.listArgIs(r.arg, true) {
+					r.arg = ""
+				}
+				return false
+			}},
+		Fault{Name: faultNlstBareNamesForArg,
+			Description: "NLST of a directory argument returns bare names, which do not name the files from the working directory",
+			Breaks:      []string{"RFC1123-4.1.2.7-NLST-USABLE"}},
+		Fault{Name: faultListingBareLF,
+			Description: "LIST and NLST lines end in a bare LF instead of CRLF",
+			Breaks:      []string{"RFC959-4.1.3-LIST-ASCII", "RFC959-4.1.3-NLST-CRLF"}},
+		Fault{Name: faultListingLFInImage,
+			Description: "in TYPE I, LIST and NLST lines end in a bare LF (CRLF only in TYPE A)",
+			Breaks:      []string{"RFC1123-4.1.2.7-IMPLIED-TYPE/list", "RFC1123-4.1.2.7-IMPLIED-TYPE/nlst"}},
+		Fault{Name: faultPathnameCutAtSpace,
+			Description: "pathname arguments end at the first space (\"STOR my file\" stores \"my\")",
+			Breaks:      []string{"RFC959-5.3.2-ARG-CHARSET/pathname"},
+			override: func(s *session, r *request) bool {
+				switch r.verb {
+				case "STOR", "APPE", "RETR", "DELE", "SIZE", "MDTM", "RNFR", "RNTO",
+					"MKD", "XMKD", "RMD", "XRMD", "CWD", "XCWD", "LIST", "NLST":
+					r.arg, _, _ = strings.Cut(r.arg, " ")
+				}
+				return false
+			}},
+	)
+	variationRegistry = append(variationRegistry,
+		Variation{varModeB, "MODE B is accepted and implemented: RETR, LIST and NLST send blocks ending with an EOF block, STOR reads blocks"},
+		Variation{varStruR, "STRU R is accepted and files are stored as the byte stream received (RFC 1123 §4.1.2.13 allows this on hosts without records)"},
+		Variation{varNlstDotEntries, "NLST of the working directory lists \".\" and \"..\" as well"},
+		Variation{varNlstAbsolutePaths, "NLST of the working directory answers with absolute pathnames"},
+	)
+}
+
+// typeFields normalises a TYPE argument for comparisons: upper case,
+// single spaces.
+func typeFields(arg string) string {
+	return strings.Join(strings.Fields(strings.ToUpper(arg)), " ")
+}
+
+// unsupportedParam reports whether r is a valid MODE, STRU or TYPE that
+// this server does not implement (and answers 504).
+func unsupportedParam(r *request) bool {
+	arg := typeFields(r.arg)
+	switch r.verb {
+	case "MODE":
+		return arg == "B" || arg == "C"
+	case "STRU":
+		return arg == "R" || arg == "P"
+	case "TYPE":
+		f := strings.Fields(arg)
+		switch {
+		case len(f) == 0:
+			return false
+		case f[0] == "E":
+			return true
+		case f[0] == "A":
+			return len(f) == 2 && f[1] == "C"
+		case f[0] == "L":
+			return len(f) == 2 && isDigits(f[1]) && strings.TrimLeft(f[1], "0") != "8"
+		}
+	}
+	return false
+}
+
+// listArgIs reports whether the LIST/NLST argument names an existing
+// directory (dir true) or regular file (dir false).
+func (s *session) listArgIs(arg string, dir bool) bool {
+	arg = s.dropListOptions(arg)
+	if arg == "" {
+		return false
+	}
+	p, err := s.resolve(arg)
+	if err != nil {
+		return false
+	}
+	fi, err := s.stat(p)
+	if err != nil {
+		return false
+	}
+	if dir {
+		return fi.IsDir()
+	}
+	return fi.Mode().IsRegular()
+}
+
+// reprParam handles the MODE and STRU values that only variations
+// implement, and clears them when the default comes back. It reports
+// whether it answered the command.
+func (s *session) reprParam(r *request) bool {
+	arg := strings.ToUpper(r.arg)
+	switch r.verb {
+	case "MODE":
+		switch {
+		case arg == "S":
+			s.repr.block = false
+		case arg == "B" && s.srv.variation(varModeB):
+			s.repr.block = true
+			s.reply(codeOK, "Mode set to Block.")
+			return true
+		}
+	case "STRU":
+		switch {
+		case arg == "F":
+			s.repr.record = false
+		case arg == "R" && s.srv.variation(varStruR):
+			s.repr.record = true
+			s.reply(codeOK, "Structure set to Record; records are stored as the byte stream received.")
+			return true
+		}
+	}
+	return false
+}
+
+// listingEOL is the line end of LIST and NLST data: CRLF, the implied
+// ASCII type of RFC 1123 §4.1.2.7, unless a fault says otherwise.
+func (s *session) listingEOL() string {
+	if s.srv.fault(faultListingBareLF) || s.binary && s.srv.fault(faultListingLFInImage) {
+		return "\n"
+	}
+	return "\r\n"
+}
+
+// nlstEntry renders one NLST line for the entry name of directory p, listed
+// as arg: a bare name for the working directory, else "arg/name" so that
+// the line works as the argument of RETR (RFC 1123 §4.1.2.7).
+func (s *session) nlstEntry(arg, p, name string) string {
+	switch {
+	case arg == "" && s.srv.variation(varNlstAbsolutePaths):
+		return joinListArg(p, name)
+	case arg == "" || s.srv.fault(faultNlstBareNamesForArg):
+		return name
+	}
+	return joinListArg(arg, name)
+}
+
+// nlstDots returns the "." and ".." lines of the nlst-dot-entries variation
+// (NLST of the working directory only).
+func (s *session) nlstDots(arg, p string, long bool) []string {
+	if long || arg != "" || !s.srv.variation(varNlstDotEntries) {
+		return nil
+	}
+	return []string{s.nlstEntry(arg, p, "."), s.nlstEntry(arg, p, "..")}
+}
+
+// asciiReader is the source of a TYPE A RETR: the file with every LF sent
+// as CRLF (RFC 959 §3.1.1.1), unless a fault interferes.
+func (x *transfer) asciiReader() io.Reader {
+	var r io.Reader = x.file
+	if x.s.srv.fault(faultTypeAStrips8thBit) {
+		r = &maskReader{r: r}
+	}
+	if x.s.srv.fault(faultTypeANoConversion) {
+		return r
+	}
+	return &crlfReader{r: r}
+}
+
+// asciiStore reports whether a TYPE A upload is converted from CRLF to LF.
+func (x *transfer) asciiStore() bool {
+	return !x.binary && !x.s.srv.fault(faultTypeAStorVerbatim)
+}
+
+// reprConn wraps the data connection for block mode (mode-b variation)
+// and for the record encoding of the stru-r-not-invertible fault. In
+// stream mode with file structure it returns c unchanged.
+func (x *transfer) reprConn(c net.Conn) net.Conn {
+	st := x.s.repr // MODE and STRU cannot change while a transfer runs
+	sending := x.kind == xferRETR || x.kind == xferLIST || x.kind == xferNLST
+	if st.record && x.kind == xferRETR && x.s.srv.fault(faultStruRNotInvertible) {
+		c = &recordConn{Conn: c}
+	}
+	if st.block && x.s.srv.variation(varModeB) {
+		c = &blockConn{Conn: c, sending: sending}
+	}
+	return c
+}
+
+// maskReader clears the high bit of every byte (type-a-strips-8th-bit).
+type maskReader struct{ r io.Reader }
+
+func (m *maskReader) Read(p []byte) (int, error) {
+	n, err := m.r.Read(p)
+	for i := range p[:n] {
+		p[i] &= 0x7f
+	}
+	return n, err
+}
+
+// recordConn writes a file as a stream-mode record stream (RFC 959
+// §3.4.1): LF ends a record (0xFF 0x01), a data byte 0xFF is doubled.
+type recordConn struct {
+	net.Conn
+	buf []byte
+}
+
+func (r *recordConn) Write(p []byte) (int, error) {
+	out := r.buf[:0]
+	for _, b := range p {
+		switch b {
+		case '\n':
+			out = append(out, recordEscape, recordEOR)
+		case recordEscape:
+			out = append(out, recordEscape, recordEscape)
+		default:
+			out = append(out, b)
+		}
+	}
+	r.buf = out
+	if _, err := r.Conn.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// blockConn speaks block mode (RFC 959 §3.4.2) on a data connection: every
+// Write becomes one or more blocks, Close sends the EOF block first; Read
+// returns the data of the blocks received and io.EOF after the block
+// carrying the EOF flag. Restart-marker blocks are skipped.
+type blockConn struct {
+	net.Conn
+	sending bool
+	failed  bool // a write failed: no EOF block, the file is incomplete
+
+	left int  // data bytes left in the current block
+	eof  bool // the current block is the last one
+	hdr  [3]byte
+}
+
+// errNoEOFBlock: the sender closed the connection before the EOF block.
+var errNoEOFBlock = errors.New("block mode: connection closed before the EOF block")
+
+func (b *blockConn) Write(p []byte) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		k := min(len(p), 0xffff)
+		blk := make([]byte, 0, 3+k)
+		blk = append(blk, 0, byte(k>>8), byte(k))
+		blk = append(blk, p[:k]...)
+		if _, err := b.Conn.Write(blk); err != nil {
+			b.failed = true
+			return n, err
+		}
+		n += k
+		p = p[k:]
+	}
+	return n, nil
+}
+
+func (b *blockConn) Close() error {
+	var err error
+	if b.sending && !b.failed {
+		_, err = b.Conn.Write([]byte{blockEOF, 0, 0})
+	}
+	return errors.Join(err, b.Conn.Close())
+}
+
+func (b *blockConn) Read(p []byte) (int, error) {
+	for b.left == 0 {
+		if b.eof {
+			return 0, io.EOF
+		}
+		if _, err := io.ReadFull(b.Conn, b.hdr[:]); err != nil {
+			if err == io.EOF {
+				err = errNoEOFBlock
+			}
+			return 0, err
+		}
+		count := int(b.hdr[1])<<8 | int(b.hdr[2])
+		if b.hdr[0]&blockRestart != 0 {
+			// A restart marker, not file data.
+			if _, err := io.CopyN(io.Discard, b.Conn, int64(count)); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		b.left = count
+		b.eof = b.hdr[0]&blockEOF != 0
+	}
+	n, err := b.Conn.Read(p[:min(len(p), b.left)])
+	b.left -= n
+	if err == io.EOF {
+		err = errNoEOFBlock
+	}
+	return n, err
+}

@@ -1,0 +1,419 @@
+package fakeserver
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"io/fs"
+	"net"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Faults and legal variations of the transfer commands (RETR, STOR, STOU,
+// APPE, REST) and of what happens around a running transfer (ABOR, QUIT,
+// a lost control connection). Most replace one command through the
+// override hook; the rest act through small hooks: startTransfer calls
+// prelimFault, finishTransfer calls finishFault, abortTransfer calls
+// abortFault, cmdABOR tests varAborIdle226, transfer.abort calls
+// deferAbort, transfer.execute calls resultFault and transfer.receive
+// calls keepOldContent and transferStatus tests faultStatXferDropped.
+
+// Fault names used by the hooks.
+const (
+	faultRetrTwo150       = "retr-two-150"
+	faultRetrTruncates    = "retr-truncates"
+	faultStorEOF426       = "stor-eof-426"
+	faultStorNoTruncate   = "stor-no-truncate"
+	faultStorDropsTail    = "stor-drops-tail"
+	faultStouNoFilePrefix = "stou-no-file-prefix"
+	faultStou250First     = "stou-250-first"
+	faultAppePrelim250    = "appe-prelim-250"
+	faultAppeDouble226    = "appe-double-226"
+	faultListFinal550     = "list-final-550"
+	faultReset226         = "reset-226"
+	faultAbor226Only      = "abor-226-only"
+	faultAborClosesCtrl   = "abor-closes-control"
+	faultAborStorIgnored  = "abor-stor-ignored"
+	faultAborDataLeftOpen = "abor-data-left-open"
+	faultQuitDropsReply   = "quit-drops-xfer-reply"
+	faultCtrlLossKeeps    = "ctrl-loss-keeps-transfer"
+	faultStatXferDropped  = "stat-during-xfer-dropped"
+)
+
+// Variation names.
+const (
+	varAborIdle226  = "abor-idle-226"
+	varStouPathName = "stou-path-name"
+	varStou125      = "stou-125"
+)
+
+// tailThreshold is the upload size from which stor-drops-tail loses data,
+// and tailLost how much it loses.
+const (
+	tailThreshold = 1 << 20
+	tailLost      = 1000
+)
+
+func init() {
+	faultRegistry = append(faultRegistry, transferFaults...)
+	variationRegistry = append(variationRegistry,
+		Variation{varAborIdle226, "ABOR without a transfer answers 226 (RFC 959 §4.1.3's wording) instead of 225"},
+		Variation{varStouPathName, "STOU names the file with its absolute path: \"150 FILE: /dir/stou-...\""},
+		Variation{varStou125, "STOU announces its transfer with \"125 FILE: name\""},
+	)
+}
+
+// transferTarget resolves the pathname of a logged-in transfer command for
+// a fault; ok is false when the fault should leave the command alone.
+func transferTarget(s *session, r *request, verbs ...string) (p string, fi fs.FileInfo, ok bool) {
+	if !verbIn(r, verbs...) || !s.loggedIn || r.arg == "" {
+		return "", nil, false
+	}
+	p, err := s.resolve(r.arg)
+	if err != nil {
+		return "", nil, false
+	}
+	fi, _ = s.stat(p)
+	return p, fi, true
+}
+
+// restOverride answers REST for the rest-200 and rest-ignored faults;
+// keep says whether the offset is stored.
+func restOverride(s *session, r *request, code int, text string, keep bool) bool {
+	if r.verb != "REST" || !s.loggedIn {
+		return false
+	}
+	n, err := strconv.ParseInt(r.arg, 10, 64)
+	if !isDigits(r.arg) || err != nil {
+		return false
+	}
+	if keep {
+		s.seq = seqState{kind: seqRest, offset: n}
+	}
+	s.reply(code, text)
+	return true
+}
+
+// sendBytes starts a RETR whose data is content rather than the file.
+func (s *session) sendBytes(r *request, vpath string, content []byte) {
+	s.startTransfer(&transfer{kind: xferNLST, verb: r.verb, vpath: vpath, content: content},
+		"Opening data connection ("+strconv.Itoa(len(content))+" bytes).")
+}
+
+var transferFaults = []Fault{
+	{Name: "retr-missing-150", Description: "RETR of a missing file answers 150 before it looks for the file, then 550",
+		Breaks: []string{"RFC959-5.4-RETR-CODES/missing"},
+		override: func(s *session, r *request) bool {
+			_, fi, ok := transferTarget(s, r, "RETR")
+			if !ok || (fi != nil && fi.Mode().IsRegular()) {
+				return false
+			}
+			s.reply(codeAboutToOpen, "Opening data connection.")
+			s.reply(codeFileUnavailable, "No such file.")
+			return true
+		}},
+	{Name: "no-argument-150", Description: "RETR and STOR without an argument answer 150, then 501",
+		Breaks: []string{"RFC959-5.4-RETR-CODES/no-argument", "RFC959-5.4-STOR-CODES/no-argument"},
+		override: func(s *session, r *request) bool {
+			if !verbIn(r, "RETR", "STOR") || !s.loggedIn || r.arg != "" {
+				return false
+			}
+			s.reply(codeAboutToOpen, "Opening data connection.")
+			s.reply(codeBadArguments, r.verb+" needs a pathname.")
+			return true
+		}},
+	{Name: faultRetrTwo150, Description: "RETR sends its 150 reply twice before the data",
+		Breaks: []string{"RFC959-5.4-RETR-CODES/success", "RFC959-4.2-1YZ-AT-MOST-ONE"}},
+	{Name: faultRetrTruncates, Description: "RETR in TYPE I empties the file once it has sent it",
+		Breaks: []string{"RFC959-4.1.3-RETR-NONDESTRUCTIVE"}},
+	{Name: "retr-ff-doubled", Description: "RETR in TYPE I doubles every 0xFF byte, as if escaping it for record structure",
+		Breaks: []string{"RFC959-3.4.1-STREAM-EOF"},
+		override: func(s *session, r *request) bool {
+			p, fi, ok := transferTarget(s, r, "RETR")
+			if !ok || fi == nil || !fi.Mode().IsRegular() || !s.binary || restOffset(r) != 0 || s.data == nil {
+				return false
+			}
+			b, err := s.srv.root.ReadFile(rootRel(p))
+			if err != nil {
+				return false
+			}
+			s.sendBytes(r, p, bytes.ReplaceAll(b, []byte{0xff}, []byte{0xff, 0xff}))
+			return true
+		}},
+	{Name: faultStorEOF426, Description: "STOR takes the client's close of the data connection for an aborted transfer: it stores the data but answers 426",
+		Breaks: []string{"RFC959-5.4-STOR-CODES/new", "RFC959-4.1.3-STOR-EOF-BY-CLOSE"}},
+	{Name: "upload-missing-dir-226", Description: "STOR and APPE into a directory that does not exist answer 226 at once and store nothing",
+		Breaks: []string{"RFC959-5.4-STOR-CODES/missing-dir", "RFC959-5.4-APPE-CODES/missing-dir"},
+		override: func(s *session, r *request) bool {
+			p, _, ok := transferTarget(s, r, "STOR", "APPE")
+			if !ok {
+				return false
+			}
+			if fi, err := s.stat(path.Dir(p)); err == nil && fi.IsDir() {
+				return false
+			}
+			s.reply(codeClosingData, "Transfer complete.")
+			return true
+		}},
+	{Name: faultStorNoTruncate, Description: "STOR over an existing file writes from its start but keeps the old bytes beyond the new end",
+		Breaks: []string{"RFC959-4.1.3-STOR-CREATE-REPLACE"}},
+	{Name: faultStorDropsTail, Description: "an upload of 1 MiB or more loses its last 1000 bytes (the server stops reading when it sees the client's close) yet answers 226",
+		Breaks: []string{"RFC959-5.2-READ-ON-CLOSE"}},
+	{Name: faultStouNoFilePrefix, Description: "STOU names the file in its 150 reply without the \"FILE: \" form (\"150 Opening data connection for stou-...\")",
+		Breaks: []string{"RFC1123-4.1.2.9-STOU-FILE-REPLY"}},
+	{Name: faultStou250First, Description: "STOU announces its transfer with \"250 FILE: name\" (RFC 959's wording) instead of a 125/150 reply",
+		Breaks: []string{"RFC1123-4.1.2.9-STOU-PRELIM-ONLY", "RFC1123-4.1.2.9-STOU-FILE-REPLY"}},
+	{Name: "stou-fixed-name", Description: "STOU always stores under the name stou.out, replacing an earlier upload there",
+		Breaks: []string{"RFC959-4.1.3-STOU-UNIQUE"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "STOU" || !s.loggedIn || r.arg != "" || s.data == nil {
+				return false
+			}
+			vp := path.Join(s.cwd, "stou.out")
+			f, err := s.srv.root.OpenFile(rootRel(vp), os.O_WRONLY|os.O_CREATE, 0o644)
+			if err != nil {
+				return false
+			}
+			s.startTransfer(&transfer{kind: xferSTOU, verb: r.verb, vpath: vp, file: f, rel: rootRel(vp)}, "FILE: stou.out")
+			return true
+		}},
+	{Name: "appe-overwrites", Description: "APPE replaces the content of an existing file instead of appending to it",
+		Breaks: []string{"RFC959-4.1.3-APPE-APPEND"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "APPE" || !s.loggedIn {
+				return false
+			}
+			r.verb = "STOR"
+			s.store(r)
+			return true
+		}},
+	{Name: "appe-needs-existing", Description: "APPE to a file that does not exist answers 550 instead of creating it",
+		Breaks: []string{"RFC959-4.1.3-APPE-CREATE"},
+		override: func(s *session, r *request) bool {
+			p, fi, ok := transferTarget(s, r, "APPE")
+			if !ok || fi != nil {
+				return false
+			}
+			if dir, err := s.stat(path.Dir(p)); err != nil || !dir.IsDir() {
+				return false
+			}
+			s.reply(codeFileUnavailable, "No such file.")
+			return true
+		}},
+	{Name: faultAppePrelim250, Description: "APPE announces its transfer with 250 (a completion code) instead of 125 or 150",
+		Breaks: []string{"RFC959-5.4-APPE-CODES/existing"}},
+	{Name: faultAppeDouble226, Description: "APPE sends its completion reply twice",
+		Breaks: []string{"RFC959-4.2-1YZ-MEANING"}},
+	{Name: faultListFinal550, Description: "LIST and NLST send the whole listing, then answer 550 instead of 226",
+		Breaks: []string{"RFC959-5.4-XFER-COMPLETION"}},
+	{Name: faultReset226, Description: "a RETR whose data connection the client resets is answered 226",
+		Breaks: []string{"RFC959-4.2.1-425-426-451/reset"}},
+	{Name: "rest-200", Description: "REST answers 200 instead of 350 (the offset is still applied)",
+		Breaks: []string{"RFC959-5.4-REST-CODES"},
+		override: func(s *session, r *request) bool {
+			return restOverride(s, r, codeOK, "Restart position accepted.", true)
+		}},
+	{Name: "rest-ignored", Description: "REST answers 350 but the following RETR or STOR starts at offset 0",
+		Breaks: []string{"RFC959-4.1.3-REST-NEXT-CMD/retr", "RFC959-4.1.3-REST-NEXT-CMD/stor"},
+		override: func(s *session, r *request) bool {
+			return restOverride(s, r, codePendingInfo, "Restarting. Send RETR or STOR.", false)
+		}},
+	{Name: "rest-beyond-eof-from-start", Description: "RETR in TYPE I after a REST beyond the end of the file sends the whole file, as if the offset were 0",
+		Breaks: []string{"RFC1123-4.1.3.4-554-555"},
+		override: func(s *session, r *request) bool {
+			_, fi, ok := transferTarget(s, r, "RETR")
+			if ok && fi != nil && fi.Mode().IsRegular() && s.binary && restOffset(r) > fi.Size() {
+				r.prev = seqState{} // then the normal handler sends from the start
+			}
+			return false
+		}},
+	{Name: "abor-idle-503", Description: "ABOR without a transfer answers 503 instead of 225/226",
+		Breaks: []string{"RFC959-5.4-ABOR-CODES"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "ABOR" || r.arg != "" {
+				return false
+			}
+			s.reply(codeBadSequence, "No transfer to abort.")
+			return true
+		}},
+	{Name: "abor-idle-keeps-connection", Description: "ABOR without a transfer closes the passive listener but keeps a data connection the client already made",
+		Breaks: []string{"RFC959-4.1.3-ABOR-IDLE"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "ABOR" || r.arg != "" || s.data == nil || s.data.passive == nil {
+				return false
+			}
+			pl := s.data.passive
+			pl.mu.Lock()
+			c := pl.conn
+			pl.conn = nil
+			pl.mu.Unlock()
+			if c != nil {
+				s.srv.wg.Go(func() {
+					<-s.done
+					c.Close()
+				})
+			}
+			s.closeData()
+			s.reply(codeNoTransfer, "No transfer to abort.")
+			return true
+		}},
+	{Name: faultAbor226Only, Description: "ABOR during a transfer answers only 226 and the transfer goes on",
+		Breaks: []string{"RFC959-4.1.3-ABOR-INPROGRESS"}},
+	{Name: faultAborClosesCtrl, Description: "ABOR during a transfer answers 426 and 226, then closes the control connection",
+		Breaks: []string{"RFC959-4.1.3-ABOR-KEEP-CONTROL"}},
+	{Name: faultAborStorIgnored, Description: "ABOR during an upload waits, like any other command, until the upload has ended",
+		Breaks: []string{"RFC959-4.1.3-ABOR-STOR"}},
+	{Name: faultAborDataLeftOpen, Description: "ABOR during a transfer answers 426 and 226 but leaves the data connection open (the transfer stops)",
+		Breaks: []string{"RFC959-3.2-CLOSE-ABOR"}},
+	{Name: faultQuitDropsReply, Description: "QUIT during a transfer answers 221 and closes once the transfer ends, without the transfer's own reply",
+		Breaks: []string{"RFC959-4.1.1-QUIT-DURING-XFER"}},
+	{Name: faultStatXferDropped, Description: "STAT during a transfer gets no reply at all",
+		Breaks: []string{"RFC959-4.1.3-STAT-DURING-XFER"}},
+	{Name: faultCtrlLossKeeps, Description: "when the control connection drops during a transfer, the transfer goes on (an upload keeps waiting for data)",
+		Breaks: []string{"RFC959-4.1.1-UNEXPECTED-CLOSE", "RFC959-3.2-CLOSE-CTRL-LOSS"}},
+}
+
+// prelimFault adjusts the preliminary reply of a transfer (startTransfer's
+// hook). retr-two-150 sends one reply of its own before the normal one.
+func (s *session) prelimFault(x *transfer, code int, text string) (int, string) {
+	switch x.kind {
+	case xferSTOU:
+		name := strings.TrimPrefix(text, "FILE: ")
+		switch {
+		case s.srv.fault(faultStou250First):
+			code = codeFileActionOK
+		case s.srv.fault(faultStouNoFilePrefix):
+			text = "Opening data connection for " + name + "."
+		case s.srv.variation(varStouPathName):
+			text = "FILE: " + x.vpath
+		}
+		if s.srv.variation(varStou125) && code == codeAboutToOpen {
+			code = codeDataAlreadyOpen
+		}
+	case xferRETR:
+		if s.srv.fault(faultRetrTwo150) {
+			s.reply(code, text)
+		}
+	case xferAPPE:
+		if s.srv.fault(faultAppePrelim250) {
+			code = codeFileActionOK
+		}
+	}
+	return code, text
+}
+
+// finishFault runs when a transfer has ended by itself, before its
+// completion reply; it reports whether it dealt with the end itself.
+func (s *session) finishFault(res xferResult) bool {
+	switch {
+	case s.quitting && s.srv.fault(faultQuitDropsReply):
+		s.xfer = nil
+		s.quitting = false
+		s.doQuit()
+		return true
+	}
+	return false
+}
+
+// abortFault runs when ABOR arrives during a transfer; it reports whether
+// it dealt with the ABOR itself.
+func (s *session) abortFault() bool {
+	x := s.xfer
+	switch {
+	case s.srv.fault(faultAbor226Only):
+		s.reply(codeClosingData, "ABOR successful.")
+		return true
+	case s.srv.fault(faultAborStorIgnored) && x.upload():
+		s.queue = append(s.queue, ctrlEvent{line: "ABOR"})
+		return true
+	case s.srv.fault(faultAborClosesCtrl):
+		s.closing = true // after the normal 426 and 226
+	}
+	return false
+}
+
+func (x *transfer) upload() bool {
+	return x.kind == xferSTOR || x.kind == xferAPPE || x.kind == xferSTOU
+}
+
+// deferredAborts holds the transfers whose abort ctrl-loss-keeps-transfer
+// has put off once.
+var deferredAborts sync.Map // *transfer -> bool
+
+// deferAbort runs first in transfer.abort and reports whether the abort is
+// put off. abor-data-left-open keeps a duplicate of the data socket, so
+// that closing the connection sends no FIN; ctrl-loss-keeps-transfer lets
+// the transfer run on when the session has ended (for at most a minute).
+func (x *transfer) deferAbort() bool {
+	s := x.s
+	if s.srv.fault(faultAborDataLeftOpen) {
+		x.mu.Lock()
+		c := x.conn
+		x.mu.Unlock()
+		if tc, ok := c.(*net.TCPConn); ok {
+			if f, err := tc.File(); err == nil {
+				s.srv.wg.Go(func() {
+					<-s.done
+					f.Close()
+				})
+			}
+		}
+		return false
+	}
+	if !s.srv.fault(faultCtrlLossKeeps) {
+		return false
+	}
+	select {
+	case <-s.done:
+	default:
+		return false // ABOR: abort now
+	}
+	if _, again := deferredAborts.LoadOrStore(x, true); again {
+		deferredAborts.Delete(x)
+		return false
+	}
+	time.AfterFunc(time.Minute, x.abort)
+	return true
+}
+
+// keepOldContent tells receive not to truncate a file that STOR replaces
+// (stor-no-truncate).
+func (x *transfer) keepOldContent() bool {
+	return x.kind == xferSTOR && x.s.srv.fault(faultStorNoTruncate)
+}
+
+// resultFault adjusts the completion reply of a transfer that was not
+// aborted; err is what the data connection or file reported.
+func (x *transfer) resultFault(res xferResult, err error) xferResult {
+	srv := x.s.srv
+	if res.aborted {
+		return res
+	}
+	switch {
+	case err == nil && x.kind == xferSTOR && srv.fault(faultStorEOF426):
+		return xferResult{code: codeTransferAborted, text: "Connection closed; transfer aborted."}
+	case err == nil && (x.kind == xferLIST || x.kind == xferNLST) && srv.fault(faultListFinal550):
+		return xferResult{code: codeFileUnavailable, text: "Listing failed."}
+	case err != nil && x.kind == xferRETR && errors.As(err, new(netError)) && srv.fault(faultReset226):
+		return xferResult{code: codeClosingData, text: "Transfer complete."}
+	case err == nil && x.kind == xferRETR && x.binary && srv.fault(faultRetrTruncates):
+		if f, oerr := srv.root.OpenFile(rootRel(x.vpath), os.O_WRONLY|os.O_TRUNC, 0); oerr == nil {
+			f.Close()
+		}
+	case err == nil && x.kind == xferAPPE && srv.fault(faultAppeDouble226):
+		x.s.reply(codeClosingData, "Transfer complete.")
+	case err == nil && x.upload() && srv.fault(faultStorDropsTail):
+		if f, oerr := srv.root.OpenFile(x.rel, os.O_WRONLY, 0); oerr == nil {
+			if end, serr := f.Seek(0, io.SeekEnd); serr == nil && end >= tailThreshold {
+				f.Truncate(end - tailLost)
+			}
+			f.Close()
+		}
+	}
+	return res
+}

@@ -1,0 +1,203 @@
+package suites
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/ftpconform/ftpconform/harness"
+)
+
+// Helpers for the access-control, file-system and informational checks
+// (rfc959_access.go, rfc959_files.go, rfc959_info.go).
+
+// failMUSTf fails the running check whatever its level. Check turns the
+// failures of a SHOULD-level check into warnings; a SHOULD check calls this
+// for what breaks a MUST on its own way: a reply of a class RFC 959 §5.4
+// never allows for the command, no reply at all, or a command of RFC 1123
+// §4.1.2.13's minimum set answered as not implemented. (Ginkgo's Fail is
+// not a gomega failure, so the SHOULD wrapper does not intercept it.)
+func failMUSTf(format string, args ...any) {
+	Fail(fmt.Sprintf(format, args...), 1)
+}
+
+// classAllowed reports whether RFC 959 §5.4 (table permitted) allows a
+// reply of code's class for verb. 421 is always allowed; it does not make
+// other 4yz replies acceptable.
+func classAllowed(verb string, code int) bool {
+	if code == harness.ReplyServiceUnavailable {
+		return true
+	}
+	for _, p := range permitted[verb] {
+		if p != harness.ReplyServiceUnavailable && harness.Class(p) == harness.Class(code) {
+			return true
+		}
+	}
+	return false
+}
+
+// classes lists the reply classes of permitted codes, as "2yz, 5yz".
+func classes(verb string) string {
+	seen := map[int]bool{}
+	var out []string
+	for _, p := range permitted[verb] {
+		if p == harness.ReplyServiceUnavailable || seen[harness.Class(p)] {
+			continue
+		}
+		seen[harness.Class(p)] = true
+		out = append(out, fmt.Sprintf("%dyz", harness.Class(p)))
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+// hardReply sends line and returns the reply. A broken exchange, or a
+// reply of a class RFC 959 §5.4 never allows for the verb, fails the check
+// even at SHOULD or MAY level (failMUSTf).
+func hardReply(ctx context.Context, c *harness.Conn, line, what string) *harness.Reply {
+	r, err := c.Cmd(ctx, line)
+	if err != nil {
+		failMUSTf("%s: %v (every command must get a reply, RFC 959 §4.2)", what, err)
+		return nil
+	}
+	verb := verbOf(strings.ToUpper(line))
+	if !classAllowed(verb, r.Code) {
+		failMUSTf("%s: got %s; RFC 959 §5.4 permits only %s replies (%s) for %s", what, r, classes(verb), harness.Codes(permitted[verb]), verb)
+	}
+	return r
+}
+
+// parse257 extracts the pathname of a 257 reply (RFC 959 Appendix II):
+//
+//	257 "/usr/dm/pathname" directory created
+//
+// A '"' inside the name is written twice. problem is empty when the reply
+// has that form, else it says what is wrong.
+func parse257(r *harness.Reply) (name, problem string) {
+	text := r.Text()
+	if !strings.HasPrefix(text, `"`) {
+		return "", "the text does not begin with a quoted pathname"
+	}
+	var b strings.Builder
+	for i := 1; i < len(text); i++ {
+		if text[i] != '"' {
+			b.WriteByte(text[i])
+			continue
+		}
+		if i+1 < len(text) && text[i+1] == '"' {
+			b.WriteByte('"')
+			i++
+			continue
+		}
+		if rest := text[i+1:]; rest != "" && rest[0] != ' ' {
+			return "", fmt.Sprintf("the quote after %q is followed by %q instead of a space: a quote inside the name was not doubled", b.String(), rest[:1])
+		}
+		return b.String(), ""
+	}
+	return "", "the quoted pathname has no closing quote"
+}
+
+// pwdPath sends PWD and returns the pathname of the 257 reply; anything
+// else fails the check.
+func pwdPath(ctx context.Context, c *harness.Conn) string {
+	r := cmd(ctx, c, "PWD")
+	if r.Code != harness.ReplyPathCreated {
+		failf("PWD: expected 257; got %s", r)
+	}
+	p, problem := parse257(r)
+	if problem != "" {
+		failf("PWD: %s: %s (RFC 959 Appendix II)", r, problem)
+	}
+	return p
+}
+
+// joinPath appends a name to a directory pathname.
+func joinPath(dir, name string) string {
+	if strings.HasSuffix(dir, "/") {
+		return dir + name
+	}
+	return dir + "/" + name
+}
+
+// mkdir creates a directory and fails the check unless MKD answers 257.
+func mkdir(ctx context.Context, c *harness.Conn, name string) {
+	r := cmd(ctx, c, "MKD "+name)
+	if r.Code != harness.ReplyPathCreated {
+		failf("cannot create the directory %q for the check: MKD got %s", name, r)
+	}
+}
+
+// names lists the entries of dir (the working directory when dir is "")
+// with NLST and returns their last pathname elements. "450/550 No files
+// found", which some servers answer for an empty directory, counts as an
+// empty listing.
+func names(ctx context.Context, c *harness.Conn, dir string) map[string]bool {
+	line := "NLST"
+	if dir != "" {
+		line += " " + dir
+	}
+	t, err := transferIn(ctx, c, defaultMode(c), line)
+	must(err, "listing the directory to see the effect: %s", line)
+	set := map[string]bool{}
+	switch {
+	case t.Final == nil:
+		failf("listing the directory to see the effect: %s: no completion reply", line)
+	case harness.Class(t.Final.Code) == 2:
+	case t.Final.Code == harness.ReplyFileUnavailable || t.Final.Code == harness.ReplyActionNotTaken:
+		transcript().Notef("--", "%s answered %s: taken as an empty directory", line, t.Final)
+		return set
+	default:
+		failf("listing the directory to see the effect: %s got %s", line, replyList(t))
+	}
+	if t.DataErr != nil {
+		failf("listing the directory to see the effect: %s: data connection: %v", line, t.DataErr)
+	}
+	lines, _ := splitLines(t.Data)
+	for _, l := range lines {
+		l = strings.TrimRight(l, "/")
+		base := l[strings.LastIndex(l, "/")+1:]
+		if base != "" && base != "." && base != ".." {
+			set[base] = true
+		}
+	}
+	return set
+}
+
+// listed renders a name set for messages.
+func listed(set map[string]bool) string {
+	if len(set) == 0 {
+		return "nothing"
+	}
+	out := make([]string, 0, len(set))
+	for n := range set {
+		out = append(out, fmt.Sprintf("%q", n))
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+// fetch downloads name in the current TYPE and returns its bytes.
+func fetch(ctx context.Context, c *harness.Conn, name string) []byte {
+	return download(ctx, c, defaultMode(c), "RETR "+name).Data
+}
+
+// sameBytes describes how got differs from want, or returns "".
+func sameBytes(got, want []byte) string {
+	if bytes.Equal(got, want) {
+		return ""
+	}
+	if len(got) <= 64 && len(want) <= 64 {
+		return fmt.Sprintf("got %q, want %q", got, want)
+	}
+	return firstDiff(got, want)
+}
+
+// nameEndsWith reports whether the pathname p names name: p is name
+// itself or ends with "/" + name.
+func nameEndsWith(p, name string) bool {
+	return p == name || strings.HasSuffix(p, "/"+name)
+}

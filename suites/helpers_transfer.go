@@ -1,0 +1,192 @@
+package suites
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/ftpconform/ftpconform/harness"
+)
+
+// Helpers of the transfer-command, REST and ABOR checks.
+
+func init() {
+	NotCovered["RFC959-4.1.3-IP-SYNCH"] = "exercised by every check that aborts a running transfer (RFC959-4.1.3-ABOR-INPROGRESS, -ABOR-STOR, -ABOR-KEEP-CONTROL, RFC959-3.2-CLOSE-ABOR) and by RFC959-4.1.3-STAT-DURING-XFER: each sends Telnet IP, then the Synch with its IAC as TCP urgent data, before the command"
+	NotCovered["RFC959-5.3.1-STOU-NO-ARG"] = "a permission for servers; the harness never sends STOU an argument, since RFC 959 gives it none"
+}
+
+const (
+	// largeSize is the size of the file the ABOR, QUIT and lost-connection
+	// checks download. A client that stops reading stalls the server long
+	// before the end: the socket buffers of both ends hold a few MiB at
+	// most, and a receive window that is not read from does not grow.
+	largeSize = 8 << 20
+	// largeRead is how much of it those checks read before they stop.
+	largeRead = 64 << 10
+)
+
+var (
+	largeOnce sync.Once
+	largeData []byte
+)
+
+// largeFixture returns the large fixture's bytes (computed once).
+func largeFixture() []byte {
+	largeOnce.Do(func() { largeData = binaryFixture(largeSize) })
+	return largeData
+}
+
+// withLargeFixture logs in, makes a scratch directory and uploads the
+// large fixture there in TYPE I (which stays in force).
+func withLargeFixture(ctx context.Context) (*harness.Conn, string, []byte) {
+	c := login(ctx)
+	scratch(ctx, c)
+	data := largeFixture()
+	name := "large.bin"
+	upload(ctx, c, defaultMode(c), name, data)
+	return c, name, data
+}
+
+// xferStart opens a data connection in the default mode and sends line,
+// a transfer command; the check fails unless the server answers 125 or
+// 150. The data connection is closed when the check ends.
+func xferStart(ctx context.Context, c *harness.Conn, line string) *harness.Running {
+	d := openData(ctx, c, defaultMode(c))
+	run, err := c.Start(ctx, d, line)
+	DeferCleanup(run.Close)
+	must(err, "%s", line)
+	if run.Prelim == nil {
+		failf("%s: expected 125 or 150 to start the transfer; got %s", line, run.Final)
+	}
+	return run
+}
+
+// xferStall starts RETR name, reads the first largeRead bytes and stops
+// reading, so that the server soon blocks on the data connection.
+func xferStall(ctx context.Context, c *harness.Conn, name string) *harness.Running {
+	run := xferStart(ctx, c, "RETR "+name)
+	_, err := run.Read(ctx, largeRead)
+	must(err, "RETR %s: reading the first %d bytes", name, largeRead)
+	return run
+}
+
+// xferPut sets TYPE I and runs an upload command (STOR, APPE, STOU) with
+// data, ending it by closing the data connection. The check judges the
+// replies; only a broken exchange fails here.
+func xferPut(ctx context.Context, c *harness.Conn, line string, data []byte) *harness.Transfer {
+	r, err := c.Cmd(ctx, "TYPE I")
+	expectCode("TYPE I", r, err, harness.ReplyOK)
+	t, err := transferOut(ctx, c, defaultMode(c), line, data)
+	must(err, "%s", line)
+	return t
+}
+
+// xferFetch retrieves name in TYPE I and fails unless the transfer
+// completes.
+func xferFetch(ctx context.Context, c *harness.Conn, name string) []byte {
+	r, err := c.Cmd(ctx, "TYPE I")
+	expectCode("TYPE I", r, err, harness.ReplyOK)
+	return download(ctx, c, defaultMode(c), "RETR "+name).Data
+}
+
+// xferHalfClose starts an upload, writes data, half-closes the data
+// connection (the end of the file in stream mode, RFC 959 §3.4.1) and
+// reads the completion reply; a missing reply fails the check.
+func xferHalfClose(ctx context.Context, c *harness.Conn, line string, data []byte) (*harness.Running, *harness.Reply) {
+	r, err := c.Cmd(ctx, "TYPE I")
+	expectCode("TYPE I", r, err, harness.ReplyOK)
+	run := xferStart(ctx, c, line)
+	must(run.Write(ctx, data), "%s: sending %d bytes", line, len(data))
+	must(run.CloseWrite(), "%s: half-closing the data connection", line)
+	final, err := run.ReadFinal(ctx)
+	if err != nil {
+		failMUSTf("%s: after %d bytes and the end of the data (the harness half-closed the data connection), no completion reply: %v", line, len(data), err)
+	}
+	return run, final
+}
+
+// xferReplies renders replies as `426 "..." then 226 "..."`.
+func xferReplies(rs []*harness.Reply) string {
+	if len(rs) == 0 {
+		return "no reply"
+	}
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = r.String()
+	}
+	return strings.Join(parts, " then ")
+}
+
+// abortResult is what came back after ABOR during a transfer.
+type abortResult struct {
+	urgent  bool
+	replies []*harness.Reply
+	err     error // why the second reply (or the first) is missing
+}
+
+// requireAbor sends ABOR with no transfer running and skips the check when
+// the server does not implement it (500 or 502): RFC 1123 §4.1.5 makes
+// ABOR optional. Call it before the transfer starts.
+func requireAbor(ctx context.Context, c *harness.Conn) {
+	r, err := c.Cmd(ctx, "ABOR")
+	must(err, "ABOR")
+	if notImplemented(r) {
+		Skip("ABOR is not implemented (" + r.String() + "); RFC 1123 §4.1.5 makes it optional")
+	}
+}
+
+// abortTransfer sends ABOR with Telnet IP and Synch (RFC 959 §4.1.3) and
+// reads two replies, each within the reply timeout: the interrupted
+// command's and the ABOR's.
+func abortTransfer(ctx context.Context, c *harness.Conn) abortResult {
+	var res abortResult
+	urgent, err := c.SendWithSynch(ctx, "ABOR")
+	must(err, "sending ABOR")
+	res.urgent = urgent
+	for range 2 {
+		r, err := c.ReadReply(ctx)
+		if err != nil {
+			res.err = err
+			return res
+		}
+		res.replies = append(res.replies, r)
+		if cl := harness.Class(r.Code); cl != 2 && cl != 4 {
+			return res // no second reply is due
+		}
+	}
+	return res
+}
+
+// abortWant is what RFC 959 §4.1.3 allows after ABOR during a transfer.
+const abortWant = "426 (transfer aborted) then 226 (ABOR done), or, if the transfer had already finished, 226/250 then 225/226"
+
+// judgeAbort fails unless the replies to ABOR during verb follow RFC 959
+// §4.1.3. It reports whether the transfer had finished first.
+func judgeAbort(verb string, res abortResult) (finished bool) {
+	what := "ABOR during " + verb
+	if res.err != nil && len(res.replies) == 0 {
+		failf("%s: expected %s; got no reply: %v", what, abortWant, res.err)
+	}
+	if res.err != nil {
+		failf("%s: expected %s; got %s, then no further reply: %v", what, abortWant, xferReplies(res.replies), res.err)
+	}
+	first := res.replies[0]
+	if len(res.replies) < 2 {
+		failf("%s: expected %s; got %s", what, abortWant, first)
+	}
+	second := res.replies[1]
+	switch {
+	case harness.Class(first.Code) == 4:
+		expectCode(what+": reply for the interrupted "+verb+" (expected "+abortWant+")", first, nil, harness.ReplyTransferAborted)
+		expectCode(what+": reply to ABOR after "+first.String(), second, nil, harness.ReplyClosingData)
+		return false
+	case harness.Class(first.Code) == 2 && first.Code != harness.ReplyDataOpenNoTransfer:
+		expectCode(what+": first reply (expected "+abortWant+")", first, nil, harness.ReplyClosingData, harness.ReplyFileActionOK)
+		expectCode(what+": reply to ABOR after the transfer's "+first.String(), second, nil, harness.ReplyDataOpenNoTransfer, harness.ReplyClosingData)
+		return true
+	}
+	failf("%s: expected %s; got %s", what, abortWant, xferReplies(res.replies))
+	return false
+}

@@ -1,0 +1,517 @@
+package suites
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/ftpconform/ftpconform/harness"
+)
+
+func init() {
+	NotCovered["RFC959-3.2-CLOSE-PORTCHANGE"] = "the same rule as RFC959-3.2-PORT-CHANGE-CLOSES, whose checks test it"
+	NotCovered["RFC2428-4-EPSV-ALL-NEW-SESSION"] = "a rule for clients: the harness never reuses a session that sent EPSV ALL"
+	NotCovered["RFC959-3.2-PORT-ONE-TRANSFER"] = "latitude, not a requirement: whether a PORT outlives one transfer is unspecified, so the harness sends PORT before every transfer"
+}
+
+// The life cycle of data connections (RFC 959 §3.2, §3.3, §5.4; RFC 1123
+// §4.1.2.6, §4.1.2.12): PORT and PASV replies, the default data port, what
+// happens to a data connection when the port changes or the transfer ends,
+// and the order of events in active mode.
+var _ = Describe("Data connection life cycle (RFC 959 §3.2-§3.3, RFC 1123 §4.1.2)", Label("data"), func() {
+	Check("RFC959-3.2-425-ON-FAIL", "answers 425 when the data connection cannot be opened",
+		Label("port"), func(ctx SpecContext) {
+			c := login(ctx)
+			mode := dcActiveMode(c)
+			if mode == harness.EPRT {
+				dcRequireEPRT(ctx, c)
+			}
+			dp := dcDeadPort(c)
+			arg := harness.FormatEPRT(dp)
+			if mode == harness.PORT {
+				var err error
+				arg, err = harness.FormatPORT(dp)
+				must(err, "formatting PORT")
+			}
+			line := string(mode) + " " + arg
+			r := cmd(ctx, c, line)
+			switch {
+			case r.Code == harness.ReplyCantOpenData:
+				infof("%s: the server tried to connect at %s time and reported 425 at once", line, mode)
+				return
+			case harness.Class(r.Code) != 2:
+				Skip(fmt.Sprintf("%s was refused (%s); RFC959-5.4-PORT-CODES judges that", line, r))
+			}
+			first, final := dcTransferNoData(ctx, c, "LIST")
+			what := fmt.Sprintf("LIST after %s, where nothing listens", line)
+			if final == nil {
+				failf("%s: no completion reply (after %s)", what, first)
+			}
+			if harness.Class(final.Code) == 2 {
+				failf("%s: the server reported success (%s) although it cannot have connected; RFC 959 §3.2 wants 425", what, final)
+			}
+			expectCode(what, final, nil, harness.ReplyCantOpenData)
+		})
+
+	Context("changing the port specification (RFC 959 §3.2: the server MUST close the data connection)", func() {
+		Check("RFC959-3.2-PORT-CHANGE-CLOSES/connected", "closes a connected passive data connection when a new passive command replaces it",
+			Label("pasv"), func(ctx SpecContext) {
+				c := login(ctx)
+				mode := defaultMode(c)
+				d := openData(ctx, c, mode)
+				defer d.Close()
+				nc, err := d.Conn(ctx)
+				must(err, "the %s data connection", mode)
+				r := cmd(ctx, c, string(mode))
+				expectCode(string(mode)+" (the second one)", r, nil, dcPassiveCode(mode))
+				defer dcDropData(ctx, c)
+				dcExpectClosed(ctx, nc, fmt.Sprintf("after a second %s (%s), the data connection to port %d of the first one", mode, r, d.Dialled.Port()))
+			})
+
+		Check("RFC959-3.2-PORT-CHANGE-CLOSES/listener", "stops listening on the old passive port when a new passive command replaces it",
+			Label("pasv"), func(ctx SpecContext) {
+				c := login(ctx)
+				mode := defaultMode(c)
+				d1 := openDataNoDial(ctx, c, mode)
+				d2 := openDataNoDial(ctx, c, mode)
+				defer dcDropData(ctx, c)
+				if d1.Dialled.Port() == d2.Dialled.Port() {
+					infof("the second %s reused port %d, so the old listener cannot be told from the new one", mode, d1.Dialled.Port())
+					return
+				}
+				nc, err := c.DialData(ctx, d1.Dialled)
+				if err != nil {
+					return // refused: the old listener is gone
+				}
+				defer nc.Close()
+				dcExpectClosed(ctx, nc, fmt.Sprintf("port %d of the replaced %s still accepted a connection, and it", d1.Dialled.Port(), mode))
+			})
+
+		Check("RFC959-3.2-PORT-CHANGE-CLOSES/to-active", "closes a connected passive data connection when PORT or EPRT replaces it",
+			Label("pasv", "port"), func(ctx SpecContext) {
+				c := login(ctx)
+				am := dcActiveMode(c)
+				if am == harness.EPRT {
+					dcRequireEPRT(ctx, c)
+				}
+				mode := defaultMode(c)
+				d := openData(ctx, c, mode)
+				defer d.Close()
+				nc, err := d.Conn(ctx)
+				must(err, "the %s data connection", mode)
+				d2, err := c.OpenData(ctx, am, harness.DataOptions{})
+				defer d2.Close()
+				if err != nil {
+					failf("%s after %s: %v", am, mode, err)
+				}
+				defer dcDropData(ctx, c)
+				dcExpectClosed(ctx, nc, fmt.Sprintf("after %s (%s), the data connection to port %d of the earlier %s", am, d2.Setup, d.Dialled.Port(), mode))
+			})
+	})
+
+	Check("RFC1123-4.1.2.6-PASV-PER-TRANSFER", "serves no second transfer on a passive port without a new passive command",
+		Label("pasv", "write"), func(ctx SpecContext) {
+			c, name, _ := withFixture(ctx, 4<<10)
+			mode := defaultMode(c)
+			d := openData(ctx, c, mode)
+			t, err := c.Retrieve(ctx, d, "RETR "+name)
+			must(err, "RETR over %s", mode)
+			if t.Final == nil || harness.Class(t.Final.Code) != 2 || t.DataErr != nil {
+				failf("RETR over %s: expected 125 or 150, then 226 or 250; got %s", mode, dcSummary(t))
+			}
+			old := d.Dialled
+			nc, err := c.DialData(ctx, old)
+			if err != nil {
+				return // the port is closed, as it should be
+			}
+			defer nc.Close()
+			// The old port still accepts: see whether the next transfer
+			// command, sent without a new PASV, uses it.
+			first, final := dcTransferProbe(ctx, c, "RETR "+name, cfg.Target.CloseGrace)
+			pc := harness.WaitPeerClose(ctx, nc, dcQuietWindow())
+			if len(pc.Data) > 0 {
+				failf("port %d, used by the previous transfer, accepted a new connection and delivered %d bytes of a RETR sent without a new %s (replies %s, %s); RFC 1123 §4.1.2.6: a PASV serves one transfer", old.Port(), len(pc.Data), mode, first, final)
+			}
+		})
+
+	for _, m := range []struct {
+		slug    string
+		passive bool
+	}{{"passive", true}, {"active", false}} {
+		Check("RFC959-3.2-CLOSE-EOF/"+m.slug, "closes the data connection after each stream-mode listing ("+m.slug+" mode)",
+			Label(map[bool]string{true: "pasv", false: "port"}[m.passive]), func(ctx SpecContext) {
+				c := login(ctx)
+				mode := defaultMode(c)
+				if !m.passive {
+					mode = dcActiveMode(c)
+					if mode == harness.EPRT {
+						dcRequireEPRT(ctx, c)
+					}
+				}
+				for _, line := range []string{"LIST", "NLST"} {
+					t, err := transferIn(ctx, c, mode, line)
+					must(err, "%s over %s", line, mode)
+					if t.Final == nil || harness.Class(t.Final.Code) != 2 {
+						failf("%s over %s: expected 125 or 150, then 226 or 250; got %s", line, mode, dcSummary(t))
+					}
+					if t.DataErr != nil || t.DataEOF.IsZero() {
+						failf("%s over %s: the data connection did not end with the server closing it (%v); in stream mode the server MUST close it after the data (RFC 959 §3.2)", line, mode, t.DataErr)
+					}
+					if lag := t.EOFLag(); lag > cfg.Target.CloseGrace {
+						failf("%s over %s: the server closed the data connection %s after its %s; in stream mode it MUST close it as soon as the data is sent (RFC 959 §3.2), and %s is the allowed lag", line, mode, lag.Round(time.Millisecond), t.Final, cfg.Target.CloseGrace)
+					}
+				}
+			})
+	}
+
+	Context("the default data port: a transfer without PORT or PASV (RFC 959 §3.2)", func() {
+		Check("RFC959-3.2-DEFAULT-PORTS", "connects to the client's control port for a transfer without PORT or PASV",
+			Label("port"), func(ctx SpecContext) {
+				o := dcDefaultPortTransfer(ctx)
+				switch {
+				case o.conn != nil:
+					if o.dataErr != nil {
+						failf("LIST without PORT or PASV: the server connected to %s, but the data connection failed: %v", o.at, o.dataErr)
+					}
+					if o.final == nil || harness.Class(o.final.Code) != 2 {
+						failf("LIST without PORT or PASV: the server connected to %s, but the replies were %s then %s", o.at, o.first, o.final)
+					}
+					infof("the default data connection came from %s (control port L = %d)", o.src, o.c.RemoteAddr().Port())
+					if want := o.c.RemoteAddr().Port() - 1; o.src.Port() != want {
+						warnf("the default data connection came from port %d, not from the server's default data port L-1 = %d (RFC 959 §3.2)", o.src.Port(), want)
+					}
+				case o.final != nil && harness.Class(o.final.Code) == 2:
+					failf("LIST without PORT or PASV: the server answered %s then %s, reporting success, but never connected to %s, the client's default data port (RFC 959 §3.2)", o.first, o.final, o.l.Addr)
+				default:
+					warnf("the server does not support the default data port: LIST without PORT or PASV got %s; RFC 959 §3.2 says every implementation must support it (most servers no longer do)", o.outcome())
+				}
+			})
+
+		Check("RFC1123-4.1.2.12-DEFAULT-SAME-IP", "sends the default data connection to the control connection's address",
+			Label("port"), func(ctx SpecContext) {
+				o := dcDefaultPortTransfer(ctx)
+				switch {
+				case o.conn != nil && o.at.Addr() != o.l.Addr.Addr():
+					failf("LIST without PORT or PASV: the server connected to %s, not to the control connection's address %s (RFC 1123 §4.1.2.12)", o.at, o.l.Addr.Addr())
+				case o.conn != nil:
+				default:
+					warnf("no default data connection to judge: LIST without PORT or PASV got %s (see RFC959-3.2-DEFAULT-PORTS)", o.outcome())
+				}
+			})
+	})
+
+	Context("PORT and PASV replies (RFC 959 §5.4)", func() {
+		Check("RFC959-5.4-PORT-CODES/malformed", "answers malformed PORT arguments with 501",
+			Label("port"), func(ctx SpecContext) {
+				c := login(ctx)
+				requireFamily(c, harness.PORT)
+				for _, arg := range []string{"1,2,3,4", "300,1,1,1,1,1"} {
+					r := cmd(ctx, c, "PORT "+arg)
+					expectCode("PORT "+arg+" (malformed)", r, nil, harness.ReplySyntaxErrorParams)
+				}
+			})
+
+		Check("RFC959-5.4-PORT-CODES/before-login", "answers PORT before login with 530",
+			Label("port"), func(ctx SpecContext) {
+				c := connect(ctx)
+				requireFamily(c, harness.PORT)
+				arg, err := harness.FormatPORT(dcDeadPort(c))
+				must(err, "formatting PORT")
+				r := cmd(ctx, c, "PORT "+arg)
+				expectCode("PORT "+arg+" before login", r, nil, harness.ReplyNotLoggedIn)
+			})
+
+		Check("RFC959-5.3.2-PORT-ZERO-OCTETS", "accepts PORT arguments that contain zeros, as in h1,h2,h3,h4,p1,0",
+			Label("port"), func(ctx SpecContext) {
+				c := login(ctx)
+				requireFamily(c, harness.PORT)
+				var d *harness.DataChannel
+				var err error
+				for i := range 8 {
+					port := dcZeroBytePort(c, i)
+					if port == 0 {
+						break
+					}
+					d, err = c.ActiveAt(ctx, harness.PORT, port, harness.DataOptions{})
+					if d != nil || err == nil {
+						break
+					}
+				}
+				if d == nil {
+					Skip(fmt.Sprintf("no free local port whose low byte is 0 (%v)", err))
+				}
+				arg, _ := harness.FormatPORT(d.Listen)
+				if err != nil {
+					d.Close()
+					var re *harness.ReplyError
+					if errors.As(err, &re) {
+						expectCode("PORT "+arg+" (RFC 959's BNF says 1-255, but 0 is a valid octet of addresses and ports)", re.Reply, nil, harness.ReplyOK)
+						return
+					}
+					failf("PORT %s: %v", arg, err)
+				}
+				t, err := c.Retrieve(ctx, d, "LIST")
+				must(err, "LIST over PORT %s", arg)
+				if t.DataErr != nil || t.Final == nil || harness.Class(t.Final.Code) != 2 || t.Prelim == nil {
+					failf("LIST over PORT %s: expected 125 or 150, then 226 or 250, with the listing on %s; got %s", arg, d.Listen, dcSummary(t))
+				}
+			})
+
+		Check("RFC959-5.4-PASV-CODES/argument", "answers PASV with an argument with 501",
+			Label("pasv"), func(ctx SpecContext) {
+				c := login(ctx)
+				requireFamily(c, harness.PASV)
+				r := cmd(ctx, c, "PASV extra")
+				if r.Code == harness.ReplyEnteringPassive {
+					dcDropData(ctx, c)
+					warnf("PASV with an argument was accepted (%s); PASV takes none, and RFC 959 §5.4 has 501 for a syntax error in the arguments", r)
+					return
+				}
+				expectCode("PASV extra (PASV takes no argument)", r, nil, harness.ReplySyntaxErrorParams)
+			})
+
+		Check("RFC959-5.4-PASV-CODES/before-login", "answers PASV before login with 530",
+			Label("pasv"), func(ctx SpecContext) {
+				c := connect(ctx)
+				requireFamily(c, harness.PASV)
+				r := cmd(ctx, c, "PASV")
+				if harness.Class(r.Code) == 2 {
+					dcDropData(ctx, c)
+				}
+				expectCode("PASV before login", r, nil, harness.ReplyNotLoggedIn)
+			})
+	})
+
+	Context("PORT is a promise for the next transfer (RFC 959 §4.1.2)", func() {
+		Check("RFC959-4.1.2-PORT-SEMANTICS/retr", "connects to the address and port of the latest PORT for RETR",
+			Label("port", "write"), func(ctx SpecContext) {
+				c, name, want := withFixture(ctx, 16<<10)
+				requireFamily(c, harness.PORT)
+				download(ctx, c, harness.PORT, "LIST")
+				t := download(ctx, c, harness.PORT, "RETR "+name)
+				if !bytes.Equal(t.Data, want) {
+					failf("RETR %s over a second PORT: %s", name, firstDiff(t.Data, want))
+				}
+				checkSourceAddress(c, harness.PORT, t.Source)
+			})
+
+		Check("RFC959-4.1.2-PORT-SEMANTICS/stor", "connects to the address and port of the latest PORT for STOR",
+			Label("port", "write"), func(ctx SpecContext) {
+				c := login(ctx)
+				requireFamily(c, harness.PORT)
+				scratch(ctx, c)
+				download(ctx, c, harness.PORT, "LIST")
+				data := binaryFixture(24 << 10)
+				upload(ctx, c, harness.PORT, "port.bin", data)
+				t := download(ctx, c, defaultMode(c), "RETR port.bin")
+				if !bytes.Equal(t.Data, data) {
+					failf("STOR over a second PORT, then RETR: the file differs from the %d bytes sent: %s", len(data), firstDiff(t.Data, data))
+				}
+			})
+	})
+
+	Check("RFC959-5.4-XFER-PRELIM/active-order", "in active mode, connects for the transfer command and sends the data after its preliminary reply",
+		Label("port", "write"), func(ctx SpecContext) {
+			c, name, want := withFixture(ctx, 16<<10)
+			mode := dcActiveMode(c)
+			if mode == harness.EPRT {
+				dcRequireEPRT(ctx, c)
+			}
+			d, err := c.OpenData(ctx, mode, harness.DataOptions{})
+			if err != nil {
+				d.Close()
+				failf("%s: %v", mode, err)
+			}
+			early := d.ConnectedWithin(ctx, dcQuietWindow())
+			t, err := c.Retrieve(ctx, d, "RETR "+name)
+			must(err, "RETR over %s", mode)
+			if t.Prelim == nil {
+				failf("RETR over %s: expected 125 or 150 before the data, then 226 or 250; got %s with no preliminary reply", mode, dcSummary(t))
+			}
+			if t.Final == nil || harness.Class(t.Final.Code) != 2 || t.DataErr != nil {
+				failf("RETR over %s: expected 125 or 150, then 226 or 250; got %s", mode, dcSummary(t))
+			}
+			if !bytes.Equal(t.Data, want) {
+				failf("RETR over %s: %s", mode, firstDiff(t.Data, want))
+			}
+			if !t.DataEOF.IsZero() {
+				if lead := t.Prelim.Received.Sub(t.DataEOF); lead > cfg.Target.CloseGrace {
+					failf("RETR over %s: all %d bytes had arrived and the server had closed the data connection %s before its preliminary reply %s; the data moves only after the 1yz reply (RFC 959 §5.4)", mode, len(t.Data), lead.Round(time.Millisecond), t.Prelim)
+				}
+			}
+			if early {
+				warnf("the server connected to %s right after %s, before any transfer command; RFC 959 §3.2 has the server initiate the data connection upon receiving the transfer request (its preliminary reply was %s)", d.Listen, mode, t.Prelim)
+			}
+		})
+})
+
+// dcPassiveCode is the success code of a passive-mode command.
+func dcPassiveCode(mode harness.DataMode) int {
+	if mode == harness.EPSV {
+		return harness.ReplyEnteringEPSV
+	}
+	return harness.ReplyEnteringPassive
+}
+
+// dcExpectClosed fails unless the server closes nc within CloseGrace, with
+// no data on it. what describes the connection ("... was still open").
+func dcExpectClosed(ctx context.Context, nc net.Conn, what string) {
+	pc := harness.WaitPeerClose(ctx, nc, cfg.Target.CloseGrace)
+	switch {
+	case len(pc.Data) > 0:
+		failf("%s delivered %d bytes, although no transfer was under way", what, len(pc.Data))
+	case !pc.Closed:
+		failf("%s was still open %s later; RFC 959 §3.2: the server MUST close the data connection when the port specification changes", what, cfg.Target.CloseGrace)
+	}
+}
+
+// dcTransferNoData sends a transfer command whose data connection
+// cannot be made and returns its replies: the first and, after a 1yz, the
+// completion reply (nil if none came in time).
+func dcTransferNoData(ctx context.Context, c *harness.Conn, line string) (first, final *harness.Reply) {
+	first = cmd(ctx, c, line)
+	if !harness.IsPreliminary(first.Code) {
+		return first, first
+	}
+	r, err := c.ReadReplyWithin(ctx, c.Target().ReplyTimeout+c.Target().DataTimeout)
+	if err != nil {
+		return first, nil
+	}
+	return first, r
+}
+
+// dcTransferProbe sends a transfer command whose outcome does not matter and
+// reads its replies for a bounded time: the first reply, and after a 1yz
+// the completion reply if it comes within wait.
+func dcTransferProbe(ctx context.Context, c *harness.Conn, line string, wait time.Duration) (first, final *harness.Reply) {
+	first = cmd(ctx, c, line)
+	if !harness.IsPreliminary(first.Code) {
+		return first, first
+	}
+	r, _ := c.ReadReplyWithin(ctx, wait)
+	return first, r
+}
+
+// dcDefaultPortObservation is what happened to a LIST sent without PORT or
+// PASV on a control connection whose own port U the harness listens on.
+type dcDefaultPortObservation struct {
+	c       *harness.Conn
+	l       *harness.DefaultPortListener
+	first   *harness.Reply // first reply to LIST
+	final   *harness.Reply // completion reply, nil if none came in time
+	conn    net.Conn       // the server's connection, if one came
+	at      netip.AddrPort // where it arrived (the listener's address or Alt)
+	src     netip.AddrPort // where it came from
+	data    []byte
+	dataErr error
+	waited  time.Duration
+}
+
+func (o *dcDefaultPortObservation) outcome() string {
+	switch {
+	case o.first == nil:
+		return "no reply"
+	case o.final == nil:
+		return fmt.Sprintf("%s and then nothing for %s", o.first, o.waited)
+	case o.final == o.first:
+		return o.first.String()
+	}
+	return fmt.Sprintf("%s then %s", o.first, o.final)
+}
+
+// dcDefaultPortTransfer logs in on a control connection whose local port U
+// the harness also listens on, sends LIST without any data command, and
+// waits a bounded time for the server's connection (RFC 959 §3.2).
+func dcDefaultPortTransfer(ctx SpecContext) *dcDefaultPortObservation {
+	c, l, err := harness.DialDefaultPort(ctx, cfg.Target, transcript())
+	if errors.Is(err, harness.ErrDefaultPortUnsupported) {
+		Skip(err.Error())
+	}
+	must(err, "opening a control connection that also listens on its own port")
+	DeferCleanup(c.Close)
+	DeferCleanup(l.Close)
+	_, err = c.ReadGreeting(ctx)
+	must(err, "reading the greeting")
+	must(c.Login(ctx), "logging in as %q", cfg.Target.User)
+
+	o := &dcDefaultPortObservation{c: c, l: l, waited: cfg.Target.ReplyTimeout}
+	type arrival struct {
+		nc net.Conn
+		at netip.AddrPort
+	}
+	arrived := make(chan arrival)
+	abandon := make(chan struct{})
+	defer close(abandon)
+	go func() {
+		nc, at, err := l.Accept(ctx, cfg.Target.ReplyTimeout)
+		if err != nil {
+			return
+		}
+		select {
+		case arrived <- arrival{nc, at}:
+		case <-abandon:
+			nc.Close()
+		}
+	}()
+	take := func(a arrival) {
+		o.conn, o.at = a.nc, a.at
+		if ta, ok := a.nc.RemoteAddr().(*net.TCPAddr); ok {
+			ap := ta.AddrPort()
+			o.src = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+		}
+		_ = a.nc.SetReadDeadline(time.Now().Add(cfg.Target.DataTimeout))
+		o.data, o.dataErr = io.ReadAll(io.LimitReader(a.nc, 1<<20))
+		a.nc.Close()
+	}
+	// A server that reports success must have connected already: the
+	// connection is waiting to be taken.
+	lateArrival := func() {
+		t := time.NewTimer(dcQuietWindow())
+		defer t.Stop()
+		select {
+		case a := <-arrived:
+			take(a)
+		case <-t.C:
+		}
+	}
+
+	o.first = cmd(ctx, c, "LIST")
+	if !harness.IsPreliminary(o.first.Code) {
+		o.final = o.first
+		if harness.Class(o.first.Code) == 2 {
+			lateArrival()
+		}
+		return o
+	}
+	type finalReply struct {
+		r   *harness.Reply
+		err error
+	}
+	fin := make(chan finalReply, 1)
+	go func() {
+		r, err := c.ReadReplyWithin(ctx, cfg.Target.ReplyTimeout+cfg.Target.DataTimeout)
+		fin <- finalReply{r, err}
+	}()
+	bound := time.NewTimer(cfg.Target.ReplyTimeout)
+	defer bound.Stop()
+	select {
+	case a := <-arrived:
+		take(a)
+		o.final = (<-fin).r
+	case f := <-fin:
+		o.final = f.r
+		if f.r != nil && harness.Class(f.r.Code) == 2 {
+			lateArrival()
+		}
+	case <-bound.C:
+	case <-ctx.Done():
+	}
+	return o
+}

@@ -1,0 +1,265 @@
+package suites
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/ftpconform/ftpconform/harness"
+)
+
+var _ = Describe("Command-reply sequencing (RFC 959 §4.1.3, §4.2, §5.4)", Label("control", "sequencing"), func() {
+	Check("RFC959-5.4-ALTERNATING", "answers each command with exactly one reply, and a transfer with two",
+		func(ctx SpecContext) {
+			c := login(ctx)
+			// STRU F first: a second reply to it would be read as SYST's.
+			lines := []string{"STRU F", "SYST", "PWD", "MODE S", "HELP", "TYPE I", "STAT", "NOOP"}
+			var prev string
+			for _, line := range lines {
+				r := cmd(ctx, c, line)
+				if !ctrlPlausible(verbOf(line), r.Code) {
+					failf("%s got %s, which is no reply to %s (RFC 959 §5.4 permits %s): most likely a second reply to %s; the dialogue must alternate, one reply per command",
+						line, r, verbOf(line), harness.Codes(permitted[verbOf(line)]), prev)
+				}
+				prev = line
+			}
+			t, err := transferIn(ctx, c, defaultMode(c), "LIST")
+			must(err, "LIST")
+			if t.Prelim == nil || harness.Class(t.Final.Code) != 2 {
+				failf("LIST: expected a 1yz reply, then 226 or 250; got %s", replyList(t))
+			}
+			r := cmd(ctx, c, "NOOP")
+			if r.Code != harness.ReplyOK {
+				failf("NOOP after LIST (%s) got %s: most likely a third reply to LIST; a transfer gets one preliminary and one completion reply", replyList(t), r)
+			}
+			if r := cmd(ctx, c, "SYST"); !ctrlPlausible("SYST", r.Code) {
+				failf("SYST after NOOP got %s: most likely a second reply to NOOP", r)
+			}
+		})
+
+	Check("RFC959-4.2-EVERY-COMMAND-REPLY", "answers every command, valid or not",
+		func(ctx SpecContext) {
+			c := login(ctx)
+			missing := uniqueName("ftpconform-missing")
+			lines := []string{"NOOP", "SYST", "PWD", "STAT", "HELP", "HELP NOOP", "FEAT", "TYPE I", "MODE S", "STRU F",
+				"ALLO 100", "CWD " + missing, "DELE " + missing, "RNFR " + missing, "RMD " + missing,
+				"SITE FTPCONFORM-NOSUCH", "XYZZY", "PORT 1,2,3", "TYPE Q", "ACCT ftpconform", "NOOP"}
+			for i, line := range lines {
+				_, err := c.Cmd(ctx, line)
+				switch {
+				case err == nil:
+				case ctrlTimedOut(err):
+					failf("%s (command %d of %d): no reply within %s; every command must get a reply (RFC 959 §4.2)", line, i+1, len(lines), cfg.Target.ReplyTimeout)
+				default:
+					failf("%s (command %d of %d): %v", line, i+1, len(lines), err)
+				}
+			}
+		})
+
+	Check("RFC959-4.2-QUEUE", "queues commands sent during a transfer and answers them after it",
+		Label("data", "write"),
+		func(ctx SpecContext) {
+			c, name, data := withFixture(ctx, 1<<20)
+			d := openData(ctx, c, defaultMode(c))
+			DeferCleanup(d.Close)
+			ctrlSend(ctx, c, "RETR "+name+"\r\nNOOP\r\nNOOP\r\n")
+			prelim := ctrlRead(ctx, c, "RETR "+name)
+			if !harness.IsPreliminary(prelim.Code) {
+				failf("RETR %s: expected 125 or 150; got %s", name, prelim)
+			}
+			type result struct {
+				n   int
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				nc, err := d.Conn(ctx)
+				if err != nil {
+					done <- result{0, err}
+					return
+				}
+				_ = nc.SetReadDeadline(time.Now().Add(cfg.Target.DataTimeout))
+				b, err := io.ReadAll(nc)
+				done <- result{len(b), err}
+			}()
+			var got []*harness.Reply
+			for len(got) < 3 {
+				wait := cfg.Target.ReplyTimeout
+				if len(got) == 0 {
+					wait += cfg.Target.DataTimeout
+				}
+				r, err := c.ReadReplyWithin(ctx, wait)
+				if err != nil {
+					failf("RETR, then two NOOPs during the transfer: after %s: %v; commands that arrive during a transfer should be queued and answered after it (RFC 959 §4.2)",
+						ctrlReplyChain(append([]*harness.Reply{prelim}, got...)), err)
+				}
+				got = append(got, r)
+			}
+			res := <-done
+			if res.err != nil || res.n != len(data) {
+				infof("data connection: %d of %d bytes (%v)", res.n, len(data), res.err)
+			}
+			var completion *harness.Reply
+			noops := 0
+			for _, r := range got {
+				if r.Code == harness.ReplyOK {
+					noops++
+				} else if completion == nil {
+					completion = r
+				}
+			}
+			if noops != 2 || completion == nil || harness.Class(completion.Code) != 2 {
+				failf("RETR, then two NOOPs during the transfer: expected the transfer's 226 or 250 and two 200s; got %s", ctrlReplyChain(append([]*harness.Reply{prelim}, got...)))
+			}
+			if got[0].Code == harness.ReplyOK {
+				warnf("a NOOP sent during the transfer was answered before the transfer's completion reply (%s): RFC 959 §4.2 wants such commands queued", ctrlReplyChain(got))
+			}
+		})
+
+	Check("RFC959-4.1.3-ORDER", "accepts TYPE after PASV and applies it to the following transfer",
+		Label("data", "write"),
+		func(ctx SpecContext) {
+			c, name, data := withFixture(ctx, 64<<10)
+			r, err := c.Cmd(ctx, "TYPE A")
+			expectCode("TYPE A", r, err, harness.ReplyOK)
+			mode := defaultMode(c)
+			d := openData(ctx, c, mode)
+			DeferCleanup(d.Close)
+			for _, line := range []string{"TYPE I", "MODE S", "STRU F"} {
+				r, err := c.Cmd(ctx, line)
+				expectCode(fmt.Sprintf("%s after %s (transfer parameters may come in any order before the transfer, RFC 959 §4.1.3)", line, mode), r, err, harness.ReplyOK)
+			}
+			t, err := c.Retrieve(ctx, d, "RETR "+name)
+			must(err, "RETR %s", name)
+			if t.Final == nil || harness.Class(t.Final.Code) != 2 {
+				failf("RETR %s after %s and TYPE I: expected 125 or 150, then 226 or 250; got %s", name, mode, replyList(t))
+			}
+			if !bytes.Equal(t.Data, data) {
+				failf("RETR %s: the TYPE I sent after %s was not applied to the transfer: %s", name, mode, firstDiff(t.Data, data))
+			}
+		})
+})
+
+// ctrlReplyChain renders replies as `150 "..." then 226 "..."`.
+func ctrlReplyChain(rs []*harness.Reply) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = r.String()
+	}
+	if len(parts) == 0 {
+		return "no reply"
+	}
+	return strings.Join(parts, " then ")
+}
+
+var _ = Describe("Reply codes in use (RFC 959 §4.2, RFC 1123 §4.1.2.11)", Label("control", "format"), func() {
+	Check("RFC959-4.2-NO-NEW-CODES", "uses only reply codes the RFCs define",
+		func(ctx SpecContext) {
+			p := probeControl(ctx)
+			order, first := ctrlCodes(p.replies)
+			var odd []string
+			for _, code := range order {
+				if !ctrlDefinedCodes[code] {
+					odd = append(odd, fmt.Sprintf("%d (first in %s)", code, first[code]))
+				}
+			}
+			if len(odd) > 0 {
+				failf("codes no RFC defines: %s; a server should use the defined code for a situation (RFC 1123 §4.1.2.11)", strings.Join(odd, ", "))
+			}
+		})
+
+	Check("RFC959-4.2-SECOND-DIGIT", "uses a defined function group as the second digit of every reply code",
+		func(ctx SpecContext) {
+			p := probeControl(ctx)
+			order, first := ctrlCodes(p.replies)
+			var odd []string
+			for _, code := range order {
+				if d := code / 10 % 10; harness.Class(code) != 6 && (d == 4 || d > 5) {
+					odd = append(odd, fmt.Sprintf("%d (first in %s)", code, first[code]))
+				}
+			}
+			if len(odd) > 0 {
+				failf("the second digit of a code names its function group: 0 syntax, 1 information, 2 connections, 3 authentication, 5 file system (RFC 959 §4.2.1); these use another: %s", strings.Join(odd, ", "))
+			}
+		})
+
+	Check("RFC1123-4.1.2.11-CORRECT-FORMAT", "sends only correctly formatted replies",
+		func(ctx SpecContext) {
+			p := probeControl(ctx)
+			var bad, noText []string
+			for _, r := range p.replies {
+				for _, v := range r.Violations {
+					line := fmt.Sprintf("reply %q: %s", firstLine(r), v.Detail)
+					if v.Kind == harness.NoText {
+						noText = append(noText, line)
+					} else {
+						bad = append(bad, line)
+					}
+				}
+			}
+			exs := probeMultiline(ctx)
+			bad = append(bad, mlFirstProblems(exs)...)
+			bad = append(bad, mlIntermediateProblems(exs)...)
+			if len(bad) > 0 {
+				failf("replies that break the format of RFC 959 §4.2:\n  %s", strings.Join(bad, "\n  "))
+			}
+			if len(noText) > 0 {
+				warnf("replies without SP and text after the code (RFC 959 asks for them; RFC 3659 and 2640 grammars make the text optional):\n  %s", strings.Join(noText, "\n  "))
+			}
+		})
+})
+
+var _ = Describe("Multi-line replies (RFC 959 §4.2, RFC 2389 §2.2)", Label("control", "format"), func() {
+	Check("RFC959-4.2-ML-FIRST", "opens a multi-line reply with the code followed by a hyphen",
+		func(ctx SpecContext) {
+			if bad := mlFirstProblems(probeMultiline(ctx)); len(bad) > 0 {
+				failf("%s", strings.Join(bad, "\n"))
+			}
+		})
+
+	Check("RFC959-4.2-ML-INTERMEDIATE", "never begins an intermediate line of a multi-line reply with its code and a space",
+		func(ctx SpecContext) {
+			if bad := mlIntermediateProblems(probeMultiline(ctx)); len(bad) > 0 {
+				failf("%s", strings.Join(bad, "\n"))
+			}
+		})
+
+	Check("RFC959-4.2-ML-NO-NEST", "never nests a multi-line reply inside another",
+		func(ctx SpecContext) {
+			if bad := mlNestProblems(probeMultiline(ctx)); len(bad) > 0 {
+				failf("%s", strings.Join(bad, "\n"))
+			}
+		})
+
+	Check("RFC2389-2.2-ANY-MULTILINE", "keeps every reply complete and parseable, in single-line or multi-line form",
+		func(ctx SpecContext) {
+			c := login(ctx)
+			multi := 0
+			for _, line := range []string{"NOOP", "SYST", "PWD", "TYPE I", "MODE S", "STRU F", "HELP", "STAT", "FEAT", "QUIT"} {
+				r, err := c.Cmd(ctx, line)
+				if err != nil {
+					var pe *harness.ProtocolError
+					if errors.As(err, &pe) && pe.Partial != nil && len(pe.Partial.Lines) > 0 {
+						failf("%s: the reply began %q but never ended: %v (any reply may be multi-line, RFC 2389 §2.2, but it must end with a line \"%.3s \")",
+							line, pe.Partial.Lines[0], err, pe.Partial.Lines[0])
+					}
+					failf("%s: %v", line, err)
+				}
+				for _, v := range r.Violations {
+					switch v.Kind {
+					case harness.MLDashEnd, harness.MLWrongEndCode, harness.MLUnterminated:
+						failf("%s: the multi-line reply %s is not framed correctly: %s", line, r, v)
+					}
+				}
+				if r.Multiline() {
+					multi++
+				}
+			}
+			infof("%d of 10 replies were multi-line", multi)
+		})
+})

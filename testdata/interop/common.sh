@@ -1,0 +1,122 @@
+# shellcheck shell=bash
+# Helpers shared by vsftpd.sh and pyftpdlib.sh (sourced, not run).
+#
+# Process bookkeeping: every server the scripts start is recorded in
+# $STATE/server.pid as "PID STARTTIME", where STARTTIME is field 22 of
+# /proc/PID/stat. A PID is only ever signalled when its start time still
+# matches, so a recycled PID is never touched. Nothing is looked up by
+# process name.
+
+: "${FTPCONFORM_INTEROP_DIR:=${TMPDIR:-/tmp}/ftpconform-interop}"
+# The password of the test user `conform` (same for both servers).
+: "${FTPCONFORM_PASSWORD:=conform-interop}"
+
+die() { echo "$PROG: $*" >&2; exit 1; }
+log() { echo "$PROG: $*" >&2; }
+
+need_root() { [ "$(id -u)" = 0 ] || die "must run as root (it creates a system user / binds as root)"; }
+
+# starttime PID: the process's start time in clock ticks since boot, or
+# nothing when the process does not exist.
+starttime() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	# The command name (field 2) may contain spaces: cut after the last ')'.
+	stat=${stat##*) }
+	# Now field 3 (state) is the first word; starttime (22) is word 20.
+	set -- $stat
+	echo "${20}"
+}
+
+# running PID STARTTIME: true while that very process exists and is not a
+# zombie (a zombie is dead; it only waits for its parent to reap it).
+running() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	set -- $stat "$2"
+	[ "$1" != Z ] && [ "$1" != X ] && [ "${20}" = "${!#}" ]
+}
+
+ppid_of() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=${stat##*) }
+	set -- $stat
+	echo "$2"
+}
+
+# alive_recorded PIDFILE: prints the recorded PID when that very process
+# (same start time) is still running.
+alive_recorded() {
+	local pid st
+	[ -f "$1" ] || return 1
+	read -r pid st <"$1" || return 1
+	[ -n "$pid" ] && [ -n "$st" ] || return 1
+	running "$pid" "$st" || return 1
+	echo "$pid"
+}
+
+# descendants PID: every live (non-zombie) descendant of PID, breadth
+# first. One pass over /proc with the read builtin (no forks).
+descendants() {
+	local root=$1 p line f head out=""
+	local -A kids=()
+	local -a queue fields
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		{ read -r line <"/proc/$p/stat"; } 2>/dev/null || continue
+		read -r -a fields <<<"${line##*) }"
+		[ "${fields[0]}" = Z ] && continue
+		kids[${fields[1]}]+=" $p"
+	done
+	queue=(${kids[$root]:-})
+	while [ ${#queue[@]} -gt 0 ]; do
+		head=${queue[0]}
+		queue=("${queue[@]:1}" ${kids[$head]:-})
+		out+=" $head"
+	done
+	echo $out
+}
+
+# port_busy PORT: true when something listens on 127.0.0.1:PORT (or on all
+# addresses).
+port_busy() {
+	ss -Hltn "( sport = :$1 )" 2>/dev/null | grep -q .
+}
+
+# wait_listen PORT PID SECONDS: wait until PORT listens, fail when PID dies.
+wait_listen() {
+	local i=0 n=$(($3 * 10))
+	while [ $i -lt $n ]; do
+		port_busy "$1" && return 0
+		[ -d "/proc/$2" ] || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# signal_recorded SIG PID STARTTIME: send SIG to PID only if it is still the
+# process that started at STARTTIME.
+signal_recorded() {
+	running "$2" "$3" && kill "-$1" "$2" 2>/dev/null
+	return 0
+}
+
+# ensure_user: the system user `conform` with $FTPCONFORM_PASSWORD, created
+# when missing (shell /usr/sbin/nologin: it is an FTP-only account).
+ensure_user() {
+	if ! getent passwd conform >/dev/null; then
+		useradd --create-home --home-dir /home/conform --shell /usr/sbin/nologin \
+			--comment "ftpconform interop test user" conform ||
+			die "cannot create user conform"
+		log "created system user conform (home /home/conform)"
+	fi
+	# Idempotent: (re)set the known password every time. SHA-512 crypt,
+	# not Debian's default yescrypt: yescrypt costs ~0.13 s of CPU per
+	# login (over 1 s on a loaded machine), and every check logs in at
+	# least once, so the hash alone would dominate a run's time.
+	echo "conform:$FTPCONFORM_PASSWORD" | chpasswd --crypt-method SHA512 ||
+		die "cannot set conform's password"
+}
