@@ -118,7 +118,6 @@ func (r runResult) verdicts() map[string]string {
 	return m
 }
 
-
 func (r runResult) failures() []string {
 	var out []string
 	for _, c := range r.report.Checks {
