@@ -128,14 +128,6 @@ func init() {
 			t.Errorf("second RETR %q", got)
 		}
 	}}
-	faultChecks[faultTypeSharedSessions] = faultCheck{check: func(t *testing.T, srv *Server, fx *fixture) {
-		a, b := login(t, srv), login(t, srv)
-		a.expect("TYPE A", 200)
-		b.expect("TYPE I", 200)
-		if got := a.retrieve("pasv", "RETR hello.txt"); !bytes.Equal(got, fx.text) {
-			t.Errorf("RETR on the first session: %q", got)
-		}
-	}}
 	faultChecks[faultStruR421] = faultCheck{check: func(t *testing.T, srv *Server, fx *fixture) {
 		c := login(t, srv)
 		c.expect("STRU R", 421)

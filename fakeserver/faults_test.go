@@ -3,6 +3,8 @@ package fakeserver
 import (
 	"bytes"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -225,10 +227,16 @@ var faultChecks = map[string]faultCheck{
 		c.expectReply(226)
 	}},
 	faultEarly226: {check: func(t *testing.T, srv *Server, fx *fixture) {
+		// The fault only touches files of 128 KiB and more.
+		big := bytes.Repeat(fx.bin, 2)
+		if err := os.WriteFile(filepath.Join(fx.root, "big.dat"), big, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fx.bin = big
 		c := login(t, srv)
 		c.expect("TYPE I", 200)
 		d := c.pasv()
-		c.send("RETR bin.dat")
+		c.send("RETR big.dat")
 		c.expectPrelim()
 		c.expectReply(226) // before the data connection has been read at all
 		got226 := time.Now()

@@ -833,7 +833,25 @@ func TestLoginLockout(t *testing.T) {
 }
 
 func TestActiveSourceLMinus1(t *testing.T) {
-	srv, _ := startServer(t, func(s *Server) { s.ActiveSourcePort = -1 })
+	// L-1 of a kernel-chosen control port may be held by another socket:
+	// listen below the ephemeral range, where the kernel does not hand out
+	// ports, so L-1 is free.
+	port := 29101 + int(time.Now().UnixNano()%3000)
+	for ; port < 32700; port += 7 {
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port-1)))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		if ln2, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))); err == nil {
+			ln2.Close()
+			break
+		}
+	}
+	srv, _ := startServer(t, func(s *Server) {
+		s.ActiveSourcePort = -1
+		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	})
 	c := login(t, srv)
 	accept := c.openData("eprt")
 	c.send("NLST")
