@@ -55,7 +55,12 @@ const (
 const (
 	varPrelim150Always    = "prelim-150-always"
 	varActiveConnectFirst = "active-connect-first"
+	varDataOpenLate       = "data-open-late"
 )
+
+// lateOpen is how long the data-open-late variation waits after the
+// preliminary reply before it takes the passive connection or dials.
+const lateOpen = 40 * time.Millisecond
 
 // leftOpenFor is how long the list-data-left-open fault keeps a finished
 // LIST data connection open after its 226.
@@ -339,6 +344,7 @@ func init() {
 	variationRegistry = append(variationRegistry,
 		Variation{varPrelim150Always, "transfers always start with 150, even when the client is already connected to the passive port"},
 		Variation{varActiveConnectFirst, "in active mode the server connects to the client before its preliminary reply, which is then 125"},
+		Variation{varDataOpenLate, "the server takes the passive connection, or dials the active one, only 40 ms after its preliminary reply"},
 	)
 }
 
@@ -556,7 +562,14 @@ func (s *session) defaultData() bool {
 // dataconnBeforePrelim runs in startTransfer before the preliminary reply.
 // It reports whether it has handled the whole transfer itself.
 func (s *session) dataconnBeforePrelim(x *transfer, text string) bool {
-	if x.data == nil || x.data.active == nil {
+	if x.data == nil {
+		return false
+	}
+	if s.srv.variation(varDataOpenLate) && !x.data.dead {
+		s.openLate(x)
+		return false
+	}
+	if x.data.active == nil {
 		return false
 	}
 	switch {
@@ -590,6 +603,41 @@ func (s *session) dataconnBeforePrelim(x *transfer, text string) bool {
 		return true
 	}
 	return false
+}
+
+// openLate (data-open-late) gives the transfer a data setting that becomes
+// ready lateOpen after the preliminary reply: only then is the client's
+// passive connection taken, or the active one dialled.
+func (s *session) openLate(x *transfer) {
+	orig := x.data
+	ready := make(chan struct{})
+	pl := &passiveListener{ln: noListener{}, peer: s.remote.IP, ready: ready}
+	x.data = &dataSetting{passive: pl, port: orig.port}
+	s.srv.wg.Go(func() {
+		defer close(ready)
+		defer orig.close()
+		if !x.wait(lateOpen) {
+			return
+		}
+		var c net.Conn
+		var err error
+		if orig.passive != nil {
+			c, err = orig.passive.take(x.ctx, s.srv.DataTimeout)
+		} else {
+			c, err = (&transfer{s: s, data: orig, ctx: x.ctx}).openConn()
+		}
+		if err != nil {
+			s.logf("data connection (late): %v", err)
+			return
+		}
+		pl.mu.Lock()
+		defer pl.mu.Unlock()
+		if pl.closed {
+			c.Close()
+			return
+		}
+		pl.conn = c
+	})
 }
 
 // leaveOpen runs in the transfer when the data has been sent; it reports

@@ -30,6 +30,23 @@ func init() {
 		c.expectReply(226)
 	}
 
+	variationChecks[varDataOpenLate] = func(t *testing.T, srv *Server, fx *fixture) {
+		c := login(t, srv)
+		for _, mode := range []string{"pasv", "port"} {
+			accept := c.openData(mode)
+			c.send("RETR hello.txt")
+			c.expectReply(150)
+			prelim := time.Now()
+			if got := readAll(t, accept()); !bytes.Equal(got, crlf(fx.text)) {
+				t.Errorf("%s: data %q", mode, got)
+			}
+			if lag := time.Since(prelim); lag < lateOpen/2 {
+				t.Errorf("%s: data complete %v after the 150, want about %v", mode, lag, lateOpen)
+			}
+			c.expectReply(226)
+		}
+	}
+
 	faultChecks[faultListDataLeftOpen] = faultCheck{check: func(t *testing.T, srv *Server, fx *fixture) {
 		c := login(t, srv)
 		d := c.pasv()

@@ -60,7 +60,7 @@ func init() {
 			})},
 		Fault{Name: faultEpsvPortDropped,
 			Description: "EPSV advertises a port whose listener never accepts and has a full queue, so connection attempts go unanswered and time out, as behind a firewall whose FTP helper opens only the ports it reads in 227 replies; PASV works",
-			Breaks:      []string{"POLICY-PASV-RANGE-REACHABLE"},
+			Breaks:      []string{"POLICY-PASV-RANGE-REACHABLE", "POLICY-EPSV-WORKS-NAT"},
 			override: passiveOverride(func(s *session) bool { return true }, func(s *session) (net.Listener, int, error) {
 				port, release, err := blackHolePort(s.local, s.srv.PasvMinPort, s.srv.PasvMaxPort)
 				if err != nil {

@@ -49,7 +49,6 @@ const (
 const (
 	varAborIdle226  = "abor-idle-226"
 	varStouPathName = "stou-path-name"
-	varStou125      = "stou-125"
 )
 
 // tailThreshold is the upload size from which stor-drops-tail loses data,
@@ -64,7 +63,6 @@ func init() {
 	variationRegistry = append(variationRegistry,
 		Variation{varAborIdle226, "ABOR without a transfer answers 226 (RFC 959 §4.1.3's wording) instead of 225"},
 		Variation{varStouPathName, "STOU names the file with its absolute path: \"150 FILE: /dir/stou-...\""},
-		Variation{varStou125, "STOU announces its transfer with \"125 FILE: name\""},
 	)
 }
 
@@ -292,9 +290,6 @@ func (s *session) prelimFault(x *transfer, code int, text string) (int, string) 
 		case s.srv.variation(varStouPathName):
 			text = "FILE: " + x.vpath
 		}
-		if s.srv.variation(varStou125) && code == codeAboutToOpen {
-			code = codeDataAlreadyOpen
-		}
 	case xferRETR:
 		if s.srv.fault(faultRetrTwo150) {
 			s.reply(code, text)
@@ -309,15 +304,14 @@ func (s *session) prelimFault(x *transfer, code int, text string) (int, string) 
 
 // finishFault runs when a transfer has ended by itself, before its
 // completion reply; it reports whether it dealt with the end itself.
-func (s *session) finishFault(res xferResult) bool {
-	switch {
-	case s.quitting && s.srv.fault(faultQuitDropsReply):
-		s.xfer = nil
-		s.quitting = false
-		s.doQuit()
-		return true
+func (s *session) finishFault() bool {
+	if !s.quitting || !s.srv.fault(faultQuitDropsReply) {
+		return false
 	}
-	return false
+	s.xfer = nil
+	s.quitting = false
+	s.doQuit()
+	return true
 }
 
 // abortFault runs when ABOR arrives during a transfer; it reports whether

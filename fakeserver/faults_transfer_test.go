@@ -28,16 +28,6 @@ func init() {
 			t.Fatalf("STOU: %v", prelim)
 		}
 	}
-	variationChecks[varStou125] = func(t *testing.T, srv *Server, fx *fixture) {
-		c := login(t, srv)
-		prelim := c.store("pasv", "STOU", []byte("x"))
-		if prelim.code != 125 || !strings.HasPrefix(prelim.lines[0], "125 FILE: stou-") {
-			t.Fatalf("STOU: %v", prelim)
-		}
-		if got := fx.read(t, strings.TrimPrefix(prelim.lines[0], "125 FILE: ")); string(got) != "x" {
-			t.Errorf("stored %q", got)
-		}
-	}
 	faultChecks[faultAborDataLeftOpen] = faultCheck{check: func(t *testing.T, srv *Server, fx *fixture) {
 		c := login(t, srv)
 		big := bigFile(t, fx)

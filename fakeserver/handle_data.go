@@ -667,7 +667,7 @@ func (s *session) startTransfer(x *transfer, text string) {
 
 // finishTransfer sends the final reply of a transfer that ended by itself.
 func (s *session) finishTransfer(res xferResult) {
-	if s.finishFault(res) { // faults_transfer.go
+	if s.finishFault() { // faults_transfer.go
 		return
 	}
 	s.xfer = nil

@@ -104,16 +104,13 @@ func Check(key, title string, args ...any) {
 	if section != "" {
 		labels = append(labels, section)
 	}
-	writes := false
-	for _, t := range topics {
-		writes = writes || t == "write"
-	}
 	level := req.Level
 	decorators = append(decorators, Label(labels...), SpecTimeout(cfg.CheckTimeout), loc)
 	decorators = append(decorators, func(ctx SpecContext) {
 		st := beginCheck(key)
 		DeferCleanup(st.finish)
-		if writes && cfg.ReadOnly {
+		// Labels include those of the enclosing containers.
+		if cfg.ReadOnly && hasLabel(CurrentSpecReport().Labels(), "write") {
 			Skip("read-only mode: this check writes to the server")
 		}
 		if level == "SHOULD" && !cfg.Strict {

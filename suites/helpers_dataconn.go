@@ -26,8 +26,8 @@ func dcActiveMode(c *harness.Conn) harness.DataMode {
 	return harness.PORT
 }
 
-// dcFamilies is the RFC 2428 network protocol number of the control
-// connection (1 IPv4, 2 IPv6); other is the other one.
+// dcFamilies returns the RFC 2428 network protocol number of the control
+// connection (1 IPv4, 2 IPv6) and that of the other IP version.
 func dcFamilies(c *harness.Conn) (own, other int) {
 	if c.RemoteAddr().Addr().Is6() {
 		return 2, 1
@@ -80,7 +80,7 @@ func dcDropData(ctx context.Context, c *harness.Conn) {
 	_, _ = c.Cmd(ctx, "ABOR")
 }
 
-// deadPortArg is an EPRT/PORT address and port on which nothing listens,
+// dcDeadPort is an address and port of the harness on which nothing listens,
 // for error-path commands a faulty server might act on.
 func dcDeadPort(c *harness.Conn) netip.AddrPort {
 	ap, err := c.DeadPort()

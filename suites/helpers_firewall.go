@@ -166,9 +166,14 @@ func diagnosePasvAddress(adv, peer netip.Addr, n, total int) (string, string) {
 	if total > 1 {
 		in = fmt.Sprintf(" (in %d of %d sessions)", n, total)
 	}
-	finding := fmt.Sprintf("the server advertises %s in its 227 reply%s, but this client reached it at %s", adv, in, peer)
-	if cfg.Target.PasvAddress.IsValid() && want != peer {
-		finding += fmt.Sprintf(" and expects %s (--pasv-address)", want)
+	var finding string
+	switch {
+	case adv == peer:
+		finding = fmt.Sprintf("the server advertises %s in its 227 reply%s, the address this client reached it at, but the expected passive address is %s (--pasv-address)", adv, in, want)
+	case want != peer:
+		finding = fmt.Sprintf("the server advertises %s in its 227 reply%s, but this client reached it at %s and the expected passive address is %s (--pasv-address)", adv, in, peer, want)
+	default:
+		finding = fmt.Sprintf("the server advertises %s in its 227 reply%s, but this client reached it at %s", adv, in, peer)
 	}
 	switch {
 	case adv.IsUnspecified():
@@ -252,4 +257,9 @@ func noDialIn(p *harness.ActiveProbe) (string, []string) {
 		fmt.Sprintf("allow the server's outbound TCP connections to clients (to %s here) in its firewall, and admit them on the client's side", p.Listen),
 		"if active mode is not meant to be allowed, make the server refuse PORT and EPRT with 5yz, so that clients fall back to passive mode at once instead of waiting",
 	}
+}
+
+func init() {
+	NotCovered["POLICY-CONTROL-FIREWALL"] = "needs a port scan of the server's address outside the control port and passive range; ftpconform does not scan hosts (run a port scanner from outside the firewall)"
+	NotCovered["POLICY-DATA-TIMEOUT"] = "the server's data-connection timeout is its own setting, often minutes, and unknown to the harness; waiting it out does not fit a run meant to take seconds"
 }

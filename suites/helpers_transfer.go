@@ -179,11 +179,11 @@ func judgeAbort(verb string, res abortResult) (finished bool) {
 	second := res.replies[1]
 	switch {
 	case harness.Class(first.Code) == 4:
-		expectCode(what+": reply for the interrupted "+verb+" (expected "+abortWant+")", first, nil, harness.ReplyTransferAborted)
+		expectCode(verb+": its reply after ABOR interrupted it (expected "+abortWant+")", first, nil, harness.ReplyTransferAborted)
 		expectCode(what+": reply to ABOR after "+first.String(), second, nil, harness.ReplyClosingData)
 		return false
 	case harness.Class(first.Code) == 2 && first.Code != harness.ReplyDataOpenNoTransfer:
-		expectCode(what+": first reply (expected "+abortWant+")", first, nil, harness.ReplyClosingData, harness.ReplyFileActionOK)
+		expectCode(verb+": its reply when ABOR came (expected "+abortWant+")", first, nil, harness.ReplyClosingData, harness.ReplyFileActionOK)
 		expectCode(what+": reply to ABOR after the transfer's "+first.String(), second, nil, harness.ReplyDataOpenNoTransfer, harness.ReplyClosingData)
 		return true
 	}

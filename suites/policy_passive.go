@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -21,30 +22,31 @@ var _ = Describe("Operator policy for passive mode", Label("policy", "pasv", "fi
 		func(ctx SpecContext) {
 			samples := requireSamples(samplePassive(ctx, false))
 			rng := cfg.Target.PasvRange
-			var ports []int
-			var outside []string
+			var ports, outside []int
 			for _, s := range samples {
 				p := int(s.Advertised.Port())
 				ports = append(ports, p)
 				if !rng.IsZero() && !rng.Contains(p) {
-					outside = append(outside, fmt.Sprintf("%d (%s, session %d)", p, s.Mode, s.Session))
+					outside = append(outside, p)
 				}
 			}
-			spread := describeSpread(ports, rng, modesOf(samples), cfg.Samples)
+			modes := modesOf(samples)
+			spread := describeSpread(ports, rng, modes, cfg.Samples)
 			infof("%s", spread)
 			if rng.IsZero() {
 				Skip("no expected passive range given (--pasv-range); " + spread)
 			}
 			if len(outside) > 0 {
-				shown := outside
-				if len(shown) > 10 {
-					shown = append(shown[:10:10], fmt.Sprintf("and %d more", len(outside)-10))
-				}
 				lo, hi := minMax(ports)
-				problem(fmt.Sprintf("%d of %d passive replies advertise ports outside %s: %s; clients behind a firewall that opens only %s cannot connect to them",
-					len(outside), len(ports), rng, strings.Join(shown, ", "), rng),
-					fmt.Sprintf("set the server's passive port range to %s (it used ports from %d to %d), or open the ports it uses in the firewall and give them as --pasv-range", rng, lo, hi),
-					"if the server falls back to other ports when its range is busy, make the range larger than the number of concurrent passive transfers")
+				fixes := []string{fmt.Sprintf("set the server's passive port range to %s (it used ports from %d to %d), or open the ports it uses in the firewall and give them as --pasv-range", rng, lo, hi)}
+				if len(outside) < len(ports) && allEphemeral(outside) {
+					// Most ports inside, the others where the kernel
+					// hands out ports: a server that falls back to any
+					// free port when its range is busy.
+					fixes = append(fixes, "the ports outside the range look kernel-chosen: if the server falls back to any free port when its range is busy, make the range larger than the number of concurrent passive transfers")
+				}
+				problem(fmt.Sprintf("%d of %d passive replies (%s) advertise ports outside %s: %s; clients behind a firewall that opens only %s cannot connect to them",
+					len(outside), len(ports), modeList(modes), rng, portList(outside, 12), rng), fixes...)
 			}
 		})
 
@@ -124,7 +126,58 @@ var _ = Describe("Operator policy for passive mode", Label("policy", "pasv", "fi
 				problem(strings.Join(findings, "; also, "), fixes...)
 			}
 		})
+
+	Check("POLICY-EPSV-WORKS-NAT", "serves a listing over EPSV at the address the client reached it at",
+		func(ctx SpecContext) {
+			c := login(ctx)
+			d, err := c.OpenData(ctx, harness.EPSV, harness.DataOptions{})
+			if err != nil {
+				d.Close()
+				var re *harness.ReplyError
+				if errors.As(err, &re) && notImplemented(re.Reply) {
+					Skip("EPSV is not implemented: " + re.Reply.String())
+				}
+				if de, ok := isUnreachable(err); ok && d != nil {
+					finding, fixes := diagnoseEPSVDial(d, de)
+					problem(finding, fixes...)
+				}
+				failf("%s", diagnoseDataSetup(harness.EPSV, d, err))
+			}
+			t, err := c.Retrieve(ctx, d, "LIST")
+			must(err, "LIST over EPSV")
+			if t.DataErr != nil || t.Final == nil || harness.Class(t.Final.Code) != 2 {
+				failf("LIST over EPSV (port %d at %s): expected 125 or 150, then 226 or 250, and the listing; got %s (data connection: %v)", d.Advertised.Port(), d.Dialled.Addr(), replyList(t), t.DataErr)
+			}
+			infof("LIST over EPSV: %d bytes on port %d at %s", len(t.Data), d.Dialled.Port(), d.Dialled.Addr())
+		})
 })
+
+// diagnoseEPSVDial explains an EPSV port that could not be reached at the
+// control connection's address.
+func diagnoseEPSVDial(d *harness.DataChannel, de *harness.DialError) (string, []string) {
+	finding := fmt.Sprintf("EPSV advertised port %d; a client connects to it at %s, the address it reached the server at: %v", d.Advertised.Port(), d.Dialled.Addr(), de)
+	switch de.Kind {
+	case harness.DialTimeout:
+		return finding + "; packets to the port are dropped on the way (a firewall or NAT that does not let the passive range through, or one whose FTP helper opens only the ports of 227 replies)",
+			[]string{"open the server's passive port range (TCP, inbound) in every firewall and port forward between the clients and the server"}
+	case harness.DialRefused:
+		return finding + "; nothing listens there at that address: the server, or the NAT in front of it, does not map the port to its listener",
+			[]string{"make every port forward or NAT rule map each port of the passive range to the same port on the server"}
+	}
+	return finding, nil
+}
+
+// allEphemeral reports whether every port lies in the range from which
+// operating systems pick ports for sockets that ask for none (the IANA
+// dynamic range starts at 49152, Linux's default range at 32768).
+func allEphemeral(ports []int) bool {
+	for _, p := range ports {
+		if p < 32768 {
+			return false
+		}
+	}
+	return true
+}
 
 // minMax returns the smallest and largest of ports (not empty).
 func minMax(ports []int) (int, int) {

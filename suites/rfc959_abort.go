@@ -112,7 +112,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 			// Drain the data meanwhile: a server may also keep STAT
 			// waiting until the transfer is over.
 			drained := make(chan harness.Drained, 1)
-			go func() { drained <- run.Drain(ctx, cfg.Target.CloseGrace) }()
+			go func() { drained <- run.Drain(ctx, cfg.Target.ReplyTimeout) }()
 			// The first reply may wait for the whole transfer; the second
 			// is due once the data has ended.
 			var got []*harness.Reply
@@ -155,7 +155,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 			c, name, data := withLargeFixture(ctx)
 			run := xferStall(ctx, c, name)
 			must(c.Send(ctx, "QUIT"), "sending QUIT")
-			run.Drain(ctx, cfg.Target.CloseGrace)
+			run.Drain(ctx, cfg.Target.ReplyTimeout) // the transfer goes on to its end
 			var got []*harness.Reply
 			var rerr error
 			for len(got) < 2 {

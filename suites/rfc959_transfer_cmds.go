@@ -100,7 +100,6 @@ var _ = Describe("Transfer commands (RFC 959 §4.1.3, §5.4; RFC 1123 §4.1.2.9)
 		})
 
 	for _, verb := range []string{"STOR", "APPE"} {
-		verb := verb
 		key := "RFC959-5.4-STOR-CODES/missing-dir"
 		if verb == "APPE" {
 			key = "RFC959-5.4-APPE-CODES/missing-dir"

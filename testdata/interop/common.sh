@@ -120,3 +120,12 @@ ensure_user() {
 	echo "conform:$FTPCONFORM_PASSWORD" | chpasswd --crypt-method SHA512 ||
 		die "cannot set conform's password"
 }
+
+# ensure_escape_link DIR OWNER: a symbolic link DIR/passwd-link -> /etc/passwd,
+# so that POLICY-PATH-SYMLINK has a link pointing outside the login
+# directory to try (the server must not serve /etc/passwd through it).
+ensure_escape_link() {
+	ln -sfn /etc/passwd "$1/passwd-link" || die "cannot create $1/passwd-link"
+	[ -n "${2:-}" ] && chown -h "$2" "$1/passwd-link"
+	return 0
+}

@@ -13,7 +13,8 @@
 # Setup: a virtual user `conform` (DummyAuthorizer, password
 # $FTPCONFORM_PASSWORD, default conform-interop; all permissions
 # elradfmwMT) whose home is $FTPCONFORM_INTEROP_DIR/pyftpdlib/home
-# (default /tmp/ftpconform-interop/pyftpdlib/home). The server script,
+# (default /tmp/ftpconform-interop/pyftpdlib/home), which gets a link
+# passwd-link -> /etc/passwd (for POLICY-PATH-SYMLINK). The server script,
 # its log and the PID file live in $FTPCONFORM_INTEROP_DIR/pyftpdlib.
 #
 # Server: 127.0.0.1:$PYFTPDLIB_PORT (2122), passive ports 30100-30199. It is
@@ -32,6 +33,7 @@ PIDFILE=$STATE/server.pid
 
 write_server() {
 	mkdir -p "$STATE/home"
+	ensure_escape_link "$STATE/home"
 	cat >"$STATE/server.py.tmp" <<'EOF'
 # Written by testdata/interop/pyftpdlib.sh; rewritten on every start.
 import logging

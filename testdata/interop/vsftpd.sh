@@ -19,7 +19,10 @@
 #     /etc/shells and would refuse nologin);
 #   - config, logs and the PID file in $FTPCONFORM_INTEROP_DIR/vsftpd
 #     (default /tmp/ftpconform-interop/vsftpd); the login directory (chroot)
-#     is conform's home.
+#     is conform's home, which gets a link passwd-link -> /etc/passwd (for
+#     POLICY-PATH-SYMLINK; inside the chroot it points nowhere);
+#   - conform's password is hashed with SHA-512 crypt rather than yescrypt
+#     (0.13 s of CPU per login, over 1 s on a loaded host: see common.sh).
 #
 # Server: 127.0.0.1:$VSFTPD_PORT (2121), passive ports 30000-30099, active
 # data connections from port $VSFTPD_PORT-1 (2120: RFC 959 §5.2 L-1; not 20,
@@ -54,6 +57,7 @@ write_config() {
 	local home
 	home=$(getent passwd conform | cut -d: -f6)
 	[ -d "$home" ] || { mkdir -p "$home" && chown conform: "$home"; }
+	ensure_escape_link "$home" conform:
 	mkdir -p "$STATE/empty"
 	chown root:root "$STATE/empty"
 	chmod 0555 "$STATE/empty"
