@@ -259,6 +259,9 @@ func (s *session) cmdPASV(r *request) {
 		ip = net.ParseIP(wrongPasvAddress).To4()
 	}
 	nums := fmt.Sprintf("%d,%d,%d,%d,%d,%d", ip[0], ip[1], ip[2], ip[3], port>>8, port&0xff)
+	if s.srv.fault(faultPasvPortOneNumber) { // faults_lead.go
+		nums = fmt.Sprintf("%d,%d,%d,%d,%d", ip[0], ip[1], ip[2], ip[3], port)
+	}
 	if s.srv.variation(varPasvNoParens) {
 		s.reply(codeEnteringPassive, "Entering Passive Mode "+nums)
 		return

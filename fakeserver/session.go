@@ -677,7 +677,7 @@ func (s *session) sendLines(lines ...string) {
 		s.logf("< %q", l)
 		for i := 0; i < len(l); i++ {
 			buf = append(buf, l[i])
-			if l[i] == telnetIAC {
+			if l[i] == telnetIAC && !s.srv.fault(faultIACNotDoubled) { // faults_lead.go
 				buf = append(buf, telnetIAC)
 			}
 		}

@@ -23,6 +23,17 @@ var _ = Describe("Passive mode (RFC 959 §4.1.2, RFC 1123 §4.1.2.6)", Label("pa
 			}
 		})
 
+	Check("RFC959-4.2.1-227-NUMBERS", "gives the address and port in the 227 reply as six numbers from 0 to 255",
+		func(ctx SpecContext) {
+			c := login(ctx)
+			requireFamily(c, harness.PASV)
+			r, err := c.Cmd(ctx, "PASV")
+			r = expectExactly("PASV", r, err, harness.ReplyEnteringPassive)
+			if _, err := harness.ParsePASV(r.Text()); err != nil {
+				failf("%v; RFC 959 §4.1.2 and §4.2.2 give the listening address as h1,h2,h3,h4,p1,p2, each an octet", err)
+			}
+		})
+
 	Check("RFC959-4.1.2-227-ADDRESS", "advertises an address the client can reach in the 227 reply",
 		func(ctx SpecContext) {
 			c := login(ctx)

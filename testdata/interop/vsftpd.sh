@@ -148,13 +148,19 @@ stop() {
 		# Freeze the master so that it forks no new session while we
 		# collect its descendants (the sessions, which setsid() away).
 		kill -STOP "$pid" 2>/dev/null
-		for p in $(descendants "$pid"); do
-			pst=$(starttime "$p")
-			[ -n "$pst" ] && victims="$victims $p:$pst"
+		# Twice: a session that was just starting may fork its
+		# unprivileged child after the first look.
+		for i in 1 2; do
+			for p in $(descendants "$pid"); do
+				case " $victims " in *" $p:"*) continue ;; esac
+				pst=$(starttime "$p")
+				[ -n "$pst" ] && victims="$victims $p:$pst" &&
+					signal_recorded TERM "$p" "$pst"
+			done
 		done
 		victims="$victims $pid:$st"
 		local victims_all=$victims
-		for p in $victims; do signal_recorded TERM "${p%%:*}" "${p#*:}"; done
+		signal_recorded TERM "$pid" "$st"
 		kill -CONT "$pid" 2>/dev/null
 		for i in $(seq 50); do
 			local left=""
