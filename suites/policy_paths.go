@@ -175,7 +175,10 @@ var _ = Describe("Confinement to the root (operator policy, RFC 2577 §9)", Labe
 			name, data := "nul-test.txt", []byte("ftpconform NUL test\r\n")
 			upload(ctx, c, mode, name, data)
 			var problems []string
-			t := retrieveQuietly(ctx, c, mode, name+"\x00.jpg")
+			t, err := transferIn(ctx, c, mode, "RETR "+name+"\x00.jpg")
+			if err != nil {
+				failf("RETR %s<NUL>.jpg: %v; the server must answer a pathname with a NUL byte (a refusal such as 501 or 550 is fine), not drop the session (RFC 959 §4.2: every command gets a reply)", name, err)
+			}
 			if t.Final != nil && harness.Class(t.Final.Code) == 2 && bytes.Equal(t.Data, data) {
 				problems = append(problems, fmt.Sprintf("RETR %s<NUL>.jpg got %s and the content of %s", name, t.Final, name))
 			}

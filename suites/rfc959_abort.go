@@ -2,6 +2,7 @@ package suites
 
 import (
 	. "github.com/onsi/ginkgo/v2"
+	"time"
 
 	"github.com/ftpconform/ftpconform/harness"
 )
@@ -199,8 +200,8 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 			run := xferStart(ctx, c, "STOR lost.bin")
 			must(run.Write(ctx, binaryFixture(largeRead)), "STOR lost.bin: sending %d bytes", largeRead)
 			must(c.Hangup(), "closing the control connection")
-			if dr := run.Drain(ctx, cfg.Target.ReplyTimeout); !dr.Closed {
-				failf("STOR in progress and the control connection closed by the client: the server kept the data connection open for %s; an unexpected close of the control connection acts as ABOR and QUIT (RFC 959 §4.1.1)", cfg.Target.ReplyTimeout)
+			if dr := run.Drain(ctx, ctrlLossWait()); !dr.Closed {
+				failf("STOR in progress and the control connection closed by the client: the server kept the data connection open for %s; an unexpected close of the control connection acts as ABOR and QUIT (RFC 959 §4.1.1)", ctrlLossWait())
 			}
 		})
 
@@ -209,10 +210,10 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 			c, name, data := withLargeFixture(ctx)
 			run := xferStall(ctx, c, name)
 			must(c.Hangup(), "closing the control connection")
-			dr := run.Drain(ctx, cfg.Target.ReplyTimeout)
+			dr := run.Drain(ctx, ctrlLossWait())
 			switch {
 			case dr.Idle:
-				failf("RETR %s in progress and the control connection closed by the client: the data connection was still open %s later; the server must close it (RFC 959 §3.2, §4.1.1)", name, cfg.Target.ReplyTimeout)
+				failf("RETR %s in progress and the control connection closed by the client: the data connection was still open %s later; the server must close it (RFC 959 §3.2, §4.1.1)", name, ctrlLossWait())
 			case !dr.Closed:
 				failf("RETR %s, control connection closed: reading the data connection: %v", name, dr.Err)
 			case run.Received >= int64(len(data)):
@@ -220,3 +221,10 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 			}
 		})
 })
+
+// ctrlLossWait is how long the server gets to notice a dropped control
+// connection and close the data connection: a few close graces ("within a
+// few seconds"), never longer than a reply timeout.
+func ctrlLossWait() time.Duration {
+	return min(3*cfg.Target.CloseGrace, cfg.Target.ReplyTimeout)
+}

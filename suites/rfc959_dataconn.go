@@ -202,7 +202,7 @@ var _ = Describe("Data connection life cycle (RFC 959 §3.2-§3.3, RFC 1123 §4.
 					failf("LIST without PORT or PASV: the server connected to %s, not to the control connection's address %s (RFC 1123 §4.1.2.12)", o.at, o.l.Addr.Addr())
 				case o.conn != nil:
 				default:
-					warnf("no default data connection to judge: LIST without PORT or PASV got %s (see RFC959-3.2-DEFAULT-PORTS)", o.outcome())
+					Skip("no default data connection to judge: LIST without PORT or PASV got " + o.outcome() + " (RFC959-3.2-DEFAULT-PORTS reports it)")
 				}
 			})
 	})
@@ -433,6 +433,11 @@ func dcDefaultPortTransfer(ctx SpecContext) *dcDefaultPortObservation {
 	c, l, err := harness.DialDefaultPort(ctx, cfg.Target, transcript())
 	if errors.Is(err, harness.ErrDefaultPortUnsupported) {
 		Skip(err.Error())
+	}
+	if _, isDial := isUnreachable(err); err != nil && !isDial {
+		// A local socket problem (the port already taken here) says
+		// nothing about the server: the check is inconclusive.
+		Skip("inconclusive: the harness could not listen on its own control port: " + err.Error())
 	}
 	must(err, "opening a control connection that also listens on its own port")
 	DeferCleanup(c.Close)

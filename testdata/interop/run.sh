@@ -8,8 +8,9 @@
 #   TIMEOUT=10s testdata/interop/run.sh            reply timeout (default 5s, see below)
 #
 # Run from anywhere; it uses `go run ./cmd/ftpconform` in the repository.
-# Prints, per server, the wall time of the run (including `go run`'s build)
-# and the duration the report itself records, then the findings.
+# Prints, per server, the exit code, the wall time of the run (`go run`,
+# after a build that warms the cache) and the summary line, then the
+# failures and warnings of each report (findings.py).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)

@@ -46,6 +46,9 @@ PROG=vsftpd.sh
 # ends as RFC 959 §3.1.1.1 requires. vsftpd's own default is NO: it then
 # answers TYPE A with 200 but transfers every file as in TYPE I.
 : "${VSFTPD_ASCII:=YES}"
+# isolate / isolate_network: vsftpd's per-session PID/IPC/network namespaces
+# (hardening; no effect on the protocol). Default YES, as in vsftpd.
+: "${VSFTPD_ISOLATE:=YES}"
 PASV_MIN=30000
 PASV_MAX=30099
 STATE=$FTPCONFORM_INTEROP_DIR/vsftpd
@@ -87,6 +90,8 @@ allow_writeable_chroot=YES
 pam_service_name=$PAM_SERVICE
 userlist_enable=NO
 tcp_wrappers=NO
+isolate=$VSFTPD_ISOLATE
+isolate_network=$VSFTPD_ISOLATE
 secure_chroot_dir=$STATE/empty
 
 pasv_enable=YES
