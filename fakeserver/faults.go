@@ -139,7 +139,7 @@ var faultRegistry = []Fault{
 		Breaks: []string{"RFC959-4.1.3-RETR-CONTENT/pasv", "RFC959-4.1.3-RETR-CONTENT/port"}},
 	{Name: faultStorTruncate, Description: "STOR in TYPE I stores all but the last byte",
 		Breaks: []string{"RFC959-3.1.1.3-IMAGE-EXACT/pasv", "RFC959-3.1.1.3-IMAGE-EXACT/port"}},
-	{Name: faultNo150, Description: "transfer commands send no 125/150 before the data",
+	{Name: faultNo150, Description: "downloads (RETR, LIST, NLST) send no 125/150 before the data",
 		Breaks: []string{"RFC959-5.4-XFER-PRELIM"}},
 	{Name: faultEarly226, Description: "RETR of a file of 128 KiB or more sends 226 after half of the data, then the rest 2 s later, then closes",
 		Breaks: []string{"RFC959-5.2-CLOSE-THEN-226"}},

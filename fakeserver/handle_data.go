@@ -661,7 +661,10 @@ func (s *session) startTransfer(x *transfer, text string) {
 		code = codeAboutToOpen
 	}
 	code, text = s.prelimFault(x, code, text) // faults_transfer.go
-	if !s.srv.fault(faultNo150) {
+	// The no-150 fault hits downloads only: an upload without 150 would
+	// leave every client waiting for it, so each check that uploads a
+	// fixture would pay a reply timeout.
+	if !s.srv.fault(faultNo150) || x.kind == xferSTOR || x.kind == xferAPPE || x.kind == xferSTOU {
 		s.reply(code, text)
 	}
 	s.xfer = x

@@ -174,7 +174,7 @@ func haveIPv6() bool {
 }
 
 func TestEveryFaultIsCaughtByTheChecksItBreaks(t *testing.T) {
-	sem := make(chan struct{}, 6)
+	sem := make(chan struct{}, 10)
 	for _, f := range fakeserver.Faults() {
 		t.Run(f.Name, func(t *testing.T) {
 			t.Parallel()
@@ -202,7 +202,7 @@ func TestEveryFaultIsCaughtByTheChecksItBreaks(t *testing.T) {
 }
 
 func TestLegalVariationsPass(t *testing.T) {
-	sem := make(chan struct{}, 6)
+	sem := make(chan struct{}, 10)
 	for _, v := range fakeserver.Variations() {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
