@@ -60,6 +60,7 @@ func writeCoverage(w io.Writer, checks []listedCheck, docs []string) error {
 			t.total++
 			status := ""
 			if cs := byID[r.ID]; len(cs) > 0 {
+				sort.Slice(cs, func(i, j int) bool { return cs[i].Key < cs[j].Key })
 				t.covered++
 				var keys []string
 				for _, c := range cs {
