@@ -35,6 +35,11 @@ func init() {
 		d := c.pasv()
 		c.send("RETR " + big)
 		c.expectPrelim()
+		// Wait until data flows, so ABOR meets a running transfer.
+		d.SetReadDeadline(time.Now().Add(ioTimeout))
+		if _, err := io.ReadFull(d, make([]byte, 1)); err != nil {
+			t.Fatalf("no data before ABOR: %v", err)
+		}
 		c.send("ABOR")
 		c.expectReply(426)
 		c.expectReply(226)

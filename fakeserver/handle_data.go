@@ -446,13 +446,8 @@ func (s *session) cmdABOR(r *request) {
 // cmdRETR sends a file. A missing file (550) or a restart offset past the
 // end (554) are refused before any preliminary reply.
 func (s *session) cmdRETR(r *request) {
-	p, ok := s.pathArg(r)
+	p, fi, ok := s.regularFileArg(r)
 	if !ok {
-		return
-	}
-	fi, err := s.stat(p)
-	if err != nil || !fi.Mode().IsRegular() {
-		s.reply(codeFileUnavailable, "No such file.")
 		return
 	}
 	f, err := s.srv.root.Open(rootRel(p))

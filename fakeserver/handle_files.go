@@ -1,6 +1,7 @@
 package fakeserver
 
 import (
+	"io/fs"
 	"path"
 	"strconv"
 	"strings"
@@ -172,16 +173,27 @@ func (s *session) cmdRNTO(r *request) {
 	s.reply(codeFileActionOK, "Renamed.")
 }
 
-// cmdSIZE: "213 SP size" in octets of the transfer in the current TYPE
-// (RFC 3659 §4): in TYPE A every LF counts twice.
-func (s *session) cmdSIZE(r *request) {
+// regularFileArg resolves the command's pathname and requires an existing
+// regular file; otherwise it answers 550 (or the pathArg error) and
+// returns false.
+func (s *session) regularFileArg(r *request) (string, fs.FileInfo, bool) {
 	p, ok := s.pathArg(r)
 	if !ok {
-		return
+		return "", nil, false
 	}
 	fi, err := s.stat(p)
 	if err != nil || !fi.Mode().IsRegular() {
 		s.reply(codeFileUnavailable, "No such file.")
+		return "", nil, false
+	}
+	return p, fi, true
+}
+
+// cmdSIZE: "213 SP size" in octets of the transfer in the current TYPE
+// (RFC 3659 §4): in TYPE A every LF counts twice.
+func (s *session) cmdSIZE(r *request) {
+	p, fi, ok := s.regularFileArg(r)
+	if !ok {
 		return
 	}
 	size := fi.Size()
@@ -204,13 +216,8 @@ func (s *session) cmdSIZE(r *request) {
 
 // cmdMDTM: "213 SP YYYYMMDDHHMMSS", modification time in UTC (RFC 3659 §3).
 func (s *session) cmdMDTM(r *request) {
-	p, ok := s.pathArg(r)
+	_, fi, ok := s.regularFileArg(r)
 	if !ok {
-		return
-	}
-	fi, err := s.stat(p)
-	if err != nil || !fi.Mode().IsRegular() {
-		s.reply(codeFileUnavailable, "No such file.")
 		return
 	}
 	s.reply(codeFileStatus, fi.ModTime().UTC().Format("20060102150405"))
