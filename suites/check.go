@@ -19,7 +19,22 @@ const (
 	EntryWarning    = "ftpconform.warning"
 	EntryTranscript = "ftpconform.transcript"
 	EntryInfo       = "ftpconform.info"
+	// EntryBlocked marks a skipped check whose prerequisite failed; its
+	// value is the key of the check that judged the root cause.
+	EntryBlocked = "ftpconform.blocked"
+	// EntryNotRun marks a check that did not run because the run stopped
+	// (the server stopped answering, the preflight failed); its value is
+	// the key of the check during which that happened, or "PREFLIGHT".
+	EntryNotRun = "ftpconform.notrun"
 )
+
+// Confirm marks a check judged by timing or by a race: a failure is
+// confirmed by a second, independent attempt before it fails the server;
+// when the attempts disagree the check warns "inconsistent" with both
+// observations.
+var Confirm = confirmDecorator{}
+
+type confirmDecorator struct{}
 
 // checkKey is a requirement ID, optionally followed by "/slug" when one
 // requirement has several checks.
@@ -89,6 +104,8 @@ func Check(key, title string, args ...any) {
 		case Labels:
 			topics = append(topics, v...)
 			decorators = append(decorators, v)
+		case confirmDecorator:
+			// handled by the body wrapper (see Confirm)
 		default:
 			decorators = append(decorators, v)
 		}
