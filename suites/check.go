@@ -96,16 +96,13 @@ func Check(key, title string, args ...any) {
 	}
 	var body func(SpecContext)
 	var decorators []any
-	var topics []string
+	confirm := false
 	for _, a := range args {
 		switch v := a.(type) {
 		case func(SpecContext):
 			body = v
-		case Labels:
-			topics = append(topics, v...)
-			decorators = append(decorators, v)
 		case confirmDecorator:
-			// handled by the body wrapper (see Confirm)
+			confirm = true
 		default:
 			decorators = append(decorators, v)
 		}
@@ -124,19 +121,50 @@ func Check(key, title string, args ...any) {
 	level := req.Level
 	decorators = append(decorators, Label(labels...), SpecTimeout(cfg.CheckTimeout), loc)
 	decorators = append(decorators, func(ctx SpecContext) {
+		if stop := cfg.health.stopped(); stop != nil {
+			notRun(stop.key, stop.reason)
+		}
 		st := beginCheck(key)
 		DeferCleanup(st.finish)
+		// A failed check may have been the server's last: look before the
+		// next check waits for it.
+		DeferCleanup(func() {
+			if CurrentSpecReport().Failed() {
+				checkServerAlive(key)
+				if stop := cfg.health.stopped(); stop != nil && stop.key == key {
+					infof("%s: every later check is not run", stop.reason)
+				}
+			}
+		})
 		// Labels include those of the enclosing containers.
 		if cfg.ReadOnly && hasLabel(CurrentSpecReport().Labels(), "write") {
 			Skip("read-only mode: this check writes to the server")
 		}
-		if level == "SHOULD" && !cfg.Strict {
-			if err := InterceptGomegaFailure(func() { body(ctx) }); err != nil {
-				warnf("SHOULD-level requirement not met: %v", err)
-			}
-			return
+		run := func() { body(ctx) }
+		if confirm {
+			run = func() { confirmed(ctx, body) }
 		}
-		body(ctx)
+		// The level is the RFC's keyword: a SHOULD that is not met warns,
+		// a MAY informs; only --strict makes either fail.
+		lenient := func(record func(string, ...any), format string) {
+			if err := InterceptGomegaFailure(run); err != nil {
+				// Not if the server died meanwhile: that is no finding of
+				// this level.
+				checkServerAlive(key)
+				if stop := cfg.health.stopped(); stop != nil && stop.key == key {
+					Fail(stop.reason + ": " + err.Error())
+				}
+				record(format, err)
+			}
+		}
+		switch {
+		case level == "SHOULD" && !cfg.Strict:
+			lenient(warnf, "SHOULD-level requirement not met: %v")
+		case level == "MAY" && !cfg.Strict:
+			lenient(infof, "MAY-level behaviour not offered: %v")
+		default:
+			run()
+		}
 	})
 	It("["+key+"] "+title, decorators...)
 }
@@ -226,8 +254,30 @@ var (
 		}
 	})
 	_ = ReportAfterSuite("ftpconform report", func(r Report) {
+		cleaner.close()
 		if cfg.OnSuiteDone != nil {
 			cfg.OnSuiteDone(r)
 		}
 	})
 )
+
+// confirmed runs the body of a Confirm check: a failure is only a verdict
+// when a second, independent attempt fails too. Attempts that disagree
+// give a warning "inconsistent" with both observations, since nothing
+// about the server is certain then.
+func confirmed(ctx SpecContext, body func(SpecContext)) {
+	first := InterceptGomegaFailure(func() { body(ctx) })
+	if first == nil {
+		return
+	}
+	transcript().Notef("--", "first attempt failed (%v); a second, independent attempt follows", first)
+	second := InterceptGomegaFailure(func() { body(ctx) })
+	if second == nil {
+		warnf("inconsistent: the first attempt found %v; a second, independent attempt found nothing wrong", first)
+		return
+	}
+	if second.Error() == first.Error() {
+		failf("%v (seen in two independent attempts)", first)
+	}
+	failf("%v; a second, independent attempt found: %v", first, second)
+}

@@ -33,11 +33,21 @@ type Config struct {
 	// expectation, ActiveSourceL1 the control port minus one.
 	ExpectActiveSourcePort int
 
+	// Facts are the preflight's findings: what the checks can rely on.
+	// Nil means no preflight ran; then nothing is blocked.
+	Facts *harness.Facts
+	// Halted, if set, is why the run cannot start (the preflight failed:
+	// not FTP, credentials refused): every check is reported as not run
+	// with this reason, and nothing is sent to the server.
+	Halted string
+
 	// OnCheckDone, if set, is called after every check (progress display).
 	OnCheckDone func(types.SpecReport)
 	// OnSuiteDone, if set, receives the whole report at the end of the
 	// run, also when the run failed or was interrupted.
 	OnSuiteDone func(types.Report)
+
+	health *runHealth
 }
 
 var cfg = Config{}
@@ -61,6 +71,10 @@ func Configure(c Config) {
 				c.SecondAddress = netip.AddrFrom4([4]byte{127, 0, 0, 3})
 			}
 		}
+	}
+	c.health = &runHealth{}
+	if c.Halted != "" {
+		c.health.setStop("PREFLIGHT", c.Halted)
 	}
 	cfg = c
 }

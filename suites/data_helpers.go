@@ -22,6 +22,7 @@ func requireFamily(c *harness.Conn, mode harness.DataMode) {
 // openData sets up a data connection and fails the check with a diagnosis
 // when it cannot be made.
 func openData(ctx context.Context, c *harness.Conn, mode harness.DataMode) *harness.DataChannel {
+	need(dataCapability(mode))
 	d, err := c.OpenData(ctx, mode, harness.DataOptions{})
 	if err != nil {
 		d.Close()

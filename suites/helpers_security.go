@@ -326,6 +326,9 @@ func probeCheck(key, title string, topics []string, anon bool, body func(SpecCon
 
 // The probe starts before the first check of the run, whatever its order.
 var _ = BeforeEach(func() {
+	if cfg.health.stopped() != nil {
+		return // the run stopped (or never started): no more logins
+	}
 	loginProbe.selectOnce.Do(func() {
 		match := func([]string) bool { return true }
 		if f := GinkgoLabelFilter(); f != "" {

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -26,6 +27,7 @@ func connect(ctx context.Context) *harness.Conn {
 func connectGreeting(ctx context.Context) (*harness.Conn, []*harness.Reply) {
 	c, greet, err := harness.Connect(ctx, cfg.Target, transcript())
 	if err != nil {
+		failConnect(err)
 		failf("cannot open a control connection to %s: %v", cfg.Target.Addr(), err)
 		return nil, nil
 	}
@@ -37,6 +39,7 @@ func connectGreeting(ctx context.Context) (*harness.Conn, []*harness.Reply) {
 func connectFrom(ctx context.Context, local netip.Addr) *harness.Conn {
 	c, err := harness.Dial(ctx, cfg.Target, transcript(), local)
 	if err != nil {
+		failConnect(err)
 		failf("cannot open a control connection from %s: %v", local, err)
 		return nil
 	}
@@ -49,6 +52,7 @@ func connectFrom(ctx context.Context, local netip.Addr) *harness.Conn {
 
 // login connects and logs in with the target's credentials.
 func login(ctx context.Context) *harness.Conn {
+	need(harness.CapLogin)
 	c := connect(ctx)
 	must(c.Login(ctx), "logging in as %q", cfg.Target.User)
 	return c
@@ -82,6 +86,7 @@ func uniqueName(prefix string) string {
 // working directory of c, and removes it (and what the check put in it)
 // when the check ends, even if it failed. It returns the directory's name.
 func scratch(ctx context.Context, c *harness.Conn) string {
+	need(harness.CapMKD, harness.CapCWD)
 	name := uniqueName("ftpconform")
 	r := cmd(ctx, c, "MKD "+name)
 	if r.Code != harness.ReplyPathCreated {
@@ -94,21 +99,69 @@ func scratch(ctx context.Context, c *harness.Conn) string {
 	return name
 }
 
-// removeScratch deletes a scratch directory over a fresh session. It works
-// with its own deadline, independent of the check's (which may be over).
+// removeScratch deletes a scratch directory through the run's cleanup
+// session. It works with its own deadline, independent of the check's
+// (which may be over).
 func removeScratch(name string) {
+	if cfg.health.stopped() != nil {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, _, err := harness.Connect(ctx, cfg.Target, transcript())
-	if err != nil {
+	cleaner.remove(ctx, name, transcript())
+}
+
+// cleaner is the run's cleanup session: one login, kept for the whole
+// run, that removes what the checks left behind, instead of a new login
+// after every check that wrote something.
+var cleaner janitor
+
+type janitor struct {
+	mu sync.Mutex
+	c  *harness.Conn
+}
+
+// remove deletes dir (relative to the login directory) and its contents,
+// logging the exchange in tr. A session that broke is replaced once.
+func (j *janitor) remove(ctx context.Context, dir string, tr *harness.Transcript) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for attempt := 0; attempt < 2; attempt++ {
+		if j.c == nil {
+			c, _, err := harness.Connect(ctx, cfg.Target, tr)
+			if err != nil {
+				return
+			}
+			if c.Login(ctx) != nil {
+				c.Close()
+				return
+			}
+			j.c = c
+		}
+		j.c.T = tr
+		if r, err := j.c.Cmd(ctx, "NOOP"); err == nil && r.Code == harness.ReplyOK {
+			removeTree(ctx, j.c, dir, 3)
+			j.c.T = harness.NewTranscript()
+			return
+		}
+		j.c.Close()
+		j.c = nil
+	}
+}
+
+// close ends the cleanup session.
+func (j *janitor) close() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.c == nil {
 		return
 	}
-	defer c.Close()
-	if c.Login(ctx) != nil {
-		return
-	}
-	removeTree(ctx, c, name, 3)
-	_, _ = c.Quit(ctx)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	j.c.T = harness.NewTranscript()
+	_, _ = j.c.Quit(ctx)
+	j.c.Close()
+	j.c = nil
 }
 
 // removeTree deletes dir and its contents, depth levels deep.
@@ -142,7 +195,7 @@ func nlst(ctx context.Context, c *harness.Conn, path string) ([]string, error) {
 	if path != "" {
 		line += " " + path
 	}
-	t, err := transferIn(ctx, c, defaultMode(c), line)
+	t, err := retrieveOver(ctx, c, defaultMode(c), line)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +222,13 @@ func defaultMode(c *harness.Conn) harness.DataMode {
 
 // transferIn sets up a data connection in mode and runs a download command.
 func transferIn(ctx context.Context, c *harness.Conn, mode harness.DataMode, line string) (*harness.Transfer, error) {
+	need(dataCapability(mode))
+	return retrieveOver(ctx, c, mode, line)
+}
+
+// retrieveOver is transferIn without the prerequisite: for cleanups, which
+// run after the check's verdict and must not change it.
+func retrieveOver(ctx context.Context, c *harness.Conn, mode harness.DataMode, line string) (*harness.Transfer, error) {
 	d, err := c.OpenData(ctx, mode, harness.DataOptions{})
 	if err != nil {
 		d.Close()
@@ -179,6 +239,7 @@ func transferIn(ctx context.Context, c *harness.Conn, mode harness.DataMode, lin
 
 // transferOut sets up a data connection in mode and runs an upload command.
 func transferOut(ctx context.Context, c *harness.Conn, mode harness.DataMode, line string, data []byte) (*harness.Transfer, error) {
+	need(dataCapability(mode))
 	d, err := c.OpenData(ctx, mode, harness.DataOptions{})
 	if err != nil {
 		d.Close()
@@ -190,6 +251,7 @@ func transferOut(ctx context.Context, c *harness.Conn, mode harness.DataMode, li
 // upload stores data under name in TYPE I and fails the check unless the
 // server confirms it (1yz then 2yz).
 func upload(ctx context.Context, c *harness.Conn, mode harness.DataMode, name string, data []byte) {
+	need(harness.CapTypeI, harness.CapSTOR, dataCapability(mode))
 	r, err := c.Cmd(ctx, "TYPE I")
 	expectCode("TYPE I", r, err, harness.ReplyOK)
 	t, err := transferOut(ctx, c, mode, "STOR "+name, data)
@@ -205,6 +267,9 @@ func upload(ctx context.Context, c *harness.Conn, mode harness.DataMode, name st
 // download retrieves name in the current TYPE and fails unless the
 // transfer completes.
 func download(ctx context.Context, c *harness.Conn, mode harness.DataMode, line string) *harness.Transfer {
+	if strings.HasPrefix(strings.ToUpper(line), "RETR ") {
+		need(harness.CapRETR)
+	}
 	t, err := transferIn(ctx, c, mode, line)
 	must(err, "%s", line)
 	if t.Final == nil || harness.Class(t.Final.Code) != 2 {

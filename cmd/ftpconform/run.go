@@ -244,13 +244,6 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 	t = t.WithDefaults()
 	color := !o.noColor && isTerminal(stdout)
 
-	started := time.Now()
-	if err := probeReachable(t); err != nil {
-		fmt.Fprintf(stderr, "ftpconform: target %s unreachable: %v\n", t, err)
-		run := reports.Unreachable(t.String(), started, err)
-		writeReports(&o, run, t, stderr)
-		return exitUnreachable
-	}
 	filter := o.labelFilter
 	if firewall {
 		filter = combineFilters("firewall", filter)
@@ -267,6 +260,14 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 	}
 	fmt.Fprintf(stdout, "ftpconform %s: checking %s%s\n", version, t, map[bool]string{true: " (embedded reference server)", false: ""}[embedded])
 
+	started := time.Now()
+	facts, halted, code := preflight(t, &o, stdout, stderr)
+	if code == exitUnreachable && facts == nil && strings.HasPrefix(halted, "unreachable: ") {
+		run := reports.Unreachable(t.String(), started, errors.New(strings.TrimPrefix(halted, "unreachable: ")))
+		writeReports(&o, run, t, stderr)
+		return exitUnreachable
+	}
+
 	var report types.Report
 	gotReport := false
 	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
@@ -282,6 +283,8 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 		Samples:      o.samples,
 
 		ExpectActiveSourcePort: srcPort,
+		Facts:                  facts,
+		Halted:                 halted,
 		OnCheckDone: func(s types.SpecReport) {
 			if line := reports.ProgressLine(reports.CheckFromSpec(s, suiteConfig)); line != "" {
 				fmt.Fprintln(stdout, line)
@@ -308,6 +311,9 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 	} else {
 		_ = reports.WriteSummary(stdout, run, color)
 	}
+	if code != exitOK {
+		return code // the preflight stopped the run: usage (2) or not FTP (3)
+	}
 	if run.Failed() {
 		return exitFailures
 	}
@@ -321,16 +327,58 @@ func combineFilters(a, b string) string {
 	return "(" + a + ") && (" + b + ")"
 }
 
-// probeReachable opens one TCP connection to the target; only a failed
-// connection counts as unreachable (a bad greeting is a finding).
-func probeReachable(t harness.Target) error {
-	ctx, cancel := context.WithTimeout(context.Background(), t.ConnectTimeout+time.Second)
+// preflight runs the one session before any check (harness.Preflight).
+// It returns the facts for the checks, or why the run cannot start and
+// the exit code that says so: the target is unreachable or not FTP (3),
+// the credentials were refused (2). In the last two cases the run still
+// goes through every check, reporting each as not run, so the reports
+// list the whole suite; nothing more is sent to the server.
+func preflight(t harness.Target, o *runOptions, stdout, stderr io.Writer) (*harness.Facts, string, int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c, err := harness.Dial(ctx, t, nil, netip.Addr{})
-	if err != nil {
-		return err
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	facts, err := harness.Preflight(ctx, t, nil, harness.PreflightOptions{
+		Write:       !o.readOnly,
+		ScratchName: "ftpconform-preflight-" + hex.EncodeToString(b[:]),
+	})
+	var pe *harness.PreflightError
+	if errors.As(err, &pe) {
+		switch pe.Kind {
+		case harness.PreflightUnreachable:
+			fmt.Fprintf(stderr, "ftpconform: target %s unreachable: %v\n", t, pe)
+			return nil, "unreachable: " + pe.Msg, exitUnreachable
+		case harness.PreflightCredentials:
+			fmt.Fprintf(stderr, "ftpconform: %s\n", pe)
+			return nil, pe.Msg, exitUsage
+		default:
+			fmt.Fprintf(stderr, "ftpconform: target %s: %s\n", t, pe)
+			return nil, pe.Msg, exitUnreachable
+		}
 	}
-	return c.Close()
+	fmt.Fprintf(stdout, "preflight (%.1fs): %s\n", facts.Duration.Seconds(), describeFacts(facts))
+	return facts, "", exitOK
+}
+
+// describeFacts is one line on what the preflight found.
+func describeFacts(f *harness.Facts) string {
+	var parts []string
+	for _, c := range []harness.Capability{harness.CapLogin, harness.CapPWD, harness.CapTypeI, harness.CapPASV,
+		harness.CapEPSV, harness.CapPORT, harness.CapEPRT, harness.CapMKD, harness.CapCWD, harness.CapSTOR,
+		harness.CapRETR, harness.CapDELE, harness.CapRMD, harness.CapABOR} {
+		switch fact := f.Cap(c); fact.State {
+		case harness.CapWorks:
+			parts = append(parts, string(c)+" ok")
+		case harness.CapBroken:
+			parts = append(parts, fmt.Sprintf("%s BROKEN (%s)", c, fact.Detail))
+		case harness.CapUnsupported:
+			parts = append(parts, string(c)+" not implemented")
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing could be established"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // writeReports writes every requested report file; failures to write are

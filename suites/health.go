@@ -1,0 +1,103 @@
+package suites
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/ftpconform/ftpconform/harness"
+)
+
+// Server health: a server that stops accepting connections (it crashed,
+// or was stopped) ends the run at once. The check during which it
+// happened fails with that diagnosis; every later check is "not run",
+// naming that check, instead of failing with "nothing is listening".
+
+// runHealth is the run-wide view of the server's health. Checks run one
+// at a time, but cleanups and the shared login probe run beside them.
+type runHealth struct {
+	mu sync.Mutex
+	// stop, once set, ends the run: every later check is not run.
+	stop *runStop
+}
+
+// runStop says why the run stopped and during which check ("PREFLIGHT"
+// when it never started).
+type runStop struct {
+	key    string
+	reason string
+}
+
+func (h *runHealth) stopped() *runStop {
+	if h == nil {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.stop
+}
+
+func (h *runHealth) setStop(key, reason string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stop == nil {
+		h.stop = &runStop{key: key, reason: reason}
+	}
+}
+
+// serverGone tells whether the server still accepts connections: one TCP
+// connection and its greeting's first byte, each within the connect
+// timeout. It returns the error when the server is gone.
+func serverGone(t harness.Target) error {
+	ctx, cancel := context.WithTimeout(context.Background(), t.ConnectTimeout+time.Second)
+	defer cancel()
+	c, err := harness.Dial(ctx, t, nil, netip.Addr{})
+	if err != nil {
+		var de *harness.DialError
+		if errors.As(err, &de) && (de.Kind == harness.DialRefused || de.Kind == harness.DialUnreachable || de.Kind == harness.DialTimeout) {
+			return err
+		}
+		return nil
+	}
+	defer c.Close()
+	// A server that accepts but closes at once without a word is gone too
+	// (a dying process, a supervisor's port with nothing behind it).
+	if _, err := c.ReadReplyWithin(ctx, t.ConnectTimeout); err != nil {
+		var pe *harness.ProtocolError
+		if errors.As(err, &pe) && !pe.Timeout() && pe.Partial == nil {
+			return fmt.Errorf("the server accepted a connection and closed it without a greeting: %w", err)
+		}
+	}
+	return nil
+}
+
+// checkServerAlive is called when a check failed: when the server no
+// longer accepts connections, the run stops with this check as the one
+// during which it happened.
+func checkServerAlive(key string) {
+	if cfg.health.stopped() != nil {
+		return
+	}
+	if err := serverGone(cfg.Target); err != nil {
+		cfg.health.setStop(key, fmt.Sprintf("the server stopped answering during %s (%v)", key, err))
+	}
+}
+
+// failConnect is called when a check cannot open a control connection:
+// when the server no longer accepts any, the check fails with that
+// diagnosis whatever its level (a dead server is no SHOULD finding), and
+// the run stops.
+func failConnect(err error) {
+	if current == nil {
+		return
+	}
+	checkServerAlive(current.key)
+	if stop := cfg.health.stopped(); stop != nil && stop.key == current.key {
+		Fail(fmt.Sprintf("the server stopped accepting connections during this check: %v", err), 2)
+	}
+}

@@ -1,0 +1,185 @@
+package suites
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/ftpconform/ftpconform/harness"
+)
+
+// Prerequisites: one root cause, one failure.
+//
+// Many checks use a capability as a means to their end: they log in, make
+// a scratch directory, upload a fixture, open a passive data connection.
+// The preflight (harness.Preflight) establishes once, before any check,
+// which of these capabilities work. A capability is judged only by the
+// checks that exist to judge it (its owners); every other check that needs
+// a broken capability is reported as blocked by the owner that judges the
+// failing step, instead of failing again with a diagnosis that is not its
+// own. A check declares what it relies on by calling need, which the
+// shared helpers (login, scratch, upload, download, openData, ...) do for
+// it.
+
+// prerequisite describes how the checks rely on one capability.
+type prerequisite struct {
+	// what names the capability in a blocked check's reason.
+	what string
+	// judge is the key of the check that judges a failure at each stage;
+	// the entry for StageCommand is the default.
+	judge map[harness.CapStage]string
+	// owners are the requirement IDs (or full keys) of the checks that
+	// judge the capability: need never blocks them.
+	owners []string
+	// optional: a server may leave the capability out (500/502). Checks
+	// that need it then run and skip with their own reason.
+	optional bool
+}
+
+var prerequisites = map[harness.Capability]prerequisite{
+	harness.CapLogin: {
+		what:   "logging in with the target's credentials",
+		judge:  map[harness.CapStage]string{harness.StageCommand: "RFC959-5.4-PASS-CODES/login"},
+		owners: []string{"RFC959-5.4-PASS-CODES", "RFC959-5.4-USER-CODES"},
+	},
+	harness.CapPWD: {
+		what:   "PWD",
+		judge:  map[harness.CapStage]string{harness.StageCommand: "RFC959-AII-PWD-257/format"},
+		owners: []string{"RFC959-AII-PWD-257", "RFC959-5.4-PWD-NO-530"},
+	},
+	harness.CapTypeI: {
+		what:   "TYPE I",
+		judge:  map[harness.CapStage]string{harness.StageCommand: "RFC959-3.1.1.3-IMAGE-RECOMMENDED"},
+		owners: []string{"RFC959-3.1.1.3-IMAGE-RECOMMENDED", "RFC959-5.4-TYPE-CODES", "RFC1123-4.1.2.13-MIN-TYPES"},
+	},
+	harness.CapPASV: {
+		what: "passive mode (PASV and a listing over it)",
+		judge: map[harness.CapStage]string{
+			harness.StageCommand: "RFC1123-4.1.2.6-PASV-MUST",
+			harness.StageData:    "RFC959-4.1.2-PASV-LISTEN",
+		},
+		owners: []string{"RFC1123-4.1.2.6-PASV-MUST", "RFC959-4.1.2-PASV-LISTEN", "RFC959-4.2.1-227-NUMBERS",
+			"RFC959-4.1.2-227-ADDRESS", "RFC959-5.4-PASV-CODES", "POLICY-PASV-RANGE", "POLICY-PASV-ADDR",
+			"POLICY-PASV-RANGE-REACHABLE"},
+	},
+	harness.CapEPSV: {
+		what: "extended passive mode (EPSV and a listing over it)",
+		judge: map[harness.CapStage]string{
+			harness.StageCommand: "RFC2428-3-EPSV-229",
+			harness.StageData:    "POLICY-EPSV-WORKS-NAT",
+		},
+		owners: []string{"RFC2428-3-EPSV-229", "RFC2428-3-229-FORMAT", "RFC2428-3-EPSV-SYNTAX",
+			"POLICY-EPSV-WORKS-NAT", "RFC2428-3-EPSV-SAME-ADDR"},
+		optional: true,
+	},
+	harness.CapPORT: {
+		what: "active mode (PORT and a listing over it)",
+		judge: map[harness.CapStage]string{
+			harness.StageCommand: "RFC959-5.4-PORT-CODES",
+			harness.StageData:    "RFC959-4.1.2-PORT-SEMANTICS/list",
+		},
+		owners: []string{"RFC959-5.4-PORT-CODES", "RFC959-4.1.2-PORT-SEMANTICS", "POLICY-ACTIVE-EGRESS",
+			"RFC959-5.2-SERVER-FROM-L-1"},
+	},
+	harness.CapEPRT: {
+		what: "extended active mode (EPRT and a listing over it)",
+		judge: map[harness.CapStage]string{
+			harness.StageCommand: "RFC2428-2-EPRT-200",
+			harness.StageData:    "RFC2428-2-EPRT-200",
+		},
+		owners:   []string{"RFC2428-2-EPRT-200", "RFC2428-2-EPRT-SYNTAX", "POLICY-ACTIVE-EGRESS"},
+		optional: true,
+	},
+	harness.CapMKD: {
+		what:   "MKD of a scratch directory",
+		judge:  map[harness.CapStage]string{harness.StageCommand: "RFC959-AII-MKD-257-FORMAT"},
+		owners: []string{"RFC959-AII-MKD-257-FORMAT", "RFC959-AII-MKD-EXISTS", "RFC959-AII-REL-ABS", "RFC959-4.2-2YZ-MEANING"},
+	},
+	harness.CapCWD: {
+		what:   "CWD into a directory",
+		judge:  map[harness.CapStage]string{harness.StageCommand: "RFC959-5.4-CWD-CODES/existing"},
+		owners: []string{"RFC959-5.4-CWD-CODES", "RFC959-4.1.1-CWD-EFFECT"},
+	},
+	harness.CapSTOR: {
+		what: "STOR in TYPE I",
+		judge: map[harness.CapStage]string{
+			harness.StageCommand: "RFC959-5.4-STOR-CODES/new",
+			harness.StageData:    "RFC959-3.1.1.3-IMAGE-EXACT/pasv",
+		},
+		owners: []string{"RFC959-5.4-STOR-CODES", "RFC959-3.1.1.3-IMAGE-EXACT", "RFC959-4.1.3-STOR-CREATE-REPLACE",
+			"RFC959-4.1.3-STOR-EOF-BY-CLOSE"},
+	},
+	harness.CapRETR: {
+		what: "RETR in TYPE I",
+		judge: map[harness.CapStage]string{
+			harness.StageCommand: "RFC959-5.4-RETR-CODES/success",
+			harness.StageData:    "RFC959-5.4-RETR-CODES/success",
+			harness.StageContent: "RFC959-4.1.3-RETR-CONTENT/pasv",
+		},
+		owners: []string{"RFC959-5.4-RETR-CODES", "RFC959-4.1.3-RETR-CONTENT", "RFC959-3.1.1.3-IMAGE-EXACT",
+			"RFC959-4.1.3-RETR-NONDESTRUCTIVE"},
+	},
+}
+
+// dataCapability is the capability behind a data-connection mode.
+func dataCapability(mode harness.DataMode) harness.Capability {
+	switch mode {
+	case harness.EPSV:
+		return harness.CapEPSV
+	case harness.PORT:
+		return harness.CapPORT
+	case harness.EPRT:
+		return harness.CapEPRT
+	}
+	return harness.CapPASV
+}
+
+// need blocks the running check when the preflight found one of caps
+// broken and the check is not one that judges it. Capabilities the
+// preflight did not probe block nothing.
+func need(caps ...harness.Capability) {
+	if current == nil {
+		return
+	}
+	for _, c := range caps {
+		p, ok := prerequisites[c]
+		if !ok {
+			continue
+		}
+		fact := cfg.Facts.Cap(c)
+		switch {
+		case fact.State == harness.CapBroken:
+		case fact.State == harness.CapUnsupported && !p.optional:
+		default:
+			continue
+		}
+		if p.ownedBy(current.key) {
+			continue
+		}
+		root := p.judge[fact.Stage]
+		if root == "" {
+			root = p.judge[harness.StageCommand]
+		}
+		blocked(root, fmt.Sprintf("%s does not work on this server (%s)", p.what, fact.Detail))
+	}
+}
+
+// ownedBy reports whether the check key judges the capability.
+func (p prerequisite) ownedBy(key string) bool {
+	id, _, _ := strings.Cut(key, "/")
+	return slices.Contains(p.owners, key) || slices.Contains(p.owners, id)
+}
+
+// blocked ends the running check as blocked by the check root.
+func blocked(root, reason string) {
+	AddReportEntry(EntryBlocked, root, ReportEntryVisibilityNever)
+	Skip("blocked by " + root + ": " + reason)
+}
+
+// notRun ends the running check as not run because the run stopped.
+func notRun(root, reason string) {
+	AddReportEntry(EntryNotRun, root, ReportEntryVisibilityNever)
+	Skip("not run: " + reason)
+}
