@@ -101,21 +101,21 @@ type Capability string
 
 // The capabilities the preflight establishes.
 const (
-	CapLogin Capability = "login"   // USER/PASS with the target's credentials
-	CapPWD   Capability = "pwd"     // PWD answers 257 with a quoted path
-	CapTypeI Capability = "type-i"  // TYPE I answers 200
-	CapPASV  Capability = "pasv"    // PASV, then LIST over it
-	CapEPSV  Capability = "epsv"    // EPSV, then LIST over it
-	CapPORT  Capability = "port"    // PORT, then LIST over it
-	CapEPRT  Capability = "eprt"    // EPRT, then LIST over it
-	CapMKD   Capability = "mkd"     // MKD of a new directory: 257
-	CapCWD   Capability = "cwd"     // CWD into it: 250
-	CapSTOR  Capability = "stor"    // STOR in TYPE I: 1yz then 2yz
-	CapRETR  Capability = "retr"    // RETR in TYPE I returns what was stored
-	CapDELE  Capability = "dele"    // DELE of that file: 250
-	CapRMD   Capability = "rmd"     // RMD of the empty directory: 250
-	CapABOR  Capability = "abor"    // ABOR with no transfer: 225 or 226
-	CapFEAT  Capability = "feat"    // FEAT answers 211
+	CapLogin Capability = "login"  // USER/PASS with the target's credentials
+	CapPWD   Capability = "pwd"    // PWD answers 257 with a quoted path
+	CapTypeI Capability = "type-i" // TYPE I answers 200
+	CapPASV  Capability = "pasv"   // PASV, then LIST over it
+	CapEPSV  Capability = "epsv"   // EPSV, then LIST over it
+	CapPORT  Capability = "port"   // PORT, then LIST over it
+	CapEPRT  Capability = "eprt"   // EPRT, then LIST over it
+	CapMKD   Capability = "mkd"    // MKD of a new directory: 257
+	CapCWD   Capability = "cwd"    // CWD into it: 250
+	CapSTOR  Capability = "stor"   // STOR in TYPE I: 1yz then 2yz
+	CapRETR  Capability = "retr"   // RETR in TYPE I returns what was stored
+	CapDELE  Capability = "dele"   // DELE of that file: 250
+	CapRMD   Capability = "rmd"    // RMD of the empty directory: 250
+	CapABOR  Capability = "abor"   // ABOR with no transfer: 225 or 226
+	CapFEAT  Capability = "feat"   // FEAT answers 211
 )
 
 // CapState is what the preflight found out about a capability.
