@@ -553,6 +553,12 @@ func (f *Facts) storeAndRetrieve(ctx context.Context, c *Conn, mode DataMode, pa
 	case t.DataErr != nil:
 		f.set(CapRETR, CapBroken, StageData, "RETR %s over %s: data connection: %v", path, mode, t.DataErr)
 	case !bytes.Equal(t.Data, data):
+		// A round trip cannot tell which half changed the bytes; SIZE can
+		// tell a short or long STOR.
+		if r, err := c.Cmd(ctx, "SIZE "+path); err == nil && r.Code == ReplyFileStatus && strings.TrimSpace(r.Text()) != fmt.Sprint(len(data)) {
+			f.set(CapSTOR, CapBroken, StageContent, "STOR %s in TYPE I of %d bytes stored a file of size %s", path, len(data), strings.TrimSpace(r.Text()))
+			return true
+		}
 		f.set(CapRETR, CapBroken, StageContent, "RETR %s in TYPE I returned %d bytes that differ from the %d stored", path, len(t.Data), len(data))
 	default:
 		f.set(CapRETR, CapWorks, StageContent, "")

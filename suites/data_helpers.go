@@ -51,8 +51,9 @@ func diagnoseDataSetup(mode harness.DataMode, d *harness.DataChannel, err error)
 
 // withFixture logs in, makes a scratch directory, uploads a binary fixture
 // there over the default passive mode and returns the session, the name
-// and the bytes.
+// and the bytes. The check will retrieve the fixture: it relies on RETR.
 func withFixture(ctx context.Context, size int) (*harness.Conn, string, []byte) {
+	need(harness.CapRETR)
 	c := login(ctx)
 	scratch(ctx, c)
 	data := binaryFixture(size)

@@ -39,8 +39,10 @@ func largeFixture() []byte {
 }
 
 // withLargeFixture logs in, makes a scratch directory and uploads the
-// large fixture there in TYPE I (which stays in force).
+// large fixture there in TYPE I (which stays in force). The check will
+// retrieve it: it relies on RETR.
 func withLargeFixture(ctx context.Context) (*harness.Conn, string, []byte) {
+	need(harness.CapRETR)
 	c := login(ctx)
 	scratch(ctx, c)
 	data := largeFixture()
@@ -95,6 +97,7 @@ func xferFetch(ctx context.Context, c *harness.Conn, name string) []byte {
 // connection (the end of the file in stream mode, RFC 959 §3.4.1) and
 // reads the completion reply; a missing reply fails the check.
 func xferHalfClose(ctx context.Context, c *harness.Conn, line string, data []byte) (*harness.Running, *harness.Reply) {
+	need(harness.CapSTOR)
 	r, err := c.Cmd(ctx, "TYPE I")
 	expectCode("TYPE I", r, err, harness.ReplyOK)
 	run := xferStart(ctx, c, line)

@@ -33,6 +33,10 @@ type prerequisite struct {
 	// owners are the requirement IDs (or full keys) of the checks that
 	// judge the capability: need never blocks them.
 	owners []string
+	// contentOwners, if set, replace owners when the bytes a transfer
+	// delivered were wrong: then only the checks of the content judge it,
+	// and those that compare bytes for another purpose are blocked.
+	contentOwners []string
 	// optional: a server may leave the capability out (500/502). Checks
 	// that need it then run and skip with their own reason.
 	optional bool
@@ -106,10 +110,12 @@ var prerequisites = map[harness.Capability]prerequisite{
 		what: "STOR in TYPE I",
 		judge: map[harness.CapStage]string{
 			harness.StageCommand: "RFC959-5.4-STOR-CODES/new",
-			harness.StageData:    "RFC959-3.1.1.3-IMAGE-EXACT/pasv",
+			harness.StageData:    "RFC959-5.4-STOR-CODES/new",
+			harness.StageContent: "RFC959-3.1.1.3-IMAGE-EXACT/pasv",
 		},
 		owners: []string{"RFC959-5.4-STOR-CODES", "RFC959-3.1.1.3-IMAGE-EXACT", "RFC959-4.1.3-STOR-CREATE-REPLACE",
 			"RFC959-4.1.3-STOR-EOF-BY-CLOSE"},
+		contentOwners: []string{"RFC959-3.1.1.3-IMAGE-EXACT"},
 	},
 	harness.CapRETR: {
 		what: "RETR in TYPE I",
@@ -120,6 +126,7 @@ var prerequisites = map[harness.Capability]prerequisite{
 		},
 		owners: []string{"RFC959-5.4-RETR-CODES", "RFC959-4.1.3-RETR-CONTENT", "RFC959-3.1.1.3-IMAGE-EXACT",
 			"RFC959-4.1.3-RETR-NONDESTRUCTIVE"},
+		contentOwners: []string{"RFC959-4.1.3-RETR-CONTENT"},
 	},
 }
 
@@ -155,7 +162,7 @@ func need(caps ...harness.Capability) {
 		default:
 			continue
 		}
-		if p.ownedBy(current.key) {
+		if p.ownedBy(current.key, fact.Stage) {
 			continue
 		}
 		root := p.judge[fact.Stage]
@@ -166,10 +173,15 @@ func need(caps ...harness.Capability) {
 	}
 }
 
-// ownedBy reports whether the check key judges the capability.
-func (p prerequisite) ownedBy(key string) bool {
+// ownedBy reports whether the check key judges the capability when it
+// failed at stage.
+func (p prerequisite) ownedBy(key string, stage harness.CapStage) bool {
+	owners := p.owners
+	if stage == harness.StageContent && p.contentOwners != nil {
+		owners = p.contentOwners
+	}
 	id, _, _ := strings.Cut(key, "/")
-	return slices.Contains(p.owners, key) || slices.Contains(p.owners, id)
+	return slices.Contains(owners, key) || slices.Contains(owners, id)
 }
 
 // blocked ends the running check as blocked by the check root.

@@ -223,6 +223,9 @@ func defaultMode(c *harness.Conn) harness.DataMode {
 // transferIn sets up a data connection in mode and runs a download command.
 func transferIn(ctx context.Context, c *harness.Conn, mode harness.DataMode, line string) (*harness.Transfer, error) {
 	need(dataCapability(mode))
+	if strings.HasPrefix(strings.ToUpper(line), "RETR ") {
+		need(harness.CapRETR)
+	}
 	return retrieveOver(ctx, c, mode, line)
 }
 
@@ -239,7 +242,7 @@ func retrieveOver(ctx context.Context, c *harness.Conn, mode harness.DataMode, l
 
 // transferOut sets up a data connection in mode and runs an upload command.
 func transferOut(ctx context.Context, c *harness.Conn, mode harness.DataMode, line string, data []byte) (*harness.Transfer, error) {
-	need(dataCapability(mode))
+	need(dataCapability(mode), harness.CapSTOR)
 	d, err := c.OpenData(ctx, mode, harness.DataOptions{})
 	if err != nil {
 		d.Close()
