@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"context"
 	. "github.com/onsi/ginkgo/v2"
 	"time"
 
@@ -25,7 +26,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 		})
 
 	Check("RFC959-4.1.3-ABOR-IDLE", "closes an open passive data connection on ABOR when no transfer is running",
-		Label("pasv"), func(ctx SpecContext) {
+		Confirm, Label("pasv"), func(ctx SpecContext) {
 			c := login(ctx)
 			d := openData(ctx, c, defaultMode(c))
 			DeferCleanup(d.Close)
@@ -42,7 +43,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 		})
 
 	Check("RFC959-4.1.3-ABOR-INPROGRESS", "stops a running RETR on ABOR and answers 426, then 226",
-		Label("write"), func(ctx SpecContext) {
+		Confirm, Label("write"), func(ctx SpecContext) {
 			c, name, _ := withLargeFixture(ctx)
 			requireAbor(ctx, c)
 			xferStall(ctx, c, name)
@@ -56,7 +57,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 		})
 
 	Check("RFC959-4.1.3-ABOR-KEEP-CONTROL", "keeps the control connection open after ABOR during a transfer",
-		Label("write"), func(ctx SpecContext) {
+		Confirm, Label("write"), func(ctx SpecContext) {
 			c, name, _ := withLargeFixture(ctx)
 			requireAbor(ctx, c)
 			xferStall(ctx, c, name)
@@ -72,7 +73,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 		})
 
 	Check("RFC959-4.1.3-ABOR-STOR", "stops a running STOR on ABOR and no longer waits for its data",
-		Label("write"), func(ctx SpecContext) {
+		Confirm, Label("write"), func(ctx SpecContext) {
 			c := login(ctx)
 			scratch(ctx, c)
 			r, err := c.Cmd(ctx, "TYPE I")
@@ -87,7 +88,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 		})
 
 	Check("RFC959-3.2-CLOSE-ABOR", "closes the data connection when ABOR interrupts a RETR",
-		Label("write"), func(ctx SpecContext) {
+		Confirm, Label("write"), func(ctx SpecContext) {
 			c, name, data := withLargeFixture(ctx)
 			requireAbor(ctx, c)
 			run := xferStall(ctx, c, name)
@@ -105,7 +106,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 		})
 
 	Check("RFC959-4.1.3-STAT-DURING-XFER", "answers STAT sent during a RETR and lets the transfer finish",
-		Label("write"), func(ctx SpecContext) {
+		Confirm, Label("write"), func(ctx SpecContext) {
 			c, name, data := withLargeFixture(ctx)
 			run := xferStall(ctx, c, name)
 			_, err := c.SendWithSynch(ctx, "STAT")
@@ -152,7 +153,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 		})
 
 	Check("RFC959-4.1.1-QUIT-DURING-XFER", "sends the transfer's reply, then 221, when QUIT arrives during a RETR, and then closes",
-		Label("write"), func(ctx SpecContext) {
+		Confirm, Label("write"), func(ctx SpecContext) {
 			c, name, data := withLargeFixture(ctx)
 			run := xferStall(ctx, c, name)
 			must(c.Send(ctx, "QUIT"), "sending QUIT")
@@ -192,7 +193,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 		})
 
 	Check("RFC959-4.1.1-UNEXPECTED-CLOSE", "closes an upload's data connection when the control connection drops",
-		Label("write"), func(ctx SpecContext) {
+		Confirm, Label("write"), func(ctx SpecContext) {
 			c := login(ctx)
 			scratch(ctx, c)
 			r, err := c.Cmd(ctx, "TYPE I")
@@ -206,10 +207,15 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 		})
 
 	Check("RFC959-3.2-CLOSE-CTRL-LOSS", "closes a download's data connection when the control connection drops",
-		Label("write"), func(ctx SpecContext) {
+		Confirm, Label("write"), func(ctx SpecContext) {
 			c, name, data := withLargeFixture(ctx)
 			run := xferStall(ctx, c, name)
 			must(c.Hangup(), "closing the control connection")
+			// The server is blocked writing to the unread data connection;
+			// give it a moment to see the closed control connection before
+			// reading on frees it to send more, so that a server that stops
+			// promptly is not overtaken by a fast reader.
+			pause(ctx, min(cfg.Target.CloseGrace, 500*time.Millisecond))
 			dr := run.Drain(ctx, ctrlLossWait())
 			switch {
 			case dr.Idle:
@@ -227,4 +233,14 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 // few seconds"), never longer than a reply timeout.
 func ctrlLossWait() time.Duration {
 	return min(3*cfg.Target.CloseGrace, cfg.Target.ReplyTimeout)
+}
+
+// pause waits d, or until the check ends.
+func pause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
