@@ -82,6 +82,9 @@ type Run struct {
 	// answering during RFC959-4.1.3-NOOP". It is empty when the run went
 	// to its end.
 	Stopped string
+	// Baseline is the comparison with the baseline, nil when none was
+	// applied (see Baseline.Apply).
+	Baseline *BaselineResult
 }
 
 // Check is the outcome of one spec, that is one requirement checked one way.
@@ -109,6 +112,14 @@ type Check struct {
 	Info       []string
 	Transcript string
 	Duration   time.Duration
+
+	// Baseline is the reason the applied baseline gives for this check,
+	// and BaselineVerdict the verdict it expects; both are empty when no
+	// baseline lists the check (see Baseline.Apply). A check whose Verdict
+	// is its BaselineVerdict is a known deviation; a known failure does not
+	// fail the run.
+	Baseline        string
+	BaselineVerdict Verdict
 }
 
 // Tally counts checks by verdict. Filtered checks are never counted.
@@ -170,8 +181,22 @@ func Count(checks []Check) Counts {
 // Failed reports whether any check failed, which makes the run
 // non-conformant (exit code 1). Blocked checks and checks not run never
 // count: their root cause is a failed check of its own.
+// A failure the applied baseline expects (a known deviation) does not
+// count either.
 func (r Run) Failed() bool {
-	return slices.ContainsFunc(r.Checks, func(c Check) bool { return c.Verdict == VerdictFailed })
+	return slices.ContainsFunc(r.Checks, func(c Check) bool { return c.Verdict == VerdictFailed && !c.known() })
+}
+
+// known reports whether the check has the verdict the applied baseline
+// expects of it, other than passing: a known deviation.
+func (c Check) known() bool {
+	return c.BaselineVerdict != "" && c.BaselineVerdict == c.Verdict
+}
+
+// fixed reports whether the applied baseline expects the check to fail or
+// warn, and it passed: its baseline line should go.
+func (c Check) fixed() bool {
+	return c.Verdict == VerdictPassed && (c.BaselineVerdict == VerdictFailed || c.BaselineVerdict == VerdictWarned)
 }
 
 // reported returns the checks that appear in reports: all but the filtered.
