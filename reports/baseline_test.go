@@ -171,7 +171,9 @@ func TestBaselineKeepsHandWrittenReasons(t *testing.T) {
 }
 
 func TestBaselineApply(t *testing.T) {
-	check := func(key string, v Verdict) Check { return Check{Key: key, ID: key, Verdict: v, Message: string(v) + " now"} }
+	check := func(key string, v Verdict) Check {
+		return Check{Key: key, ID: key, Verdict: v, Message: string(v) + " now"}
+	}
 	run := Run{Checks: []Check{
 		check("KNOWN", VerdictFailed),
 		check("NEW", VerdictFailed),

@@ -297,3 +297,47 @@ func mapKeys[V any](m map[string]V) []string {
 	}
 	return keys
 }
+
+// blockedText is how reports explain a blocked check: "blocked by ROOT",
+// followed by the skip reason when there is one.
+func (c Check) blockedText() string {
+	s := "blocked by " + cmp.Or(c.BlockedBy, "a failed prerequisite")
+	if m := firstLine(c.Message); m != "" {
+		s += ": " + m
+	}
+	return s
+}
+
+// notRunText is how reports explain a check not run: "not run: reason".
+func (c Check) notRunText() string {
+	if m := firstLine(c.Message); m != "" {
+		return "not run: " + m
+	}
+	if c.BlockedBy != "" {
+		return "not run: the run stopped during " + c.BlockedBy
+	}
+	return "not run"
+}
+
+// knownText is how reports introduce a known failure:
+// "known deviation (baseline: REASON)".
+func (c Check) knownText() string {
+	if r := firstLine(c.Baseline); r != "" {
+		return "known deviation (baseline: " + r + ")"
+	}
+	return "known deviation (baseline)"
+}
+
+// baselineNote says how the check differs from the applied baseline, when
+// the check itself shows it: "fixed: remove it from the baseline", or
+// "the baseline expects skipped". Empty otherwise.
+func (c Check) baselineNote() string {
+	switch {
+	case c.BaselineVerdict == "" || c.known():
+		return ""
+	case c.fixed():
+		return "fixed: remove it from the baseline (it expects " + string(c.BaselineVerdict) + ")"
+	default:
+		return "the baseline expects " + string(c.BaselineVerdict)
+	}
+}
