@@ -260,14 +260,11 @@ func (b Baseline) Apply(run *Run) BaselineResult {
 	inRun := map[string]bool{}
 	for i := range run.Checks {
 		c := &run.Checks[i]
-		c.Baseline, c.BaselineVerdict = "", ""
 		inRun[c.Key] = true
+		e, listed := want[c.Key]
+		annotate(c, e, listed)
 		if c.Verdict == VerdictFiltered || c.Key == "" {
 			continue
-		}
-		e, listed := want[c.Key]
-		if listed && c.Key != SuiteKey {
-			c.Baseline, c.BaselineVerdict = e.Reason, e.Verdict
 		}
 		expected := cmp.Or(c.BaselineVerdict, VerdictPassed)
 		d := BaselineDiff{Key: c.Key, Expected: expected, Got: c.Verdict, Reason: c.Baseline}
@@ -294,6 +291,27 @@ func (b Baseline) Apply(run *Run) BaselineResult {
 	}
 	run.Baseline = &res
 	return res
+}
+
+// Annotate sets c.Baseline and c.BaselineVerdict the way Apply does, for
+// a single check: for a live progress line (ProgressLine then shows a
+// known failure as KNOWN and a fixed one as fixed).
+func (b Baseline) Annotate(c *Check) {
+	i := slices.IndexFunc(b.Entries, func(e BaselineEntry) bool { return e.Key == c.Key })
+	if i < 0 {
+		annotate(c, BaselineEntry{}, false)
+		return
+	}
+	annotate(c, b.Entries[i], true)
+}
+
+// annotate records on c what the baseline entry e (when listed) expects.
+// Filtered checks and the SUITE pseudo-check are never annotated.
+func annotate(c *Check, e BaselineEntry, listed bool) {
+	c.Baseline, c.BaselineVerdict = "", ""
+	if listed && c.Key != "" && c.Key != SuiteKey && c.Verdict != VerdictFiltered {
+		c.Baseline, c.BaselineVerdict = e.Reason, e.Verdict
+	}
 }
 
 // BaselineResult is the outcome of comparing a run with a baseline. Each
@@ -344,9 +362,9 @@ func (r BaselineResult) Differs() bool {
 //	New failures (not in the baseline):
 //	  RFC959-5.4-NOOP
 //	Fixed (remove them from the baseline):
-//	  RFC959-4.1.3-STAT-CODES  was failed, now passes
+//	  RFC959-4.1.3-STAT-CODES  expected failed, now passes
 //	Changed:
-//	  RFC2428-3-EPSV  was skipped, now warned
+//	  RFC2428-3-EPSV  expected skipped, now warned
 //	Stale (in the baseline, not in this run):
 //	  RFC959-9.9-TYPO  no such check (renamed, or a typo?)
 //
@@ -378,13 +396,13 @@ func WriteBaselineSummary(w io.Writer, res BaselineResult) error {
 		if d.Expected == VerdictPassed {
 			return ""
 		}
-		return "was " + string(d.Expected)
+		return "expected " + string(d.Expected)
 	})
 	section("Fixed (remove them from the baseline):", res.Fixed, func(d BaselineDiff) string {
-		return "was " + string(d.Expected) + ", now passes"
+		return "expected " + string(d.Expected) + ", now passes"
 	})
 	section("Changed:", res.Changed, func(d BaselineDiff) string {
-		return "was " + string(d.Expected) + ", now " + string(d.Got)
+		return "expected " + string(d.Expected) + ", now " + string(d.Got)
 	})
 	section("Stale (in the baseline, not in this run):", res.Stale, func(d BaselineDiff) string {
 		return "no such check (renamed, or a typo?)"

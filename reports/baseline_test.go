@@ -282,11 +282,11 @@ func TestWriteBaselineSummary(t *testing.T) {
 	want := `Baseline interop/vsftpd.baseline: 2 known failures, 2 new, 1 fixed, 1 changed, 1 stale
 New failures (not in the baseline):
   RFC959-5.4-NOOP
-  W  was warned
+  W  expected warned
 Fixed (remove them from the baseline):
-  RFC959-4.1.3-STAT-CODES  was failed, now passes
+  RFC959-4.1.3-STAT-CODES  expected failed, now passes
 Changed:
-  RFC2428-3-EPSV  was skipped, now warned
+  RFC2428-3-EPSV  expected skipped, now warned
 Stale (in the baseline, not in this run):
   RFC959-9.9-TYPO\x1b[2J  no such check (renamed, or a typo?)
 `
