@@ -18,6 +18,17 @@
 //	AddReportEntry("ftpconform.warning", "…")    a tolerated deviation
 //	AddReportEntry("ftpconform.info", "…")       an observation worth showing
 //	AddReportEntry("ftpconform.transcript", "…") the exchange, secrets redacted
+//	AddReportEntry("ftpconform.blocked", "ROOT-KEY"); Skip("reason")
+//	                                             blocked: a prerequisite failed in ROOT-KEY
+//	AddReportEntry("ftpconform.notrun", "KEY");  Skip("the server stopped answering during KEY")
+//	                                             not run: the run stopped (KEY or PREFLIGHT)
+//
+// Verdicts are passed, failed, warned, skipped, blocked, not-run and
+// filtered. Only failed makes a run non-conformant (Run.Failed), and not
+// when a baseline expects it: ReadBaseline reads a file of expected
+// verdicts (format in baseline.go: KEY<TAB>VERDICT<TAB>REASON),
+// Baseline.Apply marks known deviations and lists what is new, fixed,
+// changed or stale, and WriteBaseline writes such a file from a run.
 //
 // Text that came from the server under test is never trusted: the writers
 // escape characters that would break XML or play tricks on a terminal, and

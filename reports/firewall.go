@@ -55,6 +55,10 @@ func WriteFirewall(w io.Writer, r Run) error {
 			}
 		case VerdictSkipped:
 			skipped.WriteString(displayText("skipped  "+c.Title+": "+firstLine(c.Message)) + "\n")
+		case VerdictBlocked:
+			skipped.WriteString(displayText("blocked  "+c.Title+": "+c.blockedText()) + "\n")
+		case VerdictNotRun:
+			skipped.WriteString(displayText("not run  "+c.Title+": "+strings.TrimPrefix(c.notRunText(), "not run: ")) + "\n")
 		}
 	}
 	for _, c := range warned {
@@ -82,7 +86,11 @@ func WriteFirewall(w io.Writer, r Run) error {
 	if problems > 0 {
 		fmt.Fprintf(&b, "%d %s: ", problems, plural(problems, "problem", "problems"))
 	}
-	fmt.Fprintf(&b, "%d passed, %d failed, %d warned, %d skipped\n", t.Passed, t.Failed, t.Warned, t.Skipped)
+	fmt.Fprintf(&b, "%d passed, %d failed, %d warned, %d skipped", t.Passed, t.Failed, t.Warned, t.Skipped)
+	if t.Blocked > 0 || t.NotRun > 0 {
+		fmt.Fprintf(&b, ", %d blocked, %d not run", t.Blocked, t.NotRun)
+	}
+	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -15,6 +15,13 @@ const (
 	EntryWarning    = "ftpconform.warning"    // a tolerated deviation; may repeat
 	EntryInfo       = "ftpconform.info"       // an observation worth showing; may repeat
 	EntryTranscript = "ftpconform.transcript" // the check's exchange, secrets already redacted
+	// EntryBlocked marks a skipped spec as blocked; its value is the key of
+	// the check that judged the root cause.
+	EntryBlocked = "ftpconform.blocked"
+	// EntryNotRun marks a skipped spec as not run because the run stopped;
+	// its value is the key of the check during which it stopped, or
+	// PreflightKey.
+	EntryNotRun = "ftpconform.notrun"
 )
 
 // FromGinkgo converts the report of a conformance run into a Run.
@@ -30,6 +37,15 @@ const (
 //
 // Checks come in spec order, not run order (ginkgo shuffles): SUITE checks
 // first, then by source file and line of the It node, then by text.
+// A skipped spec with an EntryBlocked entry becomes VerdictBlocked, one
+// with an EntryNotRun entry VerdictNotRun (the skip message is the reason,
+// the entry's value goes to BlockedBy), and so does a spec ginkgo itself
+// left out when the run stopped (fail-fast, an interrupt, the suite
+// timeout). Run.Stopped is set from the first check not run, in spec
+// order: its reason (the suites write "the server stopped answering during
+// KEY") or ginkgo's. The caller may overwrite it with better knowledge
+// (the preflight's verdict, say).
+//
 // Tool is set to "ftpconform"; Version and Target are the caller's.
 func FromGinkgo(r types.Report) Run {
 	cl := newClassifier(r.SuiteConfig)
@@ -100,6 +116,9 @@ func FromGinkgo(r types.Report) Run {
 	}
 	for _, it := range items {
 		run.Checks = append(run.Checks, it.check)
+		if it.check.Verdict == VerdictNotRun && run.Stopped == "" {
+			run.Stopped = it.check.Message
+		}
 	}
 	run.Counts = Count(run.Checks)
 	return run
@@ -216,11 +235,11 @@ func (cl *classifier) excluded(s types.SpecReport) bool {
 func (cl *classifier) notRunReason() string {
 	switch {
 	case len(cl.stopReasons) > 0:
-		return "not run: " + strings.Join(cl.stopReasons, "; ")
+		return strings.Join(cl.stopReasons, "; ")
 	case cl.cfg.FailFast:
-		return "not run: the run stopped at the first failure (fail-fast)"
+		return "the run stopped at the first failure (fail-fast)"
 	default:
-		return "not run: the run stopped early"
+		return "the run stopped early"
 	}
 }
 
@@ -228,7 +247,7 @@ func (cl *classifier) notRunReason() string {
 func (cl *classifier) check(s types.SpecReport) Check {
 	c := Check{Duration: s.RunTime}
 	describe(&c, s.LeafNodeText, s.Labels())
-	collectEntries(&c, s.ReportEntries)
+	mark := collectEntries(&c, s.ReportEntries)
 
 	switch {
 	case s.State == types.SpecStatePassed:
@@ -242,10 +261,16 @@ func (cl *classifier) check(s types.SpecReport) Check {
 		if cl.allNotRunFiltered || cl.excluded(s) {
 			c.Verdict = VerdictFiltered
 		} else {
-			c.Verdict, c.Message = VerdictSkipped, cl.notRunReason()
+			c.Verdict, c.Message = VerdictNotRun, cl.notRunReason()
 		}
 	case s.State == types.SpecStateSkipped:
 		c.Verdict, c.Message = VerdictSkipped, s.Failure.Message
+		if mark.verdict != "" {
+			c.Verdict, c.BlockedBy = mark.verdict, mark.root
+			if c.Message == "" && mark.verdict == VerdictNotRun && mark.root != "" {
+				c.Message = "the run stopped during " + mark.root
+			}
+		}
 	default:
 		// Every failure state, and any state this version of the package
 		// does not know: a conformance tool must not let an unknown
@@ -393,11 +418,28 @@ func describe(c *Check, text string, labels []string) {
 	}
 }
 
-// collectEntries picks the ftpconform report entries out of a spec's.
-func collectEntries(c *Check, entries types.ReportEntries) {
+// skipMark is what a skipped spec's entries say about why it was skipped:
+// blocked by, or not run because of, the check named root.
+type skipMark struct {
+	verdict Verdict // VerdictBlocked, VerdictNotRun or ""
+	root    string
+}
+
+// collectEntries picks the ftpconform report entries out of a spec's and
+// returns the mark of a blocked or not-run spec (the first one wins).
+func collectEntries(c *Check, entries types.ReportEntries) skipMark {
 	var transcripts []string
+	var mark skipMark
 	for _, e := range entries {
 		switch e.Name {
+		case EntryBlocked:
+			if mark.verdict == "" {
+				mark = skipMark{VerdictBlocked, strings.TrimSpace(entryText(e))}
+			}
+		case EntryNotRun:
+			if mark.verdict == "" {
+				mark = skipMark{VerdictNotRun, strings.TrimSpace(entryText(e))}
+			}
 		case EntryWarning:
 			c.Warnings = append(c.Warnings, entryText(e))
 		case EntryInfo:
@@ -407,6 +449,7 @@ func collectEntries(c *Check, entries types.ReportEntries) {
 		}
 	}
 	c.Transcript = strings.Join(transcripts, "\n")
+	return mark
 }
 
 // entryText returns an entry's value as text. In process the raw value is

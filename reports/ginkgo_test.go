@@ -272,8 +272,11 @@ func TestFilteredVersusNotRun(t *testing.T) {
 				spec("[C] c", 0, should, notRun),
 			},
 		})
-		if b := checkByKey(t, r, "B"); b.Verdict != VerdictSkipped || !strings.Contains(b.Message, "fail-fast") {
-			t.Errorf("B: %q %q, want skipped, not run (fail-fast)", b.Verdict, b.Message)
+		if b := checkByKey(t, r, "B"); b.Verdict != VerdictNotRun || !strings.Contains(b.Message, "fail-fast") {
+			t.Errorf("B: %q %q, want not run (fail-fast)", b.Verdict, b.Message)
+		}
+		if !strings.Contains(r.Stopped, "fail-fast") {
+			t.Errorf("stopped %q", r.Stopped)
 		}
 		if c := checkByKey(t, r, "C"); c.Verdict != VerdictFiltered {
 			t.Errorf("C: %q, want filtered", c.Verdict)
@@ -292,7 +295,7 @@ func TestFilteredVersusNotRun(t *testing.T) {
 		if a := checkByKey(t, r, "A"); a.Verdict != VerdictFailed {
 			t.Errorf("A: %q, want failed", a.Verdict)
 		}
-		if b := checkByKey(t, r, "B"); b.Verdict != VerdictSkipped || b.Message != "not run: Interrupted by User" {
+		if b := checkByKey(t, r, "B"); b.Verdict != VerdictNotRun || b.Message != "Interrupted by User" || r.Stopped != "Interrupted by User" {
 			t.Errorf("B: %q %q", b.Verdict, b.Message)
 		}
 	})
@@ -310,7 +313,7 @@ func TestFilteredVersusNotRun(t *testing.T) {
 				spec("[RFC959-4] e", 0, must, notRun, inContainer("slow things")),
 			},
 		})
-		want := map[string]Verdict{"RFC959-2": VerdictSkipped, "RFC959-3": VerdictFiltered, "RFC2428-1": VerdictFiltered, "RFC959-4": VerdictFiltered}
+		want := map[string]Verdict{"RFC959-2": VerdictNotRun, "RFC959-3": VerdictFiltered, "RFC2428-1": VerdictFiltered, "RFC959-4": VerdictFiltered}
 		for k, v := range want {
 			if got := checkByKey(t, r, k).Verdict; got != v {
 				t.Errorf("%s: %q, want %q", k, got, v)
@@ -333,7 +336,7 @@ func TestFilteredVersusNotRun(t *testing.T) {
 		if c := CheckFromSpec(spec("[C] c", 0, should, notRun), cfg); c.Verdict != VerdictFiltered || ProgressLine(c) != "" {
 			t.Errorf("C: %q %q", c.Verdict, ProgressLine(c))
 		}
-		if c := CheckFromSpec(spec("[B] b", 0, must, notRun), cfg); c.Verdict != VerdictSkipped {
+		if c := CheckFromSpec(spec("[B] b", 0, must, notRun), cfg); c.Verdict != VerdictNotRun {
 			t.Errorf("B: %q", c.Verdict)
 		}
 		if c := CheckFromSpec(spec("[A] a", types.SpecStatePassed, must), cfg); c.Verdict != VerdictPassed {
@@ -376,5 +379,55 @@ func TestEntryTextFromDecodedReport(t *testing.T) {
 	e = types.ReportEntry{Name: EntryInfo, Value: types.WrapEntryValue(42)}
 	if got := entryText(e); got != "42" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// The suites mark a check whose prerequisite failed, and one the run
+// stopped before, with a report entry on a skipped spec.
+func TestBlockedAndNotRunEntries(t *testing.T) {
+	must := []string{"rfc959", "MUST"}
+	skipped := func(msg string) specOption { return failure(msg, 3) }
+	r := FromGinkgo(types.Report{
+		PreRunStats: types.PreRunStats{TotalSpecs: 6, SpecsThatWillRun: 6},
+		SpecReports: types.SpecReports{
+			spec("[RFC1123-4.1.2.6-PASV-MUST] accepts PASV", types.SpecStateFailed, must, line(1), failure("227 without numbers", 2)),
+			spec("[A] lists", types.SpecStateSkipped, must, line(2), skipped("needs passive mode"),
+				entry(EntryBlocked, "RFC1123-4.1.2.6-PASV-MUST")),
+			spec("[B] stores", types.SpecStateSkipped, must, line(3),
+				entry(EntryBlocked, " RFC1123-4.1.2.6-PASV-MUST\n")),
+			spec("[C] noops", types.SpecStateSkipped, must, line(4), skipped("the server stopped answering during RFC959-4.1.3-NOOP"),
+				entry(EntryNotRun, "RFC959-4.1.3-NOOP")),
+			spec("[D] quits", types.SpecStateSkipped, must, line(5), entry(EntryNotRun, "RFC959-4.1.3-NOOP")),
+			// An entry on a spec that went on to fail does not hide the failure.
+			spec("[E] fails anyway", types.SpecStateFailed, must, line(6), failure("boom", 7), entry(EntryBlocked, "X")),
+		},
+	})
+	tests := []struct {
+		key                string
+		verdict            Verdict
+		blockedBy, message string
+	}{
+		{"A", VerdictBlocked, "RFC1123-4.1.2.6-PASV-MUST", "needs passive mode"},
+		{"B", VerdictBlocked, "RFC1123-4.1.2.6-PASV-MUST", ""},
+		{"C", VerdictNotRun, "RFC959-4.1.3-NOOP", "the server stopped answering during RFC959-4.1.3-NOOP"},
+		{"D", VerdictNotRun, "RFC959-4.1.3-NOOP", "the run stopped during RFC959-4.1.3-NOOP"},
+		{"E", VerdictFailed, "", "boom"},
+	}
+	for _, tt := range tests {
+		c := checkByKey(t, r, tt.key)
+		if c.Verdict != tt.verdict || c.BlockedBy != tt.blockedBy || c.Message != tt.message {
+			t.Errorf("%s: %q by %q %q, want %q by %q %q", tt.key, c.Verdict, c.BlockedBy, c.Message, tt.verdict, tt.blockedBy, tt.message)
+		}
+	}
+	if want := (Tally{Failed: 2, Blocked: 2, NotRun: 2}); r.Counts.Tally != want || r.Counts.Total() != 6 {
+		t.Errorf("tally %+v, want %+v", r.Counts.Tally, want)
+	}
+	if r.Stopped != "the server stopped answering during RFC959-4.1.3-NOOP" {
+		t.Errorf("stopped %q", r.Stopped)
+	}
+	// Only the two real failures fail the run.
+	r.Checks = slices.DeleteFunc(r.Checks, func(c Check) bool { return c.Verdict == VerdictFailed })
+	if r.Failed() {
+		t.Error("blocked and not-run checks failed the run")
 	}
 }

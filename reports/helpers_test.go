@@ -189,3 +189,51 @@ func checkByKey(t *testing.T, r Run, key string) Check {
 	t.Fatalf("no check with key %q", key)
 	return Check{}
 }
+
+// runModelReport is a run the run model cut short: PASV failed and blocked
+// two checks, a warning, a skip, then the server stopped answering during
+// NOOP and the last checks were not run.
+func runModelReport() types.Report {
+	must := func(id, section string) []string {
+		return []string{id, "rfc959", "rfc959:" + section, "MUST"}
+	}
+	pasv := "RFC1123-4.1.2.6-PASV-MUST"
+	stop := "the server stopped answering during RFC959-4.1.3-NOOP"
+	specs := types.SpecReports{
+		spec("["+pasv+"] accepts PASV", types.SpecStateFailed,
+			[]string{pasv, "rfc1123", "rfc1123:4.1.2.6", "MUST", "pasv"}, file("/src/suites/rfc1123.go"), line(30),
+			failure("227 reply has no address: \"227 Entering Passive Mode\"", 31)),
+		spec("[RFC959-4.1.3-LIST] lists the working directory", types.SpecStateSkipped, must("RFC959-4.1.3-LIST", "4.1.3"), line(20),
+			failure("needs passive mode", 21), entry(EntryBlocked, pasv)),
+		spec("[RFC959-4.1.3-RETR] retrieves a file", types.SpecStateSkipped, must("RFC959-4.1.3-RETR", "4.1.3"), line(22),
+			failure("needs passive mode", 23), entry(EntryBlocked, pasv)),
+		spec("[RFC959-5.4-STOR-CODES] answers STOR with a code the table lists", types.SpecStatePassed,
+			[]string{"RFC959-5.4-STOR-CODES", "rfc959", "rfc959:5.4", "SHOULD"}, line(24), warning("550 is not listed for STOR")),
+		spec("[RFC2428-3-EPSV] opens a data connection with EPSV", types.SpecStateSkipped,
+			[]string{"RFC2428-3-EPSV", "rfc2428", "rfc2428:3", "MAY"}, file("/src/suites/rfc2428.go"), line(20),
+			failure("EPSV not implemented (502)", 25)),
+		spec("[RFC959-4.2-MULTILINE] ends a multi-line reply with the same code", types.SpecStatePassed, must("RFC959-4.2-MULTILINE", "4.2"), line(26)),
+		spec("[RFC959-4.1.3-NOOP] answers NOOP with 200", types.SpecStateFailed, must("RFC959-4.1.3-NOOP", "4.1.3"), line(28),
+			failure("the server stopped answering: connection refused", 29)),
+		spec("[RFC959-4.1.3-QUIT] answers QUIT with 221", types.SpecStateSkipped, must("RFC959-4.1.3-QUIT", "4.1.3"), line(40),
+			failure(stop, 41), entry(EntryNotRun, "RFC959-4.1.3-NOOP")),
+		spec("[RFC959-4.1.3-STAT] answers STAT", types.SpecStateSkipped, must("RFC959-4.1.3-STAT", "4.1.3"), line(42),
+			failure(stop, 43), entry(EntryNotRun, "RFC959-4.1.3-NOOP")),
+	}
+	return types.Report{
+		SuiteDescription: "ftpconform",
+		PreRunStats:      types.PreRunStats{TotalSpecs: len(specs), SpecsThatWillRun: len(specs)},
+		StartTime:        sampleStart,
+		EndTime:          sampleStart.Add(2 * time.Second),
+		RunTime:          2 * time.Second,
+		SpecReports:      specs,
+	}
+}
+
+func runModelRun(t *testing.T) Run {
+	t.Helper()
+	r := FromGinkgo(runModelReport())
+	r.Version = "v0.1.0-test"
+	r.Target = "ftp://conform@127.0.0.1:2121"
+	return r
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -17,7 +18,13 @@ var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
 // scripts, no external resources. It shows the run's facts, the tables of
 // counts by level and by RFC, and a row per check (filtered ones left out)
 // coloured by verdict, with its message, warnings and info; the transcript
-// folds away in a <details> element. html/template escapes everything, and
+// folds away in a <details> element. Each row has the anchor
+// "check-KEY"; a blocked check links to the row of the check that blocked
+// it, and one not run to the check during which the run stopped. When the
+// run stopped early the page says why at the top; with a baseline applied
+// it shows the comparison, marks known failures as known deviations (they
+// do not make the page say NOT CONFORMANT), and says "fixed: remove it
+// from the baseline" on checks that now pass. html/template escapes everything, and
 // server text is first stripped of characters HTML cannot show.
 func WriteHTML(w io.Writer, r Run) error {
 	counts := Count(r.Checks)
@@ -27,6 +34,7 @@ func WriteHTML(w io.Writer, r Run) error {
 		Target:   displayText(r.Target),
 		Duration: r.Duration.Round(time.Millisecond).String(),
 		Failed:   r.Failed(),
+		Stopped:  displayText(r.Stopped),
 		Total:    counts.Tally,
 		Filtered: counts.Filtered,
 	}
@@ -44,15 +52,37 @@ func WriteHTML(w io.Writer, r Run) error {
 	}
 	rfcs.Rows = append(rfcs.Rows, htmlRow{Name: "Total", Tally: counts.Tally, Total: true})
 	page.Tables = []htmlTable{levels, rfcs}
+	if b := r.Baseline; b != nil {
+		page.Baseline = &htmlBaseline{File: displayText(b.File), Known: len(b.Known)}
+		for _, l := range []struct {
+			name string
+			l    []BaselineDiff
+		}{{"New failures", b.New}, {"Fixed (remove them from the baseline)", b.Fixed}, {"Changed", b.Changed}, {"Stale (no such check)", b.Stale}} {
+			if len(l.l) == 0 {
+				continue
+			}
+			g := htmlDiffs{Name: l.name}
+			for _, d := range l.l {
+				g.Keys = append(g.Keys, displayText(d.Key))
+			}
+			page.Baseline.Groups = append(page.Baseline.Groups, g)
+		}
+	}
 	for _, c := range r.reported() {
 		hc := htmlCheck{
 			Verdict:    string(c.Verdict),
+			Anchor:     checkAnchor(c.Key),
+			Known:      c.known() && c.Verdict == VerdictFailed,
+			Note:       displayText(c.baselineNote()),
+			BlockedBy:  displayText(c.BlockedBy),
+			RootAnchor: checkAnchor(c.BlockedBy),
 			Key:        displayText(c.Key),
 			Title:      displayText(c.Title),
 			Level:      displayText(c.Level),
 			RFC:        displayText(c.RFC),
 			Section:    displayText(c.Section),
 			Message:    displayText(c.Message),
+			Baseline:   displayText(c.knownText()),
 			Location:   displayText(c.Location),
 			Transcript: displayText(c.Transcript),
 			Duration:   fmt.Sprintf("%.2fs", c.Duration.Seconds()),
@@ -68,8 +98,25 @@ func WriteHTML(w io.Writer, r Run) error {
 	return htmlTemplate.Execute(w, page)
 }
 
+// checkAnchor is the id of a check's row: "check-" and the key, with any
+// character outside [A-Za-z0-9._-] replaced by "_".
+func checkAnchor(key string) string {
+	if key == "" {
+		return ""
+	}
+	return "check-" + strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			return r
+		}
+		return '_'
+	}, key)
+}
+
 type htmlPage struct {
 	Tool, Version, Target, Started, Duration string
+	Stopped                                  string
+	Baseline                                 *htmlBaseline
 	Failed                                   bool
 	Total                                    Tally
 	Filtered                                 int
@@ -88,8 +135,22 @@ type htmlRow struct {
 	Total bool
 }
 
+type htmlBaseline struct {
+	File   string
+	Known  int
+	Groups []htmlDiffs
+}
+
+type htmlDiffs struct {
+	Name string
+	Keys []string
+}
+
 type htmlCheck struct {
 	Verdict, Key, Title, Level, RFC, Section string
+	Anchor, BlockedBy, RootAnchor            string
+	Known                                    bool
+	Baseline, Note                           string
 	Message, Location, Transcript, Duration  string
 	Warnings, Info                           []string
 }

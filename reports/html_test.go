@@ -34,7 +34,7 @@ func TestHTML(t *testing.T) {
 		`got \x00\x1b[31m\xff`,
 		"&lt;img src=x onerror=alert(1)&gt;",
 		"<details><summary>transcript</summary><pre>&lt; 500 &#34;quoted&#34; &amp; &lt;b&gt;bold&lt;/b&gt;</pre></details>",
-		`<tr class="v-failed">`, `<tr class="v-warned">`, `<tr class="v-skipped">`, `<tr class="v-passed">`,
+		`<tr class="v-failed" id="check-RFC959-5.4-PASS-CODES_wrong-password">`, `<tr class="v-warned" id=`, `<tr class="v-skipped" id=`, `<tr class="v-passed" id=`,
 		"NOT CONFORMANT",
 		"2 passed, 6 failed, 1 warned, 2 skipped; 2 excluded by the filter.",
 		"ftp://conform@127.0.0.1:2121",
@@ -52,6 +52,42 @@ func TestHTML(t *testing.T) {
 	for _, external := range []string{"<script", "<link", "src=\"http", "href=\"http"} {
 		if strings.Contains(out, external) {
 			t.Errorf("page is not self-contained: has %q", external)
+		}
+	}
+	wellFormed(t, out)
+}
+
+func TestHTMLRunModelAndBaseline(t *testing.T) {
+	r := runModelRun(t)
+	b := Baseline{File: "vsftpd.baseline", Entries: []BaselineEntry{
+		{Key: "RFC1123-4.1.2.6-PASV-MUST", Verdict: VerdictFailed, Reason: "vendor <bug>"},
+		{Key: "RFC959-4.2-MULTILINE", Verdict: VerdictFailed},
+		{Key: "RFC959-4.1.3-NOOP", Verdict: VerdictFailed},
+	}}
+	b.Apply(&r)
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		`<p class="stopped"><strong>Run stopped early:</strong> the server stopped answering during RFC959-4.1.3-NOOP</p>`,
+		"1 passed, 2 failed, 1 warned, 1 skipped, 2 blocked, 2 not run.",
+		`<tr class="v-failed known" id="check-RFC1123-4.1.2.6-PASV-MUST">`,
+		`failed (known)`,
+		"known deviation (baseline: vendor &lt;bug&gt;)",
+		`<tr class="v-blocked" id="check-RFC959-4.1.3-LIST">`,
+		`blocked by <a href="#check-RFC1123-4.1.2.6-PASV-MUST"><code>RFC1123-4.1.2.6-PASV-MUST</code></a>`,
+		`<tr class="v-not-run" id="check-RFC959-4.1.3-QUIT">`,
+		`the run stopped during <a href="#check-RFC959-4.1.3-NOOP">`,
+		"fixed: remove it from the baseline (it expects failed)",
+		"Baseline <code>vsftpd.baseline</code>:</strong> 2 known failures",
+		"Fixed (remove them from the baseline): <code>RFC959-4.2-MULTILINE</code>",
+		`class="status ok">CONFORMANT`,
+		"<th>Blocked</th><th>Not run</th>",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
 		}
 	}
 	wellFormed(t, out)

@@ -24,14 +24,23 @@ const (
 //	  "target": "ftp://conform@127.0.0.1:2121",
 //	  "started": "2026-01-02T15:04:05Z", // RFC 3339, UTC; omitted if unknown
 //	  "duration_seconds": 1.25,
-//	  "failed": true,                  // any check failed: not conformant
+//	  "failed": true,                  // a check failed that no baseline expects: not conformant
+//	  "stopped": "",                   // why the run ended early; "" when it ran to its end
 //	  "counts": {
-//	    "passed": 10, "failed": 1, "warned": 2, "skipped": 3,
-//	    "total": 16,                   // the four above
+//	    "passed": 10, "failed": 1, "warned": 2, "skipped": 3, "blocked": 4, "not_run": 0,
+//	    "total": 20,                   // the six above (known failures count as failed)
 //	    "filtered": 40,                // excluded by the filter, in no other count
-//	    "by_level": {"MUST": {"passed": 8, "failed": 1, "warned": 0, "skipped": 1, "total": 10}, …},
+//	    "by_level": {"MUST": {"passed": 8, "failed": 1, "warned": 0, "skipped": 1, "blocked": 4, "not_run": 0, "total": 14}, …},
 //	    "by_rfc":   {"rfc959": {…}, "policy": {…}, …}
 //	    // level "" and RFC "suite" count the SUITE pseudo-check
+//	  },
+//	  "baseline": {                    // null when no baseline was applied
+//	    "file": "interop/vsftpd.baseline",
+//	    "known": 3,                    // failures the baseline expects
+//	    "new": ["RFC959-5.4-NOOP"],    // failures it does not expect: these fail the run
+//	    "fixed": [],                   // listed as failed or warned, now passed
+//	    "changed": [],                 // any other verdict than the one listed
+//	    "stale": []                    // listed, but no such check in the run
 //	  },
 //	  "checks": [
 //	    {
@@ -42,8 +51,11 @@ const (
 //	      "rfc": "rfc959",
 //	      "section": "5.4",
 //	      "labels": ["RFC959-5.4-PASS-CODES", "rfc959", "rfc959:5.4", "MUST", "login"],
-//	      "verdict": "failed",         // passed, failed, warned, skipped, filtered
+//	      "verdict": "failed",         // passed, failed, warned, skipped, blocked, not-run, filtered
 //	      "message": "expected one of 530; got 230 \"Welcome\"",
+//	      "blocked_by": "",            // blocked: the root check's key; not-run: the check the run stopped during
+//	      "baseline": "",              // the reason the applied baseline gives for this check
+//	      "baseline_verdict": "",      // the verdict it expects; "" when it does not list the check
 //	      "location": "suites/rfc959_login.go:42",
 //	      "warnings": [],
 //	      "info": [],
@@ -54,7 +66,9 @@ const (
 //	}
 //
 // Every field is always present (lists as [], text as ""), except
-// "started". Checks are in spec order and include filtered ones, so the
+// "started"; "baseline" is null without a baseline. A check whose
+// "verdict" equals its "baseline_verdict" is a known deviation; a known
+// failure does not make "failed" true. Checks are in spec order and include filtered ones, so the
 // report also lists what was not run. Bytes from a server that are not
 // UTF-8 come out as visible \xNN escapes rather than being lost to U+FFFD;
 // control characters keep their JSON \u escapes.
@@ -68,6 +82,7 @@ func WriteJSON(w io.Writer, r Run) error {
 		Target:        utf8Text(r.Target),
 		Duration:      r.Duration.Seconds(),
 		Failed:        r.Failed(),
+		Stopped:       utf8Text(r.Stopped),
 		Counts: jsonCounts{
 			jsonTally: tallyJSON(counts.Tally),
 			Filtered:  counts.Filtered,
@@ -78,6 +93,16 @@ func WriteJSON(w io.Writer, r Run) error {
 	}
 	if !r.Started.IsZero() {
 		doc.Started = r.Started.UTC().Format(time.RFC3339Nano)
+	}
+	if b := r.Baseline; b != nil {
+		doc.Baseline = &jsonBaseline{
+			File:    utf8Text(b.File),
+			Known:   len(b.Known),
+			New:     diffKeys(b.New),
+			Fixed:   diffKeys(b.Fixed),
+			Changed: diffKeys(b.Changed),
+			Stale:   diffKeys(b.Stale),
+		}
 	}
 	for k, t := range counts.ByLevel {
 		doc.Counts.ByLevel[k] = tallyJSON(t)
@@ -96,6 +121,9 @@ func WriteJSON(w io.Writer, r Run) error {
 			Labels:     utf8List(c.Labels),
 			Verdict:    c.Verdict,
 			Message:    utf8Text(c.Message),
+			BlockedBy:  utf8Text(c.BlockedBy),
+			Baseline:   utf8Text(c.Baseline),
+			BaselineV:  c.BaselineVerdict,
 			Location:   utf8Text(c.Location),
 			Warnings:   utf8List(c.Warnings),
 			Info:       utf8List(c.Info),
@@ -110,16 +138,36 @@ func WriteJSON(w io.Writer, r Run) error {
 }
 
 type jsonRun struct {
-	Format        string      `json:"format"`
-	FormatVersion int         `json:"format_version"`
-	Tool          string      `json:"tool"`
-	Version       string      `json:"version"`
-	Target        string      `json:"target"`
-	Started       string      `json:"started,omitempty"`
-	Duration      float64     `json:"duration_seconds"`
-	Failed        bool        `json:"failed"`
-	Counts        jsonCounts  `json:"counts"`
-	Checks        []jsonCheck `json:"checks"`
+	Format        string        `json:"format"`
+	FormatVersion int           `json:"format_version"`
+	Tool          string        `json:"tool"`
+	Version       string        `json:"version"`
+	Target        string        `json:"target"`
+	Started       string        `json:"started,omitempty"`
+	Duration      float64       `json:"duration_seconds"`
+	Failed        bool          `json:"failed"`
+	Stopped       string        `json:"stopped"`
+	Counts        jsonCounts    `json:"counts"`
+	Baseline      *jsonBaseline `json:"baseline"`
+	Checks        []jsonCheck   `json:"checks"`
+}
+
+type jsonBaseline struct {
+	File    string   `json:"file"`
+	Known   int      `json:"known"`
+	New     []string `json:"new"`
+	Fixed   []string `json:"fixed"`
+	Changed []string `json:"changed"`
+	Stale   []string `json:"stale"`
+}
+
+// diffKeys lists the keys of the differences, never returning nil.
+func diffKeys(l []BaselineDiff) []string {
+	out := make([]string, len(l))
+	for i, d := range l {
+		out[i] = utf8Text(d.Key)
+	}
+	return out
 }
 
 type jsonTally struct {
@@ -127,11 +175,14 @@ type jsonTally struct {
 	Failed  int `json:"failed"`
 	Warned  int `json:"warned"`
 	Skipped int `json:"skipped"`
+	Blocked int `json:"blocked"`
+	NotRun  int `json:"not_run"`
 	Total   int `json:"total"`
 }
 
 func tallyJSON(t Tally) jsonTally {
-	return jsonTally{Passed: t.Passed, Failed: t.Failed, Warned: t.Warned, Skipped: t.Skipped, Total: t.Total()}
+	return jsonTally{Passed: t.Passed, Failed: t.Failed, Warned: t.Warned, Skipped: t.Skipped,
+		Blocked: t.Blocked, NotRun: t.NotRun, Total: t.Total()}
 }
 
 type jsonCounts struct {
@@ -151,6 +202,9 @@ type jsonCheck struct {
 	Labels     []string `json:"labels"`
 	Verdict    Verdict  `json:"verdict"`
 	Message    string   `json:"message"`
+	BlockedBy  string   `json:"blocked_by"`
+	Baseline   string   `json:"baseline"`
+	BaselineV  Verdict  `json:"baseline_verdict"`
 	Location   string   `json:"location"`
 	Warnings   []string `json:"warnings"`
 	Info       []string `json:"info"`

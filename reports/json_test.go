@@ -24,16 +24,19 @@ func TestJSON(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	topLevel := []string{"format", "format_version", "tool", "version", "target", "started", "duration_seconds", "failed", "counts", "checks"}
+	topLevel := []string{"format", "format_version", "tool", "version", "target", "started", "duration_seconds", "failed", "stopped", "counts", "baseline", "checks"}
 	if got := mapKeys(doc); !sameSet(got, topLevel) {
 		t.Errorf("top-level fields %q, want %q", got, topLevel)
+	}
+	if doc["stopped"] != "" || doc["baseline"] != nil {
+		t.Errorf("stopped %q baseline %v", doc["stopped"], doc["baseline"])
 	}
 	if doc["started"] != "2026-01-02T15:04:05Z" || doc["duration_seconds"] != 3.0 || doc["failed"] != true || doc["target"] != "ftp://conform@127.0.0.1:2121" {
 		t.Errorf("run fields: %v %v %v %v", doc["started"], doc["duration_seconds"], doc["failed"], doc["target"])
 	}
 
 	counts := doc["counts"].(map[string]any)
-	wantCounts := map[string]float64{"passed": 2, "failed": 5, "warned": 1, "skipped": 2, "total": 10, "filtered": 2}
+	wantCounts := map[string]float64{"passed": 2, "failed": 5, "warned": 1, "skipped": 2, "blocked": 0, "not_run": 0, "total": 10, "filtered": 2}
 	for k, v := range wantCounts {
 		if counts[k] != v {
 			t.Errorf("counts.%s = %v, want %v", k, counts[k], v)
@@ -51,7 +54,7 @@ func TestJSON(t *testing.T) {
 	if len(checks) != len(r.Checks) {
 		t.Fatalf("%d checks, want %d (filtered ones included)", len(checks), len(r.Checks))
 	}
-	checkFields := []string{"key", "id", "title", "level", "rfc", "section", "labels", "verdict", "message", "location", "warnings", "info", "transcript", "duration_seconds"}
+	checkFields := []string{"key", "id", "title", "level", "rfc", "section", "labels", "verdict", "message", "blocked_by", "baseline", "baseline_verdict", "location", "warnings", "info", "transcript", "duration_seconds"}
 	verdicts := map[string]string{}
 	for _, c := range checks {
 		m := c.(map[string]any)
@@ -107,4 +110,56 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+func TestJSONRunModelAndBaseline(t *testing.T) {
+	r := runModelRun(t)
+	b, err := ReadBaseline(strings.NewReader("RFC1123-4.1.2.6-PASV-MUST\tfailed\tvendor bug\nRFC959-9-GONE\tfailed\n"), "vsftpd.baseline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Apply(&r)
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Failed   bool
+		Stopped  string
+		Counts   map[string]any
+		Baseline map[string]any
+		Checks   []map[string]any
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Stopped != "the server stopped answering during RFC959-4.1.3-NOOP" || !doc.Failed {
+		t.Errorf("stopped %q failed %v", doc.Stopped, doc.Failed)
+	}
+	for k, v := range map[string]float64{"blocked": 2, "not_run": 2, "failed": 2, "total": 9} {
+		if doc.Counts[k] != v {
+			t.Errorf("counts.%s = %v, want %v", k, doc.Counts[k], v)
+		}
+	}
+	if rfc := doc.Counts["by_rfc"].(map[string]any)["rfc959"].(map[string]any); rfc["blocked"] != 2.0 || rfc["not_run"] != 2.0 {
+		t.Errorf("by_rfc.rfc959 %v", rfc)
+	}
+	wantBaseline := `{"changed":["RFC2428-3-EPSV","RFC959-4.1.3-LIST","RFC959-4.1.3-QUIT","RFC959-4.1.3-RETR","RFC959-4.1.3-STAT","RFC959-5.4-STOR-CODES"],` +
+		`"file":"vsftpd.baseline","fixed":[],"known":1,"new":["RFC959-4.1.3-NOOP"],"stale":["RFC959-9-GONE"]}`
+	if got, _ := json.Marshal(doc.Baseline); string(got) != wantBaseline {
+		t.Errorf("baseline %s\nwant     %s", got, wantBaseline)
+	}
+	byKey := map[string]map[string]any{}
+	for _, c := range doc.Checks {
+		byKey[c["key"].(string)] = c
+	}
+	if c := byKey["RFC959-4.1.3-LIST"]; c["verdict"] != "blocked" || c["blocked_by"] != "RFC1123-4.1.2.6-PASV-MUST" || c["baseline"] != "" {
+		t.Errorf("blocked check %v", c)
+	}
+	if c := byKey["RFC959-4.1.3-QUIT"]; c["verdict"] != "not-run" || c["blocked_by"] != "RFC959-4.1.3-NOOP" {
+		t.Errorf("not-run check %v", c)
+	}
+	if c := byKey["RFC1123-4.1.2.6-PASV-MUST"]; c["verdict"] != "failed" || c["baseline"] != "vendor bug" || c["baseline_verdict"] != "failed" {
+		t.Errorf("known failure %v", c)
+	}
 }

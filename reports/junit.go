@@ -30,10 +30,21 @@ import (
 // "suite" for a broken run), and one testcase per check. A failed check
 // has a <failure> whose type is the requirement level, never an <error>:
 // errors in JUnit mean the test itself broke, and a non-conformant server
-// is a test result. A skipped check has <skipped message="reason">. A
-// warned check passes, with its warnings at the top of <system-out>.
-// System-out holds, in order: "WARNING: " lines, "INFO: " lines, and the
-// transcript of a check that failed, warned or was skipped (a passing
+// is a test result. A skipped check has <skipped message="reason">; so
+// do a blocked check (message "blocked by ROOT: reason") and a check not
+// run ("not run: reason"), and the testsuite's skipped count includes
+// them. A failure the applied baseline expects is skipped as well, so that
+// the CI's test tab shows known deviations as such and stays green:
+// <skipped message="known deviation (baseline: REASON): MESSAGE"> with the
+// full message inside. A check the baseline lists that now passes says
+// "BASELINE: fixed: remove it from the baseline" in <system-out>, and one
+// with another verdict than the listed one says what the baseline expects.
+// A warned check passes, with its warnings at the top of <system-out>.
+// When the run stopped early, each testsuite has a property "stopped"
+// whose value says why (and a run stopped before any check has one empty
+// testsuite "suite" to carry it).
+// System-out holds, in order: the "BASELINE: " line, "WARNING: " lines,
+// "INFO: " lines, and the transcript of a check that failed, warned or was skipped (a passing
 // check's transcript is left to the JSON and HTML reports to keep the file
 // small). Filtered checks are left out.
 //
@@ -54,6 +65,9 @@ func junitSuites(r Run) junit.Testsuites {
 	for _, c := range checks {
 		byRFC[c.RFC] = append(byRFC[c.RFC], c)
 	}
+	if len(checks) == 0 && r.Stopped != "" {
+		byRFC[RFCSuite] = nil // an empty testsuite carries the reason
+	}
 
 	out := junit.Testsuites{Name: "ftpconform"}
 	var total time.Duration
@@ -65,7 +79,7 @@ func junitSuites(r Run) junit.Testsuites {
 		if !r.Started.IsZero() {
 			s.Timestamp = r.Started.UTC().Format(time.RFC3339)
 		}
-		for _, p := range [][2]string{{"tool", r.Tool}, {"version", r.Version}, {"target", r.Target}} {
+		for _, p := range [][2]string{{"tool", r.Tool}, {"version", r.Version}, {"target", r.Target}, {"stopped", r.Stopped}} {
 			if p[1] != "" {
 				s.AddProperty(p[0], xmlText(p[1]))
 			}
@@ -108,6 +122,9 @@ func junitCase(c Check) junit.Testcase {
 	}
 
 	var out strings.Builder
+	if note := c.baselineNote(); note != "" {
+		fmt.Fprintf(&out, "BASELINE: %s\n", note)
+	}
 	for _, w := range c.Warnings {
 		fmt.Fprintf(&out, "WARNING: %s\n", w)
 	}
@@ -117,6 +134,14 @@ func junitCase(c Check) junit.Testcase {
 
 	switch c.Verdict {
 	case VerdictFailed:
+		if c.known() {
+			msg := c.knownText()
+			if m := firstLine(c.Message); m != "" {
+				msg += ": " + m
+			}
+			tc.Skipped = &junit.Result{Message: xmlText(msg), Data: xmlText(failureBody(c))}
+			break
+		}
 		kind := c.Level
 		if kind == "" {
 			kind = c.Key
@@ -125,13 +150,13 @@ func junitCase(c Check) junit.Testcase {
 		if msg == "" {
 			msg = "failed"
 		}
-		body := c.Message
-		if c.Location != "" {
-			body = strings.TrimRight(body, "\n") + "\n\nat " + c.Location
-		}
-		tc.Failure = &junit.Result{Message: xmlText(msg), Type: xmlText(kind), Data: xmlText(body)}
+		tc.Failure = &junit.Result{Message: xmlText(msg), Type: xmlText(kind), Data: xmlText(failureBody(c))}
 	case VerdictSkipped:
 		tc.Skipped = &junit.Result{Message: xmlText(c.Message)}
+	case VerdictBlocked:
+		tc.Skipped = &junit.Result{Message: xmlText(c.blockedText())}
+	case VerdictNotRun:
+		tc.Skipped = &junit.Result{Message: xmlText(c.notRunText())}
 	}
 	if c.Verdict != VerdictPassed && c.Transcript != "" {
 		if out.Len() > 0 {
@@ -143,6 +168,15 @@ func junitCase(c Check) junit.Testcase {
 		tc.SystemOut = &junit.Output{Data: xmlText(out.String())}
 	}
 	return tc
+}
+
+// failureBody is the full message of a failed check, with where it failed.
+func failureBody(c Check) string {
+	body := c.Message
+	if c.Location != "" {
+		body = strings.TrimRight(body, "\n") + "\n\nat " + c.Location
+	}
+	return body
 }
 
 func seconds(d time.Duration) string {

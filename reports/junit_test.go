@@ -221,11 +221,72 @@ func TestJUnitSchema(t *testing.T) {
 			spec("[RFC959-4.2-A] a", types.SpecStatePassed, []string{"rfc959", "MUST"}),
 		},
 	})
-	for name, r := range map[string]Run{"sample": sampleRun(t), "empty": empty, "suite only": suiteOnly, "all passed": allPassed} {
+	stoppedAtPreflight := Run{Tool: "ftpconform", Stopped: `credentials refused: 530 "Login incorrect."`}
+	withBaseline := runModelRun(t)
+	Baseline{Entries: []BaselineEntry{{Key: "RFC1123-4.1.2.6-PASV-MUST", Verdict: VerdictFailed, Reason: "bug"}}}.Apply(&withBaseline)
+	for name, r := range map[string]Run{"sample": sampleRun(t), "empty": empty, "suite only": suiteOnly, "all passed": allPassed,
+		"run model": runModelRun(t), "stopped at preflight": stoppedAtPreflight, "baseline": withBaseline} {
 		t.Run(name, func(t *testing.T) {
 			if !validateJUnit(t, r) {
 				t.Fatal("xmllint did not run")
 			}
 		})
+	}
+}
+
+func TestJUnitRunModelAndBaseline(t *testing.T) {
+	r := runModelRun(t)
+	b := Baseline{File: "b", Entries: []BaselineEntry{
+		{Key: "RFC1123-4.1.2.6-PASV-MUST", Verdict: VerdictFailed, Reason: "vendor bug #12"},
+		{Key: "RFC959-4.2-MULTILINE", Verdict: VerdictFailed},
+		{Key: "RFC2428-3-EPSV", Verdict: VerdictWarned},
+	}}
+	b.Apply(&r)
+	s := parseJUnit(t, writeJUnit(t, r))
+	cases := map[string]junit.Testcase{}
+	for _, ts := range s.Suites {
+		props := map[string]string{}
+		for _, p := range *ts.Properties {
+			props[p.Name] = p.Value
+		}
+		if props["stopped"] != "the server stopped answering during RFC959-4.1.3-NOOP" {
+			t.Errorf("%s: properties %v", ts.Name, props)
+		}
+		for _, tc := range ts.Testcases {
+			key, _, _ := strings.Cut(strings.TrimPrefix(tc.Name, "["), "]")
+			cases[key] = tc
+		}
+		if ts.Name == "rfc959" && (ts.Skipped != 4 || ts.Failures != 1 || ts.Tests != 7) {
+			t.Errorf("rfc959: tests %d failures %d skipped %d", ts.Tests, ts.Failures, ts.Skipped)
+		}
+	}
+	// Known failure: skipped, green.
+	if tc := cases["RFC1123-4.1.2.6-PASV-MUST"]; tc.Failure != nil || tc.Skipped == nil ||
+		tc.Skipped.Message != `known deviation (baseline: vendor bug #12): 227 reply has no address: "227 Entering Passive Mode"` ||
+		!strings.HasSuffix(tc.Skipped.Data, "at /src/suites/rfc1123.go:31") {
+		t.Errorf("known failure %+v %+v", tc, tc.Skipped)
+	}
+	if tc := cases["RFC959-4.1.3-LIST"]; tc.Skipped == nil || tc.Skipped.Message != "blocked by RFC1123-4.1.2.6-PASV-MUST: needs passive mode" {
+		t.Errorf("blocked %+v", tc.Skipped)
+	}
+	if tc := cases["RFC959-4.1.3-QUIT"]; tc.Skipped == nil || tc.Skipped.Message != "not run: the server stopped answering during RFC959-4.1.3-NOOP" {
+		t.Errorf("not run %+v", tc.Skipped)
+	}
+	if tc := cases["RFC959-4.1.3-NOOP"]; tc.Failure == nil {
+		t.Errorf("new failure %+v", tc)
+	}
+	if tc := cases["RFC959-4.2-MULTILINE"]; tc.SystemOut == nil || !strings.HasPrefix(tc.SystemOut.Data, "BASELINE: fixed: remove it from the baseline") {
+		t.Errorf("fixed %+v", tc.SystemOut)
+	}
+	if tc := cases["RFC2428-3-EPSV"]; tc.Skipped == nil || tc.SystemOut == nil || !strings.HasPrefix(tc.SystemOut.Data, "BASELINE: the baseline expects warned\n") {
+		t.Errorf("changed %+v", tc.SystemOut)
+	}
+	if s.Failures != 1 {
+		t.Errorf("testsuites failures %d", s.Failures)
+	}
+
+	stopped := parseJUnit(t, writeJUnit(t, Run{Stopped: "credentials refused"}))
+	if len(stopped.Suites) != 1 || stopped.Suites[0].Tests != 0 || (*stopped.Suites[0].Properties)[0].Value != "credentials refused" {
+		t.Errorf("a run stopped before any check: %+v", stopped)
 	}
 }

@@ -22,8 +22,19 @@ const (
 	VerdictWarned Verdict = "warned"
 	// VerdictSkipped means the check did not apply (a feature the server does
 	// not advertise, an optional command answered with 502, ...) or did not
-	// run; Check.Message says why.
+	// apply; Check.Message says why.
 	VerdictSkipped Verdict = "skipped"
+	// VerdictBlocked means the check did not run because a capability it
+	// relies on (login, passive mode, STOR, a scratch directory, ...) was
+	// judged broken by another check, named in Check.BlockedBy: one root
+	// cause, one failure. A blocked check never fails the run.
+	VerdictBlocked Verdict = "blocked"
+	// VerdictNotRun means the check did not run because the run stopped
+	// early: the server stopped answering, the preflight refused the
+	// credentials, the user interrupted, fail-fast. Check.Message says why
+	// and Check.BlockedBy names the check during which the run stopped (or
+	// "PREFLIGHT"), when known. A check not run never fails the run.
+	VerdictNotRun Verdict = "not-run"
 	// VerdictFiltered means the user's label filter (or focus) excluded the
 	// check. Filtered checks stay in Run.Checks so that the JSON report lists
 	// the whole catalogue, but they are left out of every count, of JUnit,
@@ -45,6 +56,9 @@ const (
 	// suite-level node (BeforeSuite, AfterSuite, ReportAfterSuite...): such
 	// a failure means the run itself is broken.
 	SuiteKey = "SUITE"
+	// PreflightKey is the BlockedBy of a check not run because the
+	// preflight (connect, greeting, login) refused the run.
+	PreflightKey = "PREFLIGHT"
 	// RFCSuite is the RFC group of the SUITE pseudo-check.
 	RFCSuite = "suite"
 	// RFCPolicy is the RFC group of operator policy checks.
@@ -63,6 +77,14 @@ type Run struct {
 	Duration time.Duration
 	Checks   []Check // in spec order; see FromGinkgo
 	Counts   Counts
+	// Stopped says why the run ended early, in words for the reader:
+	// `credentials refused: 530 "Login incorrect."`, "the server stopped
+	// answering during RFC959-4.1.3-NOOP". It is empty when the run went
+	// to its end.
+	Stopped string
+	// Baseline is the comparison with the baseline, nil when none was
+	// applied (see Baseline.Apply).
+	Baseline *BaselineResult
 }
 
 // Check is the outcome of one spec, that is one requirement checked one way.
@@ -77,23 +99,38 @@ type Check struct {
 
 	Verdict Verdict
 	// Message is the failure message of a failed check and the reason of a
-	// skipped one; empty otherwise.
+	// skipped, blocked or not-run one; empty otherwise.
 	Message string
+	// BlockedBy is the key of the check that judged the root cause of a
+	// blocked check ("RFC1123-4.1.2.6-PASV-MUST"), or of the check during
+	// which the run stopped for a check not run ("PREFLIGHT" when it
+	// stopped before any check). Empty for other verdicts.
+	BlockedBy string
 	// Location is where in the specs a failed check failed ("file.go:42").
 	Location   string
 	Warnings   []string
 	Info       []string
 	Transcript string
 	Duration   time.Duration
+
+	// Baseline is the reason the applied baseline gives for this check,
+	// and BaselineVerdict the verdict it expects; both are empty when no
+	// baseline lists the check (see Baseline.Apply). A check whose Verdict
+	// is its BaselineVerdict is a known deviation; a known failure does not
+	// fail the run.
+	Baseline        string
+	BaselineVerdict Verdict
 }
 
 // Tally counts checks by verdict. Filtered checks are never counted.
 type Tally struct {
-	Passed, Failed, Warned, Skipped int
+	Passed, Failed, Warned, Skipped, Blocked, NotRun int
 }
 
 // Total is the number of counted checks.
-func (t Tally) Total() int { return t.Passed + t.Failed + t.Warned + t.Skipped }
+func (t Tally) Total() int {
+	return t.Passed + t.Failed + t.Warned + t.Skipped + t.Blocked + t.NotRun
+}
 
 func (t *Tally) add(v Verdict) {
 	switch v {
@@ -105,6 +142,10 @@ func (t *Tally) add(v Verdict) {
 		t.Warned++
 	case VerdictSkipped:
 		t.Skipped++
+	case VerdictBlocked:
+		t.Blocked++
+	case VerdictNotRun:
+		t.NotRun++
 	}
 }
 
@@ -138,9 +179,24 @@ func Count(checks []Check) Counts {
 }
 
 // Failed reports whether any check failed, which makes the run
-// non-conformant (exit code 1).
+// non-conformant (exit code 1). Blocked checks and checks not run never
+// count: their root cause is a failed check of its own.
+// A failure the applied baseline expects (a known deviation) does not
+// count either.
 func (r Run) Failed() bool {
-	return slices.ContainsFunc(r.Checks, func(c Check) bool { return c.Verdict == VerdictFailed })
+	return slices.ContainsFunc(r.Checks, func(c Check) bool { return c.Verdict == VerdictFailed && !c.known() })
+}
+
+// known reports whether the check has the verdict the applied baseline
+// expects of it, other than passing: a known deviation.
+func (c Check) known() bool {
+	return c.BaselineVerdict != "" && c.BaselineVerdict == c.Verdict
+}
+
+// fixed reports whether the applied baseline expects the check to fail or
+// warn, and it passed: its baseline line should go.
+func (c Check) fixed() bool {
+	return c.Verdict == VerdictPassed && (c.BaselineVerdict == VerdictFailed || c.BaselineVerdict == VerdictWarned)
 }
 
 // reported returns the checks that appear in reports: all but the filtered.
@@ -240,4 +296,48 @@ func mapKeys[V any](m map[string]V) []string {
 		keys = append(keys, k)
 	}
 	return keys
+}
+
+// blockedText is how reports explain a blocked check: "blocked by ROOT",
+// followed by the skip reason when there is one.
+func (c Check) blockedText() string {
+	s := "blocked by " + cmp.Or(c.BlockedBy, "a failed prerequisite")
+	if m := firstLine(c.Message); m != "" {
+		s += ": " + m
+	}
+	return s
+}
+
+// notRunText is how reports explain a check not run: "not run: reason".
+func (c Check) notRunText() string {
+	if m := firstLine(c.Message); m != "" {
+		return "not run: " + m
+	}
+	if c.BlockedBy != "" {
+		return "not run: the run stopped during " + c.BlockedBy
+	}
+	return "not run"
+}
+
+// knownText is how reports introduce a known failure:
+// "known deviation (baseline: REASON)".
+func (c Check) knownText() string {
+	if r := firstLine(c.Baseline); r != "" {
+		return "known deviation (baseline: " + r + ")"
+	}
+	return "known deviation (baseline)"
+}
+
+// baselineNote says how the check differs from the applied baseline, when
+// the check itself shows it: "fixed: remove it from the baseline", or
+// "the baseline expects skipped". Empty otherwise.
+func (c Check) baselineNote() string {
+	switch {
+	case c.BaselineVerdict == "" || c.known():
+		return ""
+	case c.fixed():
+		return "fixed: remove it from the baseline (it expects " + string(c.BaselineVerdict) + ")"
+	default:
+		return "the baseline expects " + string(c.BaselineVerdict)
+	}
 }

@@ -129,3 +129,40 @@ func TestProgressLine(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestSummaryRunModelGolden(t *testing.T) {
+	r := runModelRun(t)
+	b := Baseline{File: "vsftpd.baseline", Entries: []BaselineEntry{
+		{Key: "RFC1123-4.1.2.6-PASV-MUST", Verdict: VerdictFailed, Reason: "vendor bug #12"},
+		{Key: "RFC959-4.2-MULTILINE", Verdict: VerdictFailed},
+	}}
+	b.Apply(&r)
+	var buf bytes.Buffer
+	if err := WriteSummary(&buf, r, false); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "summary-run-model.golden", buf.Bytes())
+}
+
+func TestProgressLineRunModel(t *testing.T) {
+	r := runModelRun(t)
+	b := Baseline{Entries: []BaselineEntry{
+		{Key: "RFC1123-4.1.2.6-PASV-MUST", Verdict: VerdictFailed, Reason: "vendor bug #12"},
+		{Key: "RFC959-4.2-MULTILINE", Verdict: VerdictWarned},
+		{Key: "RFC2428-3-EPSV", Verdict: VerdictFailed},
+	}}
+	tests := map[string]string{
+		"RFC959-4.1.3-LIST":         "BLOCKED  [RFC959-4.1.3-LIST] lists the working directory — blocked by RFC1123-4.1.2.6-PASV-MUST: needs passive mode",
+		"RFC959-4.1.3-QUIT":         "NOT RUN  [RFC959-4.1.3-QUIT] answers QUIT with 221 — the server stopped answering during RFC959-4.1.3-NOOP",
+		"RFC1123-4.1.2.6-PASV-MUST": `KNOWN  [RFC1123-4.1.2.6-PASV-MUST] accepts PASV (0.12s) — known deviation (baseline: vendor bug #12): 227 reply has no address: "227 Entering Passive Mode"`,
+		"RFC959-4.2-MULTILINE":      "PASS  [RFC959-4.2-MULTILINE] ends a multi-line reply with the same code (0.12s) — fixed: remove it from the baseline (it expects warned)",
+		"RFC2428-3-EPSV":            "SKIP  [RFC2428-3-EPSV] opens a data connection with EPSV — EPSV not implemented (502); the baseline expects failed",
+	}
+	for key, want := range tests {
+		c := checkByKey(t, r, key)
+		b.Annotate(&c)
+		if got := ProgressLine(c); got != want {
+			t.Errorf("%s:\n got %q\nwant %q", key, got, want)
+		}
+	}
+}
