@@ -47,6 +47,8 @@ type runOptions struct {
 	ipv6          bool
 	faults        string
 	variations    string
+	baseline      string
+	writeBaseline string
 }
 
 func runFlags(o *runOptions, stderr io.Writer, firewall bool) *flag.FlagSet {
@@ -74,6 +76,8 @@ func runFlags(o *runOptions, stderr io.Writer, firewall bool) *flag.FlagSet {
 	fs.IntVar(&o.samples, "samples", 20, "passive replies to sample for the range checks")
 	fs.BoolVar(&o.noColor, "no-color", false, "no ANSI colours (default when stdout is not a terminal)")
 	fs.BoolVar(&o.ipv6, "ipv6", false, "embedded server only: listen on [::1] instead of 127.0.0.1")
+	fs.StringVar(&o.baseline, "baseline", "", "compare with the expected verdicts in `FILE` (see docs/baselines.md): known deviations do not fail the run, new failures do; with --strict any difference fails")
+	fs.StringVar(&o.writeBaseline, "write-baseline", "", "write this run's verdicts as a baseline to `FILE`")
 	fs.StringVar(&o.faults, "fault", "", "embedded server only: inject the named fault (see 'ftpconform serve -list-faults')")
 	fs.StringVar(&o.variations, "variation", "", "embedded server only: comma-separated legal variations to enable")
 	return fs
@@ -223,6 +227,15 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 		fs.Usage()
 		return exitUsage
 	}
+	var baseline *reports.Baseline
+	if o.baseline != "" {
+		b, err := readBaseline(o.baseline)
+		if err != nil {
+			fmt.Fprintf(stderr, "ftpconform %s: --baseline: %v\n", fs.Name(), err)
+			return exitUsage
+		}
+		baseline = &b
+	}
 	srcPort, err := parseSourcePort(o.expectSrcPort)
 	if err != nil {
 		fmt.Fprintf(stderr, "ftpconform %s: %v\n", fs.Name(), err)
@@ -286,7 +299,11 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 		Facts:                  facts,
 		Halted:                 halted,
 		OnCheckDone: func(s types.SpecReport) {
-			if line := reports.ProgressLine(reports.CheckFromSpec(s, suiteConfig)); line != "" {
+			ch := reports.CheckFromSpec(s, suiteConfig)
+			if baseline != nil {
+				baseline.Annotate(&ch)
+			}
+			if line := reports.ProgressLine(ch); line != "" {
 				fmt.Fprintln(stdout, line)
 			}
 		},
@@ -303,7 +320,13 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 	}
 	run := reports.FromGinkgo(report)
 	run.Tool, run.Version, run.Target = "ftpconform", version, t.String()
+	if halted != "" {
+		run.Stopped = halted
+	}
 	run.Redact(t.Password)
+	if baseline != nil {
+		baseline.Apply(&run)
+	}
 	writeReports(&o, run, t, stderr)
 	fmt.Fprintln(stdout)
 	if firewall {
@@ -314,10 +337,20 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 	if code != exitOK {
 		return code // the preflight stopped the run: usage (2) or not FTP (3)
 	}
-	if run.Failed() {
+	if run.Failed() || (o.strict && run.Baseline != nil && run.Baseline.Differs()) {
 		return exitFailures
 	}
 	return exitOK
+}
+
+// readBaseline reads a baseline file.
+func readBaseline(path string) (reports.Baseline, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return reports.Baseline{}, err
+	}
+	defer f.Close()
+	return reports.ReadBaseline(f, path)
 }
 
 func combineFilters(a, b string) string {
@@ -405,6 +438,7 @@ func writeReports(o *runOptions, run reports.Run, t harness.Target, stderr io.Wr
 	write(o.junit, reports.WriteJUnit)
 	write(o.jsonOut, reports.WriteJSON)
 	write(o.htmlOut, reports.WriteHTML)
+	write(o.writeBaseline, reports.WriteBaseline)
 }
 
 func isTerminal(w io.Writer) bool {
