@@ -392,7 +392,12 @@ func (f *Facts) list(ctx context.Context, c *Conn, cap Capability, mode DataMode
 			f.set(cap, st, StageCommand, "%s got %s", mode, re.Reply)
 			return true
 		case d != nil && d.Setup != nil:
-			f.set(cap, CapBroken, StageData, "%s (%s): %v", mode, d.Setup, err)
+			stage := StageCommand // the reply could not be used
+			var de *DialError
+			if errors.As(err, &de) {
+				stage = StageData
+			}
+			f.set(cap, CapBroken, stage, "%s (%s): %v", mode, d.Setup, err)
 			return true
 		}
 		f.set(cap, CapBroken, StageCommand, "%s: %v", mode, err)
@@ -571,4 +576,25 @@ func (f *Facts) storeAndRetrieve(ctx context.Context, c *Conn, mode DataMode, pa
 func (f *Facts) abor(ctx context.Context, c *Conn) bool {
 	_, ok := f.cmdFact(ctx, c, CapABOR, "ABOR", ReplyDataOpenNoTransfer, ReplyClosingData)
 	return ok
+}
+
+// ProbeDataMode finds out, in a fresh session of its own, whether a data
+// connection in mode still works (the mode, then LIST over it). A check
+// calls it when a data connection failed for a reason that may not be its
+// own, to tell a server that has stopped serving the mode (it ran out of
+// passive ports, say) from a failure of the check's own situation.
+func ProbeDataMode(ctx context.Context, t Target, tr *Transcript, mode DataMode) CapFact {
+	f := &Facts{Caps: map[Capability]CapFact{}}
+	c, _, err := Connect(ctx, t, tr)
+	if err != nil {
+		return CapFact{State: CapBroken, Stage: StageCommand, Detail: err.Error()}
+	}
+	defer c.Close()
+	if err := c.Login(ctx); err != nil {
+		return CapFact{State: CapBroken, Stage: StageCommand, Detail: "logging in: " + err.Error()}
+	}
+	cap := map[DataMode]Capability{PASV: CapPASV, EPSV: CapEPSV, PORT: CapPORT, EPRT: CapEPRT}[mode]
+	f.list(ctx, c, cap, mode)
+	_, _ = c.Quit(ctx)
+	return f.Cap(cap)
 }

@@ -26,7 +26,9 @@ func openData(ctx context.Context, c *harness.Conn, mode harness.DataMode) *harn
 	d, err := c.OpenData(ctx, mode, harness.DataOptions{})
 	if err != nil {
 		d.Close()
-		failf("%s", diagnoseDataSetup(mode, d, err))
+		diagnosis := diagnoseDataSetup(mode, d, err)
+		dataModeLost(ctx, mode, diagnosis)
+		failf("%s", diagnosis)
 	}
 	return d
 }

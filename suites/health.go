@@ -24,6 +24,36 @@ type runHealth struct {
 	mu sync.Mutex
 	// stop, once set, ends the run: every later check is not run.
 	stop *runStop
+	// lost are capabilities the preflight found working that stopped
+	// working during the run, with the check during which that was seen.
+	lost map[harness.Capability]lostCapability
+}
+
+// lostCapability is a capability that stopped working during check key.
+type lostCapability struct {
+	key    string
+	detail string
+}
+
+func (h *runHealth) lostCap(c harness.Capability) (lostCapability, bool) {
+	if h == nil {
+		return lostCapability{}, false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	l, ok := h.lost[c]
+	return l, ok
+}
+
+func (h *runHealth) setLost(c harness.Capability, l lostCapability) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.lost == nil {
+		h.lost = map[harness.Capability]lostCapability{}
+	}
+	if _, ok := h.lost[c]; !ok {
+		h.lost[c] = l
+	}
 }
 
 // runStop says why the run stopped and during which check ("PREFLIGHT"
@@ -100,4 +130,24 @@ func failConnect(err error) {
 	if stop := cfg.health.stopped(); stop != nil && stop.key == current.key {
 		Fail(fmt.Sprintf("the server stopped accepting connections during this check: %v", err), 2)
 	}
+}
+
+// dataModeLost is called when a check could not set up a data connection
+// in mode. Unless the check is one that judges the mode, a fresh session
+// finds out whether the mode still works at all: when it does not (the
+// server ran out of passive ports, say), the mode is lost for the rest of
+// the run, this check fails with that diagnosis, and every later check
+// that needs the mode is blocked by it.
+func dataModeLost(ctx context.Context, mode harness.DataMode, diagnosis string) {
+	capability := dataCapability(mode)
+	p := prerequisites[capability]
+	if current == nil || p.ownedBy(current.key, harness.StageData) {
+		return
+	}
+	fact := harness.ProbeDataMode(ctx, cfg.Target, transcript(), mode)
+	if fact.State == harness.CapWorks || fact.State == harness.CapUnknown {
+		return
+	}
+	cfg.health.setLost(capability, lostCapability{key: current.key, detail: fact.Detail})
+	failf("%s; a fresh session cannot use %s either (%s): the server stopped serving %s during this check", diagnosis, mode, fact.Detail, mode)
 }

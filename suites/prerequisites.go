@@ -155,6 +155,9 @@ func need(caps ...harness.Capability) {
 		if !ok {
 			continue
 		}
+		if l, lost := cfg.health.lostCap(c); lost && l.key != current.key {
+			blocked(l.key, fmt.Sprintf("%s stopped working during %s (%s)", p.what, l.key, l.detail))
+		}
 		fact := cfg.Facts.Cap(c)
 		switch {
 		case fact.State == harness.CapBroken:
