@@ -155,7 +155,7 @@ func need(caps ...harness.Capability) {
 		if !ok {
 			continue
 		}
-		if l, lost := cfg.health.lostCap(c); lost && l.key != current.key {
+		if l, lost := cfg.health.lostCap(c); lost && l.key != current.key && !p.ownedBy(current.key, harness.StageData) {
 			blocked(l.key, fmt.Sprintf("%s stopped working during %s (%s)", p.what, l.key, l.detail))
 		}
 		fact := cfg.Facts.Cap(c)
