@@ -58,15 +58,13 @@ func (s *session) smntSupported(r *request) {
 }
 
 var accessFaults = []Fault{
-	{Name: "user-no-argument-331", Description: "USER without a user name is answered 331 (as if an empty name were an account)",
+	{Name: "user-no-argument-200", Description: "USER without a user name is answered 200, a code RFC 959 §5.4 does not list for USER",
 		Breaks: []string{"RFC959-5.4-USER-CODES/no-argument"},
 		override: func(s *session, r *request) bool {
 			if r.verb != "USER" || strings.TrimSpace(r.arg) != "" {
 				return false
 			}
-			s.loggedIn, s.user = false, ""
-			s.seq = seqState{kind: seqUser}
-			s.reply(codeNeedPassword, "Password required.")
+			s.reply(codeOK, "OK.")
 			return true
 		}},
 	{Name: "acct-530-after-login", Description: "ACCT after login is answered 530 as if the session were not logged in",

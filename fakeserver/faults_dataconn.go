@@ -39,7 +39,6 @@ const (
 	faultPortFirstOnly            = "port-first-only"
 	faultDialFailure226           = "dial-failure-226"
 	faultPortChangeKeepsData      = "port-change-keeps-old-data"
-	faultPasvServesTwice          = "pasv-serves-twice"
 	faultListDataLeftOpen         = "list-data-left-open"
 	faultDefaultPortPhantom       = "default-port-phantom"
 	faultDefaultPortWrongIP       = "default-port-wrong-ip"
@@ -265,10 +264,6 @@ func init() {
 				}
 				return false
 			}},
-		Fault{Name: faultPasvServesTwice,
-			Description: "after a passive transfer the server listens on the same port again and serves the next transfer command there without a new PASV or EPSV",
-			Breaks:      []string{"RFC1123-4.1.2.6-PASV-PER-TRANSFER"},
-			override:    pasvServesTwice},
 		Fault{Name: faultListDataLeftOpen,
 			Description: "LIST sends its listing and 226 but closes the data connection only 3 s later",
 			Breaks:      []string{"RFC959-3.2-CLOSE-EOF/passive", "RFC959-3.2-CLOSE-EOF/active"}},
@@ -423,59 +418,12 @@ func ignoreEpsvAll(verb string) func(*session, *request) bool {
 	}
 }
 
-// pasvServesTwice is the override of the pasv-serves-twice fault. When a
-// transfer command uses a passive setting, the fault listens on the same
-// port again as soon as the client has connected; the next transfer
-// command without a data command of its own is served there.
-func pasvServesTwice(s *session, r *request) bool {
-	if !s.loggedIn {
-		return false
-	}
-	st := dcStateOf(s)
-	switch r.verb {
-	case "RETR", "STOR", "APPE", "STOU", "LIST", "NLST":
-		switch {
-		case s.data != nil && s.data.passive != nil && s.data.port != 0:
-			st.setAgain(s.relisten(s.data.passive, s.data.port), s.data.port)
-		case s.data == nil:
-			if ln, port := st.takeAgain(); ln != nil {
-				s.data = &dataSetting{passive: s.startPassive(ln), port: port}
-			}
-		}
-	case "PASV", "EPSV", "PORT", "EPRT", "ABOR", "REIN":
-		st.setAgain(nil, 0)
-	}
-	return false
-}
-
-// relisten waits until the client has connected to pl (whose listener
-// then closes) and listens on the same port again.
-func (s *session) relisten(pl *passiveListener, port int) net.Listener {
-	t := time.NewTimer(2 * time.Second)
-	defer t.Stop()
-	select {
-	case <-pl.ready:
-	case <-t.C:
-		return nil
-	}
-	for range 200 {
-		ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: s.local.IP, Port: port, Zone: s.local.Zone})
-		if err == nil {
-			return ln
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	return nil
-}
-
 // dcState is what the faults of this file remember about one session.
 // Everything it holds is released when the session ends.
 type dcState struct {
 	mu          sync.Mutex
 	firstActive *net.TCPAddr // port-first-only
-	again       net.Listener // pasv-serves-twice
-	againPort   int
-	leaks       []func() // resources a fault keeps open on purpose
+	leaks       []func()     // resources a fault keeps open on purpose
 }
 
 var dcStates sync.Map // *session -> *dcState
@@ -494,10 +442,6 @@ func dcStateOf(s *session) *dcState {
 		st.mu.Lock()
 		leaks := st.leaks
 		st.leaks = nil
-		if st.again != nil {
-			st.again.Close()
-			st.again = nil
-		}
 		st.mu.Unlock()
 		for _, f := range leaks {
 			f()
@@ -511,24 +455,6 @@ func (st *dcState) keep(release func()) {
 	st.mu.Lock()
 	st.leaks = append(st.leaks, release)
 	st.mu.Unlock()
-}
-
-func (st *dcState) setAgain(ln net.Listener, port int) {
-	st.mu.Lock()
-	old := st.again
-	st.again, st.againPort = ln, port
-	st.mu.Unlock()
-	if old != nil {
-		old.Close()
-	}
-}
-
-func (st *dcState) takeAgain() (net.Listener, int) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	ln, port := st.again, st.againPort
-	st.again = nil
-	return ln, port
 }
 
 // defaultData arranges RFC 959's default data connection (§3.2, §3.3) for

@@ -116,31 +116,6 @@ var _ = Describe("Data connection life cycle (RFC 959 §3.2-§3.3, RFC 1123 §4.
 			})
 	})
 
-	Check("RFC1123-4.1.2.6-PASV-PER-TRANSFER", "serves no second transfer on a passive port without a new passive command",
-		Label("pasv", "write"), func(ctx SpecContext) {
-			c, name, _ := withFixture(ctx, 4<<10)
-			mode := defaultMode(c)
-			d := openData(ctx, c, mode)
-			t, err := c.Retrieve(ctx, d, "RETR "+name)
-			must(err, "RETR over %s", mode)
-			if t.Final == nil || harness.Class(t.Final.Code) != 2 || t.DataErr != nil {
-				failf("RETR over %s: expected 125 or 150, then 226 or 250; got %s", mode, dcSummary(t))
-			}
-			old := d.Dialled
-			nc, err := c.DialData(ctx, old)
-			if err != nil {
-				return // the port is closed, as it should be
-			}
-			defer nc.Close()
-			// The old port still accepts: see whether the next transfer
-			// command, sent without a new PASV, uses it.
-			first, final := dcTransferProbe(ctx, c, "RETR "+name, cfg.Target.CloseGrace)
-			pc := harness.WaitPeerClose(ctx, nc, dcQuietWindow())
-			if len(pc.Data) > 0 {
-				failf("port %d, used by the previous transfer, accepted a new connection and delivered %d bytes of a RETR sent without a new %s (replies %s, %s); RFC 1123 §4.1.2.6: a PASV serves one transfer", old.Port(), len(pc.Data), mode, first, final)
-			}
-		})
-
 	for _, m := range []struct {
 		slug    string
 		passive bool
