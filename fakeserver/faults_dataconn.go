@@ -30,11 +30,11 @@ const (
 	faultEpsvAllIgnoredPASV       = "epsv-all-ignored-for-pasv"
 	faultEpsvAllBreaksEPSV        = "epsv-all-breaks-epsv"
 	faultEpsvAllRefused           = "epsv-all-refused"
-	faultEpsvGarbageAccepted      = "epsv-garbage-accepted"
+	faultEpsvGarbage425           = "epsv-garbage-425"
 	faultAborKeepsListener        = "abor-keeps-listener"
 	faultEprtDelimiterMisparsed   = "eprt-delimiter-misparsed"
 	faultEprtLaxAddress           = "eprt-lax-address"
-	faultEprtFamilyMismatch       = "eprt-family-mismatch-accepted"
+	faultEprtFamilyMismatch425    = "eprt-family-mismatch-425"
 	faultEprtUnknownProtoAccepted = "eprt-unknown-proto-accepted"
 	faultPortFirstOnly            = "port-first-only"
 	faultDialFailure226           = "dial-failure-226"
@@ -167,19 +167,19 @@ func init() {
 				s.reply(codeBadArguments, "Syntax error in EPSV argument.")
 				return true
 			}},
-		Fault{Name: faultEpsvGarbageAccepted,
-			Description: "EPSV with a meaningless argument (\"EPSV foo\") is treated as a plain EPSV and answered 229",
+		Fault{Name: faultEpsvGarbage425,
+			Description: "EPSV with a meaningless argument (\"EPSV foo\") is answered 425, not with 500 or 501",
 			Breaks:      []string{"RFC2428-3-EPSV-ERRORS"},
 			override: func(s *session, r *request) bool {
 				if r.verb != "EPSV" || r.arg == "" || isDigits(r.arg) || strings.EqualFold(r.arg, "ALL") || !s.loggedIn {
 					return false
 				}
-				s.cmdEPSV(&request{verb: "EPSV", prev: r.prev})
+				s.reply(codeCantOpenData, "Cannot open a passive data port.")
 				return true
 			}},
 		Fault{Name: faultAborKeepsListener,
 			Description: "ABOR without a transfer answers 225 but leaves the passive listener open (and a connection to it)",
-			Breaks:      []string{"RFC2428-3-EPSV-ABOR"},
+			Breaks:      []string{"RFC959-4.1.3-ABOR-IDLE"},
 			override: func(s *session, r *request) bool {
 				if r.verb != "ABOR" || r.arg != "" || s.data == nil || s.data.passive == nil {
 					return false
@@ -208,16 +208,24 @@ func init() {
 			override: eprtOverride(func(s *session, proto, addr string) bool {
 				return (proto == "1" || proto == "2") && net.ParseIP(addr) == nil
 			})},
-		Fault{Name: faultEprtFamilyMismatch,
-			Description: "EPRT accepts an IPv6 address with protocol 1 and a dotted-decimal address with protocol 2",
+		Fault{Name: faultEprtFamilyMismatch425,
+			Description: "EPRT with an IPv6 address under protocol 1 or a dotted-decimal address under protocol 2 is answered 425, a code RFC 2428 §2 does not give EPRT",
 			Breaks:      []string{"RFC2428-2-EPRT-ADDR-FORMAT"},
-			override: eprtOverride(func(s *session, proto, addr string) bool {
+			override: func(s *session, r *request) bool {
+				if r.verb != "EPRT" || !s.loggedIn || s.epsvAll {
+					return false
+				}
+				proto, addr, _ := splitEPRT(r.arg)
 				if net.ParseIP(addr) == nil {
 					return false
 				}
 				colon := strings.Contains(addr, ":")
-				return (proto == "1" && colon) || (proto == "2" && !colon)
-			})},
+				if !(proto == "1" && colon) && !(proto == "2" && !colon) {
+					return false
+				}
+				s.reply(codeCantOpenData, "Cannot open data connection.")
+				return true
+			}},
 		Fault{Name: faultEprtUnknownProtoAccepted,
 			Description: "EPRT with an unknown protocol number (\"EPRT |3|1.2.3.4|5000|\") is answered 200",
 			Breaks:      []string{"RFC2428-2-EPRT-522"},

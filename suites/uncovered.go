@@ -22,5 +22,11 @@ func init() {
 	// serves it), and a fresh port per PASV is not required either, so a
 	// check could only ever inform; the requirement is judged by no check.
 	NotCovered["RFC1123-4.1.2.6-PASV-PER-TRANSFER"] = "the MUST (\"a new PASV command MUST be issued before each transfer command\", RFC 1123 §4.1.2.6) is the client's; a server that serves a second transfer on an old passive port breaks no server requirement, so there is nothing to fail"
+	// RFC 2428 §3: "the client MUST issue an ABOR (abort) command to
+	// allow the server to close down the listening connection" -- the MUST
+	// is the client's; the server's closing of the listener is only
+	// implied, so a check could inform at most. Closing the data
+	// connection on ABOR without a transfer is RFC959-4.1.3-ABOR-IDLE.
+	NotCovered["RFC2428-3-EPSV-ABOR"] = "the MUST is the client's (\"the client MUST issue an ABOR (abort) command to allow the server to close down the listening connection\", RFC 2428 §3); the server's side is only implied, and what RFC 959 requires of ABOR with an open data connection is judged by RFC959-4.1.3-ABOR-IDLE"
 	NotCovered["RFC1123-4.1.2.8-SITE-FOR-NONSTANDARD"] = "HELP text is free-form (RFC 959 §4.1.3), so which non-standard verbs a server offers outside SITE cannot be read from it reliably"
 }
