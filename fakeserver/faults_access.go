@@ -246,12 +246,21 @@ var accessFaults = []Fault{
 			return true
 		}},
 	{Name: "stat-unimplemented", Description: "STAT is answered 502 (STAT is in RFC 1123's minimum set)",
-		Breaks: []string{"RFC959-4.1.3-STAT-GENERAL"},
+		Breaks: []string{"RFC1123-4.1.2.13-MIN-COMMANDS"},
 		override: func(s *session, r *request) bool {
 			if r.verb != "STAT" {
 				return false
 			}
 			s.reply(codeNotImplemented, "STAT not implemented.")
+			return true
+		}},
+	{Name: "stat-general-200", Description: "STAT without an argument is answered \"200 OK\" instead of 211 with the status",
+		Breaks: []string{"RFC959-4.1.3-STAT-GENERAL"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "STAT" || r.arg != "" || !s.loggedIn {
+				return false
+			}
+			s.reply(codeOK, "OK.")
 			return true
 		}},
 	{Name: "stat-path-empty", Description: "STAT of a directory answers 212 with no entries",

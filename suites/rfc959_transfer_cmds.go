@@ -338,7 +338,7 @@ var _ = Describe("Transfer commands (RFC 959 §4.1.3, §5.4; RFC 1123 §4.1.2.9)
 				failf("STOR close.bin of %d bytes ended by a half-close: expected 226 or 250; got %s", len(data), final)
 			}
 			if got := xferFetch(ctx, c, "close.bin"); !bytes.Equal(got, data) {
-				failMUSTf("STOR close.bin of %d bytes was answered %s, yet RETR returns another file (%s): the server did not read all the data that remained when the client closed the data connection (RFC 959 §5.2)", len(data), final, firstDiff(got, data))
+				failf("STOR close.bin of %d bytes was answered %s, yet RETR returns another file (%s): the server did not read all the data that remained when the client closed the data connection (RFC 959 §5.2)", len(data), final, firstDiff(got, data))
 			}
 			if dr := run.Drain(ctx, cfg.Target.CloseGrace); !dr.Closed {
 				failf("after the upload ended and %s, the server kept its end of the data connection open for %s: it should close it promptly once the client closed (RFC 959 §5.2)", final, cfg.Target.CloseGrace)
@@ -353,7 +353,7 @@ var _ = Describe("Transfer commands (RFC 959 §4.1.3, §5.4; RFC 1123 §4.1.2.9)
 			run.Reset()
 			final, err := run.ReadFinal(ctx)
 			if err != nil {
-				failMUSTf("RETR %s: the client reset the data connection after %d of %d bytes; no completion reply followed: %v", name, got, len(data), err)
+				failf("RETR %s: the client reset the data connection after %d of %d bytes; no completion reply followed: %v", name, got, len(data), err)
 			}
 			what := fmt.Sprintf("RETR %s, data connection reset by the client after %d of %d bytes", name, got, len(data))
 			switch cl := harness.Class(final.Code); {
@@ -361,9 +361,9 @@ var _ = Describe("Transfer commands (RFC 959 §4.1.3, §5.4; RFC 1123 §4.1.2.9)
 			case cl == 4:
 				failf("%s: expected 426 (connection closed; transfer aborted) or 451; got %s", what, final)
 			case cl == 2:
-				failMUSTf("%s: the server answered %s, which reports a completed transfer; expected 426 (or 451)", what, final)
+				failf("%s: the server answered %s, which reports a completed transfer; expected 426 (or 451)", what, final)
 			default:
-				failMUSTf("%s: expected 426 (or 451); got %s, a reply of a class RFC 959 §5.4 does not allow after 1yz for RETR", what, final)
+				failf("%s: expected 426 (or 451); got %s, a reply of a class RFC 959 §5.4 does not allow after 1yz for RETR", what, final)
 			}
 		})
 })
