@@ -166,7 +166,7 @@ var transferFaults = []Fault{
 	{Name: faultStouNoFilePrefix, Description: "STOU names the file in its 150 reply without the \"FILE: \" form (\"150 Opening data connection for stou-...\")",
 		Breaks: []string{"RFC1123-4.1.2.9-STOU-FILE-REPLY"}},
 	{Name: faultStou250First, Description: "STOU announces its transfer with \"250 FILE: name\" (RFC 959's wording) instead of a 125/150 reply",
-		Breaks: []string{"RFC1123-4.1.2.9-STOU-PRELIM-ONLY", "RFC1123-4.1.2.9-STOU-FILE-REPLY"}},
+		Breaks: []string{"RFC1123-4.1.2.9-STOU-PRELIM-ONLY"}},
 	{Name: "stou-fixed-name", Description: "STOU always stores under the name stou.out, replacing an earlier upload there",
 		Breaks: []string{"RFC959-4.1.3-STOU-UNIQUE"},
 		override: func(s *session, r *request) bool {
