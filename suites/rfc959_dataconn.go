@@ -187,7 +187,7 @@ var _ = Describe("Data connection life cycle (RFC 959 §3.2-§3.3, RFC 1123 §4.
 			Label("port"), func(ctx SpecContext) {
 				c := login(ctx)
 				requireFamily(c, harness.PORT)
-				for _, arg := range []string{"1,2,3,4", "300,1,1,1,1,1"} {
+				for _, arg := range []string{"1,2,3", "1,2,3,4", "300,1,1,1,1,1"} {
 					r := cmd(ctx, c, "PORT "+arg)
 					expectCode("PORT "+arg+" (malformed)", r, nil, harness.ReplySyntaxErrorParams)
 				}
