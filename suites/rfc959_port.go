@@ -41,7 +41,7 @@ var _ = Describe("Active mode (RFC 959 §3.2, §4.1.2)", Label("port", "data"), 
 	// RFC 959 §3.2: "The server-process default data port is the port
 	// adjacent to the control connection port (i.e., L-1)." What is judged
 	// here is the source port; the source address is judged by
-	// RFC959-5.4-PORT-CODES (checkSourceAddress), once.
+	// RFC959-4.1.2-PORT-SEMANTICS/list (checkSourceAddress).
 	Check("RFC959-5.2-SERVER-FROM-L-1", "dials active data connections from RFC 959's default data port L-1",
 		func(ctx SpecContext) {
 			c := login(ctx)
