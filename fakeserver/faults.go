@@ -152,7 +152,7 @@ var faultRegistry = []Fault{
 	{Name: faultPortNoDial, Description: "PORT and EPRT get 200, but the transfer never dials: 150, then 425 after 1 s",
 		Breaks: []string{"RFC959-4.1.2-PORT-SEMANTICS/list", "RFC2428-2-EPRT-200", "POLICY-ACTIVE-EGRESS"}},
 	{Name: faultPortWrongSource, Description: "active data connections come from 127.0.0.2 while the control connection is on 127.0.0.1",
-		Breaks: []string{"RFC959-5.2-SERVER-FROM-L-1", "POLICY-ACTIVE-EGRESS/source-address"}},
+		Breaks: []string{"RFC959-4.1.2-PORT-SEMANTICS/list", "POLICY-ACTIVE-EGRESS/source-address"}},
 	{Name: faultEpsvBadFormat, Description: "EPSV answers \"229 Entering Extended Passive Mode (port)\" without delimiters",
 		Breaks: []string{"RFC2428-3-229-FORMAT"}},
 }

@@ -58,15 +58,13 @@ func (s *session) smntSupported(r *request) {
 }
 
 var accessFaults = []Fault{
-	{Name: "user-no-argument-331", Description: "USER without a user name is answered 331 (as if an empty name were an account)",
+	{Name: "user-no-argument-200", Description: "USER without a user name is answered 200, a code RFC 959 §5.4 does not list for USER",
 		Breaks: []string{"RFC959-5.4-USER-CODES/no-argument"},
 		override: func(s *session, r *request) bool {
 			if r.verb != "USER" || strings.TrimSpace(r.arg) != "" {
 				return false
 			}
-			s.loggedIn, s.user = false, ""
-			s.seq = seqState{kind: seqUser}
-			s.reply(codeNeedPassword, "Password required.")
+			s.reply(codeOK, "OK.")
 			return true
 		}},
 	{Name: "acct-530-after-login", Description: "ACCT after login is answered 530 as if the session were not logged in",
@@ -248,12 +246,21 @@ var accessFaults = []Fault{
 			return true
 		}},
 	{Name: "stat-unimplemented", Description: "STAT is answered 502 (STAT is in RFC 1123's minimum set)",
-		Breaks: []string{"RFC959-4.1.3-STAT-GENERAL"},
+		Breaks: []string{"RFC1123-4.1.2.13-MIN-COMMANDS"},
 		override: func(s *session, r *request) bool {
 			if r.verb != "STAT" {
 				return false
 			}
 			s.reply(codeNotImplemented, "STAT not implemented.")
+			return true
+		}},
+	{Name: "stat-general-200", Description: "STAT without an argument is answered \"200 OK\" instead of 211 with the status",
+		Breaks: []string{"RFC959-4.1.3-STAT-GENERAL"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "STAT" || r.arg != "" || !s.loggedIn {
+				return false
+			}
+			s.reply(codeOK, "OK.")
 			return true
 		}},
 	{Name: "stat-path-empty", Description: "STAT of a directory answers 212 with no entries",

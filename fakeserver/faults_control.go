@@ -246,7 +246,7 @@ var controlFaults = []Fault{
 			return true
 		}},
 	{Name: "port-short-accepted", Description: "PORT with fewer than six numbers (\"PORT 1,2,3\") is answered 200",
-		Breaks: []string{"RFC959-4.2.1-500-501/syntax"},
+		Breaks: []string{"RFC959-5.4-PORT-CODES/malformed"},
 		override: func(s *session, r *request) bool {
 			if r.verb != "PORT" || strings.Count(r.arg, ",") >= 5 {
 				return false

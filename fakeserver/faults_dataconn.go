@@ -30,16 +30,15 @@ const (
 	faultEpsvAllIgnoredPASV       = "epsv-all-ignored-for-pasv"
 	faultEpsvAllBreaksEPSV        = "epsv-all-breaks-epsv"
 	faultEpsvAllRefused           = "epsv-all-refused"
-	faultEpsvGarbageAccepted      = "epsv-garbage-accepted"
+	faultEpsvGarbage425           = "epsv-garbage-425"
 	faultAborKeepsListener        = "abor-keeps-listener"
 	faultEprtDelimiterMisparsed   = "eprt-delimiter-misparsed"
 	faultEprtLaxAddress           = "eprt-lax-address"
-	faultEprtFamilyMismatch       = "eprt-family-mismatch-accepted"
+	faultEprtFamilyMismatch425    = "eprt-family-mismatch-425"
 	faultEprtUnknownProtoAccepted = "eprt-unknown-proto-accepted"
 	faultPortFirstOnly            = "port-first-only"
 	faultDialFailure226           = "dial-failure-226"
 	faultPortChangeKeepsData      = "port-change-keeps-old-data"
-	faultPasvServesTwice          = "pasv-serves-twice"
 	faultListDataLeftOpen         = "list-data-left-open"
 	faultDefaultPortPhantom       = "default-port-phantom"
 	faultDefaultPortWrongIP       = "default-port-wrong-ip"
@@ -168,19 +167,19 @@ func init() {
 				s.reply(codeBadArguments, "Syntax error in EPSV argument.")
 				return true
 			}},
-		Fault{Name: faultEpsvGarbageAccepted,
-			Description: "EPSV with a meaningless argument (\"EPSV foo\") is treated as a plain EPSV and answered 229",
+		Fault{Name: faultEpsvGarbage425,
+			Description: "EPSV with a meaningless argument (\"EPSV foo\") is answered 425, not with 500 or 501",
 			Breaks:      []string{"RFC2428-3-EPSV-ERRORS"},
 			override: func(s *session, r *request) bool {
 				if r.verb != "EPSV" || r.arg == "" || isDigits(r.arg) || strings.EqualFold(r.arg, "ALL") || !s.loggedIn {
 					return false
 				}
-				s.cmdEPSV(&request{verb: "EPSV", prev: r.prev})
+				s.reply(codeCantOpenData, "Cannot open a passive data port.")
 				return true
 			}},
 		Fault{Name: faultAborKeepsListener,
 			Description: "ABOR without a transfer answers 225 but leaves the passive listener open (and a connection to it)",
-			Breaks:      []string{"RFC2428-3-EPSV-ABOR"},
+			Breaks:      []string{"RFC959-4.1.3-ABOR-IDLE"},
 			override: func(s *session, r *request) bool {
 				if r.verb != "ABOR" || r.arg != "" || s.data == nil || s.data.passive == nil {
 					return false
@@ -209,16 +208,24 @@ func init() {
 			override: eprtOverride(func(s *session, proto, addr string) bool {
 				return (proto == "1" || proto == "2") && net.ParseIP(addr) == nil
 			})},
-		Fault{Name: faultEprtFamilyMismatch,
-			Description: "EPRT accepts an IPv6 address with protocol 1 and a dotted-decimal address with protocol 2",
+		Fault{Name: faultEprtFamilyMismatch425,
+			Description: "EPRT with an IPv6 address under protocol 1 or a dotted-decimal address under protocol 2 is answered 425, a code RFC 2428 §2 does not give EPRT",
 			Breaks:      []string{"RFC2428-2-EPRT-ADDR-FORMAT"},
-			override: eprtOverride(func(s *session, proto, addr string) bool {
+			override: func(s *session, r *request) bool {
+				if r.verb != "EPRT" || !s.loggedIn || s.epsvAll {
+					return false
+				}
+				proto, addr, _ := splitEPRT(r.arg)
 				if net.ParseIP(addr) == nil {
 					return false
 				}
 				colon := strings.Contains(addr, ":")
-				return (proto == "1" && colon) || (proto == "2" && !colon)
-			})},
+				if !(proto == "1" && colon) && !(proto == "2" && !colon) {
+					return false
+				}
+				s.reply(codeCantOpenData, "Cannot open data connection.")
+				return true
+			}},
 		Fault{Name: faultEprtUnknownProtoAccepted,
 			Description: "EPRT with an unknown protocol number (\"EPRT |3|1.2.3.4|5000|\") is answered 200",
 			Breaks:      []string{"RFC2428-2-EPRT-522"},
@@ -265,10 +272,6 @@ func init() {
 				}
 				return false
 			}},
-		Fault{Name: faultPasvServesTwice,
-			Description: "after a passive transfer the server listens on the same port again and serves the next transfer command there without a new PASV or EPSV",
-			Breaks:      []string{"RFC1123-4.1.2.6-PASV-PER-TRANSFER"},
-			override:    pasvServesTwice},
 		Fault{Name: faultListDataLeftOpen,
 			Description: "LIST sends its listing and 226 but closes the data connection only 3 s later",
 			Breaks:      []string{"RFC959-3.2-CLOSE-EOF/passive", "RFC959-3.2-CLOSE-EOF/active"}},
@@ -423,59 +426,12 @@ func ignoreEpsvAll(verb string) func(*session, *request) bool {
 	}
 }
 
-// pasvServesTwice is the override of the pasv-serves-twice fault. When a
-// transfer command uses a passive setting, the fault listens on the same
-// port again as soon as the client has connected; the next transfer
-// command without a data command of its own is served there.
-func pasvServesTwice(s *session, r *request) bool {
-	if !s.loggedIn {
-		return false
-	}
-	st := dcStateOf(s)
-	switch r.verb {
-	case "RETR", "STOR", "APPE", "STOU", "LIST", "NLST":
-		switch {
-		case s.data != nil && s.data.passive != nil && s.data.port != 0:
-			st.setAgain(s.relisten(s.data.passive, s.data.port), s.data.port)
-		case s.data == nil:
-			if ln, port := st.takeAgain(); ln != nil {
-				s.data = &dataSetting{passive: s.startPassive(ln), port: port}
-			}
-		}
-	case "PASV", "EPSV", "PORT", "EPRT", "ABOR", "REIN":
-		st.setAgain(nil, 0)
-	}
-	return false
-}
-
-// relisten waits until the client has connected to pl (whose listener
-// then closes) and listens on the same port again.
-func (s *session) relisten(pl *passiveListener, port int) net.Listener {
-	t := time.NewTimer(2 * time.Second)
-	defer t.Stop()
-	select {
-	case <-pl.ready:
-	case <-t.C:
-		return nil
-	}
-	for range 200 {
-		ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: s.local.IP, Port: port, Zone: s.local.Zone})
-		if err == nil {
-			return ln
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	return nil
-}
-
 // dcState is what the faults of this file remember about one session.
 // Everything it holds is released when the session ends.
 type dcState struct {
 	mu          sync.Mutex
 	firstActive *net.TCPAddr // port-first-only
-	again       net.Listener // pasv-serves-twice
-	againPort   int
-	leaks       []func() // resources a fault keeps open on purpose
+	leaks       []func()     // resources a fault keeps open on purpose
 }
 
 var dcStates sync.Map // *session -> *dcState
@@ -494,10 +450,6 @@ func dcStateOf(s *session) *dcState {
 		st.mu.Lock()
 		leaks := st.leaks
 		st.leaks = nil
-		if st.again != nil {
-			st.again.Close()
-			st.again = nil
-		}
 		st.mu.Unlock()
 		for _, f := range leaks {
 			f()
@@ -511,24 +463,6 @@ func (st *dcState) keep(release func()) {
 	st.mu.Lock()
 	st.leaks = append(st.leaks, release)
 	st.mu.Unlock()
-}
-
-func (st *dcState) setAgain(ln net.Listener, port int) {
-	st.mu.Lock()
-	old := st.again
-	st.again, st.againPort = ln, port
-	st.mu.Unlock()
-	if old != nil {
-		old.Close()
-	}
-}
-
-func (st *dcState) takeAgain() (net.Listener, int) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	ln, port := st.again, st.againPort
-	st.again = nil
-	return ln, port
 }
 
 // defaultData arranges RFC 959's default data connection (§3.2, §3.3) for

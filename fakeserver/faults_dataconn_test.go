@@ -80,22 +80,6 @@ func init() {
 		c.expectReply(125)
 		c.expectReply(226)
 	}}
-	faultChecks[faultPasvServesTwice] = faultCheck{check: func(t *testing.T, srv *Server, fx *fixture) {
-		c := login(t, srv)
-		_, port := parse227(t, c.expect("PASV", 227))
-		d := dialData(t, c.serverHost(), port)
-		c.send("RETR hello.txt")
-		c.expectPrelim()
-		readAll(t, d)
-		c.expectReply(226)
-		d2 := dialData(t, c.serverHost(), port)
-		c.send("RETR hello.txt")
-		c.expectPrelim()
-		if got := readAll(t, d2); !bytes.Equal(got, crlf(fx.text)) {
-			t.Errorf("second RETR on the old port: %q", got)
-		}
-		c.expectReply(226)
-	}}
 }
 
 // TestDefaultDataPort: a transfer without PORT or PASV makes the server

@@ -54,7 +54,7 @@ var fileFaults = []Fault{
 			return true
 		}},
 	{Name: "pwd-no-quote-doubling", Description: "PWD does not double a quote inside the pathname",
-		Breaks: []string{"RFC959-AII-PWD-257/quote", "RFC959-AII-QUOTE-DOUBLING"},
+		Breaks: []string{"RFC959-AII-QUOTE-DOUBLING"},
 		override: func(s *session, r *request) bool {
 			if !verbIn(r, "PWD", "XPWD") || !s.loggedIn || r.arg != "" {
 				return false
@@ -63,10 +63,20 @@ var fileFaults = []Fault{
 			return true
 		}},
 	{Name: "mkd-no-quote-doubling", Description: "MKD does not double a quote inside the pathname of its 257 reply",
-		Breaks: []string{"RFC959-AII-MKD-257-FORMAT", "RFC959-AII-QUOTE-DOUBLING"},
+		Breaks: []string{"RFC959-AII-QUOTE-DOUBLING"},
 		override: func(s *session, r *request) bool {
 			p, fi, ok := filesTarget(s, r, "MKD", "XMKD")
 			return ok && fi == nil && mkdirNamed(s, p, p)
+		}},
+	{Name: "mkd-unquoted", Description: "MKD answers 257 with the pathname of the new directory not in quotes",
+		Breaks: []string{"RFC959-AII-MKD-257-FORMAT"},
+		override: func(s *session, r *request) bool {
+			p, fi, ok := filesTarget(s, r, "MKD", "XMKD")
+			if !ok || fi != nil || !nameAllowed(p) || s.srv.root.Mkdir(rootRel(p), 0o755) != nil {
+				return false
+			}
+			s.reply(codePathCreated, p+" created.")
+			return true
 		}},
 	{Name: "mkd-host-path", Description: "MKD's 257 reply names the new directory by its path on the host, not by its FTP pathname",
 		Breaks: []string{"RFC959-AII-MKD-ABSOLUTE"},

@@ -83,7 +83,7 @@ func init() {
 			}},
 		Fault{Name: faultActiveSourceEphemeral,
 			Description: "active data connections come from an ephemeral port instead of the configured source port (L-1 in the embedded run)",
-			Breaks:      []string{"POLICY-ACTIVE-EGRESS/source-port"}},
+			Breaks:      []string{"RFC959-5.2-SERVER-FROM-L-1", "POLICY-ACTIVE-EGRESS/source-port"}},
 		Fault{Name: faultActiveBlockedAtPort,
 			Description: "PORT and EPRT are answered \"425 Cannot connect to the client\": the server dials when PORT arrives (as pyftpdlib does) and an outbound firewall blocks it",
 			Breaks:      []string{"POLICY-ACTIVE-EGRESS"},

@@ -43,6 +43,7 @@ const (
 	faultQuitDropsReply   = "quit-drops-xfer-reply"
 	faultCtrlLossKeeps    = "ctrl-loss-keeps-transfer"
 	faultStatXferDropped  = "stat-during-xfer-dropped"
+	faultStatXfer500      = "stat-during-xfer-500"
 )
 
 // Variation names.
@@ -165,7 +166,7 @@ var transferFaults = []Fault{
 	{Name: faultStouNoFilePrefix, Description: "STOU names the file in its 150 reply without the \"FILE: \" form (\"150 Opening data connection for stou-...\")",
 		Breaks: []string{"RFC1123-4.1.2.9-STOU-FILE-REPLY"}},
 	{Name: faultStou250First, Description: "STOU announces its transfer with \"250 FILE: name\" (RFC 959's wording) instead of a 125/150 reply",
-		Breaks: []string{"RFC1123-4.1.2.9-STOU-PRELIM-ONLY", "RFC1123-4.1.2.9-STOU-FILE-REPLY"}},
+		Breaks: []string{"RFC1123-4.1.2.9-STOU-PRELIM-ONLY"}},
 	{Name: "stou-fixed-name", Description: "STOU always stores under the name stou.out, replacing an earlier upload there",
 		Breaks: []string{"RFC959-4.1.3-STOU-UNIQUE"},
 		override: func(s *session, r *request) bool {
@@ -272,6 +273,8 @@ var transferFaults = []Fault{
 		Breaks: []string{"RFC959-4.1.1-QUIT-DURING-XFER"}},
 	{Name: faultStatXferDropped, Description: "STAT during a transfer gets no reply at all",
 		Breaks: []string{"RFC959-4.1.3-STAT-DURING-XFER"}},
+	{Name: faultStatXfer500, Description: "STAT during a transfer is answered \"500 Unknown command\" (STAT between transfers works)",
+		Breaks: []string{"RFC1123-4.1.2.13-MIN-COMMANDS/stat-during-transfer"}},
 	{Name: faultCtrlLossKeeps, Description: "when the control connection drops during a transfer, the transfer goes on (an upload keeps waiting for data)",
 		Breaks: []string{"RFC959-4.1.1-UNEXPECTED-CLOSE", "RFC959-3.2-CLOSE-CTRL-LOSS"}},
 }
@@ -410,4 +413,18 @@ func (x *transfer) resultFault(res xferResult, err error) xferResult {
 		}
 	}
 	return res
+}
+
+// statDuringTransferFault answers STAT during a transfer under the faults
+// stat-during-xfer-dropped (no reply) and stat-during-xfer-500; it reports
+// whether the fault took the command (hook in transferStatus).
+func statDuringTransferFault(s *session) bool {
+	switch {
+	case s.srv.fault(faultStatXferDropped):
+		return true
+	case s.srv.fault(faultStatXfer500):
+		s.reply(codeUnknownCommand, "Unknown command.")
+		return true
+	}
+	return false
 }

@@ -709,7 +709,7 @@ func (s *session) abortTransfer() {
 
 // transferStatus answers STAT during a transfer (RFC 959 §4.1.3).
 func (s *session) transferStatus() {
-	if s.srv.fault(faultStatXferDropped) { // faults_transfer.go
+	if statDuringTransferFault(s) { // faults_transfer.go
 		return
 	}
 	x := s.xfer

@@ -15,7 +15,14 @@ import (
 // Helpers for the access-control, file-system and informational checks
 // (rfc959_access.go, rfc959_files.go, rfc959_info.go).
 
-// failMUSTf fails the running check whatever its level. Check turns the
+// failMUSTf fails the running check whatever its level.
+//
+// Deprecated: a SHOULD or MAY check only warns or informs; an outright
+// MUST violation is judged by a MUST check. The last use is in
+// helpers_transfer.go (xferHalfClose), which belongs to the run-model work;
+// delete this function together with it.
+//
+// Check turns the
 // failures of a SHOULD-level check into warnings; a SHOULD check calls this
 // for what breaks a MUST on its own way: a reply of a class RFC 959 §5.4
 // never allows for the command, no reply at all, or a command of RFC 1123
@@ -57,16 +64,17 @@ func classes(verb string) string {
 
 // hardReply sends line and returns the reply. A broken exchange, or a
 // reply of a class RFC 959 §5.4 never allows for the verb, fails the check
-// even at SHOULD or MAY level (failMUSTf).
+// at its own level; for the commands of RFC 1123's minimum set the MUST
+// judgement of those classes is RFC1123-4.1.2.13-MIN-COMMANDS.
 func hardReply(ctx context.Context, c *harness.Conn, line, what string) *harness.Reply {
 	r, err := c.Cmd(ctx, line)
 	if err != nil {
-		failMUSTf("%s: %v (every command must get a reply, RFC 959 §4.2)", what, err)
+		failf("%s: %v (every command must get a reply, RFC 959 §4.2)", what, err)
 		return nil
 	}
 	verb := verbOf(strings.ToUpper(line))
 	if !classAllowed(verb, r.Code) {
-		failMUSTf("%s: got %s; RFC 959 §5.4 permits only %s replies (%s) for %s", what, r, classes(verb), harness.Codes(permitted[verb]), verb)
+		failf("%s: got %s; RFC 959 §5.4 permits only %s replies (%s) for %s", what, r, classes(verb), harness.Codes(permitted[verb]), verb)
 	}
 	return r
 }

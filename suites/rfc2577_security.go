@@ -163,7 +163,8 @@ var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label(
 		func(ctx SpecContext) {
 			c := login(ctx)
 			second := requireSecondAddress(c)
-			scratch(ctx, c)
+			home := pwdPath(ctx, c)
+			dir := joinPath(home, scratch(ctx, c))
 			r, err := c.Cmd(ctx, "TYPE I")
 			expectCode("TYPE I", r, err, harness.ReplyOK)
 			name, data := "upload.bin", binaryFixture(16<<10)
@@ -202,8 +203,24 @@ var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label(
 				failf("STOR %s: no completion reply; replies %s", name, o)
 			}
 			warnUnsolicited(o)
+			// RFC 2577 §4: "the server should confirm that the network
+			// address of the remote hosts on both the control connection
+			// and the data connection are within the organization". A
+			// server that refuses the upload has done that, whatever it
+			// does next (ftp-srv answers 550 and then ends the session
+			// with 421): look at the file from a fresh session and judge
+			// only whether foreign bytes were stored.
+			if harness.Class(o.Final.Code) != 2 {
+				c2 := login(ctx)
+				t, err := transferIn(ctx, c2, defaultMode(c2), "RETR "+joinPath(dir, name))
+				if err == nil && t.Final != nil && harness.Class(t.Final.Code) == 2 && strings.Contains(string(t.Data), strings.TrimSpace(string(evil))) {
+					failf("STOR %s was refused (%s), yet the file holds the bytes another host (%s) sent to the passive port (RFC 2577 §4)", name, o, second)
+				}
+				infof("the server refused the upload after a connection from %s to the passive port: %s; nothing foreign was stored (RFC 2577 §4 met)", second, o)
+				return
+			}
 			resync(ctx, c)
-			// Whatever STOR answered, look at what the file holds now.
+			// The upload completed: look at what the file holds now.
 			t, err := transferIn(ctx, c, mode, "RETR "+name)
 			must(err, "RETR %s after the upload", name)
 			stored := t.Final != nil && harness.Class(t.Final.Code) == 2
@@ -211,15 +228,10 @@ var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label(
 				failf("the stored %s contains the bytes another host (%s) sent to the passive port: a foreign host can inject data into an upload (RFC 2577 §4); STOR got %s", name, second, o)
 			}
 			switch {
-			case harness.Class(o.Final.Code) == 2 && !stored:
+			case !stored:
 				failf("STOR %s completed with %s, but RETR %s then got %s", name, o.Final, name, replyList(t))
-			case harness.Class(o.Final.Code) == 2 && string(t.Data) != string(data):
+			case string(t.Data) != string(data):
 				failf("STOR %s completed with %s, but the stored file differs from what the client sent: %s", name, o.Final, firstDiff(t.Data, data))
-			case harness.Class(o.Final.Code) == 2:
-			case o.Final.Code == harness.ReplyCantOpenData:
-				infof("the server failed the upload with %s after the connection from %s", o.Final, second)
-			default:
-				warnf("STOR %s after a connection from %s: expected the upload to complete or to fail with 425; got %s", name, second, o)
 			}
 		})
 
@@ -396,6 +408,11 @@ var _ = Describe("Account names (RFC 2577 §7)", Label("security", "login"), Spe
 			}
 		})
 
+	// RFC 2577 §7 asks only "that a server always return 331 to the USER
+	// command and then reject the combination of username and password
+	// for an invalid username" (RFC2577-7-USER-331, -SAME-PASS-REPLY).
+	// Equal timing goes beyond that text: MAY (requirements.tsv), one
+	// sample each, reported with the figures.
 	probeCheck("RFC2577-7-TIMING", "takes as long to refuse an unknown account as a wrong password", nil, false,
 		func(ctx SpecContext) {
 			res := awaitLoginProbe(ctx)
@@ -412,7 +429,7 @@ var _ = Describe("Account names (RFC 2577 §7)", Label("security", "login"), Spe
 			// One sample each: only a gross difference is a finding (servers
 			// randomise their delays).
 			if hi-lo > 500*time.Millisecond && 3*lo < hi {
-				failf("refusing a wrong password for %s took %s, refusing %s (no such account) took %s: the delay tells which accounts exist (RFC 2577 §7)", cfg.Target.User, ms(wrong), u.Name, ms(u.Took))
+				failf("refusing a wrong password for %s took %s, refusing %s (no such account) took %s: the delay may tell which accounts exist (beyond RFC 2577 §7's text, which asks only for the same replies)", cfg.Target.User, ms(wrong), u.Name, ms(u.Took))
 			}
 		})
 

@@ -237,13 +237,8 @@ var _ = Describe("Reply codes for errors (RFC 959 §4.2.1)", Label("control", "e
 			}
 			expectCode("XYZZY (unknown) after login", r, err, harness.ReplySyntaxError)
 		})
-
-	Check("RFC959-4.2.1-500-501/syntax", "answers PORT with three numbers with 501",
-		func(ctx SpecContext) {
-			c := login(ctx)
-			r, err := c.Cmd(ctx, "PORT 1,2,3")
-			expectCode("PORT 1,2,3 (a malformed argument)", r, err, harness.ReplySyntaxErrorParams)
-		})
+	// A syntax error in parameters (501) is judged by the reply-code
+	// checks of each command; "PORT 1,2,3" by RFC959-5.4-PORT-CODES/malformed.
 })
 
 var _ = Describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Label("control", "commands"), func() {
@@ -266,9 +261,7 @@ var _ = Describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Labe
 			for _, line := range []string{"NOOP", "SYST", "STAT", "HELP", "PWD", "TYPE A", "TYPE I", "MODE S", "STRU F"} {
 				try(line)
 			}
-			if r := cmd(ctx, c, "ACCT ftpconform"); notImplemented(r) {
-				warnf("ACCT: %s; ACCT is in RFC 1123's minimum set, though a server without accounts may leave it out", r)
-			}
+			// ACCT is judged once, by RFC959-5.4-ACCT-CODES.
 			dir := uniqueName("min")
 			try("MKD " + dir)
 			try("CWD " + dir)
@@ -321,6 +314,43 @@ var _ = Describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Labe
 			if len(missing) > 0 {
 				failf("commands of RFC 1123's minimum implementation answered as not implemented:\n  %s", strings.Join(missing, "\n  "))
 			}
+		})
+
+	// STAT is in RFC 1123 §4.1.2.13's minimum set, and RFC 959 §4.1.3 says
+	// "The command may be sent during a file transfer ... in which case the
+	// server will respond with the status of the operation in progress".
+	// A server that implements STAT between transfers but answers it as an
+	// unknown or unimplemented command (500, 502) during one does not
+	// implement the minimum set; what the status report contains is
+	// RFC959-4.1.3-STAT-DURING-XFER's (MAY) business. A STAT that is not
+	// implemented at all is judged by RFC1123-4.1.2.13-MIN-COMMANDS alone.
+	Check("RFC1123-4.1.2.13-MIN-COMMANDS/stat-during-transfer", "answers STAT during a transfer, not as an unknown or unimplemented command",
+		Label("write"),
+		func(ctx SpecContext) {
+			c, name, _ := withLargeFixture(ctx)
+			if r := cmd(ctx, c, "STAT"); notImplemented(r) {
+				Skip(fmt.Sprintf("STAT is not implemented at all (%s): judged by RFC1123-4.1.2.13-MIN-COMMANDS", r))
+			}
+			run := xferStall(ctx, c, name)
+			_, err := c.SendWithSynch(ctx, "STAT")
+			must(err, "sending STAT during RETR %s", name)
+			drained := make(chan harness.Drained, 1)
+			go func() { drained <- run.Drain(ctx, cfg.Target.ReplyTimeout) }()
+			var got []*harness.Reply
+			r, rerr := c.ReadReplyWithin(ctx, cfg.Target.ReplyTimeout+cfg.Target.DataTimeout)
+			<-drained
+			if rerr == nil {
+				got = append(got, r)
+				if r, rerr = c.ReadReply(ctx); rerr == nil {
+					got = append(got, r)
+				}
+			}
+			for _, r := range got {
+				if notImplemented(r) {
+					failf("STAT during RETR %s was answered %s (replies: %s), though STAT works between transfers; STAT is in RFC 1123's minimum set (§4.1.2.13) and RFC 959 §4.1.3 has the server \"respond with the status of the operation in progress\"", name, r, xferReplies(got))
+				}
+			}
+			// Missing or late replies are RFC959-4.1.3-STAT-DURING-XFER's.
 		})
 
 	Check("RFC1123-4.1.3.1-XVERBS", "accepts XPWD, XMKD, XCWD, XCUP and XRMD like their standard twins",

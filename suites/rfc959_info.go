@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"fmt"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -119,7 +120,9 @@ var _ = Describe("Informational commands (RFC 959 §4.1.3, §5.4)", Label("info"
 			c := login(ctx)
 			r := hardReply(ctx, c, "STAT", "STAT")
 			if notImplemented(r) {
-				failMUSTf("STAT: got %s; STAT is in RFC 1123's minimum set (§4.1.2.13) and must be implemented", r)
+				// STAT is in RFC 1123's minimum set: that MUST is judged
+				// once, by RFC1123-4.1.2.13-MIN-COMMANDS.
+				Skip(fmt.Sprintf("STAT is answered as not implemented (%s): judged by RFC1123-4.1.2.13-MIN-COMMANDS", r))
 			}
 			if r.Multiline() {
 				infof("STAT reports %d lines of status", len(r.Lines))
@@ -183,7 +186,9 @@ var _ = Describe("Informational commands (RFC 959 §4.1.3, §5.4)", Label("info"
 			c := login(ctx)
 			r := hardReply(ctx, c, "TYPE I", "TYPE I")
 			if harness.Class(r.Code) != 2 {
-				failMUSTf("TYPE I: got %s; TYPE I is in RFC 1123's minimum set (§4.1.2.13)", r)
+				// TYPE I is in RFC 1123's minimum set: judged by
+				// RFC1123-4.1.2.13-MIN-TYPES.
+				Skip(fmt.Sprintf("TYPE I got %s: judged by RFC1123-4.1.2.13-MIN-TYPES", r))
 			}
 			a := hardReply(ctx, c, "ALLO 1000", "ALLO 1000")
 			expectCode("TYPE I (a success with nothing to report)", r, nil, harness.ReplyOK)

@@ -153,8 +153,7 @@ var _ = Describe("Data representation types (RFC 959 §3.1.1, §5.1)", Label("pa
 			upload(ctx, c, defaultMode(c), "lines.txt", textLF)
 			r := cmd(ctx, c, "TYPE A T")
 			if judgeCode(r.Code, permitted["TYPE"]) == codeWrong {
-				failMUSTf("%s", describe("TYPE A T", permitted["TYPE"], r))
-				return
+				Skip(fmt.Sprintf("TYPE A T got %s, a reply RFC 959 §5.4 does not list for TYPE: judged by RFC959-5.4-TYPE-CODES", r))
 			}
 			if r.Code != harness.ReplyOK {
 				expectCode("TYPE A T (RFC 1123 §4.1.2.2: a host where the Telnet format is identical to Non-print should accept it)", r, nil, harness.ReplyOK)
@@ -258,7 +257,7 @@ var _ = Describe("Transfer parameter commands (RFC 959 §4.1.2, §5.4)", Label("
 	Check("RFC959-5.4-TYPE-CODES", "answers TYPE with 200, 501 or 504 as the type code calls for",
 		func(ctx SpecContext) {
 			c := login(ctx)
-			for _, line := range []string{"TYPE E", "TYPE L 36"} {
+			for _, line := range []string{"TYPE E", "TYPE L 36", "TYPE A T"} {
 				r, err := c.Cmd(ctx, line)
 				expectCode(line+" (a valid type: 200 if implemented, else 504)", r, err, harness.ReplyOK, harness.ReplyNotImplParam)
 			}
@@ -273,6 +272,12 @@ var _ = Describe("Transfer parameter commands (RFC 959 §4.1.2, §5.4)", Label("
 			c := login(ctx)
 			r, err := c.Cmd(ctx, "STRU F")
 			expectCode("STRU F (file structure, the default)", r, err, harness.ReplyOK)
+			// STRU P is a valid structure code (RFC 1123 §4.1.2.3 only
+			// says it should not be implemented): 200 or 504.
+			r, err = c.Cmd(ctx, "STRU P")
+			if r = expectCode("STRU P (a valid structure: 200 if implemented, else 504)", r, err, harness.ReplyOK, harness.ReplyNotImplParam); r != nil && harness.Class(r.Code) == 2 {
+				cmd(ctx, c, "STRU F")
+			}
 			r, err = c.Cmd(ctx, "STRU X")
 			expectCode("STRU X (no such structure code: 501, or 504)", r, err, harness.ReplySyntaxErrorParams, harness.ReplyNotImplParam)
 		})
@@ -300,7 +305,7 @@ var _ = Describe("Transfer parameter commands (RFC 959 §4.1.2, §5.4)", Label("
 			switch {
 			case r.Code == harness.ReplyNotImplParam:
 			case judgeCode(r.Code, permitted["STRU"]) == codeWrong:
-				failMUSTf("%s", describe("STRU P", permitted["STRU"], r))
+				Skip(fmt.Sprintf("STRU P got %s, a reply RFC 959 §5.4 does not list for STRU: judged by RFC959-5.4-STRU-CODES", r))
 			case harness.Class(r.Code) == 2:
 				infof("STRU P is accepted (%s); RFC 1123 §4.1.2.3 says page structure should not be implemented, but it only matters to hosts with paged files", r)
 				cmd(ctx, c, "STRU F")
@@ -401,7 +406,11 @@ var _ = Describe("Transfer parameter commands (RFC 959 §4.1.2, §5.4)", Label("
 					cmd(ctx, c, restore[verb])
 				case r.Code == harness.ReplyNotImplParam:
 				case judgeCode(r.Code, permitted[verb]) == codeWrong:
-					failMUSTf("%s", describe(line, permitted[verb], r))
+					// A reply §5.4 does not list for the verb is judged by
+					// RFC959-5.4-TYPE-CODES, -MODE-CODES, -STRU-CODES
+					// and RFC1123-4.1.2.13-STRU-R, which send the same
+					// parameters; here it is only noted.
+					infof("%s got %s, judged by the %s reply-code check", line, r, verb)
 				default:
 					problems = append(problems, fmt.Sprintf("%s got %s", line, r))
 				}

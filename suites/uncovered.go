@@ -16,5 +16,17 @@ var NotCovered = map[string]string{
 func init() {
 	NotCovered["RFC959-4.2.1-110-MARK"] = "110 restart markers exist only in block and compressed modes, which servers need not offer; the reader accepts a 110 if one comes"
 	NotCovered["RFC1123-4.1.2.6-227-LENIENT"] = "a rule for the harness: harness.ParsePASV scans for six numbers without relying on wording or parentheses (tested in harness/pasv_test.go), and the pasv-no-parens variation proves the checks accept such replies"
+	// RFC 1123 §4.1.2.6: "a new PASV command MUST be issued before each
+	// transfer command" -- a duty of the user-FTP. No sentence obliges the
+	// server to refuse a second transfer on an old passive port (pure-ftpd
+	// serves it), and a fresh port per PASV is not required either, so a
+	// check could only ever inform; the requirement is judged by no check.
+	NotCovered["RFC1123-4.1.2.6-PASV-PER-TRANSFER"] = "the MUST (\"a new PASV command MUST be issued before each transfer command\", RFC 1123 §4.1.2.6) is the client's; a server that serves a second transfer on an old passive port breaks no server requirement, so there is nothing to fail"
+	// RFC 2428 §3: "the client MUST issue an ABOR (abort) command to
+	// allow the server to close down the listening connection" -- the MUST
+	// is the client's; the server's closing of the listener is only
+	// implied, so a check could inform at most. Closing the data
+	// connection on ABOR without a transfer is RFC959-4.1.3-ABOR-IDLE.
+	NotCovered["RFC2428-3-EPSV-ABOR"] = "the MUST is the client's (\"the client MUST issue an ABOR (abort) command to allow the server to close down the listening connection\", RFC 2428 §3); the server's side is only implied, and what RFC 959 requires of ABOR with an open data connection is judged by RFC959-4.1.3-ABOR-IDLE"
 	NotCovered["RFC1123-4.1.2.8-SITE-FOR-NONSTANDARD"] = "HELP text is free-form (RFC 959 §4.1.3), so which non-standard verbs a server offers outside SITE cannot be read from it reliably"
 }
