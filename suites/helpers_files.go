@@ -7,30 +7,11 @@ import (
 	"sort"
 	"strings"
 
-	. "github.com/onsi/ginkgo/v2"
-
 	"github.com/ftpconform/ftpconform/harness"
 )
 
 // Helpers for the access-control, file-system and informational checks
 // (rfc959_access.go, rfc959_files.go, rfc959_info.go).
-
-// failMUSTf fails the running check whatever its level.
-//
-// Deprecated: a SHOULD or MAY check only warns or informs; an outright
-// MUST violation is judged by a MUST check. The last use is in
-// helpers_transfer.go (xferHalfClose), which belongs to the run-model work;
-// delete this function together with it.
-//
-// Check turns the
-// failures of a SHOULD-level check into warnings; a SHOULD check calls this
-// for what breaks a MUST on its own way: a reply of a class RFC 959 §5.4
-// never allows for the command, no reply at all, or a command of RFC 1123
-// §4.1.2.13's minimum set answered as not implemented. (Ginkgo's Fail is
-// not a gomega failure, so the SHOULD wrapper does not intercept it.)
-func failMUSTf(format string, args ...any) {
-	Fail(fmt.Sprintf(format, args...), 1)
-}
 
 // classAllowed reports whether RFC 959 §5.4 (table permitted) allows a
 // reply of code's class for verb. 421 is always allowed; it does not make
