@@ -138,7 +138,7 @@ const spontaneousPause = 100 * time.Millisecond
 
 var controlFaults = []Fault{
 	{Name: faultReadBoundary, Description: "a command ends where a TCP read ends: bytes that arrive without CRLF are executed as a command",
-		Breaks: []string{"RFC959-5.3-CRLF-TERMINATED", "RFC1123-4.1.2.10-NO-READ-BOUNDARIES/split"}},
+		Breaks: []string{"RFC1123-4.1.2.10-NO-READ-BOUNDARIES/split"}},
 	{Name: faultEagerNoop, Description: "NOOP is executed as soon as its four letters arrive, before the CRLF",
 		Breaks: []string{"RFC959-5.3-CRLF-TERMINATED"}},
 	{Name: faultPipelinedDropped, Description: "commands that arrive in the same TCP segment as an earlier command are discarded unanswered",

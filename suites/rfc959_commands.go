@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -24,6 +25,11 @@ var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("c
 		func(ctx SpecContext) {
 			c := login(ctx)
 			ctrlSend(ctx, c, "NOOP")
+			if silent, err := c.Silent(ctx, ctrlSilence()); err == nil && !silent && actsOnFragments(ctx) {
+				// The server takes whatever one read returns as a command:
+				// one root cause, judged by the read-boundary check.
+				blocked("RFC1123-4.1.2.10-NO-READ-BOUNDARIES/split", `the server answered "NOOP" before its CRLF because it takes any TCP segment as a command line`)
+			}
 			ctrlExpectSilence(ctx, c, ctrlSilence(), `after "NOOP" without CRLF (a command is complete only at its CRLF, RFC 959 §5.3)`)
 			ctrlSend(ctx, c, "\r\n")
 			r, err := c.ReadReply(ctx)
@@ -405,3 +411,15 @@ var _ = Describe("Commands before login (RFC 959 §4.2, §5.4)", Label("control"
 			}
 		})
 })
+
+// actsOnFragments reports whether the server answers a fragment of a
+// command ("NO") that no verb could be complete with, in a session of its
+// own: then it acts on TCP read boundaries, not on CRLF.
+func actsOnFragments(ctx context.Context) bool {
+	c := login(ctx)
+	if c.SendRaw(ctx, []byte("NO")) != nil {
+		return false
+	}
+	silent, err := c.Silent(ctx, ctrlSilence())
+	return err == nil && !silent
+}
