@@ -198,6 +198,9 @@ func (c *Conn) listen(host netip.Addr) (net.Listener, error) {
 		}
 		last = err
 	}
+	if last == nil {
+		return nil, fmt.Errorf("no port in the active range %s", rng)
+	}
 	return nil, fmt.Errorf("no free port in %s: %w", rng, last)
 }
 

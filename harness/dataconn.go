@@ -32,7 +32,7 @@ type dataConn struct {
 	sent     int64
 	ended    error     // io.EOF or the reset error, once the server ended it
 	endedAt  time.Time // when a read saw the end (before our close)
-	readErr  bool  // a read error other than the end was already noted
+	readErr  bool      // a read error other than the end was already noted
 	closed   bool
 }
 
