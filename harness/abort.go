@@ -257,8 +257,8 @@ func (r *Running) Drain(ctx context.Context, idle time.Duration) Drained {
 		default:
 			res.Err = err
 		}
-		if !res.Closed {
-			// The data connection itself notes EOF and resets.
+		if res.Err != nil {
+			// The data connection itself notes EOF, resets and timeouts.
 			r.c.T.Notef(r.c.name, "data: %s", res.describe(idle))
 		}
 		if res.Closed {

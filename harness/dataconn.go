@@ -30,9 +30,10 @@ type dataConn struct {
 	mu       sync.Mutex
 	received int64
 	sent     int64
-	ended    error     // io.EOF or the reset error, once the server ended it
-	endedAt  time.Time // when a read saw the end (before our close)
-	readErr  bool      // a read error other than the end was already noted
+	ended    error         // io.EOF or the reset error, once the server ended it
+	endedAt  time.Time     // when a read saw the end (before our close)
+	readErr  bool          // a read error other than the end was already noted
+	readWait time.Duration // the wait the last read deadline allowed
 	closed   bool
 }
 
@@ -88,11 +89,17 @@ func (d *dataConn) Read(p []byte) (int, error) {
 		return n, err
 	case d.closed:
 		// Our own close interrupted the read: nothing new to report.
-	case !d.readErr:
-		d.readErr = true
+	case isTimeout(err) || !d.readErr:
+		// Every timeout ends a wait of its own; other failures repeat.
+		d.readErr = d.readErr || !isTimeout(err)
+		wait := d.readWait
 		d.mu.Unlock()
 		if isTimeout(err) {
-			d.t.Notef(d.name, "data: read timed out after %d bytes received", got)
+			if wait > 0 {
+				d.t.Notef(d.name, "data: nothing more for %s; read timed out after %d bytes received", wait.Round(time.Millisecond), got)
+			} else {
+				d.t.Notef(d.name, "data: read interrupted after %d bytes received", got)
+			}
 		} else {
 			d.t.Notef(d.name, "data: read failed after %d bytes received: %v", got, err)
 		}
@@ -100,6 +107,24 @@ func (d *dataConn) Read(p []byte) (int, error) {
 	}
 	d.mu.Unlock()
 	return n, err
+}
+
+// SetReadDeadline sets the read deadline and remembers the wait it allows,
+// for the transcript.
+func (d *dataConn) SetReadDeadline(t time.Time) error {
+	d.mu.Lock()
+	d.readWait = time.Until(t)
+	d.mu.Unlock()
+	return d.Conn.SetReadDeadline(t)
+}
+
+// SetDeadline sets both deadlines; a deadline in the past (a cancelled
+// context, see guard) marks the next read failure as an interruption.
+func (d *dataConn) SetDeadline(t time.Time) error {
+	d.mu.Lock()
+	d.readWait = time.Until(t)
+	d.mu.Unlock()
+	return d.Conn.SetDeadline(t)
 }
 
 // Write writes to the connection; a failure is noted once.

@@ -245,3 +245,118 @@ func final(t *testing.T, ctx context.Context, run *Running) *Reply {
 	}
 	return r
 }
+
+// TestDataEventsInTranscript: the harness's own side of each data
+// connection shows in the transcript, one line per event.
+func TestDataEventsInTranscript(t *testing.T) {
+	t.Parallel()
+	p := startPeer(t, "", func(s *peerSession) error {
+		if err := s.greetLogin(); err != nil {
+			return err
+		}
+		// An upload over PASV.
+		ln, err := s.pasv(netip.Addr{})
+		if err != nil {
+			return err
+		}
+		if err := s.exchange("STOR up", "150 Ok to send data."); err != nil {
+			return err
+		}
+		dc, err := s.accept(ln)
+		if err != nil {
+			return err
+		}
+		if _, err := recvData(dc); err != nil {
+			return err
+		}
+		if err := s.send("226 Transfer complete."); err != nil {
+			return err
+		}
+		// A download over PORT.
+		ap, err := s.port()
+		if err != nil {
+			return err
+		}
+		if err := s.exchange("RETR f", "150 Opening data connection."); err != nil {
+			return err
+		}
+		if dc, err = s.dial(ap); err != nil {
+			return err
+		}
+		if err := sendData(dc, []byte("abc")); err != nil {
+			return err
+		}
+		if err := s.send("226 Transfer complete."); err != nil {
+			return err
+		}
+		// A download that stalls until the client resets it.
+		if ln, err = s.pasv(netip.Addr{}); err != nil {
+			return err
+		}
+		if err := s.exchange("RETR f", "150 Opening data connection."); err != nil {
+			return err
+		}
+		if dc, err = s.accept(ln); err != nil {
+			return err
+		}
+		if _, err := dc.Write([]byte("x")); err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, dc) // until the reset
+		if err := s.send("426 Connection closed; transfer aborted."); err != nil {
+			return err
+		}
+		return s.untilClosed()
+	})
+	ctx := testCtx(t)
+	c := loggedIn(t, ctx, peerTarget(p))
+
+	d, err := c.OpenData(ctx, PASV, DataOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := d.conn.LocalAddr()
+	if _, err := c.Store(ctx, d, "STOR up", []byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	d2, err := c.OpenData(ctx, PORT, DataOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Retrieve(ctx, d2, "RETR f"); err != nil {
+		t.Fatal(err)
+	}
+	d3, err := c.OpenData(ctx, PASV, DataOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := start(t, ctx, c, d3)
+	if dr := run.Drain(ctx, 200*time.Millisecond); !dr.Idle || dr.Bytes != 1 {
+		t.Errorf("Drain = %+v, want idle after 1 byte", dr)
+	}
+	run.Reset()
+	if r := final(t, ctx, run); r.Code != 426 {
+		t.Errorf("final reply %v", r)
+	}
+
+	s := c.T.String()
+	for _, want := range []string{
+		fmt.Sprintf("c1 # data: dialled %s from %s\n", d.Dialled, local),
+		"c1 # data: closed by us after 5 bytes sent\n",
+		fmt.Sprintf("c1 # data: listening on %s\n", d2.Listen),
+		fmt.Sprintf("c1 # data: accepted from %s on %s\n", d2.Source, d2.Listen),
+		"c1 # data: EOF after 3 bytes received; closed by us\n",
+		"c1 # data: nothing more for 200ms; read timed out after 1 bytes received\n",
+		"c1 # data: reset by us after 1 bytes received\n",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("transcript lacks %q", want)
+		}
+	}
+	if strings.Contains(s, "<nil>") || strings.Count(s, "closed by us") != 2 {
+		t.Errorf("transcript:\n%s", s)
+	}
+	if t.Failed() || testing.Verbose() {
+		t.Logf("transcript:\n%s", s)
+	}
+}
