@@ -178,17 +178,18 @@ func (r *Running) CloseWrite() error {
 	if !ok {
 		return errors.New("the data connection cannot be half-closed")
 	}
-	r.c.T.Notef(r.c.name, "data: sent %d bytes, half-closing (EOF)", r.Sent)
 	return cw.CloseWrite()
 }
 
 // Reset aborts the data connection with a TCP reset instead of an orderly
 // close.
 func (r *Running) Reset() {
-	if tc, ok := r.nc.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0)
+	switch nc := r.nc.(type) {
+	case *dataConn:
+		_ = nc.reset()
+	case *net.TCPConn:
+		_ = nc.SetLinger(0)
 	}
-	r.c.T.Notef(r.c.name, "data: resetting the connection after %d bytes", r.Received)
 	r.d.Close()
 }
 
@@ -219,7 +220,10 @@ type Drained struct {
 // nothing arrives for idle, or more than MaxDownload bytes arrived. The
 // waiting restarts with every byte, so a slow link does not pass for an
 // open connection; a server that never stops sending is bounded by the
-// byte limit and ctx.
+// byte limit and ctx. When the server ends the connection the harness
+// closes its end at once (a server may hold its completion reply until
+// then); a connection whose end an earlier Read already saw reports
+// Closed at once.
 func (r *Running) Drain(ctx context.Context, idle time.Duration) Drained {
 	var res Drained
 	start := time.Now()
@@ -253,7 +257,13 @@ func (r *Running) Drain(ctx context.Context, idle time.Duration) Drained {
 		default:
 			res.Err = err
 		}
-		r.c.T.Notef(r.c.name, "data: %s", res.describe(idle))
+		if res.Err != nil {
+			// The data connection itself notes EOF, resets and timeouts.
+			r.c.T.Notef(r.c.name, "data: %s", res.describe(idle))
+		}
+		if res.Closed {
+			_ = r.nc.Close() // a no-op when the connection closed itself at the end
+		}
 		return res
 	}
 }
@@ -267,7 +277,7 @@ func (d Drained) describe(idle time.Duration) string {
 	case d.Idle:
 		return fmt.Sprintf("read %d more bytes, then nothing for %s; the connection is still open", d.Bytes, idle)
 	}
-	return fmt.Sprintf("read %d more bytes, then %v", d.Bytes, d.Err)
+	return fmt.Sprintf("read %d more bytes%s", d.Bytes, ErrSuffix(", then ", d.Err))
 }
 
 // dataError names a failed data-connection operation; a reset stays
@@ -276,6 +286,6 @@ func (r *Running) dataError(ctx context.Context, op string, err error) error {
 	if cerr := ctx.Err(); cerr != nil {
 		err = cerr
 	}
-	r.c.T.Notef(r.c.name, "data: %s: %v", op, err)
+	// The data connection has noted the failure itself.
 	return fmt.Errorf("data connection %s after %d bytes: %w", op, max(r.Received, r.Sent), err)
 }

@@ -41,6 +41,9 @@ func (e *DialError) Error() string {
 	case DialUnreachable:
 		return fmt.Sprintf("connect to %s: unreachable (no route to the host)", e.Addr)
 	}
+	if e.Err == nil {
+		return fmt.Sprintf("connect to %s: failed", e.Addr)
+	}
 	return fmt.Sprintf("connect to %s: %v", e.Addr, e.Err)
 }
 

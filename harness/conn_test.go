@@ -290,6 +290,7 @@ func TestMaskCommand(t *testing.T) {
 		{"PASS  two spaces", "PASS ****"},
 		{"PASS", "PASS"},
 		{"PASS\r\n", "PASS"},
+		{"PASS ", "PASS "},
 		{"ACCT money", "ACCT ****"},
 		{"ADAT Zm9vYmFy", "ADAT ****"},
 		{"PASSX y", "PASSX y"},

@@ -128,8 +128,8 @@ func (c *Conn) Passive(ctx context.Context, mode DataMode, opt DataOptions) (*Da
 		c.T.Notef(c.name, "data: %v", err)
 		return d, err
 	}
-	c.T.Notef(c.name, "data: connected %s -> %s", nc.LocalAddr(), nc.RemoteAddr())
-	d.conn = nc
+	c.T.Notef(c.name, "data: dialled %s from %s", nc.RemoteAddr(), nc.LocalAddr())
+	d.conn = wrapData(c, nc)
 	return d, nil
 }
 
@@ -198,6 +198,9 @@ func (c *Conn) listen(host netip.Addr) (net.Listener, error) {
 		}
 		last = err
 	}
+	if last == nil {
+		return nil, fmt.Errorf("no port in the active range %s", rng)
+	}
 	return nil, fmt.Errorf("no free port in %s: %w", rng, last)
 }
 
@@ -226,10 +229,10 @@ func (d *DataChannel) Conn(ctx context.Context) (net.Conn, error) {
 			a.conn.Close()
 			return nil, errors.New("data channel closed before the server connected")
 		}
-		d.conn = a.conn
+		d.conn = wrapData(d.c, a.conn)
 		d.Source = addrPort(a.conn.RemoteAddr())
 		d.mu.Unlock()
-		d.c.T.Notef(d.c.name, "data: server connected from %s to %s", d.Source, d.Listen)
+		d.c.T.Notef(d.c.name, "data: accepted from %s on %s", d.Source, d.Listen)
 		return d.conn, nil
 	case <-timer.C:
 		d.Close()
@@ -263,10 +266,14 @@ func (d *DataChannel) Close() {
 			select {
 			case a := <-d.accepted:
 				if a.conn != nil {
+					d.c.T.Notef(d.c.name, "data: the server's connection from %s was never used; closed by us", a.conn.RemoteAddr())
 					a.conn.Close()
 				}
 			default:
 			}
+		}
+		if d.ln != nil && conn == nil {
+			d.c.T.Notef(d.c.name, "data: stopped listening on %s", d.Listen)
 		}
 	})
 }
@@ -347,6 +354,9 @@ func (c *Conn) Retrieve(ctx context.Context, d *DataChannel, cmd string) (*Trans
 		_ = nc.SetReadDeadline(dl)
 		res.data, res.err = io.ReadAll(io.LimitReader(nc, MaxDownload+1))
 		res.eof = time.Now()
+		if at := endTime(nc); !at.IsZero() {
+			res.eof = at // before the close that may release the reply
+		}
 		if len(res.data) > MaxDownload {
 			res.err = fmt.Errorf("more than %d bytes on the data connection", MaxDownload)
 		}
@@ -466,10 +476,9 @@ func (c *Conn) Store(ctx context.Context, d *DataChannel, cmd string, data []byt
 			n, werr := nc.Write(data)
 			t.Sent = n
 			if werr != nil {
+				// The data connection noted the failure.
 				t.DataErr = werr
-				c.T.Notef(c.name, "data: write: %v", werr)
 			}
-			c.T.Notef(c.name, "data: sent %d bytes, closing", n)
 		}
 	case rr = <-replies:
 		gotReply = true

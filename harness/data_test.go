@@ -116,7 +116,7 @@ func TestPASVRetrieve(t *testing.T) {
 	if tr.DataEOF.IsZero() || tr.EOFLag() > 3*time.Second {
 		t.Errorf("DataEOF %v, EOFLag %s; want EOF at about the 226", tr.DataEOF, tr.EOFLag())
 	}
-	if s := c.T.String(); !strings.Contains(s, "data: received 8388608 bytes; EOF") || !strings.Contains(s, "data: connected") {
+	if s := c.T.String(); !strings.Contains(s, "data: received 8388608 bytes; EOF") || !strings.Contains(s, "data: dialled ") {
 		t.Errorf("transcript:\n%s", s)
 	}
 }
@@ -385,7 +385,7 @@ func TestActiveRetrieve(t *testing.T) {
 			if tr.Source != src || d.Source != src {
 				t.Errorf("Source = %v (channel %v), want the peer's %v", tr.Source, d.Source, src)
 			}
-			if s := c.T.String(); !strings.Contains(s, fmt.Sprintf("data: server connected from %s to %s", src, d.Listen)) {
+			if s := c.T.String(); !strings.Contains(s, fmt.Sprintf("data: accepted from %s on %s", src, d.Listen)) {
 				t.Errorf("transcript:\n%s", s)
 			}
 		})

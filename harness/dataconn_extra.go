@@ -112,10 +112,10 @@ func (d *DataChannel) ConnectedWithin(ctx context.Context, window time.Duration)
 			a.conn.Close()
 			return false
 		}
-		d.conn = a.conn
+		d.conn = wrapData(d.c, a.conn)
 		d.Source = addrPort(a.conn.RemoteAddr())
 		d.mu.Unlock()
-		d.c.T.Notef(d.c.name, "data: server connected from %s to %s before any transfer command", d.Source, d.Listen)
+		d.c.T.Notef(d.c.name, "data: accepted from %s on %s before any transfer command", d.Source, d.Listen)
 		return true
 	case <-t.C:
 	case <-ctx.Done():
@@ -131,8 +131,8 @@ func (c *Conn) DialData(ctx context.Context, ap netip.AddrPort) (net.Conn, error
 		c.T.Notef(c.name, "data: %v", err)
 		return nil, err
 	}
-	c.T.Notef(c.name, "data: connected %s -> %s", nc.LocalAddr(), nc.RemoteAddr())
-	return nc, nil
+	c.T.Notef(c.name, "data: dialled %s from %s", nc.RemoteAddr(), nc.LocalAddr())
+	return wrapData(c, nc), nil
 }
 
 // PeerClosed is what WaitPeerClose observed.
@@ -143,7 +143,8 @@ type PeerClosed struct {
 }
 
 // WaitPeerClose reads nc for up to d (or until ctx ends) and reports
-// whether the peer closed it, and what arrived before.
+// whether the peer closed it, and what arrived before. When the peer
+// closed it, nc is closed too.
 func WaitPeerClose(ctx context.Context, nc net.Conn, d time.Duration) PeerClosed {
 	var pc PeerClosed
 	defer guard(ctx, nc)()
@@ -161,6 +162,11 @@ func WaitPeerClose(ctx context.Context, nc net.Conn, d time.Duration) PeerClosed
 			pc.Closed = true
 		case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
 			pc.Closed, pc.Reset = true, true
+		}
+		if pc.Closed {
+			// Close our end at once: a server may hold its reply until the
+			// client has closed too.
+			_ = nc.Close()
 		}
 		return pc
 	}
@@ -296,8 +302,8 @@ func (l *DefaultPortListener) Accept(ctx context.Context, d time.Duration) (net.
 	defer t.Stop()
 	select {
 	case a := <-l.got:
-		l.c.T.Notef(l.c.name, "data: server connected from %s to %s", a.conn.RemoteAddr(), a.at)
-		return a.conn, a.at, nil
+		l.c.T.Notef(l.c.name, "data: accepted from %s on %s", a.conn.RemoteAddr(), a.at)
+		return wrapData(l.c, a.conn), a.at, nil
 	case <-t.C:
 		return nil, netip.AddrPort{}, fmt.Errorf("the server did not connect to %s within %s", l.Addr, d)
 	case <-ctx.Done():

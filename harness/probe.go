@@ -276,6 +276,8 @@ func (c *Conn) ProbeActive(ctx context.Context, mode DataMode, cmd string, wait 
 		}
 		res.source = d.Source
 		defer guard(wctx, nc)()
+		// The data connection closes itself at EOF: a server that holds
+		// its completion reply until the client has closed answers now.
 		res.bytes, _ = io.Copy(io.Discard, io.LimitReader(nc, MaxDownload))
 	}()
 

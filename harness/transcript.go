@@ -28,36 +28,42 @@ type Entry struct {
 
 // Transcript records every line sent and received by the control
 // connections of one check, and notable data-connection events. It is safe
-// for concurrent use. Secrets registered with AddSecret, and the argument of
-// every PASS command, never appear in it.
+// for concurrent use. Secrets registered with AddSecret (as whole tokens),
+// and the argument of every PASS command, never appear in it.
 //
 // Rendered, it reads:
 //
 //	+0.001s c1 < 220 ready
 //	+0.001s c1 > USER conform
 //	+0.002s c1 > PASS ****
-//	+0.150s c1 # data: dialled 127.0.0.1:30007
+//	+0.150s c1 # data: dialled 127.0.0.1:30007 from 127.0.0.1:41822
 type Transcript struct {
 	mu      sync.Mutex
 	start   time.Time
 	entries []Entry
 	secrets []string
+	forms   []string // the secrets and their escaped forms, longest first
 	conns   int
 }
 
 // NewTranscript returns an empty transcript starting now.
 func NewTranscript() *Transcript { return &Transcript{start: time.Now()} }
 
-// AddSecret registers a string that must never appear in the transcript.
+// AddSecret registers a string that must never appear in the transcript
+// as a whole token, nor in its URL-escaped forms (see MaskSecrets for
+// what counts as a token: the password "conform" is masked in
+// "user:conform@host" but not in the directory name "ftpconform-1a2b").
 func (t *Transcript) AddSecret(s string) {
 	if s == "" {
 		return
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if slices.Contains(t.secrets, s) {
+		return
+	}
 	t.secrets = append(t.secrets, s)
-	// Longest first, so a secret that contains another is masked whole.
-	slices.SortStableFunc(t.secrets, func(a, b string) int { return len(b) - len(a) })
+	t.forms = secretForms(t.secrets)
 }
 
 // nextConn names the next control connection recorded here.
@@ -78,8 +84,8 @@ func (t *Transcript) Add(conn string, dir Direction, text string) {
 	if dir == Sent {
 		text = maskCommand(text)
 	}
-	for _, s := range t.secrets {
-		text = strings.ReplaceAll(text, s, "****")
+	if len(t.forms) > 0 {
+		text, _ = maskTokens(text, t.forms)
 	}
 	t.entries = append(t.entries, Entry{At: time.Since(t.start), Conn: conn, Dir: dir, Text: Printable(text)})
 }
@@ -124,12 +130,9 @@ func maskCommand(line string) string {
 }
 
 func maskOne(line string) string {
-	verb, _, hasArg := strings.Cut(line, " ")
-	switch strings.ToUpper(verb) {
-	case "PASS", "ACCT", "ADAT":
-		if hasArg {
-			return verb + " ****"
-		}
+	verb, arg, _ := strings.Cut(line, " ")
+	if secretVerb(verb) && strings.TrimSpace(arg) != "" {
+		return verb + " " + Mask
 	}
 	return line
 }

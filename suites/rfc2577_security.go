@@ -194,7 +194,7 @@ var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label(
 				if ownErr == nil {
 					_ = own.SetWriteDeadline(time.Now().Add(cfg.Target.DataTimeout))
 					n, err := own.Write(data)
-					transcript().Notef(c.Name(), "data: sent %d bytes (%v), closing", n, err)
+					transcript().Notef(c.Name(), "data: sent %d bytes%s, closing", n, harness.ErrSuffix("; ", err))
 					own.Close()
 				}
 			})

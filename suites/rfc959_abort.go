@@ -137,7 +137,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 			}
 			switch {
 			case xfer < 0:
-				failf("STAT during RETR %s: expected the transfer's completion reply and a reply to STAT; got %s (then: %v)", name, xferReplies(got), rerr)
+				failf("STAT during RETR %s: expected the transfer's completion reply and a reply to STAT; got %s%s", name, xferReplies(got), harness.ErrSuffix("; then: ", rerr))
 			case stat < 0:
 				failf("STAT during RETR %s: the transfer ended with %s, but STAT got no reply (%v); every command gets a reply (RFC 959 §4.2)", name, got[xfer], rerr)
 			case harness.Class(got[xfer].Code) != 2:
@@ -177,7 +177,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 				}
 			}
 			if xfer < 0 || quit < 0 {
-				failf("QUIT during RETR %s: expected the transfer's reply (226 or 250; 426 or 451 if the server aborted it) and 221, then the close; got %s (then: %v)", name, xferReplies(got), rerr)
+				failf("QUIT during RETR %s: expected the transfer's reply (226 or 250; 426 or 451 if the server aborted it) and 221, then the close; got %s%s", name, xferReplies(got), harness.ErrSuffix("; then: ", rerr))
 			}
 			expectCode("RETR "+name+": completion reply when QUIT came during the transfer", got[xfer], nil,
 				harness.ReplyClosingData, harness.ReplyFileActionOK, harness.ReplyTransferAborted, harness.ReplyLocalError)

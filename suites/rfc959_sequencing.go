@@ -102,7 +102,7 @@ var _ = Describe("Command-reply sequencing (RFC 959 §4.1.3, §4.2, §5.4)", Lab
 			}
 			res := <-done
 			if res.err != nil || res.n != len(data) {
-				infof("data connection: %d of %d bytes (%v)", res.n, len(data), res.err)
+				infof("data connection: %d of %d bytes%s", res.n, len(data), harness.ErrSuffix("; ", res.err))
 			}
 			var completion *harness.Reply
 			noops := 0

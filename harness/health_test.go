@@ -1,0 +1,139 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestHealth(t *testing.T) {
+	var h Health
+	if _, ok := h.DeadDuring(); ok {
+		t.Error("a new Health reports a dead server")
+	}
+	if _, ok := h.HungFor("NOOP"); ok {
+		t.Error("a new Health reports a hung command")
+	}
+	boom := errors.New("refused")
+	h.Dead("RFC959-5.4-QUIT", boom)
+	h.Dead("RFC959-5.4-NOOP", errors.New("later"))
+	if key, ok := h.DeadDuring(); !ok || key != "RFC959-5.4-QUIT" || h.DeadErr() != boom {
+		t.Errorf("DeadDuring = %q, %v (err %v); want the first report", key, ok, h.DeadErr())
+	}
+	h.Hung("retr big.bin", "RFC959-4.1.3-ABOR-INPROGRESS")
+	h.Hung("RETR", "RFC959-3.2-CLOSE-ABOR")
+	h.Hung("STAT", "RFC959-4.1.3-STAT-DURING-XFER")
+	tests := []struct {
+		verb, key string
+		ok        bool
+	}{
+		{"RETR", "RFC959-4.1.3-ABOR-INPROGRESS", true},
+		{"Retr other.txt", "RFC959-4.1.3-ABOR-INPROGRESS", true},
+		{" stat ", "RFC959-4.1.3-STAT-DURING-XFER", true},
+		{"NOOP", "", false},
+		{"", "", false},
+	}
+	for _, tc := range tests {
+		if key, ok := h.HungFor(tc.verb); key != tc.key || ok != tc.ok {
+			t.Errorf("HungFor(%q) = %q, %v; want %q, %v", tc.verb, key, ok, tc.key, tc.ok)
+		}
+	}
+}
+
+func TestHealthConcurrent(t *testing.T) {
+	var h Health
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() {
+			key := fmt.Sprintf("K%d", i)
+			h.Hung("NOOP", key)
+			h.Dead(key, nil)
+			_, _ = h.HungFor("NOOP")
+			_, _ = h.DeadDuring()
+		})
+	}
+	wg.Wait()
+	k1, _ := h.HungFor("NOOP")
+	k2, ok := h.DeadDuring()
+	if k1 == "" || k2 == "" || !ok {
+		t.Errorf("HungFor %q, DeadDuring %q %v", k1, k2, ok)
+	}
+}
+
+func TestServerGone(t *testing.T) {
+	reset := &net.OpError{Op: "read", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+	tests := []struct {
+		name string
+		err  error
+		want GoneReason
+		ok   bool
+	}{
+		{"nil", nil, "", false},
+		{"refused", &DialError{Addr: "h:21", Kind: DialRefused, Err: syscall.ECONNREFUSED}, GoneRefused, true},
+		{"reset while connecting", &DialError{Addr: "h:21", Kind: DialOther, Err: reset}, GoneReset, true},
+		{"connect timeout", &DialError{Addr: "h:21", Kind: DialTimeout, Err: os.ErrDeadlineExceeded}, "", false},
+		{"unreachable", &DialError{Addr: "h:21", Kind: DialUnreachable, Err: syscall.EHOSTUNREACH}, "", false},
+		{"closed before the greeting", &ProtocolError{Msg: "connection closed by the server", Err: io.EOF}, GoneNoGreeting, true},
+		{"reset before the greeting", &ProtocolError{Msg: "reading", Err: reset}, GoneReset, true},
+		{"silent", &ProtocolError{Msg: "no reply", Err: os.ErrDeadlineExceeded}, GoneSilent, true},
+		{"wrapped", fmt.Errorf("session 3: connecting: %w", &ProtocolError{Msg: "closed", Err: io.EOF}), GoneNoGreeting, true},
+		{"cancelled", &ProtocolError{Msg: "interrupted", Err: context.Canceled}, "", false},
+		{"malformed greeting", &ProtocolError{Msg: "not a reply"}, "", false},
+		{"421 greeting", &ReplyError{Reply: &Reply{Code: 421}}, "", false},
+		{"other", errors.New("x"), "", false},
+	}
+	for _, tc := range tests {
+		if got, ok := ServerGone(tc.err); got != tc.want || ok != tc.ok {
+			t.Errorf("%s: ServerGone = %q, %v; want %q, %v", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestServerGoneLoopback classifies what Connect really returns.
+func TestServerGoneLoopback(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	tg := Target{User: "u", ReplyTimeout: 300 * time.Millisecond, ConnectTimeout: time.Second}
+
+	dead := closedPort(t)
+	tg.Host, tg.Port = dead.Addr().String(), int(dead.Port())
+	_, _, err := Connect(ctx, tg, nil)
+	if r, ok := ServerGone(err); !ok || r != GoneRefused {
+		t.Errorf("closed port: %v: %q, %v", err, r, ok)
+	}
+
+	for _, tc := range []struct {
+		name  string
+		serve func(net.Conn)
+		want  GoneReason
+	}{
+		{"closes at once", func(c net.Conn) { c.Close() }, GoneNoGreeting},
+		{"resets at once", func(c net.Conn) { _ = c.(*net.TCPConn).SetLinger(0); c.Close() }, GoneReset},
+		{"says nothing", func(c net.Conn) { _, _ = io.Copy(io.Discard, c); c.Close() }, GoneSilent},
+	} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			c, err := ln.Accept()
+			if err == nil {
+				tc.serve(c)
+			}
+		}()
+		ap := addrPort(ln.Addr())
+		tg.Host, tg.Port = ap.Addr().String(), int(ap.Port())
+		_, _, err = Connect(ctx, tg, nil)
+		ln.Close()
+		if r, ok := ServerGone(err); !ok || r != tc.want {
+			t.Errorf("%s: %v: %q, %v; want %q", tc.name, err, r, ok, tc.want)
+		}
+	}
+}
