@@ -4,80 +4,8 @@ import (
 	"context"
 	"errors"
 	"io"
-	"strings"
-	"sync"
 	"syscall"
 )
-
-// Health is what a run has learnt about the server's health, shared by
-// all its checks so that later checks need not wait out the same failure
-// again: the server stopped accepting connections (it crashed), or a
-// command never got a reply. It is safe for concurrent use; the zero value
-// is ready. The first report of each fact wins, so the key names where it
-// happened first.
-type Health struct {
-	mu      sync.Mutex
-	deadKey string
-	deadErr error
-	dead    bool
-	hung    map[string]string // verb -> check key
-}
-
-// Dead records that the server stopped accepting connections during the
-// check key; err is what the connection attempt returned.
-func (h *Health) Dead(key string, err error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.dead {
-		return
-	}
-	h.dead, h.deadKey, h.deadErr = true, key, err
-}
-
-// DeadDuring reports whether the server was found dead, and during which
-// check.
-func (h *Health) DeadDuring() (key string, ok bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.deadKey, h.dead
-}
-
-// DeadErr is the error recorded with Dead (nil if none).
-func (h *Health) DeadErr() error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.deadErr
-}
-
-// Hung records that the command verb (case does not matter; only the
-// verb, never its argument) got no reply within the timeout during the
-// check key.
-func (h *Health) Hung(verb, key string) {
-	verb = normVerb(verb)
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.hung == nil {
-		h.hung = make(map[string]string)
-	}
-	if _, seen := h.hung[verb]; !seen {
-		h.hung[verb] = key
-	}
-}
-
-// HungFor reports whether the command verb got no reply before, and
-// during which check.
-func (h *Health) HungFor(verb string) (key string, ok bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	key, ok = h.hung[normVerb(verb)]
-	return key, ok
-}
-
-// normVerb reduces "retr file.txt" to "RETR".
-func normVerb(s string) string {
-	verb, _, _ := strings.Cut(strings.TrimSpace(s), " ")
-	return strings.ToUpper(verb)
-}
 
 // GoneReason says why a connection attempt means the server is gone.
 type GoneReason string

@@ -13,60 +13,6 @@ import (
 	"time"
 )
 
-func TestHealth(t *testing.T) {
-	var h Health
-	if _, ok := h.DeadDuring(); ok {
-		t.Error("a new Health reports a dead server")
-	}
-	if _, ok := h.HungFor("NOOP"); ok {
-		t.Error("a new Health reports a hung command")
-	}
-	boom := errors.New("refused")
-	h.Dead("RFC959-5.4-QUIT", boom)
-	h.Dead("RFC959-5.4-NOOP", errors.New("later"))
-	if key, ok := h.DeadDuring(); !ok || key != "RFC959-5.4-QUIT" || h.DeadErr() != boom {
-		t.Errorf("DeadDuring = %q, %v (err %v); want the first report", key, ok, h.DeadErr())
-	}
-	h.Hung("retr big.bin", "RFC959-4.1.3-ABOR-INPROGRESS")
-	h.Hung("RETR", "RFC959-3.2-CLOSE-ABOR")
-	h.Hung("STAT", "RFC959-4.1.3-STAT-DURING-XFER")
-	tests := []struct {
-		verb, key string
-		ok        bool
-	}{
-		{"RETR", "RFC959-4.1.3-ABOR-INPROGRESS", true},
-		{"Retr other.txt", "RFC959-4.1.3-ABOR-INPROGRESS", true},
-		{" stat ", "RFC959-4.1.3-STAT-DURING-XFER", true},
-		{"NOOP", "", false},
-		{"", "", false},
-	}
-	for _, tc := range tests {
-		if key, ok := h.HungFor(tc.verb); key != tc.key || ok != tc.ok {
-			t.Errorf("HungFor(%q) = %q, %v; want %q, %v", tc.verb, key, ok, tc.key, tc.ok)
-		}
-	}
-}
-
-func TestHealthConcurrent(t *testing.T) {
-	var h Health
-	var wg sync.WaitGroup
-	for i := range 50 {
-		wg.Go(func() {
-			key := fmt.Sprintf("K%d", i)
-			h.Hung("NOOP", key)
-			h.Dead(key, nil)
-			_, _ = h.HungFor("NOOP")
-			_, _ = h.DeadDuring()
-		})
-	}
-	wg.Wait()
-	k1, _ := h.HungFor("NOOP")
-	k2, ok := h.DeadDuring()
-	if k1 == "" || k2 == "" || !ok {
-		t.Errorf("HungFor %q, DeadDuring %q %v", k1, k2, ok)
-	}
-}
-
 func TestServerGone(t *testing.T) {
 	reset := &net.OpError{Op: "read", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
 	tests := []struct {
