@@ -38,6 +38,7 @@ func (r *Run) Redact(secrets ...string) {
 	str(&r.Tool)
 	str(&r.Version)
 	str(&r.Target)
+	str(&r.Stopped)
 	for i := range r.Checks {
 		c := &r.Checks[i]
 		str(&c.Key)
@@ -52,6 +53,8 @@ func (r *Run) Redact(secrets ...string) {
 		list(c.Warnings)
 		list(c.Info)
 		str(&c.Transcript)
+		str(&c.BlockedBy)
+		str(&c.Baseline)
 	}
 	// Counts are keyed by level and RFC, which may have changed.
 	r.Counts = Count(r.Checks)

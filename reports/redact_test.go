@@ -20,6 +20,8 @@ func TestRedact(t *testing.T) {
 	}})
 	r.Target = "ftp://conform:s3cr3t%2Fp%40ss@127.0.0.1:2121"
 	r.Version = "v1"
+	r.Stopped = "credentials refused: 530 bad password " + secret
+	r.Checks[0].Baseline = "known: echoes " + secret
 
 	r.Redact("", secret)
 
@@ -50,6 +52,9 @@ func TestRedact(t *testing.T) {
 	}
 	if r.Target != "ftp://conform:****@127.0.0.1:2121" {
 		t.Errorf("target %q", r.Target)
+	}
+	if r.Stopped != "credentials refused: 530 bad password ****" || c.Baseline != "known: echoes ****" {
+		t.Errorf("stopped %q, baseline reason %q", r.Stopped, c.Baseline)
 	}
 	if r.Version != "v1" {
 		t.Errorf("empty secret must change nothing: version %q", r.Version)
