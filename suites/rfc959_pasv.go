@@ -1,7 +1,6 @@
 package suites
 
 import (
-	"fmt"
 	"net/netip"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -34,20 +33,21 @@ var _ = Describe("Passive mode (RFC 959 §4.1.2, RFC 1123 §4.1.2.6)", Label("pa
 			}
 		})
 
+	// RFC 959 §4.1.2, PASV: "The response to this command includes the
+	// host and port address this server is listening on." An address the
+	// client cannot reach is not where the server listens for it.
 	Check("RFC959-4.1.2-227-ADDRESS", "advertises an address the client can reach in the 227 reply",
-		func(ctx SpecContext) {
+		Label("firewall"), func(ctx SpecContext) {
 			c := login(ctx)
 			requireFamily(c, harness.PASV)
 			d := openDataNoDial(ctx, c, harness.PASV)
 			adv := d.Advertised.Addr()
 			peer := c.RemoteAddr().Addr()
-			switch {
-			case adv.IsUnspecified():
-				failf("the 227 reply advertises %s, which no client can dial; set the server's passive address to %s", adv, expectedPasvAddr(peer))
-			case adv == peer || adv == expectedPasvAddr(peer):
-			default:
-				failf("%s", diagnoseAddress(adv, peer))
+			if adv == peer || adv == expectedPasvAddr(peer) {
+				return
 			}
+			finding, fix := diagnosePasvAddress(adv, peer, 1, 1)
+			problem(finding, fix)
 		})
 
 	Check("RFC959-4.1.2-PASV-LISTEN", "listens on the port it advertises and serves LIST there",
@@ -79,18 +79,4 @@ func expectedPasvAddr(peer netip.Addr) netip.Addr {
 		return cfg.Target.PasvAddress.Unmap()
 	}
 	return peer
-}
-
-// diagnoseAddress explains an advertised passive address that is neither
-// the control peer nor the operator's expected address.
-func diagnoseAddress(adv, peer netip.Addr) string {
-	target := expectedPasvAddr(peer)
-	msg := fmt.Sprintf("the server advertises %s in its 227 reply, but this client reached it at %s", adv, peer)
-	if cfg.Target.PasvAddress.IsValid() {
-		msg += fmt.Sprintf(" and expects %s (--pasv-address)", target)
-	}
-	if (adv.IsPrivate() || adv.IsLoopback()) && !(peer.IsPrivate() || peer.IsLoopback()) {
-		return msg + fmt.Sprintf("; it advertises an internal address to an outside client: set its passive/masquerade address to the public one, %s", target)
-	}
-	return msg + fmt.Sprintf("; clients that trust the 227 address cannot connect: set the server's passive/masquerade address to %s", target)
 }

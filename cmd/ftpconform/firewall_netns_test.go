@@ -43,6 +43,7 @@ const (
 
 // firewallKeys are the checks "ftpconform firewall" runs.
 var firewallKeys = []string{
+	"RFC959-4.1.2-227-ADDRESS",
 	"POLICY-PASV-RANGE",
 	"POLICY-PASV-ADDR",
 	"POLICY-PASV-RANGE-REACHABLE",
@@ -407,8 +408,10 @@ func TestFirewallInNetworkNamespaces(t *testing.T) {
 		const private, port = "10.0.0.5", nsCtrlPort + 10
 		p.startServer(t, bin, password, port, "--pasv-address", private)
 		r := p.firewall(t, bin, password, port)
-		r.expectVerdicts(t, map[string]string{"POLICY-PASV-ADDR": "failed"})
-		msg := r.checks["POLICY-PASV-ADDR"].Message
+		// No --pasv-address is stated: the policy check skips, and the
+		// RFC 959 check of the 227 address gives the diagnosis.
+		r.expectVerdicts(t, map[string]string{"RFC959-4.1.2-227-ADDRESS": "failed", "POLICY-PASV-ADDR": "skipped"})
+		msg := r.checks["RFC959-4.1.2-227-ADDRESS"].Message
 		want := fmt.Sprintf("the server advertises %s; set its passive/masquerade address to the public one, %s", private, nsServerAddr)
 		if !strings.Contains(msg, want) {
 			t.Errorf("the diagnosis should say %q; got: %s", want, msg)
