@@ -180,6 +180,10 @@ func WaitPeerClose(ctx context.Context, nc net.Conn, d time.Duration) PeerClosed
 type DefaultPortListener struct {
 	Addr netip.AddrPort // the control connection's local address and port
 	Alt  netip.AddrPort // same port on another loopback address, if bound
+	// Below is the port U-1 on the control connection's address, if it
+	// could be bound: a server that mixes up the user's default data port
+	// (U) with its own (L-1) dials there, and the check can say so.
+	Below netip.AddrPort
 
 	c   *Conn
 	lns []net.Listener
@@ -263,6 +267,13 @@ func dialDefaultPortOnce(ctx context.Context, t Target, tr *Transcript, ra *net.
 		if aln, err := lc.Listen(ctx, "tcp", netip.AddrPortFrom(alt, local.Port()).String()); err == nil {
 			l.Alt = addrPort(aln.Addr())
 			l.lns = append(l.lns, aln)
+		}
+	}
+	if local.Port() > 1 {
+		below := netip.AddrPortFrom(local.Addr(), local.Port()-1)
+		if bln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", below.String()); err == nil {
+			l.Below = below
+			l.lns = append(l.lns, bln)
 		}
 	}
 	for _, ln := range l.lns {

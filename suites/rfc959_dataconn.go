@@ -151,6 +151,10 @@ var _ = Describe("Data connection life cycle (RFC 959 §3.2-§3.3, RFC 1123 §4.
 			Label("port"), func(ctx SpecContext) {
 				o := dcDefaultPortTransfer(ctx)
 				switch {
+				case o.conn != nil && o.l.Below.IsValid() && o.at == o.l.Below:
+					// RFC 959 §3.2: "The user-process default data port is
+					// the same as the control connection port (i.e., U)."
+					warnf("LIST without PORT or PASV: the server dialled port U-1 = %d instead of the client's control port U = %d, the user's default data port (RFC 959 §3.2); the replies were %s then %s", o.at.Port(), o.l.Addr.Port(), o.first, o.final)
 				case o.conn != nil:
 					if o.dataErr != nil {
 						failf("LIST without PORT or PASV: the server connected to %s, but the data connection failed: %v", o.at, o.dataErr)
