@@ -101,6 +101,7 @@ type Running struct {
 // connection is ready (in active mode Start waits for the server to
 // connect). An error means the exchange broke.
 func (c *Conn) Start(ctx context.Context, d *DataChannel, cmd string) (*Running, error) {
+	passGate(ctx, cmd, d)
 	run := &Running{Cmd: cmd, c: c, d: d}
 	if err := c.Send(ctx, cmd); err != nil {
 		d.Close()

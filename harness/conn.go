@@ -260,10 +260,18 @@ func (c *Conn) ReadReplyWithin(ctx context.Context, d time.Duration) (*Reply, er
 // Cmd sends a command and reads one reply (for transfer commands that is
 // the preliminary reply; see Retrieve and Store).
 func (c *Conn) Cmd(ctx context.Context, line string) (*Reply, error) {
+	if err := stalled(ctx, line); err != nil {
+		c.T.Notef(c.name, "%v", err)
+		return nil, err
+	}
 	if err := c.Send(ctx, line); err != nil {
 		return nil, err
 	}
-	return c.ReadReply(ctx)
+	r, err := c.ReadReply(ctx)
+	if err != nil {
+		c.noteSilence(ctx, line, err, c.target.ReplyTimeout)
+	}
+	return r, err
 }
 
 // Expect sends a command and returns a *ReplyError unless the reply code is

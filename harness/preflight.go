@@ -47,21 +47,46 @@ func Preflight(ctx context.Context, t Target, tr *Transcript, opt PreflightOptio
 	}
 	// From here on a broken exchange ends the probing: what was not
 	// probed stays CapUnknown and blocks nothing.
-	steps := []func(context.Context, *Conn) bool{
-		f.features, f.pwd, f.typeI, f.dataModes,
-	}
+	// FEAT comes last: a multi-line reply is the likeliest to be framed
+	// badly, and a session whose replies are out of step can probe no more.
+	steps := []func(context.Context, *Conn) bool{f.pwd, f.typeI, f.dataModes, f.nlst}
 	if opt.Write {
 		steps = append(steps, func(ctx context.Context, c *Conn) bool { return f.writes(ctx, c, opt.ScratchName) })
 	}
-	steps = append(steps, f.abor)
+	steps = append(steps, f.abor, f.features)
 	for _, step := range steps {
 		if !step(ctx, c) {
+			f.cleanUp(ctx, t, tr)
 			return f, nil
 		}
 	}
 	_, _ = c.Quit(ctx)
 	return f, nil
 }
+
+// cleanUp removes, in a fresh session, the scratch directory a preflight
+// left behind when it had to stop early.
+func (f *Facts) cleanUp(ctx context.Context, t Target, tr *Transcript) {
+	if f.scratch == "" {
+		return
+	}
+	c, _, err := Connect(ctx, t, tr)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	if c.Login(ctx) != nil {
+		return
+	}
+	_, _ = c.Cmd(ctx, "DELE "+f.scratch+"/"+preflightFile)
+	if r, err := c.Cmd(ctx, "RMD "+f.scratch); err == nil && Class(r.Code) == 2 {
+		f.scratch = ""
+	}
+	_, _ = c.Quit(ctx)
+}
+
+// preflightFile is the name of the file the write probe stores.
+const preflightFile = "preflight.bin"
 
 // PreflightOptions adjust what Preflight probes.
 type PreflightOptions struct {
@@ -116,6 +141,8 @@ const (
 	CapRMD   Capability = "rmd"    // RMD of the empty directory: 250
 	CapABOR  Capability = "abor"   // ABOR with no transfer: 225 or 226
 	CapFEAT  Capability = "feat"   // FEAT answers 211
+	CapLIST  Capability = "list"   // LIST: 1yz, the listing, 2yz
+	CapNLST  Capability = "nlst"   // NLST: 1yz, the names, 2yz
 )
 
 // CapState is what the preflight found out about a capability.
@@ -155,6 +182,8 @@ type Facts struct {
 	// Transcript is the preflight session's exchange.
 	Transcript *Transcript
 	Duration   time.Duration
+
+	scratch string // the write probe's directory while it exists
 }
 
 // Cap returns the fact on c (CapUnknown when not probed).
@@ -284,6 +313,12 @@ func (f *Facts) cmdFact(ctx context.Context, c *Conn, cap Capability, line strin
 		f.set(cap, CapBroken, StageCommand, "%s: %v", maskCommand(line), err)
 		return nil, false
 	}
+	if !ftpLike(r) || Class(r.Code) == 1 {
+		// Not a reply to this command: the session is out of step (an
+		// earlier reply was framed badly); what this command does stays
+		// unknown.
+		return nil, false
+	}
 	for _, code := range ok {
 		if r.Code == code {
 			f.set(cap, CapWorks, StageCommand, "")
@@ -408,15 +443,60 @@ func (f *Facts) list(ctx context.Context, c *Conn, cap Capability, mode DataMode
 		f.set(cap, CapBroken, StageData, "LIST over %s: %v", mode, err)
 		return false
 	}
+	// The mode works when the data connection carried the listing; LIST
+	// itself works when its replies say so (judged on the first mode).
 	switch {
-	case t.Final == nil || Class(t.Final.Code) != 2:
-		f.set(cap, CapBroken, StageData, "LIST over %s got %s", mode, replyChain(t))
 	case t.DataErr != nil:
 		f.set(cap, CapBroken, StageData, "LIST over %s: data connection: %v", mode, t.DataErr)
+	case t.Final == nil || t.Final.Code == ReplyCantOpenData || t.Final.Code == ReplyTransferAborted:
+		f.set(cap, CapBroken, StageData, "LIST over %s got %s", mode, replyChain(t))
 	default:
 		f.set(cap, CapWorks, StageData, "")
+		if _, judged := f.Caps[CapLIST]; !judged {
+			f.transferFact(CapLIST, t, "LIST over "+string(mode))
+		}
 	}
-	return true
+	return !outOfStep(t)
+}
+
+// transferFact records a transfer command's capability from its replies:
+// a preliminary reply, then a 2yz.
+func (f *Facts) transferFact(cap Capability, t *Transfer, what string) {
+	switch {
+	case t.Prelim != nil && t.Final != nil && Class(t.Final.Code) == 2:
+		f.set(cap, CapWorks, StageCommand, "")
+	case t.Final != nil && notImplemented(t.Final.Code):
+		f.set(cap, CapUnsupported, StageCommand, "%s got %s", what, replyChain(t))
+	default:
+		f.set(cap, CapBroken, StageCommand, "%s got %s", what, replyChain(t))
+	}
+}
+
+// outOfStep reports whether a transfer's replies leave the session out of
+// step: a second preliminary reply read as the final one, or a line that
+// is no reply at all.
+func outOfStep(t *Transfer) bool {
+	return t.Final != nil && (Class(t.Final.Code) == 1 || !ftpLike(t.Final))
+}
+
+// nlst runs NLST over the first mode that works.
+func (f *Facts) nlst(ctx context.Context, c *Conn) bool {
+	mode, ok := f.defaultDataMode(c.RemoteAddr().Addr().Is6() && !c.RemoteAddr().Addr().Is4In6())
+	if !ok {
+		return true
+	}
+	d, err := c.OpenData(ctx, mode, DataOptions{})
+	if err != nil {
+		d.Close()
+		return false // the mode worked a moment ago: the session is in trouble
+	}
+	t, err := c.Retrieve(ctx, d, "NLST")
+	if err != nil {
+		f.set(CapNLST, CapBroken, StageData, "NLST over %s: %v", mode, err)
+		return false
+	}
+	f.transferFact(CapNLST, t, "NLST over "+string(mode))
+	return !outOfStep(t)
 }
 
 func notImplemented(code int) bool {
@@ -476,6 +556,7 @@ func (f *Facts) writes(ctx context.Context, c *Conn, dir string) bool {
 	if r.Code != ReplyPathCreated {
 		return true
 	}
+	f.scratch = dir
 	if r, ok = f.cmdFact(ctx, c, CapCWD, "CWD "+dir, ReplyFileActionOK); !ok {
 		return false
 	}
@@ -483,12 +564,17 @@ func (f *Facts) writes(ctx context.Context, c *Conn, dir string) bool {
 		f.set(CapCWD, CapWorks, StageCommand, "") // another 2yz: the CWD checks judge the code
 	}
 	inside := Class(r.Code) == 2
-	path := "preflight.bin"
+	path := preflightFile
 	if !inside {
 		path = dir + "/" + path
 	}
 	mode, haveMode := f.defaultDataMode(c.RemoteAddr().Addr().Is6() && !c.RemoteAddr().Addr().Is4In6())
 	if haveMode && f.Works(CapTypeI) {
+		// Again, in the new directory: the transfer type must not depend
+		// on what CWD does to it (the checks of CWD judge that).
+		if _, err := c.Cmd(ctx, "TYPE I"); err != nil {
+			return false
+		}
 		if !f.storeAndRetrieve(ctx, c, mode, path) {
 			return false
 		}
@@ -510,7 +596,10 @@ func (f *Facts) writes(ctx context.Context, c *Conn, dir string) bool {
 			}
 		}
 	}
-	_, ok = f.cmdFact(ctx, c, CapRMD, up, ReplyFileActionOK)
+	r, ok = f.cmdFact(ctx, c, CapRMD, up, ReplyFileActionOK)
+	if ok && Class(r.Code) == 2 {
+		f.scratch = ""
+	}
 	return ok
 }
 
@@ -535,7 +624,7 @@ func (f *Facts) storeAndRetrieve(ctx context.Context, c *Conn, mode DataMode, pa
 			st = CapUnsupported
 		}
 		f.set(CapSTOR, st, StageCommand, "STOR %s over %s got %s", path, mode, replyChain(t))
-		return true
+		return !outOfStep(t)
 	case t.DataErr != nil:
 		f.set(CapSTOR, CapBroken, StageData, "STOR %s over %s: data connection: %v", path, mode, t.DataErr)
 		return true
@@ -555,6 +644,7 @@ func (f *Facts) storeAndRetrieve(ctx context.Context, c *Conn, mode DataMode, pa
 	switch {
 	case t.Final == nil || Class(t.Final.Code) != 2:
 		f.set(CapRETR, CapBroken, StageCommand, "RETR %s over %s got %s", path, mode, replyChain(t))
+		return !outOfStep(t)
 	case t.DataErr != nil:
 		f.set(CapRETR, CapBroken, StageData, "RETR %s over %s: data connection: %v", path, mode, t.DataErr)
 	case !bytes.Equal(t.Data, data):

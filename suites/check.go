@@ -1,8 +1,10 @@
 package suites
 
 import (
+	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -140,9 +142,11 @@ func Check(key, title string, args ...any) {
 		if cfg.ReadOnly && hasLabel(CurrentSpecReport().Labels(), "write") {
 			Skip("read-only mode: this check writes to the server")
 		}
-		run := func() { body(ctx) }
+		values := harness.WithStalls(ctx, &cfg.health.stalls, key, judgesVerb(req.ID), func(s harness.Stall) { st.stalled = &s })
+		cctx := checkContext{ctx, harness.WithGate(values, gateTransfer)}
+		run := func() { body(cctx) }
 		if confirm {
-			run = func() { confirmed(ctx, body) }
+			run = func() { confirmed(cctx, body) }
 		}
 		// The level is the RFC's keyword: a SHOULD that is not met warns,
 		// a MAY informs; only --strict makes either fail.
@@ -173,6 +177,9 @@ func Check(key, title string, args ...any) {
 type checkState struct {
 	key string
 	tr  *harness.Transcript
+	// stalled is set when a command of this check was not sent because
+	// the server is known not to answer it (harness.Stalls).
+	stalled *harness.Stall
 }
 
 var current *checkState
@@ -210,11 +217,13 @@ func (f failure) NegatedFailureMessage(any) string { return f.msg }
 
 // failf fails the running check.
 func failf(format string, args ...any) {
+	blockedIfStalled()
 	ExpectWithOffset(2, nil).To(failure{fmt.Sprintf(format, args...)})
 }
 
 // warnf records a tolerated deviation; with --strict it fails the check.
 func warnf(format string, args ...any) {
+	blockedIfStalled()
 	msg := fmt.Sprintf(format, args...)
 	if cfg.Strict {
 		ExpectWithOffset(2, nil).To(failure{msg + " (a warning, failed because of --strict)"})
@@ -232,6 +241,7 @@ func infof(format string, args ...any) {
 // must fails the check if err is not nil, saying what was being done.
 func must(err error, what string, args ...any) {
 	if err != nil {
+		blockedIfStalled()
 		ExpectWithOffset(2, nil).To(failure{fmt.Sprintf(what, args...) + ": " + err.Error()})
 	}
 }
@@ -280,4 +290,37 @@ func confirmed(ctx SpecContext, body func(SpecContext)) {
 		failf("%v (seen in two independent attempts)", first)
 	}
 	failf("%v; a second, independent attempt found: %v", first, second)
+}
+
+// checkContext is the context a check body runs under: ginkgo's, with the
+// run's values (harness.WithStalls) added.
+type checkContext struct {
+	SpecContext
+	values context.Context
+}
+
+func (c checkContext) Value(key any) any { return c.values.Value(key) }
+
+// everyCommand are the requirements whose checks send many commands to
+// judge each of them: a stalled command is their finding, not a
+// prerequisite.
+var everyCommand = []string{"RFC1123-4.1.2.13-MIN-COMMANDS", "RFC959-4.2-EVERY-COMMAND-REPLY", "RFC959-5.4-ALTERNATING"}
+
+// judgesVerb tells which verbs a check exists to judge: those its
+// requirement ID names ("RFC959-4.1.3-NOOP" judges NOOP), or all of them.
+func judgesVerb(id string) func(string) bool {
+	all := slices.Contains(everyCommand, id)
+	words := strings.Split(id, "-")
+	return func(verb string) bool { return all || slices.Contains(words, verb) }
+}
+
+// blockedIfStalled turns the failure the running check is about to report
+// into "blocked" when a command of it was not sent because it stalled in
+// an earlier check: that check failed for it already.
+func blockedIfStalled() {
+	if current == nil || current.stalled == nil || current.stalled.Check == current.key {
+		return
+	}
+	s := current.stalled
+	blocked(s.Check, fmt.Sprintf("%s got no reply during %s (also in a fresh session), so it was not sent again", s.Line, s.Check))
 }

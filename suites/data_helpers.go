@@ -61,7 +61,7 @@ func withFixture(ctx context.Context, size int) (*harness.Conn, string, []byte) 
 	scratch(ctx, c)
 	data := binaryFixture(size)
 	name := "fixture.bin"
-	upload(ctx, c, defaultMode(c), name, data)
+	upload(ctx, c, fixtureMode(c), name, data)
 	return c, name, data
 }
 

@@ -27,6 +27,8 @@ type runHealth struct {
 	// lost are capabilities the preflight found working that stopped
 	// working during the run, with the check during which that was seen.
 	lost map[harness.Capability]lostCapability
+	// stalls are the commands the server does not answer at all.
+	stalls harness.Stalls
 }
 
 // lostCapability is a capability that stopped working during check key.

@@ -47,7 +47,7 @@ func withLargeFixture(ctx context.Context) (*harness.Conn, string, []byte) {
 	scratch(ctx, c)
 	data := largeFixture()
 	name := "large.bin"
-	upload(ctx, c, defaultMode(c), name, data)
+	upload(ctx, c, fixtureMode(c), name, data)
 	return c, name, data
 }
 

@@ -113,8 +113,7 @@ var prerequisites = map[harness.Capability]prerequisite{
 			harness.StageData:    "RFC959-5.4-STOR-CODES/new",
 			harness.StageContent: "RFC959-3.1.1.3-IMAGE-EXACT/pasv",
 		},
-		owners: []string{"RFC959-5.4-STOR-CODES", "RFC959-3.1.1.3-IMAGE-EXACT", "RFC959-4.1.3-STOR-CREATE-REPLACE",
-			"RFC959-4.1.3-STOR-EOF-BY-CLOSE"},
+		owners: append([]string{"RFC959-5.4-STOR-CODES", "RFC959-4.1.3-STOR-EOF-BY-CLOSE"}, transferReplyChecks...),
 		contentOwners: []string{"RFC959-3.1.1.3-IMAGE-EXACT"},
 	},
 	harness.CapRETR: {
@@ -124,11 +123,26 @@ var prerequisites = map[harness.Capability]prerequisite{
 			harness.StageData:    "RFC959-5.4-RETR-CODES/success",
 			harness.StageContent: "RFC959-4.1.3-RETR-CONTENT/pasv",
 		},
-		owners: []string{"RFC959-5.4-RETR-CODES", "RFC959-4.1.3-RETR-CONTENT", "RFC959-3.1.1.3-IMAGE-EXACT",
-			"RFC959-4.1.3-RETR-NONDESTRUCTIVE"},
+		owners:        append([]string{"RFC959-5.4-RETR-CODES"}, transferReplyChecks...),
 		contentOwners: []string{"RFC959-4.1.3-RETR-CONTENT"},
 	},
+	harness.CapLIST: {
+		what:   "LIST",
+		judge:  map[harness.CapStage]string{harness.StageCommand: "RFC959-4.1.3-LIST-DEFAULT-CWD/pasv"},
+		owners: append([]string{"RFC959-4.1.3-LIST-DEFAULT-CWD/pasv"}, transferReplyChecks...),
+	},
+	harness.CapNLST: {
+		what:   "NLST",
+		judge:  map[harness.CapStage]string{harness.StageCommand: "RFC959-4.1.3-NLST-NAMES/pasv"},
+		owners: append([]string{"RFC959-4.1.3-NLST-NAMES/pasv"}, transferReplyChecks...),
+	},
 }
+
+// transferReplyChecks judge the replies of every transfer command: a
+// preflight transfer that failed for its replies (two 1yz, no completion)
+// is theirs to judge as much as the command's own checks'.
+var transferReplyChecks = []string{"RFC959-4.2-1YZ-AT-MOST-ONE", "RFC959-4.2-1YZ-MEANING", "RFC959-5.4-XFER-COMPLETION",
+	"RFC959-5.4-XFER-PRELIM", "RFC959-5.2-CLOSE-THEN-226"}
 
 // dataCapability is the capability behind a data-connection mode.
 func dataCapability(mode harness.DataMode) harness.Capability {
@@ -197,4 +211,20 @@ func blocked(root, reason string) {
 func notRun(root, reason string) {
 	AddReportEntry(EntryNotRun, root, ReportEntryVisibilityNever)
 	Skip("not run: " + reason)
+}
+
+// gateTransfer is the check's gate for transfer commands (harness.WithGate):
+// a command used while the preflight found it broken blocks the check,
+// unless the check is one that judges it.
+func gateTransfer(line string) {
+	switch verb, _, _ := strings.Cut(strings.ToUpper(strings.TrimSpace(line)), " "); verb {
+	case "RETR":
+		need(harness.CapRETR)
+	case "STOR", "APPE", "STOU":
+		need(harness.CapSTOR)
+	case "LIST":
+		need(harness.CapLIST)
+	case "NLST":
+		need(harness.CapNLST)
+	}
 }

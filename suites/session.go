@@ -139,9 +139,9 @@ func (j *janitor) remove(ctx context.Context, dir string, tr *harness.Transcript
 			j.c = c
 		}
 		j.c.T = tr
-		if r, err := j.c.Cmd(ctx, "NOOP"); err == nil && r.Code == harness.ReplyOK {
-			removeTree(ctx, j.c, dir, 3)
-			j.c.T = harness.NewTranscript()
+		err := removeTree(ctx, j.c, dir, 3)
+		j.c.T = harness.NewTranscript()
+		if err == nil {
 			return
 		}
 		j.c.Close()
@@ -164,10 +164,15 @@ func (j *janitor) close() {
 	j.c = nil
 }
 
-// removeTree deletes dir and its contents, depth levels deep.
-func removeTree(ctx context.Context, c *harness.Conn, dir string, depth int) {
-	if r, err := c.Cmd(ctx, "RMD "+dir); err != nil || harness.Class(r.Code) == 2 {
-		return
+// removeTree deletes dir and its contents, depth levels deep. It returns
+// an error only when the session itself broke (no reply, closed).
+func removeTree(ctx context.Context, c *harness.Conn, dir string, depth int) error {
+	r, err := c.Cmd(ctx, "RMD "+dir)
+	if err != nil {
+		return err
+	}
+	if harness.Class(r.Code) == 2 {
+		return nil
 	}
 	if depth > 0 {
 		if names, err := nlst(ctx, c, dir); err == nil {
@@ -180,13 +185,20 @@ func removeTree(ctx context.Context, c *harness.Conn, dir string, depth int) {
 				if base == "." || base == ".." {
 					continue
 				}
-				if r, err := c.Cmd(ctx, "DELE "+p); err == nil && harness.Class(r.Code) != 2 {
-					removeTree(ctx, c, p, depth-1)
+				r, err := c.Cmd(ctx, "DELE "+p)
+				if err != nil {
+					return err
+				}
+				if harness.Class(r.Code) != 2 {
+					if err := removeTree(ctx, c, p, depth-1); err != nil {
+						return err
+					}
 				}
 			}
 		}
 	}
-	_, _ = c.Cmd(ctx, "RMD "+dir)
+	_, err = c.Cmd(ctx, "RMD "+dir)
+	return err
 }
 
 // nlst lists names over a passive (or, on failure, active) connection.
@@ -212,20 +224,43 @@ func nlst(ctx context.Context, c *harness.Conn, path string) ([]string, error) {
 }
 
 // defaultMode is the data mode helpers use when the check is not about the
-// mode: EPSV on IPv6, PASV on IPv4.
+// mode: PASV on IPv4, EPSV on IPv6, or the other passive mode when the
+// preflight found that one broken. Checks rely on a passive connection
+// (the harness dials, the server listens) whatever its command.
 func defaultMode(c *harness.Conn) harness.DataMode {
+	first, other := harness.PASV, harness.EPSV
 	if c.RemoteAddr().Addr().Is6() {
 		return harness.EPSV
 	}
-	return harness.PASV
+	if f := cfg.Facts.Cap(dataCapability(first)); (f.State == harness.CapBroken || f.State == harness.CapUnsupported) && cfg.Facts.Works(dataCapability(other)) {
+		return other
+	}
+	return first
+}
+
+// fixtureMode is the mode for moving a fixture to or from the server:
+// defaultMode, or any mode the preflight found working when the passive
+// modes are broken, so that a check of something else is not blocked by
+// them.
+func fixtureMode(c *harness.Conn) harness.DataMode {
+	mode := defaultMode(c)
+	if f := cfg.Facts.Cap(dataCapability(mode)); f.State != harness.CapBroken && f.State != harness.CapUnsupported {
+		return mode
+	}
+	for _, m := range []harness.DataMode{harness.PORT, harness.EPRT} {
+		if m == harness.PORT && c.RemoteAddr().Addr().Is6() {
+			continue
+		}
+		if cfg.Facts.Works(dataCapability(m)) {
+			return m
+		}
+	}
+	return mode
 }
 
 // transferIn sets up a data connection in mode and runs a download command.
 func transferIn(ctx context.Context, c *harness.Conn, mode harness.DataMode, line string) (*harness.Transfer, error) {
 	need(dataCapability(mode))
-	if strings.HasPrefix(strings.ToUpper(line), "RETR ") {
-		need(harness.CapRETR)
-	}
 	return retrieveOver(ctx, c, mode, line)
 }
 
@@ -242,7 +277,7 @@ func retrieveOver(ctx context.Context, c *harness.Conn, mode harness.DataMode, l
 
 // transferOut sets up a data connection in mode and runs an upload command.
 func transferOut(ctx context.Context, c *harness.Conn, mode harness.DataMode, line string, data []byte) (*harness.Transfer, error) {
-	need(dataCapability(mode), harness.CapSTOR)
+	need(dataCapability(mode))
 	d, err := c.OpenData(ctx, mode, harness.DataOptions{})
 	if err != nil {
 		d.Close()
@@ -270,9 +305,6 @@ func upload(ctx context.Context, c *harness.Conn, mode harness.DataMode, name st
 // download retrieves name in the current TYPE and fails unless the
 // transfer completes.
 func download(ctx context.Context, c *harness.Conn, mode harness.DataMode, line string) *harness.Transfer {
-	if strings.HasPrefix(strings.ToUpper(line), "RETR ") {
-		need(harness.CapRETR)
-	}
 	t, err := transferIn(ctx, c, mode, line)
 	must(err, "%s", line)
 	if t.Final == nil || harness.Class(t.Final.Code) != 2 {
