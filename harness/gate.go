@@ -2,13 +2,13 @@ package harness
 
 import "context"
 
-// A gate lets the code that runs a check see every transfer command before
-// it is sent (RETR, STOR, LIST, ...), so that a check that uses a command
+// A gate lets the code that runs a check see every command before it is
+// sent (NOOP, RETR, STOR, LIST, ...), so that a check that uses a command
 // as a means, when that command is known to be broken, can stop there
 // (as blocked) instead of failing for a cause that is not its subject.
-// Conn.Retrieve, Conn.Store and Conn.Start call the gate of their context
-// with the command line; the gate returns normally to let it through.
-// It runs on the caller's goroutine.
+// Conn.Cmd, Conn.Retrieve, Conn.Store and Conn.Start call the gate of their
+// context with the command line; the gate returns normally to let it
+// through. It runs on the caller's goroutine.
 
 type gateKey struct{}
 

@@ -53,7 +53,7 @@ func Preflight(ctx context.Context, t Target, tr *Transcript, opt PreflightOptio
 	if opt.Write {
 		steps = append(steps, func(ctx context.Context, c *Conn) bool { return f.writes(ctx, c, opt.ScratchName) })
 	}
-	steps = append(steps, f.abor, f.features)
+	steps = append(steps, f.noop, f.abor, f.features)
 	for _, step := range steps {
 		if !step(ctx, c) {
 			f.cleanUp(ctx, t, tr)
@@ -141,6 +141,7 @@ const (
 	CapRMD   Capability = "rmd"    // RMD of the empty directory: 250
 	CapABOR  Capability = "abor"   // ABOR with no transfer: 225 or 226
 	CapFEAT  Capability = "feat"   // FEAT answers 211
+	CapNOOP  Capability = "noop"   // NOOP answers 200
 	CapLIST  Capability = "list"   // LIST: 1yz, the listing, 2yz
 	CapNLST  Capability = "nlst"   // NLST: 1yz, the names, 2yz
 )
@@ -314,9 +315,10 @@ func (f *Facts) cmdFact(ctx context.Context, c *Conn, cap Capability, line strin
 		return nil, false
 	}
 	if !ftpLike(r) || Class(r.Code) == 1 {
-		// Not a reply to this command: the session is out of step (an
-		// earlier reply was framed badly); what this command does stays
-		// unknown.
+		// No proper reply to this command (a malformed one, or one that
+		// belongs to an earlier command): the command does not work, and
+		// the session is out of step, so the probing ends here.
+		f.set(cap, CapBroken, StageCommand, "%s got %s, which is no proper reply to it", maskCommand(line), quoteRaw(r.Raw))
 		return nil, false
 	}
 	for _, code := range ok {
@@ -659,6 +661,13 @@ func (f *Facts) storeAndRetrieve(ctx context.Context, c *Conn, mode DataMode, pa
 		f.set(CapRETR, CapWorks, StageContent, "")
 	}
 	return true
+}
+
+// noop sends NOOP, the command many checks use to see that a session
+// still answers.
+func (f *Facts) noop(ctx context.Context, c *Conn) bool {
+	_, ok := f.cmdFact(ctx, c, CapNOOP, "NOOP", ReplyOK)
+	return ok
 }
 
 // abor sends ABOR with no transfer running; it is the last step, so that

@@ -30,6 +30,15 @@ const (
 	EntryNotRun = "ftpconform.notrun"
 )
 
+// Needs declares capabilities a check relies on beyond what its helpers
+// declare for it (login, scratch directories, uploads, data connections
+// and transfer commands declare themselves): typically a command it
+// sends as raw bytes. A check whose prerequisite the preflight found
+// broken is reported as blocked by the check that judges it.
+func Needs(caps ...harness.Capability) needsDecorator { return needsDecorator(caps) }
+
+type needsDecorator []harness.Capability
+
 // Confirm marks a check judged by timing or by a race: a failure is
 // confirmed by a second, independent attempt before it fails the server;
 // when the attempts disagree the check warns "inconsistent" with both
@@ -99,12 +108,15 @@ func Check(key, title string, args ...any) {
 	var body func(SpecContext)
 	var decorators []any
 	confirm := false
+	var needs []harness.Capability
 	for _, a := range args {
 		switch v := a.(type) {
 		case func(SpecContext):
 			body = v
 		case confirmDecorator:
 			confirm = true
+		case needsDecorator:
+			needs = append(needs, v...)
 		default:
 			decorators = append(decorators, v)
 		}
@@ -142,8 +154,9 @@ func Check(key, title string, args ...any) {
 		if cfg.ReadOnly && hasLabel(CurrentSpecReport().Labels(), "write") {
 			Skip("read-only mode: this check writes to the server")
 		}
+		need(needs...)
 		values := harness.WithStalls(ctx, &cfg.health.stalls, key, judgesVerb(req.ID), func(s harness.Stall) { st.stalled = &s })
-		cctx := checkContext{ctx, harness.WithGate(values, gateTransfer)}
+		cctx := checkContext{ctx, harness.WithGate(values, gateCommand)}
 		run := func() { body(cctx) }
 		if confirm {
 			run = func() { confirmed(cctx, body) }

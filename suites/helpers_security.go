@@ -163,6 +163,7 @@ func warnUnsolicited(o xferOutcome) {
 // resync sends NOOP and reads until its 200, so that replies the server
 // sent of its own accord cannot be mistaken for answers to later commands.
 func resync(ctx context.Context, c *harness.Conn) {
+	need(harness.CapNOOP)
 	if err := c.Send(ctx, "NOOP"); err != nil {
 		failf("NOOP: %v", err)
 		return

@@ -113,7 +113,7 @@ var prerequisites = map[harness.Capability]prerequisite{
 			harness.StageData:    "RFC959-5.4-STOR-CODES/new",
 			harness.StageContent: "RFC959-3.1.1.3-IMAGE-EXACT/pasv",
 		},
-		owners: append([]string{"RFC959-5.4-STOR-CODES", "RFC959-4.1.3-STOR-EOF-BY-CLOSE"}, transferReplyChecks...),
+		owners:        append([]string{"RFC959-5.4-STOR-CODES", "RFC959-4.1.3-STOR-EOF-BY-CLOSE"}, transferReplyChecks...),
 		contentOwners: []string{"RFC959-3.1.1.3-IMAGE-EXACT"},
 	},
 	harness.CapRETR: {
@@ -125,6 +125,12 @@ var prerequisites = map[harness.Capability]prerequisite{
 		},
 		owners:        append([]string{"RFC959-5.4-RETR-CODES"}, transferReplyChecks...),
 		contentOwners: []string{"RFC959-4.1.3-RETR-CONTENT"},
+	},
+	harness.CapNOOP: {
+		what:  "NOOP",
+		judge: map[harness.CapStage]string{harness.StageCommand: "RFC959-4.1.3-NOOP"},
+		// The format checks judge what NOOP's reply looks like.
+		owners: []string{"RFC959-4.1.3-NOOP", "RFC959-4.2-FIRST-DIGIT", "RFC959-4.2-THREE-DIGITS", "RFC959-4.2-SINGLE-FORMAT"},
 	},
 	harness.CapLIST: {
 		what:   "LIST",
@@ -213,11 +219,13 @@ func notRun(root, reason string) {
 	Skip("not run: " + reason)
 }
 
-// gateTransfer is the check's gate for transfer commands (harness.WithGate):
-// a command used while the preflight found it broken blocks the check,
+// gateCommand is the check's gate for commands (harness.WithGate): a
+// command used while the preflight found it broken blocks the check,
 // unless the check is one that judges it.
-func gateTransfer(line string) {
+func gateCommand(line string) {
 	switch verb, _, _ := strings.Cut(strings.ToUpper(strings.TrimSpace(line)), " "); verb {
+	case "NOOP":
+		need(harness.CapNOOP)
 	case "RETR":
 		need(harness.CapRETR)
 	case "STOR", "APPE", "STOU":

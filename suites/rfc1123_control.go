@@ -41,7 +41,7 @@ func ctrlTelnetAnswers(sent, got []harness.TelnetCommand) []string {
 }
 
 var _ = Describe("Telnet on the control connection (RFC 959 §5.2, RFC 1123 §4.1.2.12)", Label("control", "telnet"), func() {
-	Check("RFC1123-4.1.2.12-TELNET-OPTIONS", "copes with Telnet option negotiation sent ahead of a command",
+	Check("RFC1123-4.1.2.12-TELNET-OPTIONS", "copes with Telnet option negotiation sent ahead of a command", Needs(harness.CapNOOP),
 		func(ctx SpecContext) {
 			c := login(ctx)
 			willEcho := harness.TelnetCommand{Cmd: harness.TelnetWILL, Opt: harness.TelnetOptEcho}
@@ -81,7 +81,7 @@ var _ = Describe("Telnet on the control connection (RFC 959 §5.2, RFC 1123 §4.
 			}
 		})
 
-	Check("RFC959-5.2-TELNET", "strips Telnet commands such as IAC NOP from a command line",
+	Check("RFC959-5.2-TELNET", "strips Telnet commands such as IAC NOP from a command line", Needs(harness.CapNOOP),
 		func(ctx SpecContext) {
 			c := login(ctx)
 			nop := string([]byte{harness.TelnetIAC, harness.TelnetNOP})

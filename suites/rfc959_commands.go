@@ -21,7 +21,7 @@ func ctrlLongLine() []byte {
 }
 
 var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("control", "syntax"), func() {
-	Check("RFC959-5.3-CRLF-TERMINATED", "takes no action on a command before its CRLF arrives",
+	Check("RFC959-5.3-CRLF-TERMINATED", "takes no action on a command before its CRLF arrives", Needs(harness.CapNOOP),
 		func(ctx SpecContext) {
 			c := login(ctx)
 			ctrlSend(ctx, c, "NOOP")
@@ -36,7 +36,7 @@ var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("c
 			expectCode("NOOP, once its CRLF arrived", r, err, harness.ReplyOK)
 		})
 
-	Check("RFC1123-4.1.2.10-NO-READ-BOUNDARIES/split", "answers a command that arrives in two TCP segments once",
+	Check("RFC1123-4.1.2.10-NO-READ-BOUNDARIES/split", "answers a command that arrives in two TCP segments once", Needs(harness.CapNOOP),
 		func(ctx SpecContext) {
 			c := login(ctx)
 			ctrlSend(ctx, c, "NO")
@@ -51,7 +51,7 @@ var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("c
 			expectCode("SYST after the split NOOP", r, err, harness.ReplySystemType)
 		})
 
-	Check("RFC1123-4.1.2.10-NO-READ-BOUNDARIES/pipelined", "answers three commands sent in one TCP segment in order",
+	Check("RFC1123-4.1.2.10-NO-READ-BOUNDARIES/pipelined", "answers three commands sent in one TCP segment in order", Needs(harness.CapNOOP),
 		func(ctx SpecContext) {
 			c := login(ctx)
 			ctrlSend(ctx, c, "NOOP\r\nNOOP\r\nSYST\r\n")
@@ -149,7 +149,7 @@ var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("c
 			}
 		})
 
-	Check("RFC959-4.2.1-500-TOO-LONG", "answers a 10 KiB command line with 500 or 501, or with 421 and a close, and runs no part of it",
+	Check("RFC959-4.2.1-500-TOO-LONG", "answers a 10 KiB command line with 500 or 501, or with 421 and a close, and runs no part of it", Needs(harness.CapNOOP),
 		func(ctx SpecContext) {
 			c := login(ctx)
 			shown := fmt.Sprintf("NOOP AAA...A (%d bytes in all) CRLF", ctrlLongLineSize)

@@ -14,7 +14,7 @@ import (
 )
 
 var _ = Describe("Command-reply sequencing (RFC 959 §4.1.3, §4.2, §5.4)", Label("control", "sequencing"), func() {
-	Check("RFC959-5.4-ALTERNATING", "answers each command with exactly one reply, and a transfer with two",
+	Check("RFC959-5.4-ALTERNATING", "answers each command with exactly one reply, and a transfer with two", Needs(harness.CapNOOP),
 		func(ctx SpecContext) {
 			c := login(ctx)
 			// STRU F first: a second reply to it would be read as SYST's.
@@ -42,7 +42,7 @@ var _ = Describe("Command-reply sequencing (RFC 959 §4.1.3, §4.2, §5.4)", Lab
 			}
 		})
 
-	Check("RFC959-4.2-EVERY-COMMAND-REPLY", "answers every command, valid or not",
+	Check("RFC959-4.2-EVERY-COMMAND-REPLY", "answers every command, valid or not", Needs(harness.CapNOOP),
 		func(ctx SpecContext) {
 			c := login(ctx)
 			missing := uniqueName("ftpconform-missing")
@@ -61,7 +61,7 @@ var _ = Describe("Command-reply sequencing (RFC 959 §4.1.3, §4.2, §5.4)", Lab
 			}
 		})
 
-	Check("RFC959-4.2-QUEUE", "queues commands sent during a transfer and answers them after it",
+	Check("RFC959-4.2-QUEUE", "queues commands sent during a transfer and answers them after it", Needs(harness.CapNOOP),
 		Label("data", "write"),
 		func(ctx SpecContext) {
 			c, name, data := withFixture(ctx, 1<<20)
@@ -188,7 +188,7 @@ var _ = Describe("Reply codes in use (RFC 959 §4.2, RFC 1123 §4.1.2.11)", Labe
 			}
 		})
 
-	Check("RFC1123-4.1.2.11-CORRECT-FORMAT", "sends only correctly formatted replies",
+	Check("RFC1123-4.1.2.11-CORRECT-FORMAT", "sends only correctly formatted replies", Needs(harness.CapNOOP),
 		func(ctx SpecContext) {
 			p := probeControl(ctx)
 			var bad, noText []string
@@ -215,21 +215,21 @@ var _ = Describe("Reply codes in use (RFC 959 §4.2, RFC 1123 §4.1.2.11)", Labe
 })
 
 var _ = Describe("Multi-line replies (RFC 959 §4.2, RFC 2389 §2.2)", Label("control", "format"), func() {
-	Check("RFC959-4.2-ML-FIRST", "opens a multi-line reply with the code followed by a hyphen",
+	Check("RFC959-4.2-ML-FIRST", "opens a multi-line reply with the code followed by a hyphen", Needs(harness.CapNOOP),
 		func(ctx SpecContext) {
 			if bad := mlFirstProblems(probeMultiline(ctx)); len(bad) > 0 {
 				failf("%s", strings.Join(bad, "\n"))
 			}
 		})
 
-	Check("RFC959-4.2-ML-INTERMEDIATE", "never begins an intermediate line of a multi-line reply with its code and a space",
+	Check("RFC959-4.2-ML-INTERMEDIATE", "never begins an intermediate line of a multi-line reply with its code and a space", Needs(harness.CapNOOP),
 		func(ctx SpecContext) {
 			if bad := mlIntermediateProblems(probeMultiline(ctx)); len(bad) > 0 {
 				failf("%s", strings.Join(bad, "\n"))
 			}
 		})
 
-	Check("RFC959-4.2-ML-NO-NEST", "never nests a multi-line reply inside another",
+	Check("RFC959-4.2-ML-NO-NEST", "never nests a multi-line reply inside another", Needs(harness.CapNOOP),
 		func(ctx SpecContext) {
 			if bad := mlNestProblems(probeMultiline(ctx)); len(bad) > 0 {
 				failf("%s", strings.Join(bad, "\n"))
