@@ -203,5 +203,5 @@ fi
 t1=$(date +%s%N)
 ms=$(((t1 - t0) / 1000000))
 log "ready in $((ms / 1000)).$(printf %03d $((ms % 1000)))s: proftpd $(dpkg-query -W -f='${Version}' proftpd-core)," \
-	"$(cat "$PREFIX/vsftpd/.deb" "$PREFIX/pure-ftpd/.deb" | tr '\n' ' ')" \
+	"$(cat "$PREFIX/vsftpd/.deb" "$PREFIX/pure-ftpd/.deb" | paste -sd" ")", \
 	"pyftpdlib $(dpkg-query -W -f='${Version}' python3-pyftpdlib), ftp-srv $FTPSRV_VERSION on node $(node --version)"

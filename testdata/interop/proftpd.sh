@@ -21,12 +21,15 @@
 #     so that each server has a tree of its own; it gets the link
 #     passwd-link -> /etc/passwd (for POLICY-PATH-SYMLINK);
 #   - AllowStoreRestart on: APPE and REST+STOR are refused with 451 otherwise;
-#   - AllowOverwrite on: STOR over an existing file.
+#   - AllowOverwrite on: STOR over an existing file;
+#   - RootRevoke off: active data from port L-1 (see below).
 #
 # Server: 127.0.0.1:$PROFTPD_PORT (2124), passive ports 30200-30299.
-# Active data connections come from port L-1 = 2123 (RFC 959's default,
-# proftpd's when it runs as root). 2123 is left free on purpose: with
-# proftpd on 2123 its L-1 would be pyftpdlib's 2122 and active transfers
+# Active data connections come from port L-1 = 2123, RFC 959's default data
+# port, because of `RootRevoke off`; with proftpd 1.3.8's default
+# (RootRevoke on: every root privilege dropped after login) they come from
+# an ephemeral port (seen: 43491). 2123 is left free on purpose: with
+# proftpd on 2123 its L-1 would be pyftpdlib's 2122, and active transfers
 # would fail with "425 ... Address already in use" while pyftpdlib runs.
 set -u
 PROG=proftpd.sh
@@ -74,6 +77,7 @@ PassivePorts        $PASV_MIN $PASV_MAX
 
 AllowOverwrite      on
 AllowStoreRestart   on
+RootRevoke          off
 EOF
 	mv "$CONF.tmp" "$CONF"
 }
