@@ -62,7 +62,7 @@ done
 # SERVER -> control port and passive range (the scripts use the same).
 declare -A PORT=([vsftpd]=2121 [pyftpdlib]=2122 [proftpd]=2124 [pureftpd]=2125 [ftpsrv]=2126)
 declare -A RANGE=([vsftpd]=30000-30099 [pyftpdlib]=30100-30199 [proftpd]=30200-30299
-	[pureftpd]=30300-30399 [ftpsrv]=30400-30499)
+	[pureftpd]=30300-30399 [ftpsrv]=30400-30999)
 
 mkdir -p "$OUT" "$BASELINES"
 if [ -z "$FTPCONFORM_BIN" ]; then
