@@ -16,15 +16,26 @@ checks are never listed. Only KEY and VERDICT are compared: REASON is for
 the humans who review a baseline.
 """
 import json
+import re
 import sys
 
-# Verdicts that never appear in a baseline.
+# Verdicts that never appear in a baseline, and those that may.
 UNLISTED = {"passed", "filtered"}
+LISTED = {"failed", "warned", "skipped", "blocked", "not-run"}
+# KEY, VERDICT, REASON: a TAB separates them; a run of spaces also separates
+# the first two (hand-edited files), as ftpconform itself accepts.
+LINE = re.compile(r"(\S+)[ \t]+(\S+)(?:[ \t]+(.*))?$")
 
 
 def from_json(report_path, out_path):
     with open(report_path, encoding="utf-8") as f:
         rep = json.load(f)
+    # Like `ftpconform run --write-baseline`: a line of OUT whose verdict is
+    # unchanged keeps its reason, so hand-written reasons survive a rewrite.
+    try:
+        old = load(out_path)
+    except (OSError, SystemExit):
+        old = {}
     lines = [
         "# ftpconform verdict baseline (generated from a JSON report by baseline.py)",
         f"# target: {rep.get('target', '?')}",
@@ -38,6 +49,8 @@ def from_json(report_path, out_path):
         # A warned check usually has no message, only warnings.
         text = chk.get("message") or "; ".join(chk.get("warnings") or [])
         reason = " ".join(text.split())
+        if old.get(chk["key"], ("", ""))[0] == verdict:
+            reason = old[chk["key"]][1]
         lines.append(f"{chk['key']}\t{verdict}\t{reason}")
     with open(out_path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
@@ -51,10 +64,15 @@ def load(path):
             line = line.rstrip("\r\n")
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
-            parts = line.split("\t", 2)
-            if len(parts) < 2 or not parts[0] or not parts[1]:
+            m = LINE.match(line.strip())
+            if not m:
                 sys.exit(f"{path}:{n}: not KEY<TAB>VERDICT<TAB>REASON: {line!r}")
-            out[parts[0]] = (parts[1], parts[2] if len(parts) > 2 else "")
+            key, verdict, reason = m.group(1), m.group(2), m.group(3) or ""
+            if verdict not in LISTED:
+                sys.exit(f"{path}:{n}: verdict {verdict!r} is not one of {', '.join(sorted(LISTED))}")
+            if key in out:
+                sys.exit(f"{path}:{n}: {key} is listed twice")
+            out[key] = (verdict, reason)
     return out
 
 

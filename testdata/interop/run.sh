@@ -100,6 +100,10 @@ for s in "${servers[@]}"; do
 	fi
 	started+=("$s")
 	rm -f "$OUT/$s.json" "$OUT/$s.xml" "$OUT/$s.baseline"
+	# Start from the committed baseline: both writers keep the reason of a
+	# line whose verdict did not change, so hand-written reasons survive
+	# UPDATE=1.
+	[ -f "$BASELINES/$s.baseline" ] && cp "$BASELINES/$s.baseline" "$OUT/$s.baseline"
 	args=(run --target "ftp://conform@127.0.0.1:${PORT[$s]}"
 		--pasv-range "${RANGE[$s]}" --pasv-address 127.0.0.1
 		--json "$OUT/$s.json" --junit "$OUT/$s.xml")
@@ -109,6 +113,7 @@ for s in "${servers[@]}"; do
 	# count the new ones of this run.
 	srvlog=${FTPCONFORM_INTEROP_DIR:-${TMPDIR:-/tmp}/ftpconform-interop}/ftpsrv/server.log
 	[ "$s" = ftpsrv ] && exc0=$(grep -c FTPCONFORM-UNCAUGHT-EXCEPTION "$srvlog" 2>/dev/null)
+	touch "$OUT/$s.started" # the baseline must be newer than this
 	t0=$(now_ms)
 	"$FTPCONFORM_BIN" "${args[@]}" >"$OUT/$s.out" 2>&1
 	rc=$?
@@ -149,7 +154,7 @@ for s in "${servers[@]}"; do
 	if [ $native = 0 ]; then
 		[ -f "$OUT/$s.json" ] && "$here/baseline.py" from-json "$OUT/$s.json" "$OUT/$s.baseline"
 	fi
-	if [ ! -f "$OUT/$s.baseline" ]; then
+	if [ ! -f "$OUT/$s.baseline" ] || [ ! "$OUT/$s.baseline" -nt "$OUT/$s.started" ]; then
 		echo "   ERROR: no baseline written ($OUT/$s.baseline)"
 		RESULT[$s]=ERROR
 		fail=1
