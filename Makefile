@@ -7,7 +7,7 @@ OUT     ?= out
 BIN     ?= bin/ftpconform
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build conform test vet fuzz bench catalog clean
+.PHONY: all build conform test vet fuzz bench catalog clean interop
 
 all: build
 
@@ -23,6 +23,15 @@ test: vet
 
 vet:
 	$(GO) vet ./...
+
+# Five real FTP servers on 127.0.0.1 (needs root, Debian 12): install them,
+# run every check against each, and fail on any verdict that differs from
+# testdata/interop/baselines/SERVER.baseline. Reports in $(OUT)/interop.
+# SERVERS="vsftpd proftpd" limits the run; UPDATE=1 rewrites the baselines.
+SERVERS ?=
+interop: build
+	testdata/interop/install.sh
+	STOP=1 OUT=$(abspath $(OUT))/interop FTPCONFORM_BIN=$(abspath $(BIN)) testdata/interop/run.sh $(SERVERS)
 
 # Short fuzzing runs of every parser (longer: FUZZTIME=5m make fuzz).
 FUZZTIME ?= 20s

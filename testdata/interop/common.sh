@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Helpers shared by vsftpd.sh and pyftpdlib.sh (sourced, not run).
+# Helpers shared by the server scripts (vsftpd.sh, pyftpdlib.sh, proftpd.sh,
+# pureftpd.sh, ftpsrv.sh; sourced, not run).
 #
 # Process bookkeeping: every server the scripts start is recorded in
 # $STATE/server.pid as "PID STARTTIME", where STARTTIME is field 22 of
@@ -8,7 +9,7 @@
 # process name.
 
 : "${FTPCONFORM_INTEROP_DIR:=${TMPDIR:-/tmp}/ftpconform-interop}"
-# The password of the test user `conform` (same for both servers).
+# The password of the test user `conform` (the same for every server).
 : "${FTPCONFORM_PASSWORD:=conform-interop}"
 
 die() { echo "$PROG: $*" >&2; exit 1; }
@@ -128,4 +129,106 @@ ensure_escape_link() {
 	ln -sfn /etc/passwd "$1/passwd-link" || die "cannot create $1/passwd-link"
 	[ -n "${2:-}" ] && chown -h "$2" "$1/passwd-link"
 	return 0
+}
+
+# --- Shared by proftpd.sh, pureftpd.sh and ftpsrv.sh -------------------------
+# They set PROG, STATE, PIDFILE, PORT and NAME before calling these.
+
+# launch LOGFILE CMD...: start CMD in a session of its own (it must survive
+# the shell that started it), record "PID STARTTIME" in $PIDFILE and wait
+# until $PORT listens. Prints the PID. A background job of a non-interactive
+# shell is not a group leader, so setsid execs in place and $! is the
+# server's own PID.
+launch() {
+	local logfile=$1 pid st
+	shift
+	setsid "$@" </dev/null >>"$logfile" 2>&1 &
+	pid=$!
+	st=$(starttime "$pid")
+	[ -n "$st" ] || die "$NAME exited at once; see $logfile"
+	echo "$pid $st" >"$PIDFILE"
+	if ! wait_listen "$PORT" "$pid" 15; then
+		tail -5 "$logfile" >&2
+		stop_tree >/dev/null 2>&1
+		die "$NAME did not come up on port $PORT; see $logfile"
+	fi
+	echo "$pid"
+}
+
+# already_running: prints the recorded PID and succeeds when the server this
+# script started is still up; otherwise clears a stale PID file and fails
+# when something else holds $PORT.
+already_running() {
+	local pid
+	mkdir -p "$STATE"
+	if pid=$(alive_recorded "$PIDFILE"); then
+		log "already running on 127.0.0.1:$PORT"
+		echo "$pid"
+		return 0
+	fi
+	rm -f "$PIDFILE"
+	port_busy "$PORT" && die "port $PORT is in use by another process (not one this script started)"
+	return 1
+}
+
+# stop_tree: end the recorded master and every process it forked (session
+# processes may have left its session or process group, so they are found
+# through the parent links in /proc, not by group). The master is frozen
+# with SIGSTOP meanwhile so that it cannot fork a new session unseen. Every
+# signal goes to a PID whose start time was just read, so a recycled PID is
+# never hit.
+stop_tree() {
+	local pid st p pst victims="" i left n
+	if ! pid=$(alive_recorded "$PIDFILE"); then
+		log "not running"
+		rm -f "$PIDFILE"
+		return 0
+	fi
+	read -r pid st <"$PIDFILE"
+	kill -STOP "$pid" 2>/dev/null
+	# Twice: a session that was just starting may fork a child after the
+	# first look.
+	for i in 1 2; do
+		for p in $(descendants "$pid"); do
+			case " $victims " in *" $p:"*) continue ;; esac
+			pst=$(starttime "$p")
+			[ -n "$pst" ] && victims="$victims $p:$pst" &&
+				signal_recorded TERM "$p" "$pst"
+		done
+	done
+	n=$(echo $victims | wc -w)
+	victims="$victims $pid:$st"
+	signal_recorded TERM "$pid" "$st"
+	kill -CONT "$pid" 2>/dev/null
+	for i in $(seq 50); do
+		left=""
+		for p in $victims; do
+			running "${p%%:*}" "${p#*:}" && left="$left $p"
+		done
+		victims=$left
+		[ -z "$victims" ] && break
+		sleep 0.1
+	done
+	for p in $victims; do signal_recorded KILL "${p%%:*}" "${p#*:}"; done
+	log "stopped $NAME (master $pid, $n other process(es))"
+	rm -f "$PIDFILE"
+}
+
+status_tree() {
+	local pid
+	if pid=$(alive_recorded "$PIDFILE"); then
+		echo "running: master $pid, others: $(descendants "$pid")"
+	else
+		echo "not running"
+		return 1
+	fi
+}
+
+# ensure_home DIR: the login directory DIR, owned by conform, with the link
+# passwd-link -> /etc/passwd (for POLICY-PATH-SYMLINK).
+ensure_home() {
+	mkdir -p "$1"
+	chown conform: "$1"
+	chmod 0755 "$1"
+	ensure_escape_link "$1" conform:
 }

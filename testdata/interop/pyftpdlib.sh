@@ -7,7 +7,7 @@
 #   testdata/interop/pyftpdlib.sh restart
 #   testdata/interop/pyftpdlib.sh status
 #
-# Needs apt-get install python3-pyftpdlib. Runs Debian's /usr/bin/python3
+# Needs python3-pyftpdlib (testdata/interop/install.sh installs it). Runs Debian's /usr/bin/python3
 # (not a python3 that happens to be first in PATH, which may lack the module).
 #
 # Setup: a virtual user `conform` (DummyAuthorizer, password
@@ -66,7 +66,7 @@ EOF
 start() {
 	local pid st
 	"$PYFTPDLIB_PYTHON" -c 'import pyftpdlib' 2>/dev/null ||
-		die "$PYFTPDLIB_PYTHON cannot import pyftpdlib: apt-get install python3-pyftpdlib"
+		die "$PYFTPDLIB_PYTHON cannot import pyftpdlib: run testdata/interop/install.sh"
 	mkdir -p "$STATE"
 	if pid=$(alive_recorded "$PIDFILE"); then
 		log "already running on 127.0.0.1:$PYFTPDLIB_PORT"

@@ -6,9 +6,10 @@
 #   testdata/interop/vsftpd.sh restart
 #   testdata/interop/vsftpd.sh status
 #
-# Needs root and the Debian package (apt-get install vsftpd, with a
-# /usr/sbin/policy-rc.d that exits 101 so that the package's own daemon on
-# port 21 is never started).
+# Needs root and vsftpd: the .deb unpacked by testdata/interop/install.sh
+# under $FTPCONFORM_INTEROP_PREFIX/vsftpd (default /opt/ftpconform-interop;
+# the package conflicts with proftpd-core), or else Debian's /usr/sbin/vsftpd
+# when the package is installed.
 #
 # Setup:
 #   - system user `conform` (shell /usr/sbin/nologin), password
@@ -37,7 +38,11 @@ PROG=vsftpd.sh
 . "$(dirname "$0")/common.sh"
 
 : "${VSFTPD_PORT:=2121}"
-: "${VSFTPD_BIN:=/usr/sbin/vsftpd}"
+: "${FTPCONFORM_INTEROP_PREFIX:=/opt/ftpconform-interop}"
+if [ -z "${VSFTPD_BIN:-}" ]; then
+	VSFTPD_BIN=$FTPCONFORM_INTEROP_PREFIX/vsftpd/usr/sbin/vsftpd
+	[ -x "$VSFTPD_BIN" ] || VSFTPD_BIN=/usr/sbin/vsftpd
+fi
 # async_abor_enable: YES lets vsftpd act on ABOR sent with Telnet IP/Synch
 # (TCP urgent data) during a transfer, as RFC 959 §4.1.3 describes. vsftpd's
 # own default is NO: it then reads ABOR only after the transfer has ended.
@@ -114,7 +119,7 @@ EOF
 start() {
 	local pid st
 	need_root
-	[ -x "$VSFTPD_BIN" ] || die "$VSFTPD_BIN not found: apt-get install vsftpd"
+	[ -x "$VSFTPD_BIN" ] || die "$VSFTPD_BIN not found: run testdata/interop/install.sh"
 	mkdir -p "$STATE"
 	if pid=$(alive_recorded "$PIDFILE"); then
 		log "already running on 127.0.0.1:$VSFTPD_PORT"
