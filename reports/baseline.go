@@ -31,7 +31,10 @@ import (
 // blocked or not-run (passed is what a check not listed is expected to
 // do, so it is not written; filtered checks are never listed); REASON is
 // the rest of the line, for the people who read the file, and may be
-// empty. Lines that are blank or whose first non-blank character is "#"
+// empty. VERDICT may also list alternatives separated by "|", passed among
+// them ("passed|warned"): a check known to be inconsistent on that server
+// (a timing or race check whose two attempts sometimes disagree); any of
+// them is as expected. Lines that are blank or whose first non-blank character is "#"
 // are comments. A line may end in CRLF; a byte order mark at the start is
 // ignored.
 //
@@ -142,16 +145,25 @@ func cutField(s string) (field, rest string) {
 }
 
 func baselineVerdict(word string) (Verdict, error) {
-	v := Verdict(strings.ToLower(word))
-	switch {
-	case slices.Contains(baselineVerdicts, v):
-		return v, nil
-	case v == VerdictPassed:
-		return "", errors.New(`"passed" is not listed: a check the baseline does not list is expected to pass`)
-	case v == VerdictFiltered:
-		return "", errors.New(`"filtered" is not listed: leave filtered checks out`)
+	alts := strings.Split(strings.ToLower(word), "|")
+	for i, a := range alts {
+		v := Verdict(a)
+		switch {
+		case slices.Contains(baselineVerdicts, v):
+		case v == VerdictPassed && len(alts) > 1:
+			// "passed|warned": a check known to be inconsistent
+		case v == VerdictPassed:
+			return "", errors.New(`"passed" is not listed: a check the baseline does not list is expected to pass`)
+		case v == VerdictFiltered:
+			return "", errors.New(`"filtered" is not listed: leave filtered checks out`)
+		default:
+			return "", fmt.Errorf("unknown verdict %q (want failed, warned, skipped, blocked or not-run, or alternatives such as passed|warned)", a)
+		}
+		if slices.Contains(alts[:i], a) {
+			return "", fmt.Errorf("verdict %q is listed twice in %q", a, word)
+		}
 	}
-	return "", fmt.Errorf("unknown verdict %q (want failed, warned, skipped, blocked or not-run)", word)
+	return Verdict(strings.Join(alts, "|")), nil
 }
 
 // WriteBaseline writes a baseline of the run: a header of comments (the
@@ -189,11 +201,20 @@ func WriteBaseline(w io.Writer, run Run) error {
 # failure not listed does. A check listed here that now passes is reported
 # as fixed (remove its line). Checks not listed are expected to pass.
 # One check per line: KEY<TAB>VERDICT<TAB>REASON, where VERDICT is failed,
-# warned, skipped, blocked or not-run; lines starting with # are comments.
+# warned, skipped, blocked or not-run, or alternatives for a check known to
+# be inconsistent (passed|warned); lines starting with # are comments.
 `)
 	var entries []BaselineEntry
 	for _, c := range run.Checks {
-		if c.Verdict == VerdictPassed || c.Verdict == VerdictFiltered || c.Key == SuiteKey || c.Key == "" {
+		if c.Verdict == VerdictFiltered || c.Key == SuiteKey || c.Key == "" {
+			continue
+		}
+		if strings.Contains(string(c.BaselineVerdict), "|") && c.BaselineVerdict.Allows(c.Verdict) {
+			// Alternatives the run stayed within are kept as written.
+			entries = append(entries, BaselineEntry{Key: c.Key, Verdict: c.BaselineVerdict, Reason: c.Baseline})
+			continue
+		}
+		if c.Verdict == VerdictPassed {
 			continue
 		}
 		entries = append(entries, BaselineEntry{Key: c.Key, Verdict: c.Verdict, Reason: baselineReason(c)})
@@ -269,13 +290,13 @@ func (b Baseline) Apply(run *Run) BaselineResult {
 		expected := cmp.Or(c.BaselineVerdict, VerdictPassed)
 		d := BaselineDiff{Key: c.Key, Expected: expected, Got: c.Verdict, Reason: c.Baseline}
 		switch {
-		case c.Verdict == VerdictFailed && expected == VerdictFailed:
+		case c.Verdict == VerdictFailed && expected.Allows(VerdictFailed):
 			res.Known = append(res.Known, d)
 		case c.Verdict == VerdictFailed:
 			res.New = append(res.New, d)
-		case c.Verdict == expected:
+		case expected.Allows(c.Verdict):
 			// as expected
-		case c.Verdict == VerdictPassed && (expected == VerdictFailed || expected == VerdictWarned):
+		case c.Verdict == VerdictPassed && (expected.Allows(VerdictFailed) || expected.Allows(VerdictWarned)):
 			res.Fixed = append(res.Fixed, d)
 		default:
 			res.Changed = append(res.Changed, d)

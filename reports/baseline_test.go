@@ -351,3 +351,46 @@ func FuzzReadBaseline(f *testing.F) {
 		}
 	})
 }
+
+// TestBaselineAlternatives: a check known to be inconsistent on a server
+// is listed with alternatives; any of them is as expected, and a rewrite
+// keeps the line.
+func TestBaselineAlternatives(t *testing.T) {
+	b, err := ReadBaseline(strings.NewReader("A\tpassed|warned\tmisses ABOR now and then\nB\tfailed|warned\t\n"), "alt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		a, b      Verdict
+		regressed bool
+		differs   bool
+	}{
+		{VerdictPassed, VerdictFailed, false, false},
+		{VerdictWarned, VerdictWarned, false, false},
+		{VerdictFailed, VerdictFailed, true, true},
+		{VerdictPassed, VerdictPassed, false, true}, // B fixed
+	} {
+		run := Run{Checks: []Check{{Key: "A", Verdict: tc.a}, {Key: "B", Verdict: tc.b}}}
+		res := b.Apply(&run)
+		if res.Regressed() != tc.regressed || res.Differs() != tc.differs {
+			t.Errorf("A %s, B %s: regressed %v differs %v; want %v %v (%+v)", tc.a, tc.b, res.Regressed(), res.Differs(), tc.regressed, tc.differs, res)
+		}
+		if tc.a != VerdictFailed && tc.b == VerdictFailed && run.Failed() {
+			t.Errorf("A %s, B failed (expected): the run must not fail", tc.a)
+		}
+	}
+	run := Run{Checks: []Check{{Key: "A", Verdict: VerdictPassed}, {Key: "B", Verdict: VerdictWarned}}}
+	b.Apply(&run)
+	var out bytes.Buffer
+	if err := WriteBaseline(&out, run); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "A\tpassed|warned\tmisses ABOR now and then\n") || !strings.Contains(out.String(), "B\tfailed|warned") {
+		t.Errorf("a rewrite lost the alternatives:\n%s", out.String())
+	}
+	for _, bad := range []string{"A\tpassed\n", "A\tpassed|filtered\n", "A\twarned|warned\n", "A\tpassed|nope\n"} {
+		if _, err := ReadBaseline(strings.NewReader(bad), "bad"); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}

@@ -8,8 +8,21 @@ import (
 	"time"
 )
 
-// Verdict is the outcome of one check.
+// Verdict is the outcome of one check. In a baseline it may list
+// alternatives, "passed|warned": a check known to give either verdict on
+// that server (see Allows).
 type Verdict string
+
+// Allows reports whether v, a verdict or alternatives separated by "|",
+// admits got.
+func (v Verdict) Allows(got Verdict) bool {
+	for _, alt := range strings.Split(string(v), "|") {
+		if Verdict(alt) == got {
+			return true
+		}
+	}
+	return false
+}
 
 const (
 	// VerdictPassed means the server behaved as the requirement asks.
@@ -190,13 +203,14 @@ func (r Run) Failed() bool {
 // known reports whether the check has the verdict the applied baseline
 // expects of it, other than passing: a known deviation.
 func (c Check) known() bool {
-	return c.BaselineVerdict != "" && c.BaselineVerdict == c.Verdict
+	return c.BaselineVerdict != "" && c.Verdict != VerdictPassed && c.BaselineVerdict.Allows(c.Verdict)
 }
 
 // fixed reports whether the applied baseline expects the check to fail or
 // warn, and it passed: its baseline line should go.
 func (c Check) fixed() bool {
-	return c.Verdict == VerdictPassed && (c.BaselineVerdict == VerdictFailed || c.BaselineVerdict == VerdictWarned)
+	return c.Verdict == VerdictPassed && c.BaselineVerdict != "" && !c.BaselineVerdict.Allows(VerdictPassed) &&
+		(c.BaselineVerdict.Allows(VerdictFailed) || c.BaselineVerdict.Allows(VerdictWarned))
 }
 
 // reported returns the checks that appear in reports: all but the filtered.

@@ -144,6 +144,7 @@ func Check(key, title string, args ...any) {
 		// next check waits for it.
 		DeferCleanup(func() {
 			if CurrentSpecReport().Failed() {
+				cfg.health.recordFindings(key, st.findings)
 				checkServerAlive(key)
 				if stop := cfg.health.stopped(); stop != nil && stop.key == key {
 					infof("%s: every later check is not run", stop.reason)
@@ -193,6 +194,8 @@ type checkState struct {
 	// stalled is set when a command of this check was not sent because
 	// the server is known not to answer it (harness.Stalls).
 	stalled *harness.Stall
+	// findings are the root causes the check is failing for (noteFinding).
+	findings []string
 }
 
 var current *checkState

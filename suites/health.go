@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -29,6 +30,9 @@ type runHealth struct {
 	lost map[harness.Capability]lostCapability
 	// stalls are the commands the server does not answer at all.
 	stalls harness.Stalls
+	// findings are root causes that failed checks established, by name,
+	// with the check that did (see noteFinding).
+	findings map[string]string
 }
 
 // lostCapability is a capability that stopped working during check key.
@@ -152,4 +156,47 @@ func dataModeLost(ctx context.Context, mode harness.DataMode, diagnosis string) 
 	}
 	cfg.health.setLost(capability, lostCapability{key: current.key, detail: fact.Detail})
 	failf("%s; a fresh session cannot use %s either (%s): the server stopped serving %s during this check", diagnosis, mode, fact.Detail, mode)
+}
+
+// Named findings: a check that fails for a root cause other checks would
+// run into as well notes it (noteFinding); when the check has failed, the
+// later checks that would only fail again for it are blocked by it
+// (blockedByFinding).
+const (
+	// findingAborIgnored: ABOR during a stalled RETR got no reply, or the
+	// server sent the whole file before answering it.
+	findingAborIgnored = "ABOR during a download is not acted upon"
+)
+
+// noteFinding records that the running check is failing for the named
+// root cause; it counts once the check has failed.
+func noteFinding(name string) {
+	if current != nil && !slices.Contains(current.findings, name) {
+		current.findings = append(current.findings, name)
+	}
+}
+
+// recordFindings makes the findings of a failed check known to the run.
+func (h *runHealth) recordFindings(key string, names []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.findings == nil {
+		h.findings = map[string]string{}
+	}
+	for _, n := range names {
+		if _, ok := h.findings[n]; !ok {
+			h.findings[n] = key
+		}
+	}
+}
+
+// blockedByFinding blocks the running check when an earlier check failed
+// for the named root cause.
+func blockedByFinding(name string) {
+	cfg.health.mu.Lock()
+	key, ok := cfg.health.findings[name]
+	cfg.health.mu.Unlock()
+	if ok && current != nil && key != current.key {
+		blocked(key, name+" (this check would fail for the same reason)")
+	}
 }
