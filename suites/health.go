@@ -33,6 +33,10 @@ type runHealth struct {
 	// findings are root causes that failed checks established, by name,
 	// with the check that did (see noteFinding).
 	findings map[string]string
+	// silent are exchanges the server left unanswered for a whole reply
+	// timeout, by name, with what was seen: a check that would send the
+	// same thing only to wait again uses the observation instead.
+	silent map[string]string
 }
 
 // lostCapability is a capability that stopped working during check key.
@@ -199,4 +203,32 @@ func blockedByFinding(name string) {
 	if ok && current != nil && key != current.key {
 		blocked(key, name+" (this check would fail for the same reason)")
 	}
+}
+
+// Exchanges that more than one check starts the same way.
+const (
+	// exchangeLongLine: a 10 KiB command line.
+	exchangeLongLine = "a 10 KiB command line"
+)
+
+// noteSilence records that the exchange got no reply within the reply
+// timeout during the running check.
+func noteSilence(exchange string) {
+	cfg.health.mu.Lock()
+	defer cfg.health.mu.Unlock()
+	if cfg.health.silent == nil {
+		cfg.health.silent = map[string]string{}
+	}
+	if _, ok := cfg.health.silent[exchange]; !ok && current != nil {
+		cfg.health.silent[exchange] = fmt.Sprintf("%s got no reply within %s during %s", exchange, cfg.Target.ReplyTimeout, current.key)
+	}
+}
+
+// silenceSeen returns what an earlier check saw when the exchange got no
+// reply, if it did.
+func silenceSeen(exchange string) (string, bool) {
+	cfg.health.mu.Lock()
+	defer cfg.health.mu.Unlock()
+	s, ok := cfg.health.silent[exchange]
+	return s, ok
 }

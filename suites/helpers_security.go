@@ -68,6 +68,9 @@ func sinkData(nc net.Conn) *dataSink {
 	go func() {
 		defer close(s.done)
 		s.data, _ = io.ReadAll(io.LimitReader(nc, harness.MaxDownload))
+		// Closed at its end, as any client would: some servers hold their
+		// completion reply until the client closes.
+		nc.Close()
 	}()
 	return s
 }

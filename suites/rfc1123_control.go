@@ -119,10 +119,16 @@ var _ = Describe("Control connection life cycle (RFC 959 §4.2, §5.4)", Label("
 
 	Check("RFC959-4.2.1-421-CLOSE", "closes the control connection after a 421 reply",
 		func(ctx SpecContext) {
+			if seen, ok := silenceSeen(exchangeLongLine); ok {
+				Skip("no 421 could be provoked: " + seen + "; other ways (idle timeout, connection limits, failed logins) are too slow or disturb the server")
+			}
 			c := login(ctx)
 			shown := fmt.Sprintf("NOOP AAA...A (%d bytes in all) CRLF", ctrlLongLineSize)
 			_ = c.SendLong(ctx, ctrlLongLine(), shown)
 			r, err := c.ReadReply(ctx)
+			if err != nil && replyTimedOut(err) {
+				noteSilence(exchangeLongLine)
+			}
 			if err != nil || r.Code != harness.ReplyServiceUnavailable {
 				got := "no reply"
 				if err == nil {
