@@ -146,6 +146,11 @@ func (c *Conn) ReadGreeting(ctx context.Context) ([]*Reply, error) {
 // Name is the connection's label in the transcript ("c1").
 func (c *Conn) Name() string { return c.name }
 
+// SetName changes the connection's label in the transcript, for a
+// connection that serves many checks (their transcripts number their own
+// connections c1, c2, ...).
+func (c *Conn) SetName(name string) { c.name = name }
+
 // Target returns the target this connection was made to.
 func (c *Conn) Target() Target { return c.target }
 

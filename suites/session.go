@@ -132,6 +132,7 @@ func (j *janitor) remove(ctx context.Context, dir string, tr *harness.Transcript
 			if err != nil {
 				return
 			}
+			c.SetName("cleanup")
 			if c.Login(ctx) != nil {
 				c.Close()
 				return
