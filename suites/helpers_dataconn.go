@@ -75,7 +75,9 @@ func dcRequireEPRT(ctx context.Context, c *harness.Conn) {
 }
 
 // dcDropData sends ABOR to drop a data setting nobody will use, as RFC 2428
-// §3 tells clients to; the reply is not judged.
+// §3 tells clients to, before the check goes on on the same connection;
+// the reply is not judged. (At the end of a check there is no need: the
+// control connection closes.)
 func dcDropData(ctx context.Context, c *harness.Conn) {
 	_, _ = c.Cmd(ctx, "ABOR")
 }

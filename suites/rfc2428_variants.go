@@ -21,7 +21,6 @@ var _ = Describe("EPSV and EPRT variants (RFC 2428)", Label("rfc2428", "data"), 
 		Label("pasv"), func(ctx SpecContext) {
 			c := login(ctx)
 			r := dcEpsvOrSkip(ctx, c, "EPSV")
-			defer dcDropData(ctx, c)
 			expectExactly("EPSV (RFC 2428 §3: the response code MUST be 229)", r, nil, harness.ReplyEnteringEPSV)
 		})
 
@@ -59,7 +58,6 @@ var _ = Describe("EPSV and EPRT variants (RFC 2428)", Label("rfc2428", "data"), 
 				expectCode(line+" on an "+dcIPVersion(c)+" control connection (RFC 2428 §3: an unsupported protocol MUST get 522)", r, nil, harness.ReplyBadProtocol)
 				return
 			}
-			defer dcDropData(ctx, c)
 			port, err := harness.ParseEPSV(r.Text())
 			must(err, "%s: reply %s", line, r)
 			peer := c.RemoteAddr().Addr()

@@ -71,7 +71,6 @@ var _ = Describe("Data connection life cycle (RFC 959 §3.2-§3.3, RFC 1123 §4.
 				must(err, "the %s data connection", mode)
 				r := cmd(ctx, c, string(mode))
 				expectCode(string(mode)+" (the second one)", r, nil, dcPassiveCode(mode))
-				defer dcDropData(ctx, c)
 				dcExpectClosed(ctx, nc, fmt.Sprintf("after a second %s (%s), the data connection to port %d of the first one", mode, r, d.Dialled.Port()))
 			})
 
@@ -81,7 +80,6 @@ var _ = Describe("Data connection life cycle (RFC 959 §3.2-§3.3, RFC 1123 §4.
 				mode := defaultMode(c)
 				d1 := openDataNoDial(ctx, c, mode)
 				d2 := openDataNoDial(ctx, c, mode)
-				defer dcDropData(ctx, c)
 				if d1.Dialled.Port() == d2.Dialled.Port() {
 					infof("the second %s reused port %d, so the old listener cannot be told from the new one", mode, d1.Dialled.Port())
 					return
@@ -111,7 +109,6 @@ var _ = Describe("Data connection life cycle (RFC 959 §3.2-§3.3, RFC 1123 §4.
 				if err != nil {
 					failf("%s after %s: %v", am, mode, err)
 				}
-				defer dcDropData(ctx, c)
 				dcExpectClosed(ctx, nc, fmt.Sprintf("after %s (%s), the data connection to port %d of the earlier %s", am, d2.Setup, d.Dialled.Port(), mode))
 			})
 	})
