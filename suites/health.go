@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -209,6 +210,8 @@ func blockedByFinding(name string) {
 const (
 	// exchangeLongLine: a 10 KiB command line.
 	exchangeLongLine = "a 10 KiB command line"
+	// exchangeDefaultPort: LIST with neither PORT nor PASV before it.
+	exchangeDefaultPort = "LIST without PORT or PASV"
 )
 
 // noteSilence records that the exchange got no reply within the reply
@@ -231,4 +234,17 @@ func silenceSeen(exchange string) (string, bool) {
 	defer cfg.health.mu.Unlock()
 	s, ok := cfg.health.silent[exchange]
 	return s, ok
+}
+
+// silenceSeenPrefix is silenceSeen for an exchange recorded with details
+// after its name.
+func silenceSeenPrefix(exchange string) (string, bool) {
+	cfg.health.mu.Lock()
+	defer cfg.health.mu.Unlock()
+	for k, v := range cfg.health.silent {
+		if strings.HasPrefix(k, exchange) {
+			return v, true
+		}
+	}
+	return "", false
 }
