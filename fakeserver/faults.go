@@ -19,6 +19,10 @@ type Fault struct {
 	// Breaks lists the check keys (requirement IDs, optionally with a
 	// "/variant" suffix) that must fail when the fault is active.
 	Breaks []string
+	// Exit, when not 0, is the exit code a run against the fault ends
+	// with instead of 1: 2 when the preflight's one login is refused (the
+	// run stops before any check; no check can fail).
+	Exit int
 
 	// override, if set, sees every command before the server handles it
 	// and returns true when it has answered the command itself. Faults that
@@ -104,13 +108,23 @@ var faultRegistry = []Fault{
 		Breaks: []string{"RFC959-5.4-USER-CODES"}},
 	{Name: faultAcceptBadPassword, Description: "any password is accepted with 230",
 		Breaks: []string{"RFC959-5.4-PASS-CODES/wrong-password"}},
-	{Name: "good-password-refused", Description: "the right password is refused with 530 (a broken authentication back end)",
-		Breaks: []string{"RFC959-5.4-PASS-CODES/login"},
+	{Name: "good-password-refused", Description: "the right password is refused with 530 (a broken authentication back end); a client cannot tell this from wrong credentials, so the run stops after its one login",
+		Exit: 2,
 		override: func(s *session, r *request) bool {
 			if r.verb != "PASS" || r.prev.kind != seqUser {
 				return false
 			}
 			s.reply(codeNotLoggedIn, "Login incorrect.")
+			return true
+		}},
+	{Name: "good-password-200", Description: "the right password logs in, but is answered \"200 Password OK\" instead of 230",
+		Breaks: []string{"RFC959-5.4-PASS-CODES/login"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "PASS" || r.prev.kind != seqUser || r.prev.user != s.srv.User || r.arg != s.srv.Password || s.loggedIn {
+				return false
+			}
+			s.loggedIn, s.user, s.cwd = true, r.prev.user, "/"
+			s.reply(codeOK, "Password OK")
 			return true
 		}},
 	{Name: faultPassWithoutUser, Description: "PASS without a preceding USER logs in as the configured user when the password matches",

@@ -130,7 +130,7 @@ var transferFaults = []Fault{
 		Breaks: []string{"RFC959-5.4-RETR-CODES/success", "RFC959-4.2-1YZ-AT-MOST-ONE"}},
 	{Name: faultRetrTruncates, Description: "RETR in TYPE I empties the file once it has sent it",
 		Breaks: []string{"RFC959-4.1.3-RETR-NONDESTRUCTIVE"}},
-	{Name: "retr-ff-doubled", Description: "RETR in TYPE I doubles every 0xFF byte, as if escaping it for record structure",
+	{Name: "retr-ff-doubled", Description: "RETR in TYPE I of a file of 128 KiB or more doubles every 0xFF byte, as if escaping it for record structure",
 		Breaks: []string{"RFC959-3.4.1-STREAM-EOF"},
 		override: func(s *session, r *request) bool {
 			p, fi, ok := transferTarget(s, r, "RETR")
@@ -138,7 +138,7 @@ var transferFaults = []Fault{
 				return false
 			}
 			b, err := s.srv.root.ReadFile(rootRel(p))
-			if err != nil {
+			if err != nil || len(b) < 128<<10 {
 				return false
 			}
 			s.sendBytes(r, p, bytes.ReplaceAll(b, []byte{0xff}, []byte{0xff, 0xff}))

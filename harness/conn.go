@@ -296,8 +296,10 @@ func (c *Conn) Expect(ctx context.Context, line string, codes ...int) (*Reply, e
 }
 
 // Login sends USER and, after 331, PASS (RFC 959 §4.1.1). It succeeds on
-// 230 (or 202 to PASS, and 230 directly to USER); anything else is a
-// *ReplyError. An account (332) is not supported.
+// a 2yz reply (230, or 202 to PASS, as RFC 959 §5.4 lists; another 2yz
+// still says the login worked, and the checks of USER and PASS judge the
+// code); anything else is a *ReplyError. An account (332) is not
+// supported.
 func (c *Conn) Login(ctx context.Context) error {
 	r, err := c.Expect(ctx, "USER "+c.target.User, ReplyLoggedIn, ReplyNeedPassword)
 	if err != nil {
@@ -306,8 +308,15 @@ func (c *Conn) Login(ctx context.Context) error {
 	if r.Code == ReplyLoggedIn {
 		return nil
 	}
-	_, err = c.Expect(ctx, "PASS "+c.target.Password, ReplyLoggedIn, ReplySuperfluous)
-	return err
+	line := "PASS " + c.target.Password
+	r, err = c.Cmd(ctx, line)
+	if err != nil {
+		return err
+	}
+	if Class(r.Code) != 2 {
+		return &ReplyError{Cmd: maskCommand(line), Expected: []int{ReplyLoggedIn, ReplySuperfluous}, Reply: r}
+	}
+	return nil
 }
 
 // WaitClose waits up to d for the server to close the connection and
