@@ -7,7 +7,7 @@ OUT     ?= out
 BIN     ?= bin/ftpconform
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build conform test vet fuzz bench catalog clean interop
+.PHONY: all build conform test vet fuzz bench catalog clean interop soak
 
 all: build
 
@@ -49,3 +49,11 @@ catalog:
 
 clean:
 	rm -rf bin $(OUT)
+
+# The reference server must pass every check, with no warning, run after
+# run, also on a loaded machine: RUNS full runs, PAR at a time (each run
+# also loads the machine for the others).
+RUNS ?= 20
+PAR  ?= 4
+soak: build
+	testdata/soak.sh $(RUNS) $(PAR) $(abspath $(BIN))

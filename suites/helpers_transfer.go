@@ -255,5 +255,3 @@ func requireAbor(ctx context.Context, c *harness.Conn) {
 		}
 	}
 }
-
-

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""baseline.py REPORT.json — did the run keep every verdict of its baseline?
+"""baseline.py REPORT.json [--filter] — did the run keep every verdict of its baseline?
 
 The interop run passes the committed baseline to ftpconform itself
 (`ftpconform run --baseline FILE`), which compares every verdict with it
@@ -7,14 +7,16 @@ and records the outcome in the JSON report's "baseline" object. This script
 prints each difference (new failures, fixed checks, changed verdicts,
 stale baseline lines) with the verdict expected and the verdict got, and
 exits 1 when there is any; known deviations are no difference. The format
-of a baseline is ftpconform's (docs/baselines.md).
+of a baseline is ftpconform's (docs/baselines.md). With --filter it prints
+instead a label filter that selects the checks that differ (their
+requirement IDs), for a second run of just those.
 """
 import json
 import sys
 
 
 def main(argv):
-    if len(argv) != 2:
+    if len(argv) not in (2, 3) or (len(argv) == 3 and argv[2] != "--filter"):
         sys.exit(__doc__)
     with open(argv[1], encoding="utf-8") as f:
         rep = json.load(f)
@@ -30,6 +32,10 @@ def main(argv):
             got = c.get("verdict", "absent")
             reason = c.get("message") or (c.get("warnings") or [""])[0] or c.get("baseline", "")
             rows.append((kind, key, expected, got, " ".join(reason.split())))
+    if len(argv) == 3:
+        ids = sorted({key.split("/")[0] for _, key, _, _, _ in rows})
+        print(" || ".join(ids))
+        return 0
     if not rows:
         print(f"   same as the baseline ({b['known']} known deviations)")
         return 0

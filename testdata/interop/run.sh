@@ -83,6 +83,24 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 declare -A RC WALL SUMMARY RESULT
 fail=0
+# rerun_changed SERVER: run again only the checks whose verdicts differed
+# from the baseline (their requirement IDs) and report whether they now
+# match it. Some servers are not consistent from run to run (README.md).
+rerun_changed() {
+	local s=$1 filter
+	filter=$("$here/baseline.py" "$OUT/$s.json" --filter) || return 1
+	[ -n "$filter" ] || return 1
+	echo "   rerunning the changed checks once: $filter"
+	"$here/$s.sh" start >>"$OUT/$s.start.log" 2>&1 || return 1
+	"$FTPCONFORM_BIN" run --target "ftp://conform@127.0.0.1:${PORT[$s]}" \
+		--pasv-range "${RANGE[$s]}" --pasv-address 127.0.0.1 \
+		${TIMEOUT:+--timeout "$TIMEOUT"} --label-filter "$filter" \
+		--baseline "$BASELINES/$s.baseline" --json "$OUT/$s.rerun.json" >"$OUT/$s.rerun.out" 2>&1
+	local rc=$?
+	[ "$STOP" = 1 ] && "$here/$s.sh" stop >/dev/null 2>&1
+	[ $rc -le 1 ] && "$here/baseline.py" "$OUT/$s.rerun.json"
+}
+
 for s in "${servers[@]}"; do
 	echo "== $s: 127.0.0.1:${PORT[$s]}, passive ${RANGE[$s]}"
 	if ! "$here/$s.sh" start >"$OUT/$s.start.log" 2>&1; then
@@ -168,6 +186,11 @@ for s in "${servers[@]}"; do
 		echo "   written there for review: commit it when they are what you expect"
 	elif "$here/baseline.py" "$OUT/$s.json"; then
 		RESULT[$s]="same as baseline"
+	elif rerun_changed "$s"; then
+		# Every changed verdict came back as the baseline has it in a
+		# second run of just those checks: a server that is not
+		# consistent (see README.md), not a regression.
+		RESULT[$s]="same on a rerun"
 	else
 		RESULT[$s]=CHANGED
 		fail=1
