@@ -67,7 +67,7 @@ var _ = Describe("Telnet on the control connection (RFC 959 §5.2, RFC 1123 §4.
 			}
 		})
 
-	Check("RFC3659-2.2-NO-TELNET-NEGOTIATION", "never starts Telnet option negotiation",
+	Check("RFC3659-2.2-NO-TELNET-NEGOTIATION", "never starts Telnet option negotiation", Needs(harness.CapNOOP),
 		func(ctx SpecContext) {
 			p := probeControl(ctx)
 			var neg []string

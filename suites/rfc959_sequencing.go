@@ -158,7 +158,7 @@ func ctrlReplyChain(rs []*harness.Reply) string {
 }
 
 var _ = Describe("Reply codes in use (RFC 959 §4.2, RFC 1123 §4.1.2.11)", Label("control", "format"), func() {
-	Check("RFC959-4.2-NO-NEW-CODES", "uses only reply codes the RFCs define",
+	Check("RFC959-4.2-NO-NEW-CODES", "uses only reply codes the RFCs define", Needs(harness.CapNOOP),
 		func(ctx SpecContext) {
 			p := probeControl(ctx)
 			order, first := ctrlCodes(p.replies)
@@ -173,7 +173,7 @@ var _ = Describe("Reply codes in use (RFC 959 §4.2, RFC 1123 §4.1.2.11)", Labe
 			}
 		})
 
-	Check("RFC959-4.2-SECOND-DIGIT", "uses a defined function group as the second digit of every reply code",
+	Check("RFC959-4.2-SECOND-DIGIT", "uses a defined function group as the second digit of every reply code", Needs(harness.CapNOOP),
 		func(ctx SpecContext) {
 			p := probeControl(ctx)
 			order, first := ctrlCodes(p.replies)
