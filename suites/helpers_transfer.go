@@ -147,25 +147,32 @@ type abortResult struct {
 func abortWait() time.Duration { return min(cfg.Target.ReplyTimeout, 3*time.Second) }
 
 // abortTransfer sends ABOR with Telnet IP and Synch (RFC 959 §4.1.3) and
-// reads two replies, each within the reply timeout. For a stalled download
-// (run is its data connection) the first reply is awaited abortWait only;
-// then the data connection is read to its end and closed (see
-// abortResult.late), and the replies get the whole reply timeout.
-func abortTransfer(ctx context.Context, c *harness.Conn, download *harness.Running) abortResult {
+// reads two replies, each within the reply timeout. For a stalled transfer
+// (stalled is its data connection; upload says which way it goes) the
+// first reply is awaited abortWait only; then the client reads the
+// download to its end, or ends the upload (see abortResult.late), and the
+// replies get the whole reply timeout.
+func abortTransfer(ctx context.Context, c *harness.Conn, stalled *harness.Running, upload bool) abortResult {
 	var res abortResult
 	urgent, err := c.SendWithSynch(ctx, "ABOR")
 	must(err, "sending ABOR")
 	res.urgent = urgent
 	for i := range 2 {
 		wait := cfg.Target.ReplyTimeout
-		if i == 0 && download != nil {
+		if i == 0 && stalled != nil {
 			wait = abortWait()
 		}
 		r, err := c.ReadReplyWithin(ctx, wait)
-		if err != nil && i == 0 && download != nil && replyTimedOut(err) {
+		if err != nil && i == 0 && stalled != nil && replyTimedOut(err) {
 			res.late = true
-			transcript().Notef(c.Name(), "no reply to ABOR within %s while the download was stalled: reading the data connection on to its end", wait)
-			res.drained = download.Drain(ctx, cfg.Target.CloseGrace)
+			if upload {
+				// A server blocked reading the upload sees its end.
+				transcript().Notef(c.Name(), "no reply to ABOR within %s while the upload was stalled: ending the upload (half-close)", wait)
+				_ = stalled.CloseWrite()
+			} else {
+				transcript().Notef(c.Name(), "no reply to ABOR within %s while the download was stalled: reading the data connection on to its end", wait)
+				res.drained = stalled.Drain(ctx, cfg.Target.CloseGrace)
+			}
 			r, err = c.ReadReply(ctx)
 		}
 		if err != nil {
@@ -202,6 +209,9 @@ func judgeAbort(verb string, res abortResult, size int64) (finished bool) {
 	}
 	if res.late && len(res.replies) == 0 {
 		noteFinding(findingAborIgnored)
+	}
+	if res.late && size == 0 && len(res.replies) > 0 && harness.Class(res.replies[0].Code) == 2 && res.replies[0].Code != harness.ReplyDataOpenNoTransfer {
+		failf("%s: no reply within %s while the upload was stalled; once the client ended the upload, the server completed it with %s: it did not abort the transfer (RFC 959 §4.1.3)", what, abortWait(), xferReplies(res.replies))
 	}
 	if res.err != nil && len(res.replies) == 0 {
 		failf("%s: expected %s; got no reply: %v", what, abortWant, res.err)

@@ -47,7 +47,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 			c, name, _ := withLargeFixture(ctx)
 			requireAbor(ctx, c)
 			run := xferStall(ctx, c, name)
-			res := abortTransfer(ctx, c, run)
+			res := abortTransfer(ctx, c, run, false)
 			if judgeAbort("RETR "+name, res, largeSize) {
 				infof("the RETR had finished before ABOR arrived: %s", xferReplies(res.replies))
 			}
@@ -62,7 +62,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 			requireAbor(ctx, c)
 			blockedByFinding(findingAborIgnored)
 			run := xferStall(ctx, c, name)
-			res := abortTransfer(ctx, c, run)
+			res := abortTransfer(ctx, c, run, false)
 			if len(res.replies) == 0 {
 				failf("ABOR during RETR %s: no reply: %v", name, res.err)
 			}
@@ -82,7 +82,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 			requireAbor(ctx, c)
 			run := xferStart(ctx, c, "STOR aborted.bin")
 			must(run.Write(ctx, binaryFixture(largeRead)), "STOR aborted.bin: sending %d bytes", largeRead)
-			judgeAbort("STOR aborted.bin", abortTransfer(ctx, c, nil), 0)
+			judgeAbort("STOR aborted.bin", abortTransfer(ctx, c, run, true), 0)
 			if dr := run.Drain(ctx, cfg.Target.CloseGrace); !dr.Closed {
 				failf("after ABOR during STOR, the server kept the data connection open for %s: it must stop the upload and close the data connection (RFC 959 §4.1.3)", cfg.Target.CloseGrace)
 			}
@@ -94,7 +94,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 			requireAbor(ctx, c)
 			blockedByFinding(findingAborIgnored)
 			run := xferStall(ctx, c, name)
-			res := abortTransfer(ctx, c, run)
+			res := abortTransfer(ctx, c, run, false)
 			dr := run.Drain(ctx, cfg.Target.CloseGrace)
 			finished := len(res.replies) > 0 && harness.Class(res.replies[0].Code) == 2 && res.replies[0].Code != harness.ReplyDataOpenNoTransfer
 			switch {
