@@ -139,6 +139,7 @@ func Check(key, title string, args ...any) {
 			notRun(stop.key, stop.reason)
 		}
 		st := beginCheck(key)
+		st.level = level
 		DeferCleanup(st.finish)
 		// A failed check may have been the server's last: look before the
 		// next check waits for it.
@@ -189,8 +190,9 @@ func Check(key, title string, args ...any) {
 
 // checkState is what the running check accumulates (specs run serially).
 type checkState struct {
-	key string
-	tr  *harness.Transcript
+	key   string
+	level string
+	tr    *harness.Transcript
 	// stalled is set when a command of this check was not sent because
 	// the server is known not to answer it (harness.Stalls).
 	stalled *harness.Stall
@@ -241,6 +243,11 @@ func failf(format string, args ...any) {
 func warnf(format string, args ...any) {
 	blockedIfStalled()
 	msg := fmt.Sprintf(format, args...)
+	if current != nil && current.level == "MAY" && !cfg.Strict {
+		// A MAY only informs, whatever the check found.
+		infof("%s", msg)
+		return
+	}
 	if cfg.Strict {
 		ExpectWithOffset(2, nil).To(failure{msg + " (a warning, failed because of --strict)"})
 		return

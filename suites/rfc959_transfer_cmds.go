@@ -366,8 +366,10 @@ var _ = Describe("Transfer commands (RFC 959 §4.1.3, §5.4; RFC 1123 §4.1.2.9)
 		})
 })
 
-// stouFilePattern is RFC 1123 §4.1.2.9's form of the STOU preliminary reply.
-var stouFilePattern = regexp.MustCompile(`^1(25|50) FILE: (.+)$`)
+// stouFilePattern is RFC 1123 §4.1.2.9's form of the STOU preliminary reply
+// ("125 FILE: pppp"), also as the first line of a multi-line reply, whose
+// text starts the same way (RFC 959 §4.2).
+var stouFilePattern = regexp.MustCompile(`^1(25|50)[ -]FILE: (.+)$`)
 
 // stouName extracts the name from "125 FILE: name" or "150 FILE: name".
 func stouName(r *harness.Reply) (string, bool) {
