@@ -51,9 +51,16 @@ func dcEpsvOrSkip(ctx context.Context, c *harness.Conn, line string) *harness.Re
 	return r
 }
 
-// dcRequireEPSV skips the check unless the server implements EPSV; the
-// listener the probe opened is closed again with ABOR.
+// dcRequireEPSV skips the check unless the server implements EPSV. The
+// preflight knows; without its fact a probe finds out, and the listener
+// it opened is closed again with ABOR.
 func dcRequireEPSV(ctx context.Context, c *harness.Conn) {
+	switch f := cfg.Facts.Cap(harness.CapEPSV); f.State {
+	case harness.CapUnsupported:
+		Skip("EPSV is not implemented: " + f.Detail)
+	case harness.CapWorks, harness.CapBroken:
+		return // implemented; what it does is the check's to judge
+	}
 	r := dcEpsvOrSkip(ctx, c, "EPSV")
 	if harness.Class(r.Code) == 2 {
 		dcDropData(ctx, c)
@@ -62,8 +69,15 @@ func dcRequireEPSV(ctx context.Context, c *harness.Conn) {
 
 // dcRequireEPRT skips the check unless the server implements EPRT: a valid
 // EPRT naming a harness listener is answered with something other than
-// 500/502. The data setting is dropped again with ABOR.
+// 500/502. The preflight knows; without its fact a probe finds out, and
+// the data setting is dropped again with ABOR.
 func dcRequireEPRT(ctx context.Context, c *harness.Conn) {
+	switch f := cfg.Facts.Cap(harness.CapEPRT); f.State {
+	case harness.CapUnsupported:
+		Skip("EPRT is not implemented: " + f.Detail)
+	case harness.CapWorks, harness.CapBroken:
+		return // implemented; what it does is the check's to judge
+	}
 	d, err := c.OpenData(ctx, harness.EPRT, harness.DataOptions{})
 	d.Close()
 	if err != nil && d != nil && notImplemented(d.Setup) {
