@@ -123,7 +123,9 @@ for s in "${servers[@]}"; do
 	# ftpconform compares every verdict with the committed baseline itself
 	# (the JSON report's "baseline" object; baseline.py reads it).
 	committed=$BASELINES/$s.baseline
-	[ "$UPDATE" != 1 ] && [ -f "$committed" ] && args+=(--baseline "$committed")
+	# (Also with UPDATE=1: --write-baseline then keeps the reasons of the
+	# lines whose verdicts did not change.)
+	[ -f "$committed" ] && args+=(--baseline "$committed")
 	# ftpsrv.sh logs exceptions ftp-srv did not handle instead of dying:
 	# count the new ones of this run.
 	srvlog=${FTPCONFORM_INTEROP_DIR:-${TMPDIR:-/tmp}/ftpconform-interop}/ftpsrv/server.log
