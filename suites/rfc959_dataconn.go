@@ -258,7 +258,6 @@ var _ = Describe("Data connection life cycle (RFC 959 §3.2-§3.3, RFC 1123 §4.
 				r := cmd(ctx, c, "PASV extra")
 				switch {
 				case r.Code == harness.ReplyEnteringPassive:
-					dcDropData(ctx, c)
 					infof("PASV with an argument was accepted (%s); PASV takes none, and no text requires refusing it (501 would be the syntax-error reply)", r)
 				case listedFor("PASV", r.Code):
 				default:
@@ -271,9 +270,6 @@ var _ = Describe("Data connection life cycle (RFC 959 §3.2-§3.3, RFC 1123 §4.
 				c := connect(ctx)
 				requireFamily(c, harness.PASV)
 				r := cmd(ctx, c, "PASV")
-				if harness.Class(r.Code) == 2 {
-					dcDropData(ctx, c)
-				}
 				expectCode("PASV before login", r, nil, harness.ReplyNotLoggedIn)
 			})
 	})
