@@ -101,8 +101,10 @@ type Running struct {
 // connection is ready (in active mode Start waits for the server to
 // connect). An error means the exchange broke.
 func (c *Conn) Start(ctx context.Context, d *DataChannel, cmd string) (*Running, error) {
-	passGate(ctx, cmd, d)
 	run := &Running{Cmd: cmd, c: c, d: d}
+	if err := passGate(ctx, cmd, d); err != nil {
+		return run, err
+	}
 	if err := c.Send(ctx, cmd); err != nil {
 		d.Close()
 		return run, err

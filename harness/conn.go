@@ -265,7 +265,9 @@ func (c *Conn) ReadReplyWithin(ctx context.Context, d time.Duration) (*Reply, er
 // Cmd sends a command and reads one reply (for transfer commands that is
 // the preliminary reply; see Retrieve and Store).
 func (c *Conn) Cmd(ctx context.Context, line string) (*Reply, error) {
-	passGate(ctx, line, nil)
+	if err := passGate(ctx, line, nil); err != nil {
+		return nil, err
+	}
 	if err := stalled(ctx, line); err != nil {
 		c.T.Notef(c.name, "%v", err)
 		return nil, err

@@ -329,8 +329,10 @@ type dataResult struct {
 // them. An error means the exchange itself broke (no reply in time, the
 // connection closed).
 func (c *Conn) Retrieve(ctx context.Context, d *DataChannel, cmd string) (*Transfer, error) {
-	passGate(ctx, cmd, d)
 	t := &Transfer{Cmd: cmd}
+	if err := passGate(ctx, cmd, d); err != nil {
+		return t, err
+	}
 	if err := c.Send(ctx, cmd); err != nil {
 		d.Close()
 		return t, err
@@ -426,8 +428,10 @@ func (c *Conn) readTransferReplies(ctx context.Context, t *Transfer) error {
 // writes data after the preliminary reply, ends it by closing the data
 // connection (stream mode EOF, RFC 959 §3.4.1) and reads the completion.
 func (c *Conn) Store(ctx context.Context, d *DataChannel, cmd string, data []byte) (*Transfer, error) {
-	passGate(ctx, cmd, d)
 	t := &Transfer{Cmd: cmd}
+	if err := passGate(ctx, cmd, d); err != nil {
+		return t, err
+	}
 	if err := c.Send(ctx, cmd); err != nil {
 		d.Close()
 		return t, err

@@ -6,30 +6,28 @@ import "context"
 // sent (NOOP, RETR, STOR, LIST, ...), so that a check that uses a command
 // as a means, when that command is known to be broken, can stop there
 // (as blocked) instead of failing for a cause that is not its subject.
-// Conn.Cmd, Conn.Retrieve, Conn.Store and Conn.Start call the gate of their
-// context with the command line; the gate returns normally to let it
-// through. It runs on the caller's goroutine.
+// Conn.Cmd, Conn.Retrieve, Conn.Store and Conn.Start ask the gate of their
+// context; when it returns an error the command is not sent, the data
+// channel set up for it is closed, and the call returns that error. The
+// gate may run on any goroutine the check uses.
 
 type gateKey struct{}
 
-// WithGate returns a context whose transfer commands pass through gate.
-func WithGate(ctx context.Context, gate func(line string)) context.Context {
+// WithGate returns a context whose commands pass through gate.
+func WithGate(ctx context.Context, gate func(line string) error) context.Context {
 	return context.WithValue(ctx, gateKey{}, gate)
 }
 
-// passGate calls the context's gate, if any, with line. When the gate
-// stops the check (it panics, as ginkgo's Skip does), the data channel
-// set up for the command is closed first.
-func passGate(ctx context.Context, line string, d *DataChannel) {
-	g, ok := ctx.Value(gateKey{}).(func(string))
+// passGate asks the context's gate, if any, about line; on refusal it
+// closes d (which may be nil).
+func passGate(ctx context.Context, line string, d *DataChannel) error {
+	g, ok := ctx.Value(gateKey{}).(func(string) error)
 	if !ok || g == nil {
-		return
+		return nil
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			d.Close()
-			panic(r)
-		}
-	}()
-	g(line)
+	if err := g(line); err != nil {
+		d.Close()
+		return err
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
@@ -158,7 +159,7 @@ func Check(key, title string, args ...any) {
 		}
 		need(needs...)
 		values := harness.WithStalls(ctx, &cfg.health.stalls, key, judgesVerb(req.ID), func(s harness.Stall) { st.stalled = &s })
-		cctx := checkContext{ctx, harness.WithGate(values, gateCommand)}
+		cctx := checkContext{ctx, harness.WithGate(values, gateCommand(st))}
 		run := func() { body(cctx) }
 		if confirm {
 			run = func() { confirmed(cctx, body) }
@@ -184,6 +185,11 @@ func Check(key, title string, args ...any) {
 		default:
 			run()
 		}
+		// A command the gate held back leaves the check without its
+		// observation, even when the check got over the error.
+		if g := st.gated.Load(); g != nil {
+			blocked(g.root, g.reason)
+		}
 	})
 	It("["+key+"] "+title, decorators...)
 }
@@ -198,6 +204,17 @@ type checkState struct {
 	stalled *harness.Stall
 	// findings are the root causes the check is failing for (noteFinding).
 	findings []string
+	// gated is set (by any of the check's goroutines) when a command was
+	// not sent because a prerequisite is broken: the check is blocked.
+	gated atomic.Pointer[gatedBy]
+}
+
+// gatedBy is the check that blocks a command, and why.
+type gatedBy struct{ root, reason string }
+
+// gate records that a command of the check was blocked by root.
+func (st *checkState) gate(root, reason string) {
+	st.gated.CompareAndSwap(nil, &gatedBy{root, reason})
 }
 
 var current *checkState
@@ -341,7 +358,13 @@ func judgesVerb(id string) func(string) bool {
 // into "blocked" when a command of it was not sent because it stalled in
 // an earlier check: that check failed for it already.
 func blockedIfStalled() {
-	if current == nil || current.stalled == nil || current.stalled.Check == current.key {
+	if current == nil {
+		return
+	}
+	if g := current.gated.Load(); g != nil {
+		blocked(g.root, g.reason)
+	}
+	if current.stalled == nil || current.stalled.Check == current.key {
 		return
 	}
 	s := current.stalled

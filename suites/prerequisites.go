@@ -33,6 +33,11 @@ type prerequisite struct {
 	// owners are the requirement IDs (or full keys) of the checks that
 	// judge the capability: need never blocks them.
 	owners []string
+	// commandOwners, if set, replace owners when the command itself was
+	// refused or answered wrongly: then only the checks of its replies
+	// judge it, and those that use it to reach a data connection are
+	// blocked.
+	commandOwners []string
 	// contentOwners, if set, replace owners when the bytes a transfer
 	// delivered were wrong: then only the checks of the content judge it,
 	// and those that compare bytes for another purpose are blocked.
@@ -67,6 +72,8 @@ var prerequisites = map[harness.Capability]prerequisite{
 		owners: []string{"RFC1123-4.1.2.6-PASV-MUST", "RFC959-4.1.2-PASV-LISTEN", "RFC959-4.2.1-227-NUMBERS",
 			"RFC959-4.1.2-227-ADDRESS", "RFC959-5.4-PASV-CODES", "POLICY-PASV-RANGE", "POLICY-PASV-ADDR",
 			"POLICY-PASV-RANGE-REACHABLE"},
+		commandOwners: []string{"RFC1123-4.1.2.6-PASV-MUST", "RFC959-4.2.1-227-NUMBERS", "RFC959-5.4-PASV-CODES",
+			"RFC1123-4.1.2.13-MIN-COMMANDS", "POLICY-PASV-RANGE", "POLICY-PASV-ADDR", "POLICY-PASV-RANGE-REACHABLE"},
 	},
 	harness.CapEPSV: {
 		what: "extended passive mode (EPSV and a listing over it)",
@@ -84,8 +91,8 @@ var prerequisites = map[harness.Capability]prerequisite{
 			harness.StageCommand: "RFC959-5.4-PORT-CODES",
 			harness.StageData:    "RFC959-4.1.2-PORT-SEMANTICS/list",
 		},
-		owners: []string{"RFC959-5.4-PORT-CODES", "RFC959-4.1.2-PORT-SEMANTICS", "POLICY-ACTIVE-EGRESS",
-			"RFC959-5.2-SERVER-FROM-L-1"},
+		owners: []string{"RFC959-5.4-PORT-CODES", "RFC959-4.1.2-PORT-SEMANTICS/list", "POLICY-ACTIVE-EGRESS"},
+		commandOwners: []string{"RFC959-5.4-PORT-CODES", "RFC1123-4.1.2.13-MIN-COMMANDS", "POLICY-ACTIVE-EGRESS"},
 	},
 	harness.CapEPRT: {
 		what: "extended active mode (EPRT and a listing over it)",
@@ -93,7 +100,7 @@ var prerequisites = map[harness.Capability]prerequisite{
 			harness.StageCommand: "RFC2428-2-EPRT-200",
 			harness.StageData:    "RFC2428-2-EPRT-200",
 		},
-		owners:   []string{"RFC2428-2-EPRT-200", "RFC2428-2-EPRT-SYNTAX", "POLICY-ACTIVE-EGRESS"},
+		owners:   []string{"RFC2428-2-EPRT-200", "POLICY-ACTIVE-EGRESS"},
 		optional: true,
 	},
 	harness.CapMKD: {
@@ -167,16 +174,25 @@ func dataCapability(mode harness.DataMode) harness.Capability {
 // broken and the check is not one that judges it. Capabilities the
 // preflight did not probe block nothing.
 func need(caps ...harness.Capability) {
-	if current == nil {
-		return
+	if root, reason, ok := blockingPrerequisite(caps...); ok {
+		blocked(root, reason)
+	}
+}
+
+// blockingPrerequisite says which check blocks the running one, and why,
+// when one of caps is broken and the check is not one that judges it.
+func blockingPrerequisite(caps ...harness.Capability) (root, reason string, ok bool) {
+	st := current
+	if st == nil {
+		return "", "", false
 	}
 	for _, c := range caps {
-		p, ok := prerequisites[c]
-		if !ok {
+		p, known := prerequisites[c]
+		if !known {
 			continue
 		}
-		if l, lost := cfg.health.lostCap(c); lost && l.key != current.key && !p.ownedBy(current.key, harness.StageData) {
-			blocked(l.key, fmt.Sprintf("%s stopped working during %s (%s)", p.what, l.key, l.detail))
+		if l, lost := cfg.health.lostCap(c); lost && l.key != st.key && !p.ownedBy(st.key, harness.StageData) {
+			return l.key, fmt.Sprintf("%s stopped working during %s (%s)", p.what, l.key, l.detail), true
 		}
 		fact := cfg.Facts.Cap(c)
 		switch {
@@ -185,23 +201,27 @@ func need(caps ...harness.Capability) {
 		default:
 			continue
 		}
-		if p.ownedBy(current.key, fact.Stage) {
+		if p.ownedBy(st.key, fact.Stage) {
 			continue
 		}
 		root := p.judge[fact.Stage]
 		if root == "" {
 			root = p.judge[harness.StageCommand]
 		}
-		blocked(root, fmt.Sprintf("%s does not work on this server (%s)", p.what, fact.Detail))
+		return root, fmt.Sprintf("%s does not work on this server (%s)", p.what, fact.Detail), true
 	}
+	return "", "", false
 }
 
 // ownedBy reports whether the check key judges the capability when it
 // failed at stage.
 func (p prerequisite) ownedBy(key string, stage harness.CapStage) bool {
 	owners := p.owners
-	if stage == harness.StageContent && p.contentOwners != nil {
+	switch {
+	case stage == harness.StageContent && p.contentOwners != nil:
 		owners = p.contentOwners
+	case stage == harness.StageCommand && p.commandOwners != nil:
+		owners = p.commandOwners
 	}
 	id, _, _ := strings.Cut(key, "/")
 	return slices.Contains(owners, key) || slices.Contains(owners, id)
@@ -220,19 +240,38 @@ func notRun(root, reason string) {
 }
 
 // gateCommand is the check's gate for commands (harness.WithGate): a
-// command used while the preflight found it broken blocks the check,
-// unless the check is one that judges it.
-func gateCommand(line string) {
-	switch verb, _, _ := strings.Cut(strings.ToUpper(strings.TrimSpace(line)), " "); verb {
-	case "NOOP":
-		need(harness.CapNOOP)
-	case "RETR":
-		need(harness.CapRETR)
-	case "STOR", "APPE", "STOU":
-		need(harness.CapSTOR)
-	case "LIST":
-		need(harness.CapLIST)
-	case "NLST":
-		need(harness.CapNLST)
+// command used while the preflight found it broken is not sent, unless the
+// check is one that judges it; the check then ends as blocked when it
+// reports the error (see blockedIfGated). The gate may run on any of the
+// check's goroutines, so it only records.
+func gateCommand(st *checkState) func(line string) error {
+	return func(line string) error {
+		var caps []harness.Capability
+		switch verb, _, _ := strings.Cut(strings.ToUpper(strings.TrimSpace(line)), " "); verb {
+		case "NOOP":
+			caps = []harness.Capability{harness.CapNOOP}
+		case "PASV":
+			caps = []harness.Capability{harness.CapPASV}
+		case "PORT":
+			caps = []harness.Capability{harness.CapPORT}
+		case "EPSV":
+			caps = []harness.Capability{harness.CapEPSV}
+		case "EPRT":
+			caps = []harness.Capability{harness.CapEPRT}
+		case "RETR":
+			caps = []harness.Capability{harness.CapRETR}
+		case "STOR", "APPE", "STOU":
+			caps = []harness.Capability{harness.CapSTOR}
+		case "LIST":
+			caps = []harness.Capability{harness.CapLIST}
+		case "NLST":
+			caps = []harness.Capability{harness.CapNLST}
+		}
+		root, reason, ok := blockingPrerequisite(caps...)
+		if !ok {
+			return nil
+		}
+		st.gate(root, reason)
+		return fmt.Errorf("%s not sent: blocked by %s: %s", strings.Fields(line + " ?")[0], root, reason)
 	}
 }

@@ -108,7 +108,7 @@ var _ = Describe("Bounce attacks (RFC 2577 §2-3)", Label("security", "port"), f
 
 var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label("security", "pasv"), func() {
 	Check("RFC2577-4-CHECK-DATA-PEER", "serves a passive transfer only to the client's address, not to a connection from another host",
-		Label("write"),
+		Label("write"), Needs(harness.CapRETR),
 		func(ctx SpecContext) {
 			c := login(ctx)
 			second := requireSecondAddress(c)
@@ -163,7 +163,7 @@ var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label(
 		})
 
 	Check("RFC2577-4-UPLOAD-HIJACK", "stores only the client's data when another host connects to the passive port first",
-		Label("write"),
+		Label("write"), Needs(harness.CapSTOR),
 		func(ctx SpecContext) {
 			c := login(ctx)
 			second := requireSecondAddress(c)
