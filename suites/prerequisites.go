@@ -91,7 +91,7 @@ var prerequisites = map[harness.Capability]prerequisite{
 			harness.StageCommand: "RFC959-5.4-PORT-CODES",
 			harness.StageData:    "RFC959-4.1.2-PORT-SEMANTICS/list",
 		},
-		owners: []string{"RFC959-5.4-PORT-CODES", "RFC959-4.1.2-PORT-SEMANTICS/list", "POLICY-ACTIVE-EGRESS"},
+		owners:        []string{"RFC959-5.4-PORT-CODES", "RFC959-4.1.2-PORT-SEMANTICS/list", "POLICY-ACTIVE-EGRESS"},
 		commandOwners: []string{"RFC959-5.4-PORT-CODES", "RFC1123-4.1.2.13-MIN-COMMANDS", "POLICY-ACTIVE-EGRESS"},
 	},
 	harness.CapEPRT: {
