@@ -82,7 +82,7 @@ var prerequisites = map[harness.Capability]prerequisite{
 			harness.StageData:    "POLICY-EPSV-WORKS-NAT",
 		},
 		owners: []string{"RFC2428-3-EPSV-229", "RFC2428-3-229-FORMAT", "RFC2428-3-EPSV-SYNTAX",
-			"POLICY-EPSV-WORKS-NAT", "RFC2428-3-EPSV-SAME-ADDR"},
+			"POLICY-EPSV-WORKS-NAT", "RFC2428-3-EPSV-SAME-ADDR", "POLICY-PASV-RANGE", "POLICY-PASV-RANGE-REACHABLE"},
 		optional: true,
 	},
 	harness.CapPORT: {
