@@ -39,6 +39,8 @@ const (
 	faultPortFirstOnly            = "port-first-only"
 	faultDialFailure226           = "dial-failure-226"
 	faultPortChangeKeepsData      = "port-change-keeps-old-data"
+	faultPortChangeKeepsListener  = "port-change-keeps-old-listener"
+	faultActiveChangeKeepsData    = "active-change-keeps-passive-data"
 	faultListDataLeftOpen         = "list-data-left-open"
 	faultDefaultPortPhantom       = "default-port-phantom"
 	faultDefaultPortWrongIP       = "default-port-wrong-ip"
@@ -257,21 +259,20 @@ func init() {
 			Description: "when an active data connection cannot be made, the transfer is answered 150 and then 226 instead of 425",
 			Breaks:      []string{"RFC959-3.2-425-ON-FAIL"}},
 		Fault{Name: faultPortChangeKeepsData,
-			Description: "a new PORT, PASV, EPRT or EPSV leaves the previous passive listener and any data connection to it open",
-			Breaks:      []string{"RFC959-3.2-PORT-CHANGE-CLOSES/connected", "RFC959-3.2-PORT-CHANGE-CLOSES/listener", "RFC959-3.2-PORT-CHANGE-CLOSES/to-active"},
-			override: func(s *session, r *request) bool {
-				switch r.verb {
-				case "PORT", "PASV", "EPRT", "EPSV":
-				default:
-					return false
-				}
-				if s.loggedIn && s.data != nil {
-					old := s.data
-					s.data = nil
-					dcStateOf(s).keep(old.close)
-				}
-				return false
-			}},
+			Description: "a new PASV or EPSV leaves a data connection made to the previous passive port open",
+			Breaks:      []string{"RFC959-3.2-PORT-CHANGE-CLOSES/connected"},
+			override:    keepOldPassive(func(verb string, connected bool) bool { return connected && isPassiveVerb(verb) }),
+		},
+		Fault{Name: faultPortChangeKeepsListener,
+			Description: "a new PASV or EPSV leaves the previous passive port listening when nothing had connected to it",
+			Breaks:      []string{"RFC959-3.2-PORT-CHANGE-CLOSES/listener"},
+			override:    keepOldPassive(func(verb string, connected bool) bool { return !connected && isPassiveVerb(verb) }),
+		},
+		Fault{Name: faultActiveChangeKeepsData,
+			Description: "a PORT or EPRT after PASV or EPSV leaves the data connection made to the passive port open",
+			Breaks:      []string{"RFC959-3.2-PORT-CHANGE-CLOSES/to-active"},
+			override:    keepOldPassive(func(verb string, connected bool) bool { return connected && !isPassiveVerb(verb) }),
+		},
 		Fault{Name: faultListDataLeftOpen,
 			Description: "LIST sends its listing and 226 but closes the data connection only 3 s later",
 			Breaks:      []string{"RFC959-3.2-CLOSE-EOF/passive", "RFC959-3.2-CLOSE-EOF/active"}},
@@ -433,6 +434,39 @@ type dcState struct {
 	firstActive *net.TCPAddr // port-first-only
 	leaks       []func()     // resources a fault keeps open on purpose
 }
+
+// keepOldPassive builds an override for PORT, PASV, EPRT and EPSV that,
+// when keep says so for the command and for whether something connected to
+// the session's passive port, leaves that port's listener and connection
+// open until the session ends instead of closing them.
+func keepOldPassive(keep func(verb string, connected bool) bool) func(*session, *request) bool {
+	return func(s *session, r *request) bool {
+		switch r.verb {
+		case "PORT", "PASV", "EPRT", "EPSV":
+		default:
+			return false
+		}
+		old := s.data
+		if !s.loggedIn || old == nil || old.passive == nil {
+			return false
+		}
+		// A client that dialled just before this command may not have been
+		// accepted yet: give the accept loop a moment.
+		connected := false
+		select {
+		case <-old.passive.ready:
+			connected = true
+		case <-time.After(time.Second):
+		}
+		if keep(r.verb, connected) {
+			s.data = nil
+			dcStateOf(s).keep(old.close)
+		}
+		return false
+	}
+}
+
+func isPassiveVerb(verb string) bool { return verb == "PASV" || verb == "EPSV" }
 
 var dcStates sync.Map // *session -> *dcState
 

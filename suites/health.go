@@ -171,6 +171,12 @@ const (
 	// findingAborIgnored: ABOR during a stalled RETR got no reply, or the
 	// server sent the whole file before answering it.
 	findingAborIgnored = "ABOR during a download is not acted upon"
+	// findingEpsvAllIgnored: after EPSV ALL a data-connection set-up
+	// command other than EPSV was accepted.
+	findingEpsvAllIgnored = "EPSV ALL does not lock out the other data-connection commands"
+	// findingPortChangeKeeps: a new port specification left what the old
+	// one opened (a data connection or a listener) open.
+	findingPortChangeKeeps = "a new port specification leaves the old data connection or listener open"
 )
 
 // noteFinding records that the running check is failing for the named
@@ -204,6 +210,23 @@ func blockedByFinding(name string) {
 	if ok && current != nil && key != current.key {
 		blocked(key, name+" (this check would fail for the same reason)")
 	}
+}
+
+// failForCause fails the running check for a root cause that sibling
+// checks share: the first check to fail for it fails, and a later one that
+// observes the same cause is blocked by that first one, with its own
+// observation in the reason. Unlike blockedByFinding, the check has run and
+// seen the cause itself, so a sibling that passes still passes.
+func failForCause(cause, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	cfg.health.mu.Lock()
+	key, ok := cfg.health.findings[cause]
+	cfg.health.mu.Unlock()
+	if ok && current != nil && key != current.key {
+		blocked(key, cause+"; here too: "+msg)
+	}
+	noteFinding(cause)
+	failf("%s", msg)
 }
 
 // Exchanges that more than one check starts the same way.

@@ -364,7 +364,7 @@ func dcEpsvAll(ctx SpecContext, c *harness.Conn) {
 // dcJudgeAfterEpsvAll judges the reply to PORT or EPRT after EPSV ALL.
 func dcJudgeAfterEpsvAll(verb string, d *harness.DataChannel, err error) {
 	if err == nil {
-		failf("%s after EPSV ALL was accepted with %s; RFC 2428 §3: after EPSV ALL the server MUST reject every data connection set-up command other than EPSV", verb, d.Setup)
+		failForCause(findingEpsvAllIgnored, "%s after EPSV ALL was accepted with %s; RFC 2428 §3: after EPSV ALL the server MUST reject every data connection set-up command other than EPSV", verb, d.Setup)
 		return
 	}
 	var re *harness.ReplyError
@@ -382,7 +382,7 @@ func dcJudgeRefusal(what string, r *harness.Reply) {
 	case 4:
 		warnf("%s was refused with %s, a transient error; the refusal is permanent for the session (RFC 2428 §3), so 5yz fits", what, r)
 	case 2:
-		failf("%s was accepted with %s; RFC 2428 §3: after EPSV ALL the server MUST reject every data connection set-up command other than EPSV", what, r)
+		failForCause(findingEpsvAllIgnored, "%s was accepted with %s; RFC 2428 §3: after EPSV ALL the server MUST reject every data connection set-up command other than EPSV", what, r)
 	default:
 		failf("%s: expected a 5yz refusal; got %s", what, r)
 	}

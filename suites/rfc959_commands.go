@@ -76,7 +76,7 @@ var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("c
 			r3 := ctrlRead(ctx, c, what+": the reply to PWD")
 			switch r1.Code {
 			case harness.ReplyNeedPassword:
-				expectCode(what+": PASS", r2, nil, harness.ReplyLoggedIn, harness.ReplySuperfluous)
+				expectCode("PASS ("+what+")", r2, nil, harness.ReplyLoggedIn, harness.ReplySuperfluous)
 			case harness.ReplyLoggedIn:
 				// No password needed: PASS is out of sequence or superfluous.
 				if c := harness.Class(r2.Code); c != 2 && c != 5 {
@@ -85,7 +85,7 @@ var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("c
 			default:
 				failf("%s: USER: expected 331 or 230; got %s", what, r1)
 			}
-			expectCode(what+": PWD", r3, nil, harness.ReplyPathCreated)
+			expectCode("PWD ("+what+")", r3, nil, harness.ReplyPathCreated)
 		})
 
 	Check("RFC959-5.3-CASE/verbs", "accepts command verbs in lower and mixed case",

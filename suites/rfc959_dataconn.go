@@ -353,7 +353,7 @@ func dcExpectClosed(ctx context.Context, nc net.Conn, what string) {
 	case len(pc.Data) > 0:
 		failf("%s delivered %d bytes, although no transfer was under way", what, len(pc.Data))
 	case !pc.Closed:
-		failf("%s was still open %s later; RFC 959 §3.2: the server MUST close the data connection when the port specification changes", what, cfg.Target.CloseGrace)
+		failForCause(findingPortChangeKeeps, "%s was still open %s later; RFC 959 §3.2: the server MUST close the data connection when the port specification changes", what, cfg.Target.CloseGrace)
 	}
 }
 
