@@ -176,7 +176,7 @@ var variationRegistry = []Variation{
 	{varUnknown502, "unknown commands get 502 instead of 500"},
 	{varPasvNoParens, "the 227 reply has no parentheses around the six numbers"},
 	{varDigitLines, "multi-line replies contain intermediate lines that begin with digits, a code and a dash, or nothing"},
-	{varSlowReplies, "every reply is written in several small chunks about 20 ms apart"},
+	{varSlowReplies, "every reply is written in three small chunks 5 ms apart, so that it arrives in several reads"},
 	{varPreliminary125, "transfers use 125 instead of 150 as the preliminary reply"},
 	{varEpsvOtherDelim, "the 229 reply uses \"!\" as its delimiter"},
 	{varCdup200, "CDUP answers 200 instead of 250"},

@@ -77,7 +77,7 @@ const (
 	maxLoginFailures = 3
 	// slowPause separates the chunks of a reply under the slow-replies
 	// variation.
-	slowPause = 20 * time.Millisecond
+	slowPause = 5 * time.Millisecond
 )
 
 // seqKind names the state a command leaves behind for the one immediately
@@ -690,7 +690,7 @@ func (s *session) sendLines(lines ...string) {
 }
 
 // writeWire writes raw bytes on the control connection under the write
-// lock, with a deadline. With slow set it writes three pieces 20 ms apart.
+// lock, with a deadline. With slow set it writes three pieces slowPause apart.
 func (s *session) writeWire(b []byte, slow bool) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
