@@ -181,7 +181,7 @@ type Facts struct {
 	Home     string   // the login directory, from PWD
 	Caps     map[Capability]CapFact
 	// Transcript is the preflight session's exchange.
-	Transcript *Transcript
+	Transcript *Transcript `json:"-"`
 	Duration   time.Duration
 
 	scratch string // the write probe's directory while it exists

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -21,8 +22,21 @@ import (
 // Conn.Cmd through the context (WithStalls), together with the name of the
 // check the context belongs to.
 type Stalls struct {
-	mu sync.Mutex
-	m  map[string]Stall
+	// Journal, when set before first use, is where stalls are kept: a
+	// parallel run's workers share one (see Journal). Nil: in memory.
+	Journal *Journal
+
+	once sync.Once
+}
+
+// journal returns where the stalls are kept.
+func (s *Stalls) journal() *Journal {
+	s.once.Do(func() {
+		if s.Journal == nil {
+			s.Journal = NewJournal()
+		}
+	})
+	return s.Journal
 }
 
 // Stall is a command the server did not answer, twice.
@@ -50,20 +64,21 @@ func (s *Stalls) Lookup(verb string) (Stall, bool) {
 	if s == nil {
 		return Stall{}, false
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st, ok := s.m[strings.ToUpper(verb)]
-	return st, ok
+	v, ok := s.journal().Lookup("stall/" + strings.ToUpper(verb))
+	if !ok {
+		return Stall{}, false
+	}
+	var st Stall
+	if json.Unmarshal([]byte(v), &st) != nil {
+		return Stall{}, false
+	}
+	return st, true
 }
 
+// record keeps st unless the verb's stall was recorded first.
 func (s *Stalls) record(st Stall) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[string]Stall{}
-	}
-	if _, ok := s.m[st.Verb]; !ok {
-		s.m[st.Verb] = st
+	if b, err := json.Marshal(st); err == nil {
+		s.journal().Claim("stall/"+st.Verb, string(b))
 	}
 }
 

@@ -271,6 +271,12 @@ func (cl *classifier) check(s types.SpecReport) Check {
 				c.Message = "the run stopped during " + mark.root
 			}
 		}
+	case mark.verdict == VerdictNotRun && mark.root != "":
+		// It failed because the server stopped answering during another
+		// check that ran at the same time (a parallel run): that check
+		// has the failure, this one is not run.
+		c.Verdict, c.BlockedBy = VerdictNotRun, mark.root
+		c.Message = "the server stopped answering during " + mark.root + "; here: " + failureMessage(s)
 	default:
 		// Every failure state, and any state this version of the package
 		// does not know: a conformance tool must not let an unknown

@@ -48,6 +48,12 @@ var Confirm = confirmDecorator{}
 
 type confirmDecorator struct{}
 
+// A check that must run alone, with no other check's sessions on the
+// server at the same time, carries ginkgo's Serial decorator (run
+// --parallel runs such checks after the others, one by one): it samples
+// what the server hands out over many sessions, counts sessions, or is
+// judged by timing or by a race (every Confirm check is Serial).
+
 // checkKey is a requirement ID, optionally followed by "/slug" when one
 // requirement has several checks.
 var checkKey = regexp.MustCompile(`^([A-Z][A-Za-z0-9.-]+)(/[a-z0-9][a-z0-9-]*)?$`)
@@ -116,6 +122,7 @@ func Check(key, title string, args ...any) {
 			body = v
 		case confirmDecorator:
 			confirm = true
+			decorators = append(decorators, Serial)
 		case needsDecorator:
 			needs = append(needs, v...)
 		default:
@@ -137,7 +144,7 @@ func Check(key, title string, args ...any) {
 	decorators = append(decorators, Label(labels...), SpecTimeout(cfg.CheckTimeout), loc)
 	decorators = append(decorators, func(ctx SpecContext) {
 		if stop := cfg.health.stopped(); stop != nil {
-			notRun(stop.key, stop.reason)
+			notRun(stop.Key, stop.Reason)
 		}
 		st := beginCheck(key)
 		st.level = level
@@ -148,8 +155,14 @@ func Check(key, title string, args ...any) {
 			if CurrentSpecReport().Failed() {
 				cfg.health.recordFindings(key, st.findings)
 				checkServerAlive(key)
-				if stop := cfg.health.stopped(); stop != nil && stop.key == key {
-					infof("%s: every later check is not run", stop.reason)
+				switch stop := cfg.health.stopped(); {
+				case stop == nil:
+				case stop.Key == key:
+					infof("%s: every later check is not run", stop.Reason)
+				default:
+					// The server went away during another check running
+					// at the same time: the failure is that check's.
+					AddReportEntry(EntryNotRun, stop.Key, ReportEntryVisibilityNever)
 				}
 			}
 		})
@@ -171,8 +184,8 @@ func Check(key, title string, args ...any) {
 				// Not if the server died meanwhile: that is no finding of
 				// this level.
 				checkServerAlive(key)
-				if stop := cfg.health.stopped(); stop != nil && stop.key == key {
-					Fail(stop.reason + ": " + err.Error())
+				if stop := cfg.health.stopped(); stop != nil && stop.Key == key {
+					Fail(stop.Reason + ": " + err.Error())
 				}
 				record(format, err)
 			}

@@ -41,6 +41,12 @@ type Config struct {
 	// with this reason, and nothing is sent to the server.
 	Halted string
 
+	// Journal, if set, is where the run's health facts are settled (the
+	// check during which the server stopped answering, the commands it
+	// never answers, ...): the worker processes of a parallel run share
+	// one. Nil: a journal of this run only.
+	Journal *harness.Journal
+
 	// OnCheckDone, if set, is called after every check (progress display).
 	OnCheckDone func(types.SpecReport)
 	// OnSuiteDone, if set, receives the whole report at the end of the
@@ -72,7 +78,7 @@ func Configure(c Config) {
 			}
 		}
 	}
-	c.health = &runHealth{}
+	c.health = newRunHealth(c.Journal)
 	if c.Halted != "" {
 		c.health.setStop("PREFLIGHT", c.Halted)
 	}

@@ -2,12 +2,11 @@ package suites
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -21,73 +20,82 @@ import (
 // naming that check, instead of failing with "nothing is listening".
 
 // runHealth is the run-wide view of the server's health. Checks run one
-// at a time, but cleanups and the shared login probe run beside them.
+// at a time in a process, but cleanups and the shared login probe run
+// beside them, and the worker processes of a parallel run share it: each
+// fact is settled by the first claim in the run's journal.
 type runHealth struct {
-	mu sync.Mutex
-	// stop, once set, ends the run: every later check is not run.
-	stop *runStop
-	// lost are capabilities the preflight found working that stopped
-	// working during the run, with the check during which that was seen.
-	lost map[harness.Capability]lostCapability
+	journal *harness.Journal
 	// stalls are the commands the server does not answer at all.
 	stalls harness.Stalls
-	// findings are root causes that failed checks established, by name,
-	// with the check that did (see noteFinding).
-	findings map[string]string
-	// silent are exchanges the server left unanswered for a whole reply
-	// timeout, by name, with what was seen: a check that would send the
-	// same thing only to wait again uses the observation instead.
-	silent map[string]string
 }
+
+// newRunHealth keeps the run's facts in j (a fresh in-memory journal when
+// nil).
+func newRunHealth(j *harness.Journal) *runHealth {
+	if j == nil {
+		j = harness.NewJournal()
+	}
+	return &runHealth{journal: j, stalls: harness.Stalls{Journal: j}}
+}
+
+// The names of the facts runHealth keeps in its journal.
+const (
+	// factStop: the run stopped (a runStop); every later check is not run.
+	factStop = "stop"
+	// factLost + capability: a capability the preflight found working
+	// stopped working during the run (a lostCapability).
+	factLost = "lost/"
+	// factFinding + name: the check that established a root cause.
+	factFinding = "finding/"
+	// factSilent + exchange: an exchange the server left unanswered for a
+	// whole reply timeout, with what was seen; a check that would send the
+	// same thing only to wait again uses the observation instead.
+	factSilent = "silent/"
+)
 
 // lostCapability is a capability that stopped working during check key.
 type lostCapability struct {
-	key    string
-	detail string
+	Key    string `json:"key"`
+	Detail string `json:"detail"`
 }
 
 func (h *runHealth) lostCap(c harness.Capability) (lostCapability, bool) {
+	var l lostCapability
 	if h == nil {
-		return lostCapability{}, false
+		return l, false
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	l, ok := h.lost[c]
-	return l, ok
+	v, ok := h.journal.Lookup(factLost + string(c))
+	return l, ok && json.Unmarshal([]byte(v), &l) == nil
 }
 
 func (h *runHealth) setLost(c harness.Capability, l lostCapability) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.lost == nil {
-		h.lost = map[harness.Capability]lostCapability{}
-	}
-	if _, ok := h.lost[c]; !ok {
-		h.lost[c] = l
+	if b, err := json.Marshal(l); err == nil {
+		h.journal.Claim(factLost+string(c), string(b))
 	}
 }
 
 // runStop says why the run stopped and during which check ("PREFLIGHT"
 // when it never started).
 type runStop struct {
-	key    string
-	reason string
+	Key    string `json:"key"`
+	Reason string `json:"reason"`
 }
 
 func (h *runHealth) stopped() *runStop {
 	if h == nil {
 		return nil
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.stop
+	v, ok := h.journal.Lookup(factStop)
+	var st runStop
+	if !ok || json.Unmarshal([]byte(v), &st) != nil {
+		return nil
+	}
+	return &st
 }
 
 func (h *runHealth) setStop(key, reason string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.stop == nil {
-		h.stop = &runStop{key: key, reason: reason}
+	if b, err := json.Marshal(runStop{Key: key, Reason: reason}); err == nil {
+		h.journal.Claim(factStop, string(b))
 	}
 }
 
@@ -138,7 +146,7 @@ func failConnect(err error) {
 		return
 	}
 	checkServerAlive(current.key)
-	if stop := cfg.health.stopped(); stop != nil && stop.key == current.key {
+	if stop := cfg.health.stopped(); stop != nil && stop.Key == current.key {
 		Fail(fmt.Sprintf("the server stopped accepting connections during this check: %v", err), 2)
 	}
 }
@@ -159,7 +167,7 @@ func dataModeLost(ctx context.Context, mode harness.DataMode, diagnosis string) 
 	if fact.State == harness.CapWorks || fact.State == harness.CapUnknown {
 		return
 	}
-	cfg.health.setLost(capability, lostCapability{key: current.key, detail: fact.Detail})
+	cfg.health.setLost(capability, lostCapability{Key: current.key, Detail: fact.Detail})
 	failf("%s; a fresh session cannot use %s either (%s): the server stopped serving %s during this check", diagnosis, mode, fact.Detail, mode)
 }
 
@@ -189,24 +197,20 @@ func noteFinding(name string) {
 
 // recordFindings makes the findings of a failed check known to the run.
 func (h *runHealth) recordFindings(key string, names []string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.findings == nil {
-		h.findings = map[string]string{}
-	}
 	for _, n := range names {
-		if _, ok := h.findings[n]; !ok {
-			h.findings[n] = key
-		}
+		h.journal.Claim(factFinding+n, key)
 	}
+}
+
+// findingOwner is the check that established the named root cause.
+func (h *runHealth) findingOwner(name string) (string, bool) {
+	return h.journal.Lookup(factFinding + name)
 }
 
 // blockedByFinding blocks the running check when an earlier check failed
 // for the named root cause.
 func blockedByFinding(name string) {
-	cfg.health.mu.Lock()
-	key, ok := cfg.health.findings[name]
-	cfg.health.mu.Unlock()
+	key, ok := cfg.health.findingOwner(name)
 	if ok && current != nil && key != current.key {
 		blocked(key, name+" (this check would fail for the same reason)")
 	}
@@ -219,9 +223,7 @@ func blockedByFinding(name string) {
 // seen the cause itself, so a sibling that passes still passes.
 func failForCause(cause, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	cfg.health.mu.Lock()
-	key, ok := cfg.health.findings[cause]
-	cfg.health.mu.Unlock()
+	key, ok := cfg.health.findingOwner(cause)
 	if ok && current != nil && key != current.key {
 		blocked(key, cause+"; here too: "+msg)
 	}
@@ -238,36 +240,21 @@ const (
 )
 
 // noteSilence records that the exchange got no reply within the reply
-// timeout during the running check.
-func noteSilence(exchange string) {
-	cfg.health.mu.Lock()
-	defer cfg.health.mu.Unlock()
-	if cfg.health.silent == nil {
-		cfg.health.silent = map[string]string{}
+// timeout during the running check; detail, if any, says more about what
+// was sent.
+func noteSilence(exchange, detail string) {
+	if current == nil {
+		return
 	}
-	if _, ok := cfg.health.silent[exchange]; !ok && current != nil {
-		cfg.health.silent[exchange] = fmt.Sprintf("%s got no reply within %s during %s", exchange, cfg.Target.ReplyTimeout, current.key)
+	what := exchange
+	if detail != "" {
+		what += " (" + detail + ")"
 	}
+	cfg.health.journal.Claim(factSilent+exchange, fmt.Sprintf("%s got no reply within %s during %s", what, cfg.Target.ReplyTimeout, current.key))
 }
 
 // silenceSeen returns what an earlier check saw when the exchange got no
 // reply, if it did.
 func silenceSeen(exchange string) (string, bool) {
-	cfg.health.mu.Lock()
-	defer cfg.health.mu.Unlock()
-	s, ok := cfg.health.silent[exchange]
-	return s, ok
-}
-
-// silenceSeenPrefix is silenceSeen for an exchange recorded with details
-// after its name.
-func silenceSeenPrefix(exchange string) (string, bool) {
-	cfg.health.mu.Lock()
-	defer cfg.health.mu.Unlock()
-	for k, v := range cfg.health.silent {
-		if strings.HasPrefix(k, exchange) {
-			return v, true
-		}
-	}
-	return "", false
+	return cfg.health.journal.Lookup(factSilent + exchange)
 }

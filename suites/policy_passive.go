@@ -19,7 +19,7 @@ import (
 
 var _ = Describe("Operator policy for passive mode", Label("policy", "pasv", "firewall"), func() {
 	Check("POLICY-PASV-RANGE", "advertises passive ports inside the expected range",
-		func(ctx SpecContext) {
+		Serial, func(ctx SpecContext) {
 			samples := requireSamples(samplePassive(ctx, false))
 			rng := cfg.Target.PasvRange
 			var ports, outside []int
@@ -51,7 +51,7 @@ var _ = Describe("Operator policy for passive mode", Label("policy", "pasv", "fi
 		})
 
 	Check("POLICY-PASV-ADDR", "advertises the expected public address in the 227 reply",
-		func(ctx SpecContext) {
+		Serial, func(ctx SpecContext) {
 			if !cfg.Target.PasvAddress.IsValid() {
 				// A POLICY check judges only what the operator stated.
 				Skip("no --pasv-address given; whether the 227 address is one this client can reach is judged by RFC959-4.1.2-227-ADDRESS")
@@ -86,7 +86,7 @@ var _ = Describe("Operator policy for passive mode", Label("policy", "pasv", "fi
 		})
 
 	Check("POLICY-PASV-RANGE-REACHABLE", "accepts connections on every passive port it advertises",
-		func(ctx SpecContext) {
+		Serial, func(ctx SpecContext) {
 			samples := samplePassive(ctx, true)
 			ok, failed, _ := usableSamples(samples)
 			samples = requireSamples(samples)

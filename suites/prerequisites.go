@@ -191,8 +191,8 @@ func blockingPrerequisite(caps ...harness.Capability) (root, reason string, ok b
 		if !known {
 			continue
 		}
-		if l, lost := cfg.health.lostCap(c); lost && l.key != st.key && !p.ownedBy(st.key, harness.StageData) {
-			return l.key, fmt.Sprintf("%s stopped working during %s (%s)", p.what, l.key, l.detail), true
+		if l, lost := cfg.health.lostCap(c); lost && l.Key != st.key && !p.ownedBy(st.key, harness.StageData) {
+			return l.Key, fmt.Sprintf("%s stopped working during %s (%s)", p.what, l.Key, l.Detail), true
 		}
 		fact := cfg.Facts.Cap(c)
 		switch {

@@ -127,7 +127,7 @@ var _ = Describe("Control connection life cycle (RFC 959 §4.2, §5.4)", Label("
 			_ = c.SendLong(ctx, ctrlLongLine(), shown)
 			r, err := c.ReadReply(ctx)
 			if err != nil && replyTimedOut(err) {
-				noteSilence(exchangeLongLine)
+				noteSilence(exchangeLongLine, "")
 			}
 			if err != nil || r.Code != harness.ReplyServiceUnavailable {
 				got := "no reply"

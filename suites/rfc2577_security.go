@@ -240,7 +240,7 @@ var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label(
 		})
 
 	Check("RFC2577-8-RANDOM-PORTS", "hands out passive ports in no guessable sequence",
-		func(ctx SpecContext) {
+		Serial, func(ctx SpecContext) {
 			c := login(ctx)
 			mode := defaultMode(c)
 			n := max(cfg.Samples, 10)

@@ -161,7 +161,7 @@ var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("c
 			sendErr := c.SendLong(ctx, ctrlLongLine(), shown)
 			r, err := c.ReadReply(ctx)
 			if err != nil && replyTimedOut(err) {
-				noteSilence(exchangeLongLine)
+				noteSilence(exchangeLongLine, "")
 			}
 			switch {
 			case err != nil && ctrlClosed(err):

@@ -146,7 +146,7 @@ var _ = Describe("Data connection life cycle (RFC 959 §3.2-§3.3, RFC 1123 §4.
 	Context("the default data port: a transfer without PORT or PASV (RFC 959 §3.2)", func() {
 		Check("RFC959-3.2-DEFAULT-PORTS", "connects to the client's control port for a transfer without PORT or PASV",
 			Label("port"), func(ctx SpecContext) {
-				if seen, ok := silenceSeenPrefix(exchangeDefaultPort); ok {
+				if seen, ok := silenceSeen(exchangeDefaultPort); ok {
 					warnf("the server does not support the default data port: %s; RFC 959 §3.2 says every implementation must support it (most servers no longer do)", seen)
 					return
 				}
@@ -176,7 +176,7 @@ var _ = Describe("Data connection life cycle (RFC 959 §3.2-§3.3, RFC 1123 §4.
 
 		Check("RFC1123-4.1.2.12-DEFAULT-SAME-IP", "sends the default data connection to the control connection's address",
 			Label("port"), func(ctx SpecContext) {
-				if seen, ok := silenceSeenPrefix(exchangeDefaultPort); ok {
+				if seen, ok := silenceSeen(exchangeDefaultPort); ok {
 					Skip("no default data connection to judge: " + seen + " (RFC959-3.2-DEFAULT-PORTS reports it)")
 				}
 				o := dcDefaultPortTransfer(ctx)
@@ -503,7 +503,7 @@ func dcDefaultPortTransfer(ctx SpecContext) *dcDefaultPortObservation {
 	case <-bound.C:
 		// Nothing connected and no completion reply: the other check of
 		// the default port need not wait for it again.
-		noteSilence(exchangeDefaultPort + " (" + o.outcome() + ")")
+		noteSilence(exchangeDefaultPort, o.outcome())
 	case <-ctx.Done():
 	}
 	return o

@@ -49,6 +49,11 @@ type runOptions struct {
 	variations    string
 	baseline      string
 	writeBaseline string
+	parallel      int
+	// A worker of a parallel run (see parallel.go): its plan (checks and
+	// preflight facts) and where to write its ginkgo report.
+	workerPlan   string
+	workerReport string
 }
 
 func runFlags(o *runOptions, stderr io.Writer, firewall bool) *flag.FlagSet {
@@ -80,6 +85,23 @@ func runFlags(o *runOptions, stderr io.Writer, firewall bool) *flag.FlagSet {
 	fs.StringVar(&o.writeBaseline, "write-baseline", "", "write this run's verdicts as a baseline to `FILE`")
 	fs.StringVar(&o.faults, "fault", "", "embedded server only: inject the named fault (see 'ftpconform serve -list-faults')")
 	fs.StringVar(&o.variations, "variation", "", "embedded server only: comma-separated legal variations to enable")
+	fs.IntVar(&o.parallel, "parallel", defaultParallel, "run checks in up to `N` sessions at once (worker processes); checks marked Serial run afterwards, alone; 1: one check at a time")
+	fs.StringVar(&o.workerPlan, "worker-plan", "", "internal: run as a worker of a parallel run, with this plan `FILE`")
+	fs.StringVar(&o.workerReport, "worker-report", "", "internal: where a worker writes its report")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage of %s:\n", name)
+		fs.VisitAll(func(f *flag.Flag) {
+			if strings.HasPrefix(f.Usage, "internal:") {
+				return
+			}
+			kind, usage := flag.UnquoteUsage(f)
+			fmt.Fprintf(stderr, "  -%s %s\n    \t%s", f.Name, kind, strings.ReplaceAll(usage, "\n", "\n    \t"))
+			if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" {
+				fmt.Fprintf(stderr, " (default %s)", f.DefValue)
+			}
+			fmt.Fprintln(stderr)
+		})
+	}
 	return fs
 }
 
@@ -217,6 +239,14 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 		fs.Usage()
 		return exitUsage
 	}
+	if o.parallel < 1 || o.parallel > 64 {
+		fmt.Fprintf(stderr, "ftpconform %s: --parallel must be between 1 and 64\n", fs.Name())
+		return exitUsage
+	}
+	if (o.workerPlan == "") != (o.workerReport == "") {
+		fmt.Fprintf(stderr, "ftpconform %s: --worker-plan and --worker-report go together\n", fs.Name())
+		return exitUsage
+	}
 	if o.target != "" && (o.faults != "" || o.variations != "" || o.ipv6) {
 		fmt.Fprintf(stderr, "ftpconform %s: --fault, --variation and --ipv6 apply to the embedded server only, not with --target\n", fs.Name())
 		return exitUsage
@@ -271,6 +301,9 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 		fmt.Fprintf(stderr, "ftpconform: internal error in the check registry:\n  %s\n", strings.Join(errs, "\n  "))
 		return exitUsage
 	}
+	if o.workerPlan != "" {
+		return runAsWorker(&o, t, srcPort, filter, baseline, stdout, stderr)
+	}
 	fmt.Fprintf(stdout, "ftpconform %s: checking %s%s\n", version, t, map[bool]string{true: " (embedded reference server)", false: ""}[embedded])
 
 	started := time.Now()
@@ -283,37 +316,24 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 
 	var report types.Report
 	gotReport := false
-	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
-	suiteConfig.LabelFilter = filter
-	// A fixed seed: the same checks run in the same order every time.
-	suiteConfig.RandomSeed = 1
-	suiteConfig.Timeout = 24 * time.Hour
-	suites.Configure(suites.Config{
-		Target:       t,
-		Strict:       o.strict,
-		ReadOnly:     o.readOnly,
-		CheckTimeout: o.checkTimeout,
-		Samples:      o.samples,
-
-		ExpectActiveSourcePort: srcPort,
-		Facts:                  facts,
-		Halted:                 halted,
-		OnCheckDone: func(s types.SpecReport) {
-			ch := reports.CheckFromSpec(s, suiteConfig)
-			if baseline != nil {
-				baseline.Annotate(&ch)
-			}
-			if line := reports.ProgressLine(ch); line != "" {
-				fmt.Fprintln(stdout, line)
-			}
-		},
-		OnSuiteDone: func(r types.Report) { report, gotReport = r, true },
-	})
-	reporterConfig.NoColor = true
-	reporterConfig.Succinct = true
-	// The console output is ours (progress lines and the summary).
-	formatter.ColorableStdOut = io.Discard
-	ginkgo.RunSpecs(&failer{}, "ftpconform", suiteConfig, reporterConfig)
+	if o.parallel > 1 && halted == "" {
+		// A run that cannot start (halted) reports every check as not run
+		// in this process: nothing to share out.
+		dry, ok := dryRun(filter)
+		if !ok {
+			fmt.Fprintln(stderr, "ftpconform: walking the checks (dry run) gave no report")
+			return exitFailures
+		}
+		var err error
+		report, err = runParallel(&o, t, srcPort, filter, facts, dry, stdout, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "ftpconform: parallel run: %v\n", err)
+			return exitFailures
+		}
+		gotReport = true
+	} else {
+		report, gotReport = runSpecs(specRun{o: &o, t: t, srcPort: srcPort, filter: filter, facts: facts, halted: halted, baseline: baseline}, stdout)
+	}
 	if !gotReport {
 		fmt.Fprintln(stderr, "ftpconform: the run ended without a report")
 		return exitFailures
@@ -338,6 +358,91 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 		return code // the preflight stopped the run: usage (2) or not FTP (3)
 	}
 	if run.Failed() || (o.strict && run.Baseline != nil && run.Baseline.Differs()) {
+		return exitFailures
+	}
+	return exitOK
+}
+
+// specRun is what one in-process run of the specs needs.
+type specRun struct {
+	o        *runOptions
+	t        harness.Target
+	srcPort  int
+	filter   string
+	focus    string // a ginkgo focus expression (workers), or ""
+	facts    *harness.Facts
+	halted   string
+	journal  *harness.Journal
+	baseline *reports.Baseline
+}
+
+// runSpecs runs the checks in this process (ginkgo allows it once per
+// process) and returns ginkgo's report; progress lines go to stdout.
+func runSpecs(r specRun, stdout io.Writer) (types.Report, bool) {
+	var report types.Report
+	gotReport := false
+	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
+	suiteConfig.LabelFilter = r.filter
+	if r.focus != "" {
+		suiteConfig.FocusStrings = []string{r.focus}
+	}
+	// A fixed seed: the same checks run in the same order every time.
+	suiteConfig.RandomSeed = 1
+	suiteConfig.Timeout = 24 * time.Hour
+	suites.Configure(suites.Config{
+		Target:       r.t,
+		Strict:       r.o.strict,
+		ReadOnly:     r.o.readOnly,
+		CheckTimeout: r.o.checkTimeout,
+		Samples:      r.o.samples,
+
+		ExpectActiveSourcePort: r.srcPort,
+		Facts:                  r.facts,
+		Halted:                 r.halted,
+		Journal:                r.journal,
+		OnCheckDone: func(s types.SpecReport) {
+			ch := reports.CheckFromSpec(s, suiteConfig)
+			if r.baseline != nil {
+				r.baseline.Annotate(&ch)
+			}
+			if line := reports.ProgressLine(ch); line != "" {
+				fmt.Fprintln(stdout, line)
+			}
+		},
+		OnSuiteDone: func(rep types.Report) { report, gotReport = rep, true },
+	})
+	reporterConfig.NoColor = true
+	reporterConfig.Succinct = true
+	// The console output is ours (progress lines and the summary).
+	formatter.ColorableStdOut = io.Discard
+	ginkgo.RunSpecs(&failer{}, "ftpconform", suiteConfig, reporterConfig)
+	return report, gotReport
+}
+
+// runAsWorker runs the checks of a parallel run's plan (parallel.go) and
+// writes ginkgo's report where the coordinator reads it. Its exit code
+// means nothing: the coordinator judges the merged report.
+func runAsWorker(o *runOptions, t harness.Target, srcPort int, filter string, baseline *reports.Baseline, stdout, stderr io.Writer) int {
+	plan, err := readWorkerPlan(o.workerPlan)
+	if err != nil {
+		fmt.Fprintf(stderr, "ftpconform worker: %v\n", err)
+		return exitUsage
+	}
+	var journal *harness.Journal
+	if plan.Journal != "" {
+		if journal, err = harness.OpenJournal(plan.Journal); err != nil {
+			fmt.Fprintf(stderr, "ftpconform worker: %v\n", err)
+			return exitUsage
+		}
+		defer journal.Close()
+	}
+	report, ok := runSpecs(specRun{o: o, t: t, srcPort: srcPort, filter: filter, focus: focusOn(plan.Keys), facts: plan.Facts, journal: journal, baseline: baseline}, stdout)
+	if !ok {
+		fmt.Fprintln(stderr, "ftpconform worker: the run ended without a report")
+		return exitFailures
+	}
+	if err := writeWorkerReport(o.workerReport, report); err != nil {
+		fmt.Fprintf(stderr, "ftpconform worker: writing the report: %v\n", err)
 		return exitFailures
 	}
 	return exitOK

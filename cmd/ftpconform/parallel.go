@@ -1,0 +1,436 @@
+package main
+
+// Parallel runs. Ginkgo runs the specs of one process serially, and only
+// once per process; a run with --parallel N > 1 therefore runs its checks
+// in worker processes of this same binary, and this process coordinates:
+//
+//  1. it runs the preflight once and walks the spec tree without running
+//     anything (a ginkgo dry run), which gives every check that the label
+//     filter selects, in order, with its source file and whether it is
+//     Serial;
+//  2. it deals the checks that may run alongside others into N shards, a
+//     source file at a time (the checks of one file share root causes and
+//     exchanges, see suites/health.go, and so keep their order and their
+//     "blocked by" links), and runs one worker per shard at once;
+//  3. then it runs the Serial checks (passive-port sampling, timing and
+//     race judgements) in one more worker, alone;
+//  4. it merges the workers' ginkgo reports into one, in the dry run's
+//     order, and goes on as a serial run would: reports, baseline, summary.
+//
+// A worker gets the target on its command line (the password in its
+// environment, never in its arguments), the preflight's facts and its
+// checks in a plan file, and writes its ginkgo report as JSON. Its stdout
+// (one progress line per check) is passed through line by line. The
+// workers share one journal file (harness.Journal) in which the first
+// claim settles each health fact, so that a server that dies or a command
+// that never gets a reply is charged to one check, as in a serial run.
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/ftpconform/ftpconform/harness"
+	"github.com/ftpconform/ftpconform/suites"
+)
+
+// defaultParallel is --parallel's default: enough sessions at once to hide
+// a remote server's round trips and a forking server's slow session
+// start-up (proftpd: 0.2-0.4 s per connection while earlier sessions end),
+// few enough that a server with a per-address session limit of 5-10
+// (common defaults) still serves every check.
+const defaultParallel = 4
+
+// workerPlan is what the coordinator hands a worker.
+type workerPlan struct {
+	// Keys are the checks the worker runs, in any order (ginkgo's order
+	// applies).
+	Keys []string `json:"keys"`
+	// Facts are the preflight's findings.
+	Facts *harness.Facts `json:"facts"`
+	// Journal is the file where the workers settle the run's health facts
+	// together (harness.Journal): a server that stopped answering, a
+	// command it never answers, a lost capability, a root cause.
+	Journal string `json:"journal"`
+}
+
+// plannedCheck is one check the dry run selected.
+type plannedCheck struct {
+	key    string
+	file   string
+	serial bool
+}
+
+// specKey is the check key in a spec's text, "[KEY] title".
+var specKey = regexp.MustCompile(`^\[([^\]]+)\] `)
+
+// keyOf returns the check key of a spec report ("" for other nodes).
+func keyOf(s types.SpecReport) string {
+	if m := specKey.FindStringSubmatch(s.LeafNodeText); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// planChecks lists the checks a dry run would run.
+func planChecks(dry types.Report) []plannedCheck {
+	var out []plannedCheck
+	for _, s := range dry.SpecReports {
+		if s.LeafNodeType != types.NodeTypeIt || s.State != types.SpecStatePassed {
+			continue // filtered out, pending, or not a check
+		}
+		if k := keyOf(s); k != "" {
+			out = append(out, plannedCheck{key: k, file: s.LeafNodeLocation.FileName, serial: s.IsSerial})
+		}
+	}
+	return out
+}
+
+// shardChecks deals the checks that may run alongside others into at most
+// n shards, whole source files at a time, the largest file first onto the
+// least loaded shard; the Serial checks come back apart.
+func shardChecks(checks []plannedCheck, n int) (shards [][]string, serial []string) {
+	var files []string
+	byFile := map[string][]string{}
+	for _, c := range checks {
+		if c.serial {
+			serial = append(serial, c.key)
+			continue
+		}
+		if _, ok := byFile[c.file]; !ok {
+			files = append(files, c.file)
+		}
+		byFile[c.file] = append(byFile[c.file], c.key)
+	}
+	slices.SortStableFunc(files, func(a, b string) int { return len(byFile[b]) - len(byFile[a]) })
+	shards = make([][]string, min(n, len(files)))
+	for _, f := range files {
+		least := 0
+		for i := range shards {
+			if len(shards[i]) < len(shards[least]) {
+				least = i
+			}
+		}
+		shards[least] = append(shards[least], byFile[f]...)
+	}
+	return shards, serial
+}
+
+// focusOn is the ginkgo focus expression that selects exactly keys.
+func focusOn(keys []string) string {
+	quoted := make([]string, len(keys))
+	for i, k := range keys {
+		quoted[i] = regexp.QuoteMeta(k)
+	}
+	return `\[(` + strings.Join(quoted, "|") + `)\] `
+}
+
+// workerArgs are the flags that give a worker the same run as this one,
+// against the target t (without its password).
+func workerArgs(o *runOptions, t harness.Target, srcPort int, filter string) []string {
+	u := url.URL{Scheme: "ftp", User: url.User(t.User), Host: net.JoinHostPort(t.Host, strconv.Itoa(t.Port))}
+	args := []string{
+		"--target", u.String(),
+		"--timeout", t.ReplyTimeout.String(),
+		"--data-timeout", t.DataTimeout.String(),
+		"--check-timeout", o.checkTimeout.String(),
+		"--samples", strconv.Itoa(o.samples),
+		"--parallel", "1",
+		"--no-color",
+	}
+	if filter != "" {
+		args = append(args, "--label-filter", filter)
+	}
+	if o.strict {
+		args = append(args, "--strict")
+	}
+	if o.readOnly {
+		args = append(args, "--read-only")
+	}
+	if o.baseline != "" {
+		args = append(args, "--baseline", o.baseline) // for the progress lines
+	}
+	if !t.PasvRange.IsZero() {
+		args = append(args, "--pasv-range", fmt.Sprintf("%d-%d", t.PasvRange.Min, t.PasvRange.Max))
+	}
+	if t.PasvAddress.IsValid() {
+		args = append(args, "--pasv-address", t.PasvAddress.String())
+	}
+	if t.ActiveAddress.IsValid() {
+		args = append(args, "--active-address", t.ActiveAddress.String())
+	}
+	if !t.ActiveRange.IsZero() {
+		args = append(args, "--active-range", fmt.Sprintf("%d-%d", t.ActiveRange.Min, t.ActiveRange.Max))
+	}
+	switch {
+	case srcPort == suites.ActiveSourceL1:
+		args = append(args, "--expect-active-source-port", "L-1")
+	case srcPort > 0:
+		args = append(args, "--expect-active-source-port", strconv.Itoa(srcPort))
+	}
+	return args
+}
+
+// splitRange gives worker i of n its own part of an active port range, so
+// that the listeners of two workers never compete for a port.
+func splitRange(r harness.PortRange, i, n int) harness.PortRange {
+	size := (r.Max - r.Min + 1) / n
+	if r.IsZero() || size < 4 {
+		return r
+	}
+	lo := r.Min + i*size
+	return harness.PortRange{Min: lo, Max: lo + size - 1}
+}
+
+// lockedLines passes whole lines from several workers to one writer.
+type lockedLines struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedLines) copyFrom(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		l.mu.Lock()
+		fmt.Fprintln(l.w, sc.Text())
+		l.mu.Unlock()
+	}
+	_, _ = io.Copy(io.Discard, r)
+}
+
+// coordinator runs workers for one parallel run.
+type coordinator struct {
+	exe     string
+	dir     string
+	base    []string // workerArgs
+	target  harness.Target
+	facts   *harness.Facts
+	out     *lockedLines
+	stderr  io.Writer
+	started int
+}
+
+// runWorkers runs one worker per shard, all at once, and returns their
+// reports (nil for a worker that left none).
+func (c *coordinator) runWorkers(shards [][]string) []*types.Report {
+	reports := make([]*types.Report, len(shards))
+	var wg sync.WaitGroup
+	for i, keys := range shards {
+		n := c.started
+		c.started++
+		wg.Go(func() {
+			r, err := c.runWorker(n, i, len(shards), keys)
+			if err != nil {
+				fmt.Fprintf(c.stderr, "ftpconform: worker %d: %v\n", n, err)
+			}
+			reports[i] = r
+		})
+	}
+	wg.Wait()
+	return reports
+}
+
+// runWorker runs the checks keys in worker process n, the i-th of the
+// phase's count, and reads its report.
+func (c *coordinator) runWorker(n, i, count int, keys []string) (*types.Report, error) {
+	planPath := filepath.Join(c.dir, fmt.Sprintf("plan-%d.json", n))
+	reportPath := filepath.Join(c.dir, fmt.Sprintf("report-%d.json", n))
+	b, err := json.Marshal(workerPlan{Keys: keys, Facts: c.facts, Journal: filepath.Join(c.dir, "journal")})
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(planPath, b, 0o600); err != nil {
+		return nil, err
+	}
+	args := append([]string{"run"}, c.base...)
+	if r := splitRange(c.target.ActiveRange, i, count); r != c.target.ActiveRange {
+		args = append(args, "--active-range", fmt.Sprintf("%d-%d", r.Min, r.Max))
+	}
+	args = append(args, "--worker-plan", planPath, "--worker-report", reportPath)
+	cmd := exec.Command(c.exe, args...)
+	cmd.Env = append(os.Environ(), "FTPCONFORM_PASSWORD="+c.target.Password)
+	var errBuf strings.Builder
+	cmd.Stderr = &errBuf
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	c.out.copyFrom(out)
+	werr := cmd.Wait()
+	raw, err := os.ReadFile(reportPath)
+	if err != nil {
+		return nil, fmt.Errorf("no report (%v): %s", werr, strings.TrimSpace(errBuf.String()))
+	}
+	var rep types.Report
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		return nil, fmt.Errorf("its report: %w", err)
+	}
+	return &rep, nil
+}
+
+// runParallel runs the checks dry selected in worker processes, n at a
+// time, and returns the merged report. An interrupt (Ctrl-C reaches the
+// workers too: they stop and write what they have) skips what has not
+// started; those checks are reported as not run.
+func runParallel(o *runOptions, t harness.Target, srcPort int, filter string, facts *harness.Facts, dry types.Report, stdout, stderr io.Writer) (types.Report, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return types.Report{}, err
+	}
+	dir, err := os.MkdirTemp("", "ftpconform-workers-")
+	if err != nil {
+		return types.Report{}, err
+	}
+	defer os.RemoveAll(dir)
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+
+	c := &coordinator{exe: exe, dir: dir, base: workerArgs(o, t, srcPort, filter), target: t, facts: facts,
+		out: &lockedLines{w: stdout}, stderr: stderr}
+	shards, serial := shardChecks(planChecks(dry), o.parallel)
+	started := time.Now()
+	got := c.runWorkers(shards)
+	interrupted := false
+	select {
+	case <-sig:
+		interrupted = true
+	default:
+	}
+	if len(serial) > 0 && !interrupted {
+		got = append(got, c.runWorkers([][]string{serial})...)
+	}
+	return mergeReports(dry, got, started, interrupted), nil
+}
+
+// mergeReports puts the workers' results into the dry run's report: each
+// check the dry run selected takes the spec report of the worker that ran
+// it; one no worker reported is left as never started (not run), with
+// the reason. Failures of a worker's suite-level nodes are kept.
+func mergeReports(dry types.Report, workers []*types.Report, started time.Time, interrupted bool) types.Report {
+	ran := map[string]types.SpecReport{}
+	var suiteNodes []types.SpecReport
+	merged := dry
+	merged.SuiteSucceeded = true
+	merged.StartTime, merged.EndTime = started, time.Now()
+	merged.RunTime = merged.EndTime.Sub(started)
+	merged.SuiteConfig.DryRun = false
+	var reasons []string
+	for _, w := range workers {
+		if w == nil {
+			merged.SuiteSucceeded = false
+			continue
+		}
+		for _, s := range w.SpecReports {
+			if s.LeafNodeType != types.NodeTypeIt {
+				if s.State.Is(types.SpecStateFailureStates) {
+					suiteNodes = append(suiteNodes, s)
+				}
+				continue
+			}
+			if k := keyOf(s); k != "" && !neverRan(s) {
+				ran[k] = s
+			}
+		}
+		if !w.SuiteSucceeded {
+			merged.SuiteSucceeded = false
+		}
+		for _, r := range w.SpecialSuiteFailureReasons {
+			if !slices.Contains(reasons, r) {
+				reasons = append(reasons, r)
+			}
+		}
+	}
+	if interrupted {
+		reasons = append(reasons, "interrupted by signal")
+	}
+	merged.SpecialSuiteFailureReasons = reasons
+	specs := make([]types.SpecReport, 0, len(dry.SpecReports)+len(suiteNodes))
+	for _, s := range dry.SpecReports {
+		if s.LeafNodeType != types.NodeTypeIt {
+			continue
+		}
+		if s.State != types.SpecStatePassed {
+			specs = append(specs, s) // filtered out or pending, as in the dry run
+			continue
+		}
+		if r, ok := ran[keyOf(s)]; ok {
+			specs = append(specs, r)
+			continue
+		}
+		// Selected but not reported by any worker: never started.
+		s.State, s.NumAttempts = types.SpecStateSkipped, 0
+		s.RunTime = 0
+		merged.SuiteSucceeded = false
+		specs = append(specs, s)
+	}
+	merged.SpecReports = append(specs, suiteNodes...)
+	return merged
+}
+
+// neverRan reports whether a worker left s out (another worker's check).
+func neverRan(s types.SpecReport) bool {
+	return s.State == types.SpecStateSkipped && s.NumAttempts == 0 && s.Failure.Message == ""
+}
+
+// readWorkerPlan reads the plan a coordinator wrote for this worker.
+func readWorkerPlan(path string) (workerPlan, error) {
+	var p workerPlan
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return p, err
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return p, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(p.Keys) == 0 {
+		return p, errors.New(path + ": no checks")
+	}
+	return p, nil
+}
+
+// writeWorkerReport writes a worker's ginkgo report for its coordinator.
+func writeWorkerReport(path string, r types.Report) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o600)
+}
+
+// dryRun walks the spec tree with filter and runs nothing.
+func dryRun(filter string) (types.Report, bool) {
+	var report types.Report
+	got := false
+	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
+	suiteConfig.LabelFilter = filter
+	suiteConfig.RandomSeed = 1
+	suiteConfig.DryRun = true
+	suites.Configure(suites.Config{OnSuiteDone: func(r types.Report) { report, got = r, true }})
+	reporterConfig.NoColor, reporterConfig.Succinct = true, true
+	ginkgo.RunSpecs(&failer{}, "ftpconform", suiteConfig, reporterConfig)
+	return report, got
+}
