@@ -8,6 +8,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 
+	"github.com/ftpconform/ftpconform/checkmeta"
 	"github.com/ftpconform/ftpconform/harness"
 )
 
@@ -74,7 +75,7 @@ func Configure(c Config) {
 	}
 	c.health = &runHealth{}
 	if c.Halted != "" {
-		c.health.setStop("PREFLIGHT", c.Halted)
+		c.health.setStop(checkmeta.PreflightKey, c.Halted)
 	}
 	cfg = c
 }
