@@ -25,15 +25,15 @@ func cmdCoverage(args []string, stdout, stderr io.Writer) error {
 		}
 		return usagef("coverage: %v", err)
 	}
-	checks, err := previewChecks("")
+	checks, err := suites.Checks()
 	if err != nil {
 		return err
 	}
 	return writeCoverage(stdout, checks, splitList(*docs))
 }
 
-func writeCoverage(w io.Writer, checks []listedCheck, docs []string) error {
-	byID := map[string][]listedCheck{}
+func writeCoverage(w io.Writer, checks []checkmeta.Check, docs []string) error {
+	byID := map[string][]checkmeta.Check{}
 	for _, c := range checks {
 		byID[c.ID] = append(byID[c.ID], c)
 	}
