@@ -43,9 +43,9 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-# Regenerate the requirement IDs the checks may use from the product catalog.
+# Regenerate the requirement catalog (checkmeta/requirements.tsv) from the product catalog.
 catalog:
-	$(GO) run ./suites/internal/gencatalog ../shared/ftp-requirements.md > suites/requirements.tsv
+	$(GO) run ./suites/internal/gencatalog ../shared/ftp-requirements.md > checkmeta/requirements.tsv
 
 clean:
 	rm -rf bin $(OUT)

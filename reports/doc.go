@@ -10,10 +10,15 @@
 // operator POLICY checks). Every writer works from a Run, so all formats
 // agree on verdicts and counts.
 //
-// The specs follow a few conventions that FromGinkgo relies on:
+// The specs follow a few conventions that FromGinkgo relies on, all
+// defined in package checkmeta:
 //
 //	It("[RFC959-5.4-PASS-CODES/wrong-password] answers 530 to a wrong password",
 //	    Label("RFC959-5.4-PASS-CODES", "rfc959", "rfc959:5.4", "MUST", "login"), ...)
+//	                                             the heading "[KEY] title" (checkmeta.Heading);
+//	                                             level, RFC and section come from the
+//	                                             catalog entry of the key's ID, the
+//	                                             labels are only reported
 //
 //	AddReportEntry("ftpconform.warning", "…")    a tolerated deviation
 //	AddReportEntry("ftpconform.info", "…")       an observation worth showing

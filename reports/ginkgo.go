@@ -8,21 +8,12 @@ import (
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/ftpconform/ftpconform/checkmeta"
 )
 
-// Names of the report entries the specs attach with AddReportEntry.
-const (
-	EntryWarning    = "ftpconform.warning"    // a tolerated deviation; may repeat
-	EntryInfo       = "ftpconform.info"       // an observation worth showing; may repeat
-	EntryTranscript = "ftpconform.transcript" // the check's exchange, secrets already redacted
-	// EntryBlocked marks a skipped spec as blocked; its value is the key of
-	// the check that judged the root cause.
-	EntryBlocked = "ftpconform.blocked"
-	// EntryNotRun marks a skipped spec as not run because the run stopped;
-	// its value is the key of the check during which it stopped, or
-	// PreflightKey.
-	EntryNotRun = "ftpconform.notrun"
-)
+// requirements is the catalog a check's level, RFC and section come from.
+var requirements = checkmeta.Builtin()
 
 // FromGinkgo converts the report of a conformance run into a Run.
 //
@@ -37,9 +28,10 @@ const (
 //
 // Checks come in spec order, not run order (ginkgo shuffles): SUITE checks
 // first, then by source file and line of the It node, then by text.
-// A skipped spec with an EntryBlocked entry becomes VerdictBlocked, one
-// with an EntryNotRun entry VerdictNotRun (the skip message is the reason,
-// the entry's value goes to BlockedBy), and so does a spec ginkgo itself
+// A skipped spec with a checkmeta.EntryBlocked entry becomes
+// VerdictBlocked, one with a checkmeta.EntryNotRun entry VerdictNotRun
+// (the skip message is the reason, the entry's value goes to BlockedBy),
+// and so does a spec ginkgo itself
 // left out when the run stopped (fail-fast, an interrupt, the suite
 // timeout). Run.Stopped is set from the first check not run, in spec
 // order: its reason (the suites write "the server stopped answering during
@@ -355,72 +347,26 @@ func location(l types.CodeLocation) string {
 	return l.String()
 }
 
-// keyedText matches "[KEY] title".
-var keyedText = regexp.MustCompile(`^\s*\[([^\]\s]+)\]\s*(.*)$`)
-
-// requirementID matches a requirement ID of the catalogue: RFC959-4.2-ML-FIRST,
-// POLICY-PASV-RANGE; the capture groups are the document and the section.
-var requirementID = regexp.MustCompile(`^(RFC[0-9]+|POLICY)-(?:([0-9]+(?:\.[0-9]+)*)-)?[A-Za-z0-9]`)
-
 // describe fills the descriptive fields of c from the spec's text and
-// labels. The text carries the key; the labels carry level, RFC and
-// section, with the requirement ID as a fallback for the last two.
+// labels. The text is the check's heading, "[KEY] title"; the level, RFC
+// and section are those the catalog gives the key's requirement. A spec
+// whose text has no key is only a title, in the RFC group RFCOther; a key
+// the catalog does not know has no level, RFC or section either.
 func describe(c *Check, text string, labels []string) {
 	c.Labels = slices.Clone(labels)
 	if c.Labels == nil {
 		c.Labels = []string{}
 	}
-	if m := keyedText.FindStringSubmatch(text); m != nil {
-		c.Key, c.Title = m[1], strings.TrimSpace(m[2])
-	} else {
+	c.RFC = RFCOther
+	key, title, ok := checkmeta.ParseHeading(text)
+	if !ok {
 		c.Title = strings.TrimSpace(text)
-		for _, l := range labels {
-			if requirementID.MatchString(l) {
-				c.Key = l
-				break
-			}
-		}
+		return
 	}
-	c.ID, _, _ = strings.Cut(c.Key, "/")
-
-	// The document the ID names, if any ("rfc959", "policy").
-	var idRFC, idSection string
-	if m := requirementID.FindStringSubmatch(c.ID); m != nil {
-		idRFC, idSection = strings.ToLower(m[1]), m[2]
-	}
-
-	var rfcs []string
-	for _, l := range labels {
-		switch up := strings.ToUpper(l); {
-		case up == LevelMust || up == LevelShould || up == LevelMay || up == LevelPolicy:
-			if c.Level == "" {
-				c.Level = up
-			}
-		case rfcNumber(strings.ToLower(l)) >= 0 || strings.ToLower(l) == RFCPolicy:
-			rfcs = append(rfcs, strings.ToLower(l))
-		}
-	}
-	switch {
-	case idRFC != "" && slices.Contains(rfcs, idRFC):
-		c.RFC = idRFC
-	case len(rfcs) > 0:
-		c.RFC = rfcs[0]
-	case idRFC != "":
-		c.RFC = idRFC
-	default:
-		c.RFC = RFCOther
-	}
-	for _, l := range labels {
-		if doc, section, ok := strings.Cut(l, ":"); ok && strings.EqualFold(doc, c.RFC) && section != "" {
-			c.Section = section
-			break
-		}
-	}
-	if c.Section == "" && c.RFC == idRFC {
-		c.Section = idSection
-	}
-	if c.Level == "" && c.RFC == RFCPolicy {
-		c.Level = LevelPolicy
+	meta, err := requirements.Describe(key, title)
+	c.Key, c.ID, c.Title = meta.Key, meta.ID, meta.Title
+	if err == nil {
+		c.Level, c.RFC, c.Section = meta.Level, meta.RFC, meta.Section
 	}
 }
 
@@ -438,19 +384,19 @@ func collectEntries(c *Check, entries types.ReportEntries) skipMark {
 	var mark skipMark
 	for _, e := range entries {
 		switch e.Name {
-		case EntryBlocked:
+		case checkmeta.EntryBlocked:
 			if mark.verdict == "" {
 				mark = skipMark{VerdictBlocked, strings.TrimSpace(entryText(e))}
 			}
-		case EntryNotRun:
+		case checkmeta.EntryNotRun:
 			if mark.verdict == "" {
 				mark = skipMark{VerdictNotRun, strings.TrimSpace(entryText(e))}
 			}
-		case EntryWarning:
+		case checkmeta.EntryWarning:
 			c.Warnings = append(c.Warnings, entryText(e))
-		case EntryInfo:
+		case checkmeta.EntryInfo:
 			c.Info = append(c.Info, entryText(e))
-		case EntryTranscript:
+		case checkmeta.EntryTranscript:
 			transcripts = append(transcripts, strings.TrimRight(entryText(e), "\n"))
 		}
 	}

@@ -9,6 +9,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/ftpconform/ftpconform/checkmeta"
 )
 
 // The specs below run in-process once, through RunSpecs, so that
@@ -18,14 +20,14 @@ import (
 
 var _ = Describe("a conformance area", Label("rfc959"), func() {
 	It("[RFC959-4.2-MULTILINE] passes", Label("RFC959-4.2-MULTILINE", "rfc959:4.2", "MUST"), func() {
-		AddReportEntry(EntryTranscript, "< 211-Features\n< 211 End")
-		AddReportEntry(EntryInfo, "seen 2 lines")
+		AddReportEntry(checkmeta.EntryTranscript, "< 211-Features\n< 211 End")
+		AddReportEntry(checkmeta.EntryInfo, "seen 2 lines")
 	})
 	It("[RFC959-5.4-STOR-CODES] warns", Label("RFC959-5.4-STOR-CODES", "rfc959:5.4", "SHOULD"), func() {
-		AddReportEntry(EntryWarning, "550 is not listed for STOR", ReportEntryVisibilityNever)
+		AddReportEntry(checkmeta.EntryWarning, "550 is not listed for STOR", ReportEntryVisibilityNever)
 	})
 	It("[RFC959-5.4-PASS-CODES/wrong-password] fails", Label("RFC959-5.4-PASS-CODES", "rfc959:5.4", "MUST"), func() {
-		AddReportEntry(EntryTranscript, "> PASS ****\n< 230 Welcome")
+		AddReportEntry(checkmeta.EntryTranscript, "> PASS ****\n< 230 Welcome")
 		Fail("expected one of 530; got 230 \"Welcome\"")
 	})
 	It("[RFC959-5.4-SITE] skips", Label("RFC959-5.4-SITE", "rfc959:5.4", "MAY"), func() {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/ftpconform/ftpconform/checkmeta"
 )
 
 func TestFromGinkgoVerdicts(t *testing.T) {
@@ -96,7 +98,10 @@ func TestFromGinkgoDescribesChecks(t *testing.T) {
 	}
 }
 
-func TestDescribeFallbacks(t *testing.T) {
+// TestDescribeFromCatalog: the key comes from the spec's text, the level,
+// RFC and section from the catalog (testdata/requirements.tsv here), never
+// from the labels.
+func TestDescribeFromCatalog(t *testing.T) {
 	tests := []struct {
 		name   string
 		text   string
@@ -104,34 +109,46 @@ func TestDescribeFallbacks(t *testing.T) {
 		want   Check
 	}{
 		{
-			name:   "section and RFC from the ID when labels lack them",
+			name:   "level, RFC and section of the requirement, whatever the labels say",
 			text:   "[RFC2428-3-229-FORMAT/ipv6] formats 229 as (|||port|)",
-			labels: []string{"SHOULD"},
+			labels: []string{"MUST", "rfc959", "rfc959:4.2"},
 			want:   Check{Key: "RFC2428-3-229-FORMAT/ipv6", ID: "RFC2428-3-229-FORMAT", Title: "formats 229 as (|||port|)", Level: "SHOULD", RFC: "rfc2428", Section: "3"},
 		},
 		{
-			name:   "the RFC the ID names wins over other RFC labels",
+			name:   "the RFC the ID names among other RFC labels",
 			text:   "[RFC1123-4.1.2.6-227-LENIENT] x",
 			labels: []string{"rfc959", "rfc1123", "rfc959:4.1", "rfc1123:4.1.2.6", "must"},
 			want:   Check{Key: "RFC1123-4.1.2.6-227-LENIENT", ID: "RFC1123-4.1.2.6-227-LENIENT", Title: "x", Level: "MUST", RFC: "rfc1123", Section: "4.1.2.6"},
 		},
 		{
-			name:   "key from a label when the text has none",
+			name:   "policy",
+			text:   "[POLICY-TLS-REQUIRED] refuses USER before AUTH TLS",
+			labels: []string{"policy", "tls"},
+			want:   Check{Key: "POLICY-TLS-REQUIRED", ID: "POLICY-TLS-REQUIRED", Title: "refuses USER before AUTH TLS", Level: "POLICY", RFC: "policy"},
+		},
+		{
+			name:   "a key the catalog does not know",
+			text:   "[RFC959-9-UNKNOWN/x] does something",
+			labels: []string{"rfc959", "rfc959:9", "MUST"},
+			want:   Check{Key: "RFC959-9-UNKNOWN/x", ID: "RFC959-9-UNKNOWN", Title: "does something", RFC: "other"},
+		},
+		{
+			name:   "no key in the text, whatever the labels",
 			text:   "answers 502 to an unknown command",
-			labels: []string{"rfc959", "RFC959-5.4-UNKNOWN", "MUST"},
-			want:   Check{Key: "RFC959-5.4-UNKNOWN", ID: "RFC959-5.4-UNKNOWN", Title: "answers 502 to an unknown command", Level: "MUST", RFC: "rfc959", Section: "5.4"},
+			labels: []string{"rfc959", "RFC959-5.4-NOOP", "MUST"},
+			want:   Check{Title: "answers 502 to an unknown command", RFC: "other"},
+		},
+		{
+			name:   "a malformed key is no key",
+			text:   "[RFC959-4.2 MULTILINE] x",
+			labels: []string{"rfc959", "MUST"},
+			want:   Check{Title: "[RFC959-4.2 MULTILINE] x", RFC: "other"},
 		},
 		{
 			name:   "nothing known",
 			text:   "does something",
 			labels: nil,
 			want:   Check{Title: "does something", RFC: "other"},
-		},
-		{
-			name:   "policy level implied by the policy label",
-			text:   "[POLICY-TLS-REQUIRED] refuses USER before AUTH TLS",
-			labels: []string{"policy", "tls"},
-			want:   Check{Key: "POLICY-TLS-REQUIRED", ID: "POLICY-TLS-REQUIRED", Title: "refuses USER before AUTH TLS", Level: "POLICY", RFC: "policy"},
 		},
 	}
 	for _, tt := range tests {
@@ -372,11 +389,11 @@ func TestSuiteNodeFailures(t *testing.T) {
 func TestEntryTextFromDecodedReport(t *testing.T) {
 	// A report read back from ginkgo's JSON has the raw value decoded and
 	// the representation recorded.
-	e := types.ReportEntry{Name: EntryWarning, Value: types.ReportEntryValue{Representation: "from json"}}
+	e := types.ReportEntry{Name: checkmeta.EntryWarning, Value: types.ReportEntryValue{Representation: "from json"}}
 	if got := entryText(e); got != "from json" {
 		t.Errorf("got %q", got)
 	}
-	e = types.ReportEntry{Name: EntryInfo, Value: types.WrapEntryValue(42)}
+	e = types.ReportEntry{Name: checkmeta.EntryInfo, Value: types.WrapEntryValue(42)}
 	if got := entryText(e); got != "42" {
 		t.Errorf("got %q", got)
 	}
@@ -392,14 +409,14 @@ func TestBlockedAndNotRunEntries(t *testing.T) {
 		SpecReports: types.SpecReports{
 			spec("[RFC1123-4.1.2.6-PASV-MUST] accepts PASV", types.SpecStateFailed, must, line(1), failure("227 without numbers", 2)),
 			spec("[A] lists", types.SpecStateSkipped, must, line(2), skipped("needs passive mode"),
-				entry(EntryBlocked, "RFC1123-4.1.2.6-PASV-MUST")),
+				entry(checkmeta.EntryBlocked, "RFC1123-4.1.2.6-PASV-MUST")),
 			spec("[B] stores", types.SpecStateSkipped, must, line(3),
-				entry(EntryBlocked, " RFC1123-4.1.2.6-PASV-MUST\n")),
+				entry(checkmeta.EntryBlocked, " RFC1123-4.1.2.6-PASV-MUST\n")),
 			spec("[C] noops", types.SpecStateSkipped, must, line(4), skipped("the server stopped answering during RFC959-4.1.3-NOOP"),
-				entry(EntryNotRun, "RFC959-4.1.3-NOOP")),
-			spec("[D] quits", types.SpecStateSkipped, must, line(5), entry(EntryNotRun, "RFC959-4.1.3-NOOP")),
+				entry(checkmeta.EntryNotRun, "RFC959-4.1.3-NOOP")),
+			spec("[D] quits", types.SpecStateSkipped, must, line(5), entry(checkmeta.EntryNotRun, "RFC959-4.1.3-NOOP")),
 			// An entry on a spec that went on to fail does not hide the failure.
-			spec("[E] fails anyway", types.SpecStateFailed, must, line(6), failure("boom", 7), entry(EntryBlocked, "X")),
+			spec("[E] fails anyway", types.SpecStateFailed, must, line(6), failure("boom", 7), entry(checkmeta.EntryBlocked, "X")),
 		},
 	})
 	tests := []struct {

@@ -170,7 +170,7 @@ func TestJUnitStructure(t *testing.T) {
 func TestJUnitSanitisesServerText(t *testing.T) {
 	garbage := "got \x00\x07 and \xff\xfe then \x1b[31mred\x1b[0m \ufffe ]]> end"
 	r := FromGinkgo(types.Report{SpecReports: types.SpecReports{
-		spec("[RFC959-4.2-BAD\x01] title \x02", types.SpecStateFailed, []string{"rfc959", "rfc959:4.2", "MUST"},
+		spec("[RFC959-4.2-MULTILINE] title \x01\x02", types.SpecStateFailed, []string{"rfc959", "rfc959:4.2", "MUST"},
 			failure("first \x07line\nsecond "+garbage, 1),
 			warning("warn "+garbage),
 			info("info \xc3\x28"),
@@ -183,7 +183,7 @@ func TestJUnitSanitisesServerText(t *testing.T) {
 	s := parseJUnit(t, doc) // the point: it parses
 
 	tc := s.Suites[0].Testcases[0]
-	if tc.Name != `[RFC959-4.2-BAD\x01] title \x02 (MUST)` {
+	if tc.Name != `[RFC959-4.2-MULTILINE] title \x01\x02 (MUST)` {
 		t.Errorf("name %q", tc.Name)
 	}
 	if tc.Failure.Message != `first \x07line` {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ftpconform/ftpconform/checkmeta"
 )
 
 // Verdict is the outcome of one check. In a baseline it may list
@@ -55,29 +57,16 @@ const (
 	VerdictFiltered Verdict = "filtered"
 )
 
-// Requirement levels, as they appear in labels and in Check.Level.
-const (
-	LevelMust   = "MUST"
-	LevelShould = "SHOULD"
-	LevelMay    = "MAY"
-	LevelPolicy = "POLICY"
-)
-
 // Keys used for checks that are not conformance requirements.
 const (
 	// SuiteKey is the Key and ID of the pseudo-check that reports a failing
 	// suite-level node (BeforeSuite, AfterSuite, ReportAfterSuite...): such
 	// a failure means the run itself is broken.
 	SuiteKey = "SUITE"
-	// PreflightKey is the BlockedBy of a check not run because the
-	// preflight (connect, greeting, login) refused the run.
-	PreflightKey = "PREFLIGHT"
 	// RFCSuite is the RFC group of the SUITE pseudo-check.
 	RFCSuite = "suite"
-	// RFCPolicy is the RFC group of operator policy checks.
-	RFCPolicy = "policy"
-	// RFCOther is the RFC group of a check whose labels and ID name no
-	// document.
+	// RFCOther is the RFC group of a check whose key names no requirement
+	// of the catalog.
 	RFCOther = "other"
 )
 
@@ -105,9 +94,9 @@ type Check struct {
 	Key     string // "RFC959-5.4-PASS-CODES/wrong-password": the ID, optionally "/slug"
 	ID      string // "RFC959-5.4-PASS-CODES": the requirement ID, Key up to the first "/"
 	Title   string // "answers 530 to a wrong password"
-	Level   string // MUST, SHOULD, MAY or POLICY; empty for the SUITE pseudo-check
-	RFC     string // "rfc959", "rfc1123", ..., "policy"
-	Section string // "5.4" (from the label "rfc959:5.4"); may be empty
+	Level   string // MUST, SHOULD, MAY or POLICY, from the catalog; empty for the SUITE pseudo-check
+	RFC     string // "rfc959", "rfc1123", ..., "policy", from the catalog
+	Section string // "5.4", from the catalog; may be empty
 	Labels  []string
 
 	Verdict Verdict
@@ -116,8 +105,8 @@ type Check struct {
 	Message string
 	// BlockedBy is the key of the check that judged the root cause of a
 	// blocked check ("RFC1123-4.1.2.6-PASV-MUST"), or of the check during
-	// which the run stopped for a check not run ("PREFLIGHT" when it
-	// stopped before any check). Empty for other verdicts.
+	// which the run stopped for a check not run (checkmeta.PreflightKey,
+	// "PREFLIGHT", when it stopped before any check). Empty for other verdicts.
 	BlockedBy string
 	// Location is where in the specs a failed check failed ("file.go:42").
 	Location   string
@@ -225,21 +214,13 @@ func (r Run) reported() []Check {
 }
 
 // heading is "[KEY] title", or just the title when there is no key.
-func (c Check) heading() string {
-	if c.Key == "" {
-		return c.Title
-	}
-	if c.Title == "" {
-		return "[" + c.Key + "]"
-	}
-	return "[" + c.Key + "] " + c.Title
-}
+func (c Check) heading() string { return checkmeta.Heading(c.Key, c.Title) }
 
 // levelOrder lists the levels in the order tables show them; the four
 // known levels always appear, others (and "", for the SUITE pseudo-check)
 // follow when present.
 func levelOrder(byLevel map[string]Tally) []string {
-	known := []string{LevelMust, LevelShould, LevelMay, LevelPolicy}
+	known := []string{checkmeta.LevelMust, checkmeta.LevelShould, checkmeta.LevelMay, checkmeta.LevelPolicy}
 	var extra []string
 	for l := range byLevel {
 		if !slices.Contains(known, l) {
@@ -276,7 +257,7 @@ func rfcOrder(names []string) []string {
 			return 0, 0
 		case rfcNumber(s) >= 0:
 			return 1, rfcNumber(s)
-		case s == RFCPolicy:
+		case s == checkmeta.RFCPolicy:
 			return 2, 0
 		default:
 			return 3, 0

@@ -1,63 +1,166 @@
 package suites
 
 import (
-	_ "embed"
+	"errors"
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/ftpconform/ftpconform/checkmeta"
 )
 
-// Requirement is one entry of the requirement catalog.
-type Requirement struct {
-	ID        string
-	Level     string // MUST, SHOULD, MAY or POLICY
-	Qualifier string // e.g. "if implemented", "MUST NOT"
-	Summary   string
-}
+// catalog holds the requirements a check may name (checkmeta's builtin
+// catalog).
+var catalog = checkmeta.Builtin()
 
-//go:embed requirements.tsv
-var requirementsTSV string
-
-var catalog = parseCatalog(requirementsTSV)
-
-func parseCatalog(tsv string) map[string]Requirement {
-	out := map[string]Requirement{}
-	for _, line := range strings.Split(tsv, "\n") {
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		f := strings.SplitN(line, "\t", 4)
-		if len(f) != 4 {
-			continue
-		}
-		out[f[0]] = Requirement{ID: f[0], Level: f[1], Qualifier: f[2], Summary: f[3]}
-	}
-	return out
-}
-
-// LookupRequirement returns the catalog entry for id.
-func LookupRequirement(id string) (Requirement, bool) {
-	r, ok := catalog[id]
-	return r, ok
-}
-
-// Requirements returns the whole catalog sorted by ID.
-func Requirements() []Requirement {
-	out := make([]Requirement, 0, len(catalog))
-	for _, r := range catalog {
-		out = append(out, r)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
-}
-
-// rfcAndSection derives the RFC label ("rfc959", "policy") and section
-// label ("rfc959:4.2.1") from a requirement ID like RFC959-4.2.1-421-CLOSE.
+// rfcAndSection gives the RFC label ("rfc959", "policy") and the section
+// label ("rfc959:4.2.1"; "" when there is no section) of a requirement of
+// the catalog.
 func rfcAndSection(id string) (rfc, section string) {
-	head, rest, _ := strings.Cut(id, "-")
-	rfc = strings.ToLower(head)
-	if !strings.HasPrefix(rfc, "rfc") {
-		return rfc, ""
+	req := catalog[id]
+	return req.RFC, sectionLabel(req.RFC, req.Section)
+}
+
+// sectionLabel is the label of a section of a document, "rfc959:4.2.1",
+// or "" when there is no section.
+func sectionLabel(rfc, section string) string {
+	if section == "" {
+		return ""
 	}
-	sec, _, _ := strings.Cut(rest, "-")
-	return rfc, rfc + ":" + sec
+	return rfc + ":" + section
+}
+
+// catalogLabels are the labels a check gets from its requirement: the
+// ID, RFC, level and section.
+func catalogLabels(c checkmeta.Check) []string {
+	labels := []string{c.ID, c.RFC, c.Level}
+	if s := sectionLabel(c.RFC, c.Section); s != "" {
+		labels = append(labels, s)
+	}
+	return labels
+}
+
+// specLabels are the labels ginkgo gives a spec with the labels own,
+// inside the container being built: the containers' labels first, then
+// its own, each once.
+func specLabels(own []string) []string {
+	out := ginkgo.CurrentTreeConstructionNodeReport().Labels()
+	for _, l := range own {
+		if !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// The registry of checks, filled by Check while ginkgo builds the spec
+// tree (in RunSpecs or PreviewSpecs): regByKey has every check's
+// metadata by key, regByTitle the key of every title (titles are unique
+// too), registryErr the problems found on the way.
+var (
+	regMu       sync.Mutex
+	regByKey    = map[string]checkmeta.Check{}
+	regByTitle  = map[string]string{}
+	registryErr []string
+)
+
+// register records a check with its topic labels and returns its
+// metadata; ok is false when the key is malformed or names no requirement
+// of the catalog, and the check must not become a spec. It runs while
+// ginkgo builds the container the check is in.
+func register(key, title string, topics []string, loc types.CodeLocation) (c checkmeta.Check, ok bool) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	where := loc.String()
+	c, err := catalog.Describe(key, title)
+	if err != nil {
+		addRegistryError(where + ": " + err.Error())
+		return c, false
+	}
+	c.Labels = specLabels(append(slices.Clone(topics), catalogLabels(c)...))
+	c.Location = checkmeta.Location{File: loc.FileName, Line: loc.LineNumber}
+	if prev, dup := regByKey[key]; dup && prev.Location.String() != where {
+		addRegistryError(fmt.Sprintf("%s: check key %q already used at %s", where, key, prev.Location))
+	}
+	regByKey[key] = c
+	if prev, dup := regByTitle[title]; dup && prev != key {
+		addRegistryError(fmt.Sprintf("%s: title %q already used by check %s", where, title, prev))
+	}
+	regByTitle[title] = key
+	return c, true
+}
+
+// addRegistryError records a problem once, however often the tree is
+// built. The caller holds regMu.
+func addRegistryError(msg string) {
+	if !slices.Contains(registryErr, msg) {
+		registryErr = append(registryErr, msg)
+	}
+}
+
+// RegistryErrors lists problems found while registering checks: unknown
+// requirement IDs, malformed keys, duplicate keys or titles, checks
+// without a body. Checks are registered when ginkgo builds the spec tree,
+// so the list is empty before RunSpecs, PreviewSpecs or Checks.
+func RegistryErrors() []string {
+	regMu.Lock()
+	defer regMu.Unlock()
+	out := slices.Clone(registryErr)
+	sort.Strings(out)
+	return out
+}
+
+// Checks returns the metadata of every registered check, in the order a
+// run with random seed 1 takes them (ginkgo decides the order), which is
+// the order `ftpconform list` shows. The error lists the registry's
+// problems (RegistryErrors).
+//
+// The first call builds the spec tree with ginkgo.PreviewSpecs, a dry run
+// that runs no check. Ginkgo keeps the configuration a preview is given
+// (random seed 1): a RunSpecs after it must pass its own, as the CLI does.
+func Checks() ([]checkmeta.Check, error) {
+	order := specOrder()
+	regMu.Lock()
+	out := make([]checkmeta.Check, 0, len(order))
+	for _, key := range order {
+		if c, ok := regByKey[key]; ok {
+			c.Labels = slices.Clone(c.Labels)
+			out = append(out, c)
+		}
+	}
+	regMu.Unlock()
+	if errs := RegistryErrors(); len(errs) > 0 {
+		return out, errors.New("check registry:\n  " + strings.Join(errs, "\n  "))
+	}
+	return out, nil
+}
+
+var (
+	specOrderOnce sync.Once
+	specKeys      []string
+)
+
+// specOrder returns the keys of the checks in the order of ginkgo's
+// preview with random seed 1, building the spec tree on the first call.
+func specOrder() []string {
+	specOrderOnce.Do(func() {
+		suiteConfig, _ := ginkgo.GinkgoConfiguration()
+		suiteConfig.LabelFilter = ""
+		suiteConfig.RandomSeed = 1
+		report := ginkgo.PreviewSpecs("ftpconform", suiteConfig)
+		for _, s := range report.SpecReports {
+			if s.LeafNodeType != types.NodeTypeIt {
+				continue
+			}
+			if key, _, ok := checkmeta.ParseHeading(s.LeafNodeText); ok {
+				specKeys = append(specKeys, key)
+			}
+		}
+	})
+	return specKeys
 }

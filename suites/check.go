@@ -3,32 +3,26 @@ package suites
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
-	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 
+	"github.com/ftpconform/ftpconform/checkmeta"
 	"github.com/ftpconform/ftpconform/harness"
 )
 
-// Report entry names shared with package reports.
+// The report entries a check attaches, under the short names the spec
+// files use; checkmeta defines them.
 const (
-	EntryWarning    = "ftpconform.warning"
-	EntryTranscript = "ftpconform.transcript"
-	EntryInfo       = "ftpconform.info"
-	// EntryBlocked marks a skipped check whose prerequisite failed; its
-	// value is the key of the check that judged the root cause.
-	EntryBlocked = "ftpconform.blocked"
-	// EntryNotRun marks a check that did not run because the run stopped
-	// (the server stopped answering, the preflight failed); its value is
-	// the key of the check during which that happened, or "PREFLIGHT".
-	EntryNotRun = "ftpconform.notrun"
+	EntryWarning    = checkmeta.EntryWarning
+	EntryTranscript = checkmeta.EntryTranscript
+	EntryInfo       = checkmeta.EntryInfo
+	EntryBlocked    = checkmeta.EntryBlocked
+	EntryNotRun     = checkmeta.EntryNotRun
 )
 
 // Needs declares capabilities a check relies on beyond what its helpers
@@ -54,94 +48,54 @@ type confirmDecorator struct{}
 // what the server hands out over many sessions, counts sessions, or is
 // judged by timing or by a race (every Confirm check is Serial).
 
-// checkKey is a requirement ID, optionally followed by "/slug" when one
-// requirement has several checks.
-var checkKey = regexp.MustCompile(`^([A-Z][A-Za-z0-9.-]+)(/[a-z0-9][a-z0-9-]*)?$`)
-
-// registered checks, for duplicate detection: key -> location, title -> key.
-var (
-	regMu       sync.Mutex
-	regByKey    = map[string]string{}
-	regByTitle  = map[string]string{}
-	registryErr []string
-)
-
-// RegistryErrors lists problems found while registering checks: unknown
-// requirement IDs, malformed keys, duplicate keys or titles.
-func RegistryErrors() []string {
-	regMu.Lock()
-	defer regMu.Unlock()
-	out := append([]string(nil), registryErr...)
-	sort.Strings(out)
-	return out
-}
-
-func register(key, title string, loc types.CodeLocation) (Requirement, bool) {
-	regMu.Lock()
-	defer regMu.Unlock()
-	where := loc.String()
-	m := checkKey.FindStringSubmatch(key)
-	if m == nil {
-		registryErr = append(registryErr, fmt.Sprintf("%s: malformed check key %q", where, key))
-		return Requirement{}, false
-	}
-	req, ok := catalog[m[1]]
-	if !ok {
-		registryErr = append(registryErr, fmt.Sprintf("%s: check %q names requirement %q, which is not in the catalog", where, key, m[1]))
-		return Requirement{}, false
-	}
-	if prev, dup := regByKey[key]; dup && prev != where {
-		registryErr = append(registryErr, fmt.Sprintf("%s: check key %q already used at %s", where, key, prev))
-	}
-	regByKey[key] = where
-	if prev, dup := regByTitle[title]; dup && prev != key {
-		registryErr = append(registryErr, fmt.Sprintf("%s: title %q already used by check %s", where, title, prev))
-	}
-	regByTitle[title] = key
-	return req, true
-}
-
 // Check registers one conformance check: It("[KEY] title") with the labels
-// derived from the catalog (requirement ID, RFC, section, level) plus any
+// derived from the catalog (requirement ID, RFC, level, section) plus any
 // Label decorators in args, and the body, a func(SpecContext), also in args.
+// Its metadata goes to the registry (Checks).
 //
 // Call it inside a Describe so that the configuration is in force.
 func Check(key, title string, args ...any) {
 	loc := types.NewCodeLocation(1)
-	req, ok := register(key, title, loc)
-	if !ok {
-		return
-	}
 	var body func(SpecContext)
 	var decorators []any
+	var topics []string
 	confirm := false
 	var needs []harness.Capability
 	for _, a := range args {
+		if a == any(Serial) {
+			// Ginkgo gives a Serial spec the label "Serial".
+			topics = append(topics, "Serial")
+			decorators = append(decorators, a)
+			continue
+		}
 		switch v := a.(type) {
 		case func(SpecContext):
 			body = v
 		case confirmDecorator:
 			confirm = true
+			topics = append(topics, "Serial")
 			decorators = append(decorators, Serial)
 		case needsDecorator:
 			needs = append(needs, v...)
+		case Labels:
+			topics = append(topics, v...)
+			decorators = append(decorators, v)
 		default:
 			decorators = append(decorators, v)
 		}
 	}
 	if body == nil {
 		regMu.Lock()
-		registryErr = append(registryErr, fmt.Sprintf("%s: check %q has no body", loc, key))
+		addRegistryError(fmt.Sprintf("%s: check %q has no body", loc, key))
 		regMu.Unlock()
 		return
 	}
-	rfc, section := rfcAndSection(req.ID)
-	labels := []string{req.ID, rfc, req.Level}
-	if section != "" {
-		labels = append(labels, section)
+	meta, ok := register(key, title, topics, loc)
+	if !ok {
+		return
 	}
-	level := req.Level
-	decorators = append(decorators, Label(labels...), SpecTimeout(cfg.CheckTimeout), loc)
+	level := meta.Level
+	decorators = append(decorators, Label(catalogLabels(meta)...), SpecTimeout(cfg.CheckTimeout), loc)
 	decorators = append(decorators, func(ctx SpecContext) {
 		if stop := cfg.health.stopped(); stop != nil {
 			notRun(stop.Key, stop.Reason)
@@ -171,7 +125,7 @@ func Check(key, title string, args ...any) {
 			Skip("read-only mode: this check writes to the server")
 		}
 		need(needs...)
-		values := harness.WithStalls(ctx, &cfg.health.stalls, key, judgesVerb(req.ID), func(s harness.Stall) { st.stalled = &s })
+		values := harness.WithStalls(ctx, &cfg.health.stalls, key, judgesVerb(meta.ID), func(s harness.Stall) { st.stalled = &s })
 		cctx := checkContext{ctx, harness.WithGate(values, gateCommand(st))}
 		run := func() { body(cctx) }
 		if confirm {
@@ -204,7 +158,7 @@ func Check(key, title string, args ...any) {
 			blocked(g.root, g.reason)
 		}
 	})
-	It("["+key+"] "+title, decorators...)
+	It(checkmeta.Heading(key, title), decorators...)
 }
 
 // checkState is what the running check accumulates (specs run serially).
@@ -310,14 +264,21 @@ func hasLabel(labels []string, l string) bool {
 }
 
 // Hooks that hand results to the CLI while the run goes on and at its end.
+// A preview (Checks) runs them too, as a dry run: it has no results.
 var (
 	_ = ReportAfterEach(func(r SpecReport) {
+		if suiteConfig, _ := GinkgoConfiguration(); suiteConfig.DryRun {
+			return
+		}
 		if cfg.OnCheckDone != nil {
 			cfg.OnCheckDone(r)
 		}
 	})
 	_ = ReportAfterSuite("ftpconform report", func(r Report) {
 		cleaner.close()
+		if r.SuiteConfig.DryRun {
+			return
+		}
 		if cfg.OnSuiteDone != nil {
 			cfg.OnSuiteDone(r)
 		}

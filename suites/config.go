@@ -8,6 +8,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 
+	"github.com/ftpconform/ftpconform/checkmeta"
 	"github.com/ftpconform/ftpconform/harness"
 )
 
@@ -80,7 +81,7 @@ func Configure(c Config) {
 	}
 	c.health = newRunHealth(c.Journal)
 	if c.Halted != "" {
-		c.health.setStop("PREFLIGHT", c.Halted)
+		c.health.setStop(checkmeta.PreflightKey, c.Halted)
 	}
 	cfg = c
 }

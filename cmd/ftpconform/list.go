@@ -8,10 +8,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/ftpconform/ftpconform/reports"
+	"github.com/ftpconform/ftpconform/checkmeta"
 	"github.com/ftpconform/ftpconform/suites"
 )
 
@@ -38,14 +37,13 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usagef("list: unexpected argument %q", fs.Arg(0))
 	}
-	if *filter != "" {
-		if _, err := types.ParseLabelFilter(*filter); err != nil {
-			return usagef("list: --label-filter: %v", err)
-		}
-	}
-	checks, err := previewChecks(*filter)
+	registered, err := registeredChecks(*filter)
 	if err != nil {
 		return err
+	}
+	var checks []listedCheck
+	for _, c := range registered {
+		checks = append(checks, listed(c))
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -59,37 +57,38 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// previewChecks lists the registered checks without running them.
-func previewChecks(filter string) ([]listedCheck, error) {
-	suiteConfig, _ := ginkgo.GinkgoConfiguration()
-	suiteConfig.LabelFilter = filter
-	// A fixed seed: the same checks run in the same order every time.
-	suiteConfig.RandomSeed = 1
-	report := ginkgo.PreviewSpecs("ftpconform", suiteConfig)
-	if errs := suites.RegistryErrors(); len(errs) > 0 {
-		return nil, fmt.Errorf("check registry:\n  %s", strings.Join(errs, "\n  "))
+// registeredChecks lists the registered checks the label filter selects,
+// in the order of suites.Checks.
+func registeredChecks(filter string) ([]checkmeta.Check, error) {
+	selects := func([]string) bool { return true }
+	if filter != "" {
+		f, err := types.ParseLabelFilter(filter)
+		if err != nil {
+			return nil, usagef("list: --label-filter: %v", err)
+		}
+		selects = f
 	}
-	var out []listedCheck
-	for _, s := range report.SpecReports {
-		if s.LeafNodeType != types.NodeTypeIt {
-			continue
+	checks, err := suites.Checks()
+	if err != nil {
+		return nil, err
+	}
+	var out []checkmeta.Check
+	for _, c := range checks {
+		if selects(c.Labels) {
+			out = append(out, c)
 		}
-		c := reports.CheckFromSpec(s, suiteConfig)
-		if c.Verdict == reports.VerdictFiltered || c.Key == reports.SuiteKey {
-			continue
-		}
-		out = append(out, listedCheck{Key: c.Key, ID: c.ID, Level: c.Level, Labels: topicLabels(c), Title: c.Title})
 	}
 	return out, nil
 }
 
-// topicLabels drops the labels that repeat the ID and level.
-func topicLabels(c reports.Check) []string {
-	var out []string
+// listed is how "ftpconform list" shows a check: its labels without
+// those that repeat the ID and level.
+func listed(c checkmeta.Check) listedCheck {
+	var topics []string
 	for _, l := range c.Labels {
 		if l != c.ID && l != c.Level {
-			out = append(out, l)
+			topics = append(topics, l)
 		}
 	}
-	return out
+	return listedCheck{Key: c.Key, ID: c.ID, Level: c.Level, Labels: topics, Title: c.Title}
 }

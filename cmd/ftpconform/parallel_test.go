@@ -163,7 +163,9 @@ func TestServerStopsDuringParallelRun(t *testing.T) {
 	sc := bufio.NewScanner(out)
 	progress := 0
 	var stopped time.Time
+	var lines []string
 	for sc.Scan() {
+		lines = append(lines, sc.Text())
 		if strings.HasPrefix(sc.Text(), "PASS ") {
 			progress++
 		}
@@ -174,7 +176,7 @@ func TestServerStopsDuringParallelRun(t *testing.T) {
 	}
 	_ = cmd.Wait()
 	if stopped.IsZero() {
-		t.Fatalf("the run ended before 40 checks passed; stderr: %s", stderr.String())
+		t.Fatalf("the run ended before 40 checks passed; stdout:\n%s\nstderr: %s", strings.Join(lines, "\n"), stderr.String())
 	}
 	if d := time.Since(stopped); d > 30*time.Second {
 		t.Errorf("the run went on for %v after the server stopped", d)
