@@ -314,6 +314,9 @@ var loginProbe struct {
 }
 
 // probeCheck registers a check that reads the shared login probe.
+// LabelLoginProbe marks the checks that judge the shared login probe.
+const LabelLoginProbe = "login-probe"
+
 func probeCheck(key, title string, topics []string, anon bool, body func(SpecContext)) {
 	id, _, _ := strings.Cut(key, "/")
 	rfc, section := rfcAndSection(id)
@@ -325,7 +328,9 @@ func probeCheck(key, title string, topics []string, anon bool, body func(SpecCon
 	if anon {
 		loginProbe.anonConsumers = append(loginProbe.anonConsumers, labels)
 	}
-	Check(key, title, Label(topics...), body)
+	// The label lets a parallel run start these checks first, beside the
+	// Serial ones: they wait for the probe, which takes seconds.
+	Check(key, title, Label(append(topics, LabelLoginProbe)...), body)
 }
 
 // The probe starts before the first check of the run, whatever its order.

@@ -8,12 +8,15 @@ package main
 //     anything (a ginkgo dry run), which gives every check that the label
 //     filter selects, in order, with its source file and whether it is
 //     Serial;
-//  2. it deals the checks that may run alongside others into N shards, a
+//  2. it starts, at once, a worker for the checks that judge the shared
+//     login probe (label login-probe: they mostly wait, for seconds, while
+//     one session tries wrong passwords) and a worker for the Serial checks
+//     (passive-port sampling, timing and race judgements), which run
+//     without other checks' sessions beside them;
+//  3. when the Serial checks are done, it deals the others into N shards, a
 //     source file at a time (the checks of one file share root causes and
 //     exchanges, see suites/health.go, and so keep their order and their
 //     "blocked by" links), and runs one worker per shard at once;
-//  3. then it runs the Serial checks (passive-port sampling, timing and
-//     race judgements) in one more worker, alone;
 //  4. it merges the workers' ginkgo reports into one, in the dry run's
 //     order, and goes on as a serial run would: reports, baseline, summary.
 //
@@ -42,6 +45,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -77,6 +81,7 @@ type plannedCheck struct {
 	key    string
 	file   string
 	serial bool
+	probe  bool // it judges the login probe (suites.LabelLoginProbe)
 }
 
 // specKey is the check key in a spec's text, "[KEY] title".
@@ -98,7 +103,8 @@ func planChecks(dry types.Report) []plannedCheck {
 			continue // filtered out, pending, or not a check
 		}
 		if k := keyOf(s); k != "" {
-			out = append(out, plannedCheck{key: k, file: s.LeafNodeLocation.FileName, serial: s.IsSerial})
+			out = append(out, plannedCheck{key: k, file: s.LeafNodeLocation.FileName, serial: s.IsSerial,
+				probe: slices.Contains(s.Labels(), suites.LabelLoginProbe)})
 		}
 	}
 	return out
@@ -106,13 +112,18 @@ func planChecks(dry types.Report) []plannedCheck {
 
 // shardChecks deals the checks that may run alongside others into at most
 // n shards, whole source files at a time, the largest file first onto the
-// least loaded shard; the Serial checks come back apart.
-func shardChecks(checks []plannedCheck, n int) (shards [][]string, serial []string) {
+// least loaded shard; the Serial checks and those that judge the login
+// probe come back apart.
+func shardChecks(checks []plannedCheck, n int) (probe []string, shards [][]string, serial []string) {
 	var files []string
 	byFile := map[string][]string{}
 	for _, c := range checks {
-		if c.serial {
+		switch {
+		case c.serial:
 			serial = append(serial, c.key)
+			continue
+		case c.probe:
+			probe = append(probe, c.key)
 			continue
 		}
 		if _, ok := byFile[c.file]; !ok {
@@ -131,7 +142,7 @@ func shardChecks(checks []plannedCheck, n int) (shards [][]string, serial []stri
 		}
 		shards[least] = append(shards[least], byFile[f]...)
 	}
-	return shards, serial
+	return probe, shards, serial
 }
 
 // focusOn is the ginkgo focus expression that selects exactly keys.
@@ -226,7 +237,7 @@ type coordinator struct {
 	facts   *harness.Facts
 	out     *lockedLines
 	stderr  io.Writer
-	started int
+	started atomic.Int32 // workers started, to name their files
 }
 
 // runWorkers runs one worker per shard, all at once, and returns their
@@ -235,8 +246,7 @@ func (c *coordinator) runWorkers(shards [][]string) []*types.Report {
 	reports := make([]*types.Report, len(shards))
 	var wg sync.WaitGroup
 	for i, keys := range shards {
-		n := c.started
-		c.started++
+		n := int(c.started.Add(1))
 		wg.Go(func() {
 			r, err := c.runWorker(n, i, len(shards), keys)
 			if err != nil {
@@ -311,18 +321,28 @@ func runParallel(o *runOptions, t harness.Target, srcPort int, filter string, fa
 
 	c := &coordinator{exe: exe, dir: dir, base: workerArgs(o, t, srcPort, filter), target: t, facts: facts,
 		out: &lockedLines{w: stdout}, stderr: stderr}
-	shards, serial := shardChecks(planChecks(dry), o.parallel)
+	probe, shards, serial := shardChecks(planChecks(dry), o.parallel)
 	started := time.Now()
-	got := c.runWorkers(shards)
+	var probeDone sync.WaitGroup
+	var probeReports []*types.Report
+	if len(probe) > 0 {
+		probeDone.Go(func() { probeReports = c.runWorkers([][]string{probe}) })
+	}
+	var got []*types.Report
+	if len(serial) > 0 {
+		got = c.runWorkers([][]string{serial})
+	}
 	interrupted := false
 	select {
 	case <-sig:
 		interrupted = true
 	default:
 	}
-	if len(serial) > 0 && !interrupted {
-		got = append(got, c.runWorkers([][]string{serial})...)
+	if !interrupted {
+		got = append(got, c.runWorkers(shards)...)
 	}
+	probeDone.Wait()
+	got = append(got, probeReports...)
 	return mergeReports(dry, got, started, interrupted), nil
 }
 

@@ -22,10 +22,10 @@ import (
 
 func TestShardChecks(t *testing.T) {
 	checks := []plannedCheck{
-		{"A-1", "a.go", false}, {"A-2", "a.go", false}, {"A-3", "a.go", false},
-		{"B-1", "b.go", false}, {"B-2", "b.go", true},
-		{"C-1", "c.go", false}, {"C-2", "c.go", false},
-		{"D-1", "d.go", false},
+		{"A-1", "a.go", false, false}, {"A-2", "a.go", false, false}, {"A-3", "a.go", false, false},
+		{"B-1", "b.go", false, false}, {"B-2", "b.go", true, false},
+		{"C-1", "c.go", false, false}, {"C-2", "c.go", false, false},
+		{"D-1", "d.go", false, false}, {"P-1", "d.go", false, true},
 	}
 	for _, tc := range []struct {
 		n      int
@@ -36,7 +36,10 @@ func TestShardChecks(t *testing.T) {
 		{3, [][]string{{"A-1", "A-2", "A-3"}, {"C-1", "C-2"}, {"B-1", "D-1"}}},
 		{8, [][]string{{"A-1", "A-2", "A-3"}, {"C-1", "C-2"}, {"B-1"}, {"D-1"}}},
 	} {
-		shards, serial := shardChecks(checks, tc.n)
+		probe, shards, serial := shardChecks(checks, tc.n)
+		if !slices.Equal(probe, []string{"P-1"}) {
+			t.Errorf("n=%d: probe %v, want [P-1]", tc.n, probe)
+		}
 		if fmt.Sprint(shards) != fmt.Sprint(tc.shards) {
 			t.Errorf("n=%d: shards %v, want %v", tc.n, shards, tc.shards)
 		}
