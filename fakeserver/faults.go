@@ -29,6 +29,8 @@ type Fault struct {
 	// replace one command's behaviour are written this way, in their own
 	// file, without touching the handlers.
 	override func(s *session, r *request) bool
+	// install, if set, puts the fault's other hooks in place (see hooks).
+	install func(h *hooks)
 }
 
 // Variation is a named deviation from the most common server behaviour that
@@ -36,6 +38,10 @@ type Fault struct {
 type Variation struct {
 	Name        string
 	Description string
+
+	// override and install work as for Fault.
+	override func(s *session, r *request) bool
+	install  func(h *hooks)
 }
 
 // Fault names. The constants are what the hooks test for; the registry
@@ -172,14 +178,14 @@ var faultRegistry = []Fault{
 }
 
 var variationRegistry = []Variation{
-	{varMultilineGreeting, "the 220 greeting has three lines"},
-	{varUnknown502, "unknown commands get 502 instead of 500"},
-	{varPasvNoParens, "the 227 reply has no parentheses around the six numbers"},
-	{varDigitLines, "multi-line replies contain intermediate lines that begin with digits, a code and a dash, or nothing"},
-	{varSlowReplies, "every reply is written in three small chunks 5 ms apart, so that it arrives in several reads"},
-	{varPreliminary125, "transfers use 125 instead of 150 as the preliminary reply"},
-	{varEpsvOtherDelim, "the 229 reply uses \"!\" as its delimiter"},
-	{varCdup200, "CDUP answers 200 instead of 250"},
+	{Name: varMultilineGreeting, Description: "the 220 greeting has three lines"},
+	{Name: varUnknown502, Description: "unknown commands get 502 instead of 500"},
+	{Name: varPasvNoParens, Description: "the 227 reply has no parentheses around the six numbers"},
+	{Name: varDigitLines, Description: "multi-line replies contain intermediate lines that begin with digits, a code and a dash, or nothing"},
+	{Name: varSlowReplies, Description: "every reply is written in three small chunks 5 ms apart, so that it arrives in several reads"},
+	{Name: varPreliminary125, Description: "transfers use 125 instead of 150 as the preliminary reply"},
+	{Name: varEpsvOtherDelim, Description: "the 229 reply uses \"!\" as its delimiter"},
+	{Name: varCdup200, Description: "CDUP answers 200 instead of 250"},
 }
 
 // Faults returns the fault registry sorted by name. The slices are copies.
@@ -195,7 +201,10 @@ func Faults() []Fault {
 
 // Variations returns the legal-variation registry sorted by name.
 func Variations() []Variation {
-	out := slices.Clone(variationRegistry)
+	out := make([]Variation, len(variationRegistry))
+	for i, v := range variationRegistry {
+		out[i] = Variation{Name: v.Name, Description: v.Description}
+	}
 	slices.SortFunc(out, func(a, b Variation) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
@@ -211,17 +220,6 @@ func nameSet(kind string, names []string, known func(string) bool) (map[string]b
 		set[n] = true
 	}
 	return set, nil
-}
-
-// overrides returns the override hooks of the named faults.
-func overrides(active map[string]bool) []func(*session, *request) bool {
-	var out []func(*session, *request) bool
-	for _, f := range faultRegistry {
-		if active[f.Name] && f.override != nil {
-			out = append(out, f.override)
-		}
-	}
-	return out
 }
 
 func knownFault(name string) bool {

@@ -18,11 +18,11 @@ const (
 
 func init() {
 	variationRegistry = append(variationRegistry,
-		Variation{varRein120, "REIN answers \"120 Service ready in 0 minutes\" before its 220"},
-		Variation{varSmntSupported, "SMNT is implemented: 202 for an existing directory (one file system: nothing to mount), 550 for a missing one"},
-		Variation{varAllo200, "ALLO answers 200 instead of 202"},
-		Variation{varCdupAtRoot550, "CDUP at the root directory is refused with 550"},
-		Variation{varRmdNotEmpty450, "RMD of a directory that is not empty answers 450 instead of 550"},
+		Variation{Name: varRein120, Description: "REIN answers \"120 Service ready in 0 minutes\" before its 220"},
+		Variation{Name: varSmntSupported, Description: "SMNT is implemented: 202 for an existing directory (one file system: nothing to mount), 550 for a missing one"},
+		Variation{Name: varAllo200, Description: "ALLO answers 200 instead of 202"},
+		Variation{Name: varCdupAtRoot550, Description: "CDUP at the root directory is refused with 550"},
+		Variation{Name: varRmdNotEmpty450, Description: "RMD of a directory that is not empty answers 450 instead of 550"},
 	)
 	faultRegistry = append(faultRegistry, accessFaults...)
 }

@@ -36,9 +36,9 @@ const (
 
 func init() {
 	variationRegistry = append(variationRegistry,
-		Variation{varLongLine421, "an over-long command line is answered 421 and the control connection closed"},
-		Variation{varAllMultiline, "every reply is sent in multi-line form, \"xyz-text\" then \"xyz text\", except SIZE/MDTM 213 and STOU's \"FILE:\" reply, whose form is fixed"},
-		Variation{varTelnetSilent, "Telnet option negotiation from the client is stripped without an answer"},
+		Variation{Name: varLongLine421, Description: "an over-long command line is answered 421 and the control connection closed"},
+		Variation{Name: varAllMultiline, Description: "every reply is sent in multi-line form, \"xyz-text\" then \"xyz text\", except SIZE/MDTM 213 and STOU's \"FILE:\" reply, whose form is fixed"},
+		Variation{Name: varTelnetSilent, Description: "Telnet option negotiation from the client is stripped without an answer"},
 	)
 	faultRegistry = append(faultRegistry, controlFaults...)
 }

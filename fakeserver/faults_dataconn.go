@@ -346,9 +346,9 @@ func init() {
 			Breaks:      []string{"RFC959-5.4-XFER-PRELIM/active-order"}},
 	)
 	variationRegistry = append(variationRegistry,
-		Variation{varPrelim150Always, "transfers always start with 150, even when the client is already connected to the passive port"},
-		Variation{varActiveConnectFirst, "in active mode the server connects to the client before its preliminary reply, which is then 125"},
-		Variation{varDataOpenLate, "the server takes the passive connection, or dials the active one, only 40 ms after its preliminary reply"},
+		Variation{Name: varPrelim150Always, Description: "transfers always start with 150, even when the client is already connected to the passive port"},
+		Variation{Name: varActiveConnectFirst, Description: "in active mode the server connects to the client before its preliminary reply, which is then 125"},
+		Variation{Name: varDataOpenLate, Description: "the server takes the passive connection, or dials the active one, only 40 ms after its preliminary reply"},
 	)
 }
 

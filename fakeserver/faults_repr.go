@@ -311,10 +311,10 @@ func init() {
 			}},
 	)
 	variationRegistry = append(variationRegistry,
-		Variation{varModeB, "MODE B is accepted and implemented: RETR, LIST and NLST send blocks ending with an EOF block, STOR reads blocks"},
-		Variation{varStruR, "STRU R is accepted and files are stored as the byte stream received (RFC 1123 §4.1.2.13 allows this on hosts without records)"},
-		Variation{varNlstDotEntries, "NLST of the working directory lists \".\" and \"..\" as well"},
-		Variation{varNlstAbsolutePaths, "NLST of the working directory answers with absolute pathnames"},
+		Variation{Name: varModeB, Description: "MODE B is accepted and implemented: RETR, LIST and NLST send blocks ending with an EOF block, STOR reads blocks"},
+		Variation{Name: varStruR, Description: "STRU R is accepted and files are stored as the byte stream received (RFC 1123 §4.1.2.13 allows this on hosts without records)"},
+		Variation{Name: varNlstDotEntries, Description: "NLST of the working directory lists \".\" and \"..\" as well"},
+		Variation{Name: varNlstAbsolutePaths, Description: "NLST of the working directory answers with absolute pathnames"},
 	)
 }
 

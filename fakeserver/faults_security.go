@@ -124,9 +124,9 @@ func init() {
 			override: overrideSymlinkEscape},
 	)
 	variationRegistry = append(variationRegistry,
-		Variation{varPortRefusal500, "PORT and EPRT to another address or to a port below 1024 are refused with \"500 Illegal PORT command\" (vsftpd, ProFTPD)"},
-		Variation{varPathEscapeRefused, "pathnames whose \"..\" would climb above the root are refused (501) instead of stopping at the root"},
-		Variation{varPasvForeign425, "a connection to the passive port from another address fails the transfer with 425 (vsftpd)"},
+		Variation{Name: varPortRefusal500, Description: "PORT and EPRT to another address or to a port below 1024 are refused with \"500 Illegal PORT command\" (vsftpd, ProFTPD)"},
+		Variation{Name: varPathEscapeRefused, Description: "pathnames whose \"..\" would climb above the root are refused (501) instead of stopping at the root"},
+		Variation{Name: varPasvForeign425, Description: "a connection to the passive port from another address fails the transfer with 425 (vsftpd)"},
 	)
 }
 

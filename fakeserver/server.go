@@ -101,8 +101,8 @@ type Server struct {
 	Logf func(format string, args ...any)
 
 	faults     map[string]bool
-	overrides  []func(*session, *request) bool
 	variations map[string]bool
+	hooks      *hooks
 	root       *os.Root
 	ln         net.Listener
 
@@ -191,10 +191,10 @@ func (s *Server) configure() error {
 	if s.faults, err = nameSet("fault", s.Faults, knownFault); err != nil {
 		return err
 	}
-	s.overrides = overrides(s.faults)
 	if s.variations, err = nameSet("variation", s.Variations, knownVariation); err != nil {
 		return err
 	}
+	s.hooks = buildHooks(s.faults, s.variations)
 	return nil
 }
 

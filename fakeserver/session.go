@@ -204,6 +204,7 @@ func commandNames() []string {
 // reports back through transfer.done.
 type session struct {
 	srv    *Server
+	hooks  *hooks // the server's, for short
 	conn   net.Conn
 	id     uint64
 	local  *net.TCPAddr // server side of the control connection
@@ -237,6 +238,7 @@ type session struct {
 func newSession(srv *Server, c net.Conn, id uint64) *session {
 	s := &session{
 		srv:    srv,
+		hooks:  srv.hooks,
 		conn:   c,
 		id:     id,
 		done:   make(chan struct{}),
@@ -544,7 +546,7 @@ func (s *session) handle(ev ctrlEvent) {
 	} else {
 		s.logf("> %q", ev.line)
 	}
-	for _, o := range s.srv.overrides {
+	for _, o := range s.hooks.override {
 		if o(s, r) {
 			return
 		}
