@@ -2,8 +2,10 @@ package fakeserver
 
 import (
 	"fmt"
+	"net"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Fault is a named, single deviation from the protocol that the server can
@@ -91,19 +93,27 @@ const (
 	varCdup200           = "cdup-200"
 )
 
+// slowPause separates the chunks of a reply under the slow-replies
+// variation.
+const slowPause = 5 * time.Millisecond
+
 // wrongPasvAddress is what the pasv-wrong-address fault advertises: a
 // private address that no loopback client can reach.
 const wrongPasvAddress = "10.0.0.5"
 
 var faultRegistry = []Fault{
 	{Name: faultGreetingWrongCode, Description: "greets with \"200 Ready\" instead of 220",
-		Breaks: []string{"RFC959-5.4-GREETING"}},
+		Breaks:  []string{"RFC959-5.4-GREETING"},
+		install: func(h *hooks) { h.greet = func(s *session) { s.sendLines("200 Ready") } }},
 	{Name: faultMultilineBadEnd, Description: "multi-line replies (FEAT, HELP, STAT) end with a line \"xyz-End\" and the reply is never terminated",
-		Breaks: []string{"RFC959-4.2-ML-LAST"}},
+		Breaks:  []string{"RFC959-4.2-ML-LAST"},
+		install: func(h *hooks) { h.multiline = append(h.multiline, unterminatedEnd) }},
 	{Name: faultMultilineWrongEndCode, Description: "multi-line replies end with a line that carries a different code than the first line",
-		Breaks: []string{"RFC959-4.2-ML-SAME-CODE"}},
+		Breaks:  []string{"RFC959-4.2-ML-SAME-CODE"},
+		install: func(h *hooks) { h.multiline = append(h.multiline, otherEndCode) }},
 	{Name: faultBareLF, Description: "every reply line ends with LF instead of CRLF",
-		Breaks: []string{"RFC959-4.2-CRLF"}},
+		Breaks:  []string{"RFC959-4.2-CRLF"},
+		install: func(h *hooks) { h.appendLine = appendBareLF }},
 	{Name: faultReplyNoSpace, Description: "the replies to NOOP and SYST have no space after the code (\"200OK\")",
 		Breaks: []string{"RFC959-4.2-SINGLE-FORMAT"}},
 	{Name: faultShortCode, Description: "NOOP is answered with a two-digit code (\"20 OK\")",
@@ -178,11 +188,14 @@ var faultRegistry = []Fault{
 }
 
 var variationRegistry = []Variation{
-	{Name: varMultilineGreeting, Description: "the 220 greeting has three lines"},
+	{Name: varMultilineGreeting, Description: "the 220 greeting has three lines",
+		install: func(h *hooks) { h.greet = greetInThreeLines }},
 	{Name: varUnknown502, Description: "unknown commands get 502 instead of 500"},
 	{Name: varPasvNoParens, Description: "the 227 reply has no parentheses around the six numbers"},
-	{Name: varDigitLines, Description: "multi-line replies contain intermediate lines that begin with digits, a code and a dash, or nothing"},
-	{Name: varSlowReplies, Description: "every reply is written in three small chunks 5 ms apart, so that it arrives in several reads"},
+	{Name: varDigitLines, Description: "multi-line replies contain intermediate lines that begin with digits, a code and a dash, or nothing",
+		install: func(h *hooks) { h.multiline = append(h.multiline, addDigitLines) }},
+	{Name: varSlowReplies, Description: "every reply is written in three small chunks 5 ms apart, so that it arrives in several reads",
+		install: func(h *hooks) { h.writeReply = writeSlowly }},
 	{Name: varPreliminary125, Description: "transfers use 125 instead of 150 as the preliminary reply"},
 	{Name: varEpsvOtherDelim, Description: "the 229 reply uses \"!\" as its delimiter"},
 	{Name: varCdup200, Description: "CDUP answers 200 instead of 250"},
@@ -228,4 +241,70 @@ func knownFault(name string) bool {
 
 func knownVariation(name string) bool {
 	return slices.ContainsFunc(variationRegistry, func(v Variation) bool { return v.Name == name })
+}
+
+// greetInThreeLines is the greeting of the multiline-greeting variation.
+func greetInThreeLines(s *session) {
+	s.sendLines(
+		"220-ftpconform reference server",
+		"220-This server is for conformance tests only.",
+		"220 Ready.")
+}
+
+// addDigitLines puts the legal oddities of the digit-lines variation after
+// the first body line of a multi-line reply: RFC 959 §4.2 only forbids a
+// line that starts with the code and a SP. A FEAT body keeps every line
+// starting with a SP (RFC 2389 §3.2).
+func addDigitLines(code int, lines []string, feat bool) []string {
+	odd := []string{fmt.Sprintf(" %03d inner", code)}
+	if !feat {
+		odd = append(odd,
+			fmt.Sprintf("%03d-still inside", code),
+			"123 not the end",
+			fmt.Sprintf("%03d0 nope", code),
+			"")
+	}
+	at := 1 + min(1, len(lines)-2)
+	return slices.Insert(lines, at, odd...)
+}
+
+// unterminatedEnd replaces the last line of a multi-line reply with
+// "xyz-End" (multiline-bad-end): the reply never ends.
+func unterminatedEnd(code int, lines []string, feat bool) []string {
+	lines[len(lines)-1] = fmt.Sprintf("%03d-End", code)
+	return lines
+}
+
+// otherEndCode gives the last line of a multi-line reply a neighbouring
+// code (multiline-wrong-end-code).
+func otherEndCode(code int, lines []string, feat bool) []string {
+	other := code + 1
+	if other%10 == 0 {
+		other = code - 1
+	}
+	last := lines[len(lines)-1]
+	lines[len(lines)-1] = fmt.Sprintf("%03d %s", other, last[4:])
+	return lines
+}
+
+// appendBareLF ends a reply line with LF alone (bare-lf).
+func appendBareLF(buf []byte, line string) []byte {
+	return append(appendIACDoubled(buf, line), '\n')
+}
+
+// writeSlowly writes a reply in three pieces slowPause apart
+// (slow-replies), holding the write lock throughout.
+func writeSlowly(s *session, b []byte) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	size := max(1, (len(b)+2)/3)
+	for i := 0; i < len(b); i += size {
+		if i > 0 && !s.sleep(slowPause) {
+			return net.ErrClosed
+		}
+		if err := s.writeLocked(b[i:min(i+size, len(b))]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -37,7 +37,8 @@ const (
 func init() {
 	variationRegistry = append(variationRegistry,
 		Variation{Name: varLongLine421, Description: "an over-long command line is answered 421 and the control connection closed"},
-		Variation{Name: varAllMultiline, Description: "every reply is sent in multi-line form, \"xyz-text\" then \"xyz text\", except SIZE/MDTM 213 and STOU's \"FILE:\" reply, whose form is fixed"},
+		Variation{Name: varAllMultiline, Description: "every reply is sent in multi-line form, \"xyz-text\" then \"xyz text\", except SIZE/MDTM 213 and STOU's \"FILE:\" reply, whose form is fixed",
+			install: func(h *hooks) { h.frame = multilineFrame }},
 		Variation{Name: varTelnetSilent, Description: "Telnet option negotiation from the client is stripped without an answer"},
 	)
 	faultRegistry = append(faultRegistry, controlFaults...)
@@ -74,7 +75,7 @@ func (s *session) telnetOverride(cmd, opt byte) bool {
 	case s.srv.fault(faultTelnetEcho):
 		// Echoing a request back is not an answer: it opens a negotiation
 		// of the server's own (and, with some peers, a loop).
-		_ = s.writeWire([]byte{telnetIAC, cmd, opt}, false)
+		_ = s.writeWire([]byte{telnetIAC, cmd, opt})
 		return true
 	case s.srv.variation(varTelnetSilent):
 		return true
@@ -99,31 +100,30 @@ func (s *session) longLineOverride() bool {
 	return false
 }
 
-// multilineReply is reply's hook: under all-multiline it sends the reply
-// as "xyz-text" and "xyz text" and reports true. Replies whose form an RFC
-// fixes stay single-line: SIZE and MDTM (213, RFC 3659 §4.2 and §3.2) and
-// STOU's "125 FILE: name" (RFC 1123 §4.1.2.9).
-func (s *session) multilineReply(code int, text string) bool {
-	if !s.srv.variation(varAllMultiline) || code == codeFileStatus || strings.HasPrefix(text, "FILE: ") {
-		return false
+// multilineFrame (all-multiline) frames a reply as "xyz-text" and
+// "xyz text". Replies whose form an RFC fixes stay single-line: SIZE and
+// MDTM (213, RFC 3659 §4.2 and §3.2) and STOU's "125 FILE: name"
+// (RFC 1123 §4.1.2.9).
+func multilineFrame(code int, text string) []string {
+	if code == codeFileStatus || strings.HasPrefix(text, "FILE: ") {
+		return []string{fmt.Sprintf("%03d %s", code, text)}
 	}
-	s.sendLines(fmt.Sprintf("%03d-%s", code, text), fmt.Sprintf("%03d %s", code, text))
-	return true
+	return []string{fmt.Sprintf("%03d-%s", code, text), fmt.Sprintf("%03d %s", code, text)}
 }
 
 // heldGreetings holds the sessions whose greeting waits for their first
 // command (greeting-after-command).
 var heldGreetings sync.Map
 
-// holdGreeting is greet's hook: under greeting-after-command a client on
-// another address than the server's gets no greeting until it sends a
-// command.
-func (s *session) holdGreeting() bool {
-	if !s.srv.fault(faultGreetingAfterCommand) || s.remote.IP.Equal(s.local.IP) {
-		return false
+// holdGreeting (greeting-after-command) greets a client on the server's
+// own address at once and holds the greeting back for any other until it
+// sends a command.
+func holdGreeting(s *session) {
+	if s.remote.IP.Equal(s.local.IP) {
+		s.sendGreeting()
+		return
 	}
 	heldGreetings.Store(s, true)
-	return true
 }
 
 // alloWithCode answers ALLO like the handler would, but with a code of
@@ -151,7 +151,7 @@ var controlFaults = []Fault{
 		Breaks: []string{"RFC3659-2.2-NO-TELNET-NEGOTIATION"},
 		override: func(s *session, r *request) bool {
 			if r.verb == "ALLO" {
-				_ = s.writeWire([]byte{telnetIAC, telnetWILL, 1}, false)
+				_ = s.writeWire([]byte{telnetIAC, telnetWILL, 1})
 			}
 			return false
 		}},
@@ -162,10 +162,11 @@ var controlFaults = []Fault{
 	{Name: faultQueueDropped, Description: "commands that arrive during a transfer (other than ABOR, STAT and QUIT) are discarded unanswered",
 		Breaks: []string{"RFC959-4.2-QUEUE"}},
 	{Name: faultGreetingAfterCommand, Description: "a client on another address than the server's (127.0.0.2) gets no greeting until it sends a command",
-		Breaks: []string{"RFC959-5.4-GREETING-BEFORE-CMD"},
+		Breaks:  []string{"RFC959-5.4-GREETING-BEFORE-CMD"},
+		install: func(h *hooks) { h.greet = holdGreeting },
 		override: func(s *session, r *request) bool {
 			if _, held := heldGreetings.LoadAndDelete(s); held {
-				s.reply(codeServiceReady, "ftpconform reference server ready.")
+				s.sendGreeting()
 			}
 			return false
 		}},
@@ -231,7 +232,7 @@ var controlFaults = []Fault{
 				case <-s.done:
 				case <-t.C:
 					s.logf("< %q (unsolicited)", "200 Still here.")
-					_ = s.writeWire([]byte("200 Still here.\r\n"), false)
+					_ = s.writeWire([]byte("200 Still here.\r\n"))
 				}
 			})
 			return true

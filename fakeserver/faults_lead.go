@@ -13,6 +13,13 @@ func init() {
 			Breaks:      []string{"RFC959-4.2.1-227-NUMBERS", "RFC1123-4.1.2.6-PASV-MUST"}},
 		Fault{Name: faultIACNotDoubled,
 			Description: "a byte 0xFF in a reply (e.g. in a pathname) is sent once instead of as IAC IAC",
-			Breaks:      []string{"RFC1123-3.2.6-IAC-DOUBLE"}},
+			Breaks:      []string{"RFC1123-3.2.6-IAC-DOUBLE"},
+			install:     func(h *hooks) { h.appendLine = appendIACOnce }},
 	)
+}
+
+// appendIACOnce appends a reply line and CRLF without doubling 0xFF bytes
+// (iac-not-doubled).
+func appendIACOnce(buf []byte, line string) []byte {
+	return append(append(buf, line...), '\r', '\n')
 }

@@ -9,6 +9,19 @@ package fakeserver
 // later in the registry wins; the hooks that are lists run in registry
 // order.
 type hooks struct {
+	// greet sends the greeting instead of the clean 220 (session.greet).
+	greet func(s *session)
+
+	// frame gives the lines of a single-line reply (session.reply).
+	frame func(code int, text string) []string
+	// multiline reworks the lines of a multi-line reply, first and last
+	// included (session.replyMulti); feat marks the FEAT listing.
+	multiline []func(code int, lines []string, feat bool) []string
+	// appendLine encodes one reply line with its line end (sendLines).
+	appendLine func(buf []byte, line string) []byte
+	// writeReply puts the encoded lines of a reply on the wire (sendLines).
+	writeReply func(s *session, b []byte) error
+
 	// override sees every command before the dispatch table (and before
 	// the login check) and reports whether it dealt with the command.
 	override []func(s *session, r *request) bool

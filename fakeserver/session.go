@@ -75,9 +75,6 @@ const (
 	// may send; the last one is answered 421 and the connection closed
 	// (RFC 2577 §5 suggests 3 to 5).
 	maxLoginFailures = 3
-	// slowPause separates the chunks of a reply under the slow-replies
-	// variation.
-	slowPause = 5 * time.Millisecond
 )
 
 // seqKind names the state a command leaves behind for the one immediately
@@ -362,18 +359,16 @@ func (s *session) finish() {
 }
 
 func (s *session) greet() {
-	switch {
-	case s.holdGreeting(): // fault greeting-after-command (faults_control.go)
-	case s.srv.fault(faultGreetingWrongCode):
-		s.sendLines("200 Ready")
-	case s.srv.variation(varMultilineGreeting):
-		s.sendLines(
-			"220-ftpconform reference server",
-			"220-This server is for conformance tests only.",
-			"220 Ready.")
-	default:
-		s.reply(codeServiceReady, "ftpconform reference server ready.")
+	if h := s.hooks.greet; h != nil {
+		h(s)
+		return
 	}
+	s.sendGreeting()
+}
+
+// sendGreeting sends the clean server's greeting (RFC 959 §5.4: 220).
+func (s *session) sendGreeting() {
+	s.reply(codeServiceReady, "ftpconform reference server ready.")
 }
 
 // readLoop reads command lines and hands them to serve. It answers Telnet
@@ -425,9 +420,9 @@ func (s *session) readLoop() {
 				}
 				switch cmd {
 				case telnetWILL:
-					s.writeWire([]byte{telnetIAC, telnetDONT, opt}, false)
+					s.writeWire([]byte{telnetIAC, telnetDONT, opt})
 				case telnetDO:
-					s.writeWire([]byte{telnetIAC, telnetWONT, opt}, false)
+					s.writeWire([]byte{telnetIAC, telnetWONT, opt})
 				}
 				// WONT and DONT confirm what we already assume; answering
 				// them could start a negotiation loop.
@@ -611,7 +606,8 @@ func (s *session) handleDuringTransfer(ev ctrlEvent) {
 
 // reply sends a single-line reply "code SP text".
 func (s *session) reply(code int, text string) {
-	if s.multilineReply(code, text) { // variation all-multiline (faults_control.go)
+	if h := s.hooks.frame; h != nil {
+		s.sendLines(h(code, text)...)
 		return
 	}
 	s.sendLines(fmt.Sprintf("%03d %s", code, text))
@@ -627,41 +623,12 @@ func (s *session) reply(code int, text string) {
 // can be taken for the end. feat marks a FEAT listing, whose body lines
 // must all start with a SP (RFC 2389 §3.2).
 func (s *session) replyMulti(code int, first string, body []string, last string, feat bool) {
-	lines := make([]string, 0, len(body)+8)
+	lines := make([]string, 0, len(body)+2)
 	lines = append(lines, fmt.Sprintf("%03d-%s", code, first))
-	if s.srv.variation(varDigitLines) {
-		// Legal oddities for the harness's reply reader (RFC 959 §4.2 only
-		// forbids a line that starts with the code and a SP).
-		var odd []string
-		if feat {
-			odd = []string{fmt.Sprintf(" %03d inner", code)}
-		} else {
-			odd = []string{
-				fmt.Sprintf(" %03d inner", code),
-				fmt.Sprintf("%03d-still inside", code),
-				"123 not the end",
-				fmt.Sprintf("%03d0 nope", code),
-				"",
-			}
-		}
-		n := min(1, len(body))
-		lines = append(lines, body[:n]...)
-		lines = append(lines, odd...)
-		lines = append(lines, body[n:]...)
-	} else {
-		lines = append(lines, body...)
-	}
-	switch {
-	case s.srv.fault(faultMultilineBadEnd):
-		lines = append(lines, fmt.Sprintf("%03d-End", code))
-	case s.srv.fault(faultMultilineWrongEndCode):
-		other := code + 1
-		if other%10 == 0 {
-			other = code - 1
-		}
-		lines = append(lines, fmt.Sprintf("%03d %s", other, last))
-	default:
-		lines = append(lines, fmt.Sprintf("%03d %s", code, last))
+	lines = append(lines, body...)
+	lines = append(lines, fmt.Sprintf("%03d %s", code, last))
+	for _, h := range s.hooks.multiline {
+		lines = h(code, lines, feat)
 	}
 	s.sendLines(lines...)
 }
@@ -670,55 +637,60 @@ func (s *session) replyMulti(code int, first string, body []string, last string,
 // byte in the text is doubled (RFC 1123 §3.2.6, RFC 3659 §2.2). A failed
 // write ends the session.
 func (s *session) sendLines(lines ...string) {
-	eol := "\r\n"
-	if s.srv.fault(faultBareLF) {
-		eol = "\n"
+	appendLine, write := appendReplyLine, (*session).writeWire
+	if h := s.hooks.appendLine; h != nil {
+		appendLine = h
+	}
+	if h := s.hooks.writeReply; h != nil {
+		write = h
 	}
 	var buf []byte
 	for _, l := range lines {
 		s.logf("< %q", l)
-		for i := 0; i < len(l); i++ {
-			buf = append(buf, l[i])
-			if l[i] == telnetIAC && !s.srv.fault(faultIACNotDoubled) { // faults_lead.go
-				buf = append(buf, telnetIAC)
-			}
-		}
-		buf = append(buf, eol...)
+		buf = appendLine(buf, l)
 	}
-	if err := s.writeWire(buf, s.srv.variation(varSlowReplies)); err != nil {
+	if err := write(s, buf); err != nil {
 		s.logf("write: %v", err)
 		s.shutdown()
 	}
 }
 
+// appendReplyLine appends one reply line and its CRLF to buf.
+func appendReplyLine(buf []byte, line string) []byte {
+	return append(appendIACDoubled(buf, line), '\r', '\n')
+}
+
+// appendIACDoubled appends text to buf with every 0xFF (Telnet IAC) byte
+// sent twice.
+func appendIACDoubled(buf []byte, text string) []byte {
+	for i := 0; i < len(text); i++ {
+		buf = append(buf, text[i])
+		if text[i] == telnetIAC {
+			buf = append(buf, telnetIAC)
+		}
+	}
+	return buf
+}
+
 // writeWire writes raw bytes on the control connection under the write
-// lock, with a deadline. With slow set it writes three pieces slowPause apart.
-func (s *session) writeWire(b []byte, slow bool) error {
+// lock.
+func (s *session) writeWire(b []byte) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	pieces := 1
-	if slow {
-		pieces = 3
+	return s.writeLocked(b)
+}
+
+// writeLocked writes b with a deadline; the caller holds wmu. Nothing is
+// written for an empty b.
+func (s *session) writeLocked(b []byte) error {
+	if len(b) == 0 {
+		return nil
 	}
-	size := max(1, (len(b)+pieces-1)/pieces)
-	for i := 0; i < len(b); i += size {
-		if i > 0 {
-			t := time.NewTimer(slowPause)
-			select {
-			case <-t.C:
-			case <-s.done:
-				t.Stop()
-				return net.ErrClosed
-			}
-		}
-		if err := s.conn.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
-			return err
-		}
-		if _, err := s.conn.Write(b[i:min(i+size, len(b))]); err != nil {
-			return err
-		}
+	if err := s.conn.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
+		return err
 	}
-	return nil
+	_, err := s.conn.Write(b)
+	return err
 }
 
 // sleep waits for d unless the session ends first; it reports whether the
