@@ -154,9 +154,13 @@ var faultRegistry = []Fault{
 	{Name: faultModeSRefused, Description: "\"MODE S\" is refused with 504",
 		Breaks: []string{"RFC959-5.1-ACCEPT-DEFAULTS"}},
 	{Name: faultQuitNoClose, Description: "QUIT is answered 221 but the control connection stays open until the idle timeout",
-		Breaks: []string{"RFC959-5.2-QUIT-CLOSE"}},
+		Breaks: []string{"RFC959-5.2-QUIT-CLOSE"},
+		install: func(h *hooks) {
+			h.quit = func(s *session) { s.reply(codeClosingControl, "Goodbye.") }
+		}},
 	{Name: faultQuitSilentClose, Description: "QUIT closes the control connection without a reply",
-		Breaks: []string{"RFC959-5.4-QUIT-CODES"}},
+		Breaks:  []string{"RFC959-5.4-QUIT-CODES"},
+		install: func(h *hooks) { h.quit = func(s *session) { s.closing = true } }},
 	{Name: faultPasvUnimplemented, Description: "PASV is answered 502",
 		Breaks: []string{"RFC1123-4.1.2.6-PASV-MUST"}},
 	{Name: faultPasvNoListen, Description: "PASV and EPSV advertise a port on which nothing listens; transfers then fail with 425",

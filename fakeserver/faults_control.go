@@ -3,8 +3,8 @@ package fakeserver
 // Faults and legal variations of the control connection: how command lines
 // are read (CRLF, TCP read boundaries, Telnet commands, over-long lines),
 // how commands are parsed (case, verb length), how replies are framed and
-// sequenced (RFC 959 §4.2, §5.3, §5.4; RFC 1123 §4.1.2.10-13), with the
-// helpers their hooks in session.go call.
+// sequenced (RFC 959 §4.2, §5.3, §5.4; RFC 1123 §4.1.2.10-13), and the
+// hooks they declare.
 
 import (
 	"bufio"
@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// Fault names whose hooks live in session.go.
+// Fault names (the tests refer to them).
 const (
 	faultReadBoundary         = "act-on-read-boundary"
 	faultEagerNoop            = "eager-noop"
@@ -27,7 +27,7 @@ const (
 	faultGreetingAfterCommand = "greeting-after-command"
 )
 
-// Variation names (hooks in session.go).
+// Variation names.
 const (
 	varLongLine421  = "long-line-421"
 	varAllMultiline = "all-multiline"
@@ -36,68 +36,39 @@ const (
 
 func init() {
 	variationRegistry = append(variationRegistry,
-		Variation{Name: varLongLine421, Description: "an over-long command line is answered 421 and the control connection closed"},
+		Variation{Name: varLongLine421, Description: "an over-long command line is answered 421 and the control connection closed",
+			install: func(h *hooks) { h.longLine = closeOnLongLine }},
 		Variation{Name: varAllMultiline, Description: "every reply is sent in multi-line form, \"xyz-text\" then \"xyz text\", except SIZE/MDTM 213 and STOU's \"FILE:\" reply, whose form is fixed",
 			install: func(h *hooks) { h.frame = multilineFrame }},
-		Variation{Name: varTelnetSilent, Description: "Telnet option negotiation from the client is stripped without an answer"},
+		Variation{Name: varTelnetSilent, Description: "Telnet option negotiation from the client is stripped without an answer",
+			install: func(h *hooks) { h.negotiate = func(*session, byte, byte) bool { return true } }},
 	)
 	faultRegistry = append(faultRegistry, controlFaults...)
 }
 
-// endLineEarly is the command reader's hook: it reports whether the bytes
-// read so far (line, no LF yet) are to be taken as a complete command line.
-// buffered is how many received bytes wait behind them.
-func (s *session) endLineEarly(line []byte, buffered int) bool {
-	switch {
-	case len(line) == 0:
-		return false
-	case s.srv.fault(faultReadBoundary):
-		// Whatever one read returned is a command.
-		return buffered == 0
-	case s.srv.fault(faultEagerNoop):
-		return strings.EqualFold(string(line), "NOOP")
-	}
-	return false
+// endAtReadBoundary (act-on-read-boundary) takes whatever one read
+// returned for a command.
+func endAtReadBoundary(line []byte, buffered int) bool {
+	return len(line) > 0 && buffered == 0
 }
 
-// dropPipelined is the command reader's hook after a line has been handed
-// on: under pipelined-dropped the rest of the segment is thrown away.
-func (s *session) dropPipelined(br *bufio.Reader) {
-	if s.srv.fault(faultPipelinedDropped) {
-		_, _ = br.Discard(br.Buffered())
-	}
+// endAtNOOP (eager-noop) takes "NOOP" for a command before its CRLF.
+func endAtNOOP(line []byte, buffered int) bool {
+	return strings.EqualFold(string(line), "NOOP")
 }
 
-// telnetOverride is the command reader's hook for option negotiation
-// received from the client; it reports whether it dealt with the request.
-func (s *session) telnetOverride(cmd, opt byte) bool {
-	switch {
-	case s.srv.fault(faultTelnetEcho):
-		// Echoing a request back is not an answer: it opens a negotiation
-		// of the server's own (and, with some peers, a loop).
-		_ = s.writeWire([]byte{telnetIAC, cmd, opt})
-		return true
-	case s.srv.variation(varTelnetSilent):
-		return true
-	}
-	return false
+// dropRestOfSegment (pipelined-dropped) throws away what arrived behind
+// the line just handed on.
+func dropRestOfSegment(br *bufio.Reader) {
+	_, _ = br.Discard(br.Buffered())
 }
 
-// longLineOverride is handle's hook for a line longer than MaxLineLength;
-// it reports whether it answered.
-func (s *session) longLineOverride() bool {
-	switch {
-	case s.srv.fault(faultLongLineSilent):
-		return true
-	case s.srv.fault(faultLongLine421Open):
-		s.reply(codeServiceClosing, "Command line too long.")
-		return true
-	case s.srv.variation(varLongLine421):
-		s.reply(codeServiceClosing, "Command line too long; closing control connection.")
-		s.closing = true
-		return true
-	}
-	return false
+// echoNegotiation (telnet-echo-negotiation) echoes an option request back.
+// That is not an answer: it opens a negotiation of the server's own (and,
+// with some peers, a loop).
+func echoNegotiation(s *session, cmd, opt byte) bool {
+	_ = s.writeWire([]byte{telnetIAC, cmd, opt})
+	return true
 }
 
 // multilineFrame (all-multiline) frames a reply as "xyz-text" and
@@ -126,6 +97,19 @@ func holdGreeting(s *session) {
 	heldGreetings.Store(s, true)
 }
 
+// closeOnLongLine (long-line-421) answers an over-long line with 421 and
+// closes the control connection.
+func closeOnLongLine(s *session) {
+	s.reply(codeServiceClosing, "Command line too long; closing control connection.")
+	s.closing = true
+}
+
+// dropQueued (queue-dropped) discards a command that would wait for the
+// running transfer.
+func dropQueued(s *session, verb, arg string) bool {
+	return verb != "ABOR" && verb != "QUIT" && (verb != "STAT" || arg != "")
+}
+
 // alloWithCode answers ALLO like the handler would, but with a code of
 // the fault's choosing.
 func (s *session) alloWithCode(code int) {
@@ -138,15 +122,20 @@ const spontaneousPause = 100 * time.Millisecond
 
 var controlFaults = []Fault{
 	{Name: faultReadBoundary, Description: "a command ends where a TCP read ends: bytes that arrive without CRLF are executed as a command",
-		Breaks: []string{"RFC1123-4.1.2.10-NO-READ-BOUNDARIES/split"}},
+		Breaks:  []string{"RFC1123-4.1.2.10-NO-READ-BOUNDARIES/split"},
+		install: func(h *hooks) { h.endLine = endAtReadBoundary }},
 	{Name: faultEagerNoop, Description: "NOOP is executed as soon as its four letters arrive, before the CRLF",
-		Breaks: []string{"RFC959-5.3-CRLF-TERMINATED"}},
+		Breaks:  []string{"RFC959-5.3-CRLF-TERMINATED"},
+		install: func(h *hooks) { h.endLine = endAtNOOP }},
 	{Name: faultPipelinedDropped, Description: "commands that arrive in the same TCP segment as an earlier command are discarded unanswered",
-		Breaks: []string{"RFC1123-4.1.2.10-NO-READ-BOUNDARIES/pipelined", "RFC1123-4.1.2.10-NO-READ-BOUNDARIES/pipelined-login"}},
+		Breaks:  []string{"RFC1123-4.1.2.10-NO-READ-BOUNDARIES/pipelined", "RFC1123-4.1.2.10-NO-READ-BOUNDARIES/pipelined-login"},
+		install: func(h *hooks) { h.afterLine = dropRestOfSegment }},
 	{Name: faultTelnetKept, Description: "Telnet commands (IAC WILL ECHO, IAC NOP, ...) are not stripped from command lines: their bytes end up in the verb",
-		Breaks: []string{"RFC1123-4.1.2.12-TELNET-OPTIONS", "RFC959-5.2-TELNET"}},
+		Breaks:  []string{"RFC1123-4.1.2.12-TELNET-OPTIONS", "RFC959-5.2-TELNET"},
+		install: func(h *hooks) { h.rawIAC = true }},
 	{Name: faultTelnetEcho, Description: "Telnet option requests are echoed back (IAC WILL ECHO is answered IAC WILL ECHO) instead of being refused",
-		Breaks: []string{"RFC1123-4.1.2.12-TELNET-OPTIONS"}},
+		Breaks:  []string{"RFC1123-4.1.2.12-TELNET-OPTIONS"},
+		install: func(h *hooks) { h.negotiate = echoNegotiation }},
 	{Name: "telnet-negotiates", Description: "the server opens a Telnet negotiation of its own (IAC WILL ECHO) before it answers ALLO",
 		Breaks: []string{"RFC3659-2.2-NO-TELNET-NEGOTIATION"},
 		override: func(s *session, r *request) bool {
@@ -156,11 +145,16 @@ var controlFaults = []Fault{
 			return false
 		}},
 	{Name: faultLongLineSilent, Description: "a command line longer than the limit is discarded without a reply",
-		Breaks: []string{"RFC959-4.2.1-500-TOO-LONG"}},
+		Breaks:  []string{"RFC959-4.2.1-500-TOO-LONG"},
+		install: func(h *hooks) { h.longLine = func(*session) {} }},
 	{Name: faultLongLine421Open, Description: "a command line longer than the limit is answered 421, but the control connection stays open",
-		Breaks: []string{"RFC959-4.2.1-500-TOO-LONG", "RFC959-4.2.1-421-CLOSE"}},
+		Breaks: []string{"RFC959-4.2.1-500-TOO-LONG", "RFC959-4.2.1-421-CLOSE"},
+		install: func(h *hooks) {
+			h.longLine = func(s *session) { s.reply(codeServiceClosing, "Command line too long.") }
+		}},
 	{Name: faultQueueDropped, Description: "commands that arrive during a transfer (other than ABOR, STAT and QUIT) are discarded unanswered",
-		Breaks: []string{"RFC959-4.2-QUEUE"}},
+		Breaks:  []string{"RFC959-4.2-QUEUE"},
+		install: func(h *hooks) { h.duringTransfer = append(h.duringTransfer, dropQueued) }},
 	{Name: faultGreetingAfterCommand, Description: "a client on another address than the server's (127.0.0.2) gets no greeting until it sends a command",
 		Breaks:  []string{"RFC959-5.4-GREETING-BEFORE-CMD"},
 		install: func(h *hooks) { h.greet = holdGreeting },

@@ -262,19 +262,31 @@ var transferFaults = []Fault{
 			return true
 		}},
 	{Name: faultAbor226Only, Description: "ABOR during a transfer answers only 226 and the transfer goes on",
-		Breaks: []string{"RFC959-4.1.3-ABOR-INPROGRESS"}},
+		Breaks:  []string{"RFC959-4.1.3-ABOR-INPROGRESS"},
+		install: whileTransferring("ABOR", func(s *session) { s.reply(codeClosingData, "ABOR successful.") })},
 	{Name: faultAborClosesCtrl, Description: "ABOR during a transfer answers 426 and 226, then closes the control connection",
-		Breaks: []string{"RFC959-4.1.3-ABOR-KEEP-CONTROL"}},
+		Breaks: []string{"RFC959-4.1.3-ABOR-KEEP-CONTROL"},
+		install: func(h *hooks) {
+			h.duringTransfer = append(h.duringTransfer, func(s *session, verb, arg string) bool {
+				if verb == "ABOR" {
+					s.closing = true // after the normal 426 and 226
+				}
+				return false
+			})
+		}},
 	{Name: faultAborStorIgnored, Description: "ABOR during an upload waits, like any other command, until the upload has ended",
-		Breaks: []string{"RFC959-4.1.3-ABOR-STOR"}},
+		Breaks:  []string{"RFC959-4.1.3-ABOR-STOR"},
+		install: func(h *hooks) { h.duringTransfer = append(h.duringTransfer, queueABORAfterUpload) }},
 	{Name: faultAborDataLeftOpen, Description: "ABOR during a transfer answers 426 and 226 but leaves the data connection open (the transfer stops)",
 		Breaks: []string{"RFC959-3.2-CLOSE-ABOR"}},
 	{Name: faultQuitDropsReply, Description: "QUIT during a transfer answers 221 and closes once the transfer ends, without the transfer's own reply",
 		Breaks: []string{"RFC959-4.1.1-QUIT-DURING-XFER"}},
 	{Name: faultStatXferDropped, Description: "STAT during a transfer gets no reply at all",
-		Breaks: []string{"RFC959-4.1.3-STAT-DURING-XFER"}},
+		Breaks:  []string{"RFC959-4.1.3-STAT-DURING-XFER"},
+		install: whileTransferring("STAT", func(*session) {})},
 	{Name: faultStatXfer500, Description: "STAT during a transfer is answered \"500 Unknown command\" (STAT between transfers works)",
-		Breaks: []string{"RFC1123-4.1.2.13-MIN-COMMANDS/stat-during-transfer"}},
+		Breaks:  []string{"RFC1123-4.1.2.13-MIN-COMMANDS/stat-during-transfer"},
+		install: whileTransferring("STAT", func(s *session) { s.reply(codeUnknownCommand, "Unknown command.") })},
 	{Name: faultCtrlLossKeeps, Description: "when the control connection drops during a transfer, the transfer goes on (an upload keeps waiting for data)",
 		Breaks: []string{"RFC959-4.1.1-UNEXPECTED-CLOSE", "RFC959-3.2-CLOSE-CTRL-LOSS"}},
 }
@@ -317,21 +329,14 @@ func (s *session) finishFault() bool {
 	return true
 }
 
-// abortFault runs when ABOR arrives during a transfer; it reports whether
-// it dealt with the ABOR itself.
-func (s *session) abortFault() bool {
-	x := s.xfer
-	switch {
-	case s.srv.fault(faultAbor226Only):
-		s.reply(codeClosingData, "ABOR successful.")
-		return true
-	case s.srv.fault(faultAborStorIgnored) && x.upload():
-		s.queue = append(s.queue, ctrlEvent{line: "ABOR"})
-		return true
-	case s.srv.fault(faultAborClosesCtrl):
-		s.closing = true // after the normal 426 and 226
+// queueABORAfterUpload (abor-stor-ignored) lets ABOR wait, like any other
+// command, until an upload has ended.
+func queueABORAfterUpload(s *session, verb, arg string) bool {
+	if verb != "ABOR" || !s.xfer.upload() {
+		return false
 	}
-	return false
+	s.queue = append(s.queue, ctrlEvent{line: "ABOR"})
+	return true
 }
 
 func (x *transfer) upload() bool {
@@ -415,16 +420,16 @@ func (x *transfer) resultFault(res xferResult, err error) xferResult {
 	return res
 }
 
-// statDuringTransferFault answers STAT during a transfer under the faults
-// stat-during-xfer-dropped (no reply) and stat-during-xfer-500; it reports
-// whether the fault took the command (hook in transferStatus).
-func statDuringTransferFault(s *session) bool {
-	switch {
-	case s.srv.fault(faultStatXferDropped):
-		return true
-	case s.srv.fault(faultStatXfer500):
-		s.reply(codeUnknownCommand, "Unknown command.")
-		return true
+// whileTransferring returns a hook for commands during a transfer that
+// applies fn to verb (and, for STAT, only without an argument).
+func whileTransferring(verb string, fn func(s *session)) func(*hooks) {
+	return func(h *hooks) {
+		h.duringTransfer = append(h.duringTransfer, func(s *session, v, arg string) bool {
+			if v != verb || v == "STAT" && arg != "" {
+				return false
+			}
+			fn(s)
+			return true
+		})
 	}
-	return false
 }

@@ -98,16 +98,14 @@ func (s *session) cmdQUIT(r *request) {
 	s.doQuit()
 }
 
+// doQuit ends the session: 221, then the control connection closes.
 func (s *session) doQuit() {
-	switch {
-	case s.srv.fault(faultQuitSilentClose):
-		s.closing = true
-	case s.srv.fault(faultQuitNoClose):
-		s.reply(codeClosingControl, "Goodbye.")
-	default:
-		s.reply(codeClosingControl, "Goodbye.")
-		s.closing = true
+	if h := s.hooks.quit; h != nil {
+		h(s)
+		return
 	}
+	s.reply(codeClosingControl, "Goodbye.")
+	s.closing = true
 }
 
 // cmdAUTH: the server knows the security extensions of RFC 2228 but offers

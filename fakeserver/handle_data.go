@@ -685,9 +685,6 @@ func (s *session) finishTransfer(res xferResult) {
 // 226 for the ABOR (RFC 959 §4.1.3). A transfer that had already finished
 // gets its own reply and the ABOR a 225.
 func (s *session) abortTransfer() {
-	if s.abortFault() { // faults_transfer.go
-		return
-	}
 	x := s.xfer
 	x.abort()
 	res := <-x.done
@@ -709,9 +706,6 @@ func (s *session) abortTransfer() {
 
 // transferStatus answers STAT during a transfer (RFC 959 §4.1.3).
 func (s *session) transferStatus() {
-	if statDuringTransferFault(s) { // faults_transfer.go
-		return
-	}
 	x := s.xfer
 	lines := []string{
 		fmt.Sprintf(" %s %s: %d bytes transferred.", x.verb, quotePath(x.vpath), x.bytes.Load()),

@@ -1,5 +1,7 @@
 package fakeserver
 
+import "bufio"
+
 // hooks are the declared points at which the selected faults and
 // variations change the server. Start builds them once from the
 // registries; the handlers call them where the comment of each field says,
@@ -9,6 +11,31 @@ package fakeserver
 // later in the registry wins; the hooks that are lists run in registry
 // order.
 type hooks struct {
+	// Reading command lines (session.readLoop).
+
+	// rawIAC makes 0xFF an ordinary byte of the line: no Telnet command is
+	// recognised or stripped.
+	rawIAC bool
+	// negotiate sees a Telnet option request (WILL, WONT, DO, DONT) and
+	// reports whether it dealt with it; the clean answer refuses it.
+	negotiate func(s *session, cmd, opt byte) bool
+	// endLine reports whether the bytes read so far, no LF yet, are to be
+	// taken as a complete line; buffered bytes wait behind them.
+	endLine func(line []byte, buffered int) bool
+	// afterLine runs once a line has been handed on.
+	afterLine func(br *bufio.Reader)
+
+	// Commands (session.handle, handleDuringTransfer, doQuit).
+
+	// longLine answers a line longer than MaxLineLength instead of 500.
+	longLine func(s *session)
+	// duringTransfer sees each command that arrives while a transfer runs
+	// (verb in upper case; "" for an over-long line) and reports whether
+	// it dealt with it.
+	duringTransfer []func(s *session, verb, arg string) bool
+	// quit ends the session on QUIT instead of 221 and a close.
+	quit func(s *session)
+
 	// greet sends the greeting instead of the clean 220 (session.greet).
 	greet func(s *session)
 

@@ -399,7 +399,7 @@ func (s *session) readLoop() {
 			s.deliver(ctrlEvent{err: err})
 			return
 		}
-		if b == telnetIAC && !s.srv.fault(faultTelnetKept) {
+		if b == telnetIAC && !s.hooks.rawIAC {
 			cmd, err := br.ReadByte()
 			if err != nil {
 				s.deliver(ctrlEvent{err: err})
@@ -415,7 +415,7 @@ func (s *session) readLoop() {
 					s.deliver(ctrlEvent{err: err})
 					return
 				}
-				if s.telnetOverride(cmd, opt) { // faults_control.go
+				if h := s.hooks.negotiate; h != nil && h(s, cmd, opt) {
 					continue
 				}
 				switch cmd {
@@ -448,7 +448,7 @@ func (s *session) readLoop() {
 		}
 		if b != '\n' {
 			add(b)
-			if !s.endLineEarly(line, br.Buffered()) { // faults_control.go
+			if h := s.hooks.endLine; h == nil || !h(line, br.Buffered()) {
 				continue
 			}
 		}
@@ -471,7 +471,9 @@ func (s *session) readLoop() {
 		if !s.deliver(ctrlEvent{line: str}) {
 			return
 		}
-		s.dropPipelined(br) // faults_control.go
+		if h := s.hooks.afterLine; h != nil {
+			h(br)
+		}
 	}
 }
 
@@ -527,7 +529,8 @@ func (s *session) handle(ev ctrlEvent) {
 	s.seq = seqState{}
 	if ev.tooLong {
 		s.logf("> (line longer than %d bytes)", s.srv.MaxLineLength)
-		if s.longLineOverride() { // faults_control.go
+		if h := s.hooks.longLine; h != nil {
+			h(s)
 			return
 		}
 		s.reply(codeUnknownCommand, "Command line too long.")
@@ -576,32 +579,31 @@ func (s *session) replyUnknown() {
 // runs: ABOR, STAT and QUIT act at once (RFC 959 §4.1.3), everything else
 // waits until the transfer's reply has been sent (RFC 959 §4.2).
 func (s *session) handleDuringTransfer(ev ctrlEvent) {
+	var verb, arg string
 	if !ev.tooLong {
-		verb, arg, _ := parseLine(ev.line)
-		switch strings.ToUpper(verb) {
-		case "ABOR":
-			s.logf("> %q (during transfer)", ev.line)
-			s.abortTransfer()
-			return
-		case "STAT":
-			if arg == "" {
-				s.logf("> %q (during transfer)", ev.line)
-				s.transferStatus()
-				return
-			}
-		case "QUIT":
-			s.logf("> %q (during transfer)", ev.line)
-			s.quitting = true
+		v, a, _ := parseLine(ev.line)
+		verb, arg = strings.ToUpper(v), a
+	}
+	if verb == "ABOR" || verb == "QUIT" || verb == "STAT" && arg == "" {
+		s.logf("> %q (during transfer)", ev.line)
+	}
+	for _, h := range s.hooks.duringTransfer {
+		if h(s, verb, arg) {
 			return
 		}
 	}
-	if s.quitting {
-		return // nothing runs after QUIT
+	switch {
+	case verb == "ABOR":
+		s.abortTransfer()
+	case verb == "STAT" && arg == "":
+		s.transferStatus()
+	case verb == "QUIT":
+		s.quitting = true
+	case s.quitting:
+		// Nothing runs after QUIT.
+	default:
+		s.queue = append(s.queue, ev)
 	}
-	if s.srv.fault(faultQueueDropped) { // faults_control.go
-		return
-	}
-	s.queue = append(s.queue, ev)
 }
 
 // reply sends a single-line reply "code SP text".
