@@ -126,13 +126,9 @@ var faultRegistry = []Fault{
 		Breaks: []string{"RFC959-5.4-PASS-CODES/wrong-password"}},
 	{Name: "good-password-refused", Description: "the right password is refused with 530 (a broken authentication back end); a client cannot tell this from wrong credentials, so the run stops after its one login",
 		Exit: 2,
-		override: func(s *session, r *request) bool {
-			if r.verb != "PASS" || r.prev.kind != seqUser {
-				return false
-			}
-			s.reply(codeNotLoggedIn, "Login incorrect.")
-			return true
-		}},
+		override: replyInstead("PASS", codeNotLoggedIn, "Login incorrect.", func(s *session, r *request) bool {
+			return r.prev.kind == seqUser
+		})},
 	{Name: "good-password-200", Description: "the right password logs in, but is answered \"200 Password OK\" instead of 230",
 		Breaks: []string{"RFC959-5.4-PASS-CODES/login"},
 		override: func(s *session, r *request) bool {

@@ -110,12 +110,6 @@ func dropQueued(s *session, verb, arg string) bool {
 	return verb != "ABOR" && verb != "QUIT" && (verb != "STAT" || arg != "")
 }
 
-// alloWithCode answers ALLO like the handler would, but with a code of
-// the fault's choosing.
-func (s *session) alloWithCode(code int) {
-	s.reply(code, "No storage allocation necessary.")
-}
-
 // spontaneousPause is how long after SYST the spontaneous-reply fault
 // speaks up unasked.
 const spontaneousPause = 100 * time.Millisecond
@@ -166,28 +160,15 @@ var controlFaults = []Fault{
 		}},
 	{Name: "verbs-case-sensitive", Description: "command verbs are recognised in upper case only: \"noop\" is answered 500",
 		Breaks: []string{"RFC959-5.3-CASE/verbs"},
-		override: func(s *session, r *request) bool {
+		override: replyInstead("", codeUnknownCommand, "Unknown command.", func(s *session, r *request) bool {
 			verb, _, _ := parseLine(r.line)
-			if verb == r.verb {
-				return false
-			}
-			s.reply(codeUnknownCommand, "Unknown command.")
-			return true
-		}},
+			return verb != r.verb
+		})},
 	{Name: "params-case-sensitive", Description: "TYPE, MODE and STRU accept their parameter letters in upper case only (\"type i\" is answered 501)",
 		Breaks: []string{"RFC959-5.3-CASE/params"},
-		override: func(s *session, r *request) bool {
-			switch r.verb {
-			case "TYPE", "MODE", "STRU":
-			default:
-				return false
-			}
-			if r.arg == strings.ToUpper(r.arg) {
-				return false
-			}
-			s.reply(codeBadArguments, "Unknown parameter.")
-			return true
-		}},
+		override: replyInstead("TYPE MODE STRU", codeBadArguments, "Unknown parameter.", func(s *session, r *request) bool {
+			return r.arg != strings.ToUpper(r.arg)
+		})},
 	{Name: "three-letter-verb-offset", Description: "for three-letter verbs the argument starts one byte late, as if every verb had four letters (\"MKD abc\" creates \"bc\")",
 		Breaks: []string{"RFC959-5.3-VERB-LEN"},
 		override: func(s *session, r *request) bool {
@@ -208,10 +189,10 @@ var controlFaults = []Fault{
 		}},
 	{Name: "site-no-reply", Description: "SITE with an unknown subcommand is never answered",
 		Breaks: []string{"RFC959-4.2-EVERY-COMMAND-REPLY"},
-		override: func(s *session, r *request) bool {
+		override: insteadOf("SITE", func(s *session, r *request) bool {
 			sub, _, _ := strings.Cut(r.arg, " ")
-			return r.verb == "SITE" && s.loggedIn && sub != "" && !strings.EqualFold(sub, "HELP")
-		}},
+			return s.loggedIn && sub != "" && !strings.EqualFold(sub, "HELP")
+		}, func(*session, *request) {})},
 	{Name: "spontaneous-reply", Description: "100 ms after answering SYST the server sends an unsolicited \"200 Still here.\"",
 		Breaks: []string{"RFC959-5.4-NO-SPONTANEOUS"},
 		override: func(s *session, r *request) bool {
@@ -232,41 +213,19 @@ var controlFaults = []Fault{
 			return true
 		}},
 	{Name: "unknown-command-200", Description: "unknown command verbs are answered \"200 OK\"",
-		Breaks: []string{"RFC959-4.2.1-500-501/unknown"},
-		override: func(s *session, r *request) bool {
-			if _, known := commands[r.verb]; known {
-				return false
-			}
-			s.reply(codeOK, "OK.")
-			return true
-		}},
+		Breaks:   []string{"RFC959-4.2.1-500-501/unknown"},
+		override: replyInstead("", codeOK, "OK.", unknownVerb)},
 	{Name: "port-short-accepted", Description: "PORT with fewer than six numbers (\"PORT 1,2,3\") is answered 200",
 		Breaks: []string{"RFC959-5.4-PORT-CODES/malformed"},
-		override: func(s *session, r *request) bool {
-			if r.verb != "PORT" || strings.Count(r.arg, ",") >= 5 {
-				return false
-			}
-			s.reply(codeOK, "PORT command successful.")
-			return true
-		}},
+		override: replyInstead("PORT", codeOK, "PORT command successful.", func(s *session, r *request) bool {
+			return strings.Count(r.arg, ",") < 5
+		})},
 	{Name: "allo-new-code", Description: "ALLO is answered 209, a code no RFC defines, instead of 202",
-		Breaks: []string{"RFC959-4.2-NO-NEW-CODES"},
-		override: func(s *session, r *request) bool {
-			if r.verb != "ALLO" || !s.loggedIn {
-				return false
-			}
-			s.alloWithCode(209)
-			return true
-		}},
+		Breaks:   []string{"RFC959-4.2-NO-NEW-CODES"},
+		override: replyInstead("ALLO", 209, "No storage allocation necessary.", loggedIn)},
 	{Name: "allo-second-digit", Description: "ALLO is answered 242: the second digit 4 names no function group",
-		Breaks: []string{"RFC959-4.2-SECOND-DIGIT", "RFC959-4.2-NO-NEW-CODES"},
-		override: func(s *session, r *request) bool {
-			if r.verb != "ALLO" || !s.loggedIn {
-				return false
-			}
-			s.alloWithCode(242)
-			return true
-		}},
+		Breaks:   []string{"RFC959-4.2-SECOND-DIGIT", "RFC959-4.2-NO-NEW-CODES"},
+		override: replyInstead("ALLO", 242, "No storage allocation necessary.", loggedIn)},
 	{Name: "help-inner-code-line", Description: "the HELP listing has an intermediate line that begins with \"214 \", which ends the reply early",
 		Breaks: []string{"RFC959-4.2-ML-INTERMEDIATE", "RFC1123-4.1.2.11-CORRECT-FORMAT"},
 		override: func(s *session, r *request) bool {
@@ -320,25 +279,11 @@ var controlFaults = []Fault{
 			return true
 		}},
 	{Name: "appe-unimplemented", Description: "APPE is answered 502 (APPE is in RFC 1123's minimum set)",
-		Breaks: []string{"RFC1123-4.1.2.13-MIN-COMMANDS"},
-		override: func(s *session, r *request) bool {
-			if r.verb != "APPE" {
-				return false
-			}
-			s.reply(codeNotImplemented, "Command not implemented.")
-			return true
-		}},
+		Breaks:   []string{"RFC1123-4.1.2.13-MIN-COMMANDS"},
+		override: replyInstead("APPE", codeNotImplemented, "Command not implemented.", nil)},
 	{Name: "xverbs-unimplemented", Description: "XPWD, XCWD, XCUP, XMKD and XRMD are answered 500",
-		Breaks: []string{"RFC1123-4.1.3.1-XVERBS"},
-		override: func(s *session, r *request) bool {
-			switch r.verb {
-			case "XPWD", "XCWD", "XCUP", "XMKD", "XRMD":
-			default:
-				return false
-			}
-			s.reply(codeUnknownCommand, "Unknown command.")
-			return true
-		}},
+		Breaks:   []string{"RFC1123-4.1.3.1-XVERBS"},
+		override: replyInstead("XPWD XCWD XCUP XMKD XRMD", codeUnknownCommand, "Unknown command.", nil)},
 	{Name: "mkd-before-login", Description: "MKD works before login: the directory is created and 257 answered",
 		Breaks: []string{"RFC959-4.2-4YZ-5YZ/before-login"},
 		override: func(s *session, r *request) bool {
@@ -350,11 +295,7 @@ var controlFaults = []Fault{
 		}},
 	{Name: "type-after-pasv-refused", Description: "TYPE sent after PASV, EPSV, PORT or EPRT is refused with 503 until the transfer",
 		Breaks: []string{"RFC959-4.1.3-ORDER"},
-		override: func(s *session, r *request) bool {
-			if r.verb != "TYPE" || s.data == nil {
-				return false
-			}
-			s.reply(codeBadSequence, "Send TYPE before PASV or PORT.")
-			return true
-		}},
+		override: replyInstead("TYPE", codeBadSequence, "Send TYPE before PASV or PORT.", func(s *session, r *request) bool {
+			return s.data != nil
+		})},
 }

@@ -127,12 +127,14 @@ func init() {
 		Fault{Name: faultBadProtocolNoList,
 			Description: "522 replies to EPSV and EPRT read \"Network protocol not supported.\" without the list of supported protocols",
 			Breaks:      []string{"RFC2428-2-522-TEXT/epsv", "RFC2428-2-522-TEXT/eprt"},
-			override:    badProtocolText("Network protocol not supported."),
+			override:    replyInstead("EPSV EPRT", codeBadProtocol, "Network protocol not supported.", namesOtherProtocol),
 		},
 		Fault{Name: faultBadProtocolParens,
 			Description: "522 replies to EPSV and EPRT carry a parenthesis in the human text before the protocol list: \"Network protocol (address family) not supported, use (1)\"",
 			Breaks:      []string{"RFC2428-2-522-TEXT/epsv", "RFC2428-2-522-TEXT/eprt"},
-			override:    badProtocolText("Network protocol (address family) not supported, use (%d)"),
+			override: insteadOf("EPSV EPRT", namesOtherProtocol, func(s *session, r *request) {
+				s.reply(codeBadProtocol, fmt.Sprintf("Network protocol (address family) not supported, use (%d)", s.family()))
+			}),
 		},
 		Fault{Name: faultEpsvAllIgnoredEPRT,
 			Description: "after EPSV ALL, EPRT is still accepted (PORT and PASV are refused)",
@@ -152,33 +154,21 @@ func init() {
 		Fault{Name: faultEpsvAllBreaksEPSV,
 			Description: "after EPSV ALL, EPSV itself is refused with 501",
 			Breaks:      []string{"RFC2428-3-EPSV-ALL-REJECTS/epsv"},
-			override: func(s *session, r *request) bool {
-				if r.verb != "EPSV" || !s.epsvAll || !s.loggedIn || strings.EqualFold(r.arg, "ALL") {
-					return false
-				}
-				s.reply(codeBadArguments, "Data connection commands are disabled.")
-				return true
-			}},
+			override: replyInstead("EPSV", codeBadArguments, "Data connection commands are disabled.", func(s *session, r *request) bool {
+				return s.epsvAll && s.loggedIn && !strings.EqualFold(r.arg, "ALL")
+			})},
 		Fault{Name: faultEpsvAllRefused,
 			Description: "\"EPSV ALL\" is refused with 501",
 			Breaks:      []string{"RFC2428-3-EPSV-SYNTAX"},
-			override: func(s *session, r *request) bool {
-				if r.verb != "EPSV" || !strings.EqualFold(r.arg, "ALL") || !s.loggedIn {
-					return false
-				}
-				s.reply(codeBadArguments, "Syntax error in EPSV argument.")
-				return true
-			}},
+			override: replyInstead("EPSV", codeBadArguments, "Syntax error in EPSV argument.", func(s *session, r *request) bool {
+				return strings.EqualFold(r.arg, "ALL") && s.loggedIn
+			})},
 		Fault{Name: faultEpsvGarbage425,
 			Description: "EPSV with a meaningless argument (\"EPSV foo\") is answered 425, not with 500 or 501",
 			Breaks:      []string{"RFC2428-3-EPSV-ERRORS"},
-			override: func(s *session, r *request) bool {
-				if r.verb != "EPSV" || r.arg == "" || isDigits(r.arg) || strings.EqualFold(r.arg, "ALL") || !s.loggedIn {
-					return false
-				}
-				s.reply(codeCantOpenData, "Cannot open a passive data port.")
-				return true
-			}},
+			override: replyInstead("EPSV", codeCantOpenData, "Cannot open a passive data port.", func(s *session, r *request) bool {
+				return r.arg != "" && !isDigits(r.arg) && !strings.EqualFold(r.arg, "ALL") && s.loggedIn
+			})},
 		Fault{Name: faultAborKeepsListener,
 			Description: "ABOR without a transfer answers 225 but leaves the passive listener open (and a connection to it)",
 			Breaks:      []string{"RFC959-4.1.3-ABOR-IDLE"},
@@ -213,21 +203,11 @@ func init() {
 		Fault{Name: faultEprtFamilyMismatch425,
 			Description: "EPRT with an IPv6 address under protocol 1 or a dotted-decimal address under protocol 2 is answered 425, a code RFC 2428 §2 does not give EPRT",
 			Breaks:      []string{"RFC2428-2-EPRT-ADDR-FORMAT"},
-			override: func(s *session, r *request) bool {
-				if r.verb != "EPRT" || !s.loggedIn || s.epsvAll {
-					return false
-				}
+			override: replyInstead("EPRT", codeCantOpenData, "Cannot open data connection.", func(s *session, r *request) bool {
 				proto, addr, _ := splitEPRT(r.arg)
-				if net.ParseIP(addr) == nil {
-					return false
-				}
 				colon := strings.Contains(addr, ":")
-				if !(proto == "1" && colon) && !(proto == "2" && !colon) {
-					return false
-				}
-				s.reply(codeCantOpenData, "Cannot open data connection.")
-				return true
-			}},
+				return s.loggedIn && !s.epsvAll && net.ParseIP(addr) != nil && (proto == "1" && colon || proto == "2" && !colon)
+			})},
 		Fault{Name: faultEprtUnknownProtoAccepted,
 			Description: "EPRT with an unknown protocol number (\"EPRT |3|1.2.3.4|5000|\") is answered 200",
 			Breaks:      []string{"RFC2428-2-EPRT-522"},
@@ -310,27 +290,16 @@ func init() {
 		Fault{Name: faultPortZeroByteRefused,
 			Description: "PORT with a port byte of 0 (\"PORT 127,0,0,1,160,0\") is refused with 501, reading RFC 959's BNF literally",
 			Breaks:      []string{"RFC959-5.3.2-PORT-ZERO-OCTETS"},
-			override: func(s *session, r *request) bool {
-				if r.verb != "PORT" || !s.loggedIn {
-					return false
-				}
+			override: replyInstead("PORT", codeBadArguments, "Syntax error in PORT argument: numbers are 1-255.", func(s *session, r *request) bool {
 				f := strings.Split(r.arg, ",")
-				if len(f) != 6 || (strings.TrimLeft(f[4], "0") != "" && strings.TrimLeft(f[5], "0") != "") {
-					return false
-				}
-				s.reply(codeBadArguments, "Syntax error in PORT argument: numbers are 1-255.")
-				return true
-			}},
+				return s.loggedIn && len(f) == 6 && (strings.TrimLeft(f[4], "0") == "" || strings.TrimLeft(f[5], "0") == "")
+			})},
 		Fault{Name: faultPasvArg425,
 			Description: "PASV with an argument is answered 425, as if the argument were a port request that failed",
 			Breaks:      []string{"RFC959-5.4-PASV-CODES/argument"},
-			override: func(s *session, r *request) bool {
-				if r.verb != "PASV" || r.arg == "" || !s.loggedIn {
-					return false
-				}
-				s.reply(codeCantOpenData, "Cannot open passive connection.")
-				return true
-			}},
+			override: replyInstead("PASV", codeCantOpenData, "Cannot open passive connection.", func(s *session, r *request) bool {
+				return r.arg != "" && s.loggedIn
+			})},
 		Fault{Name: faultPasvBeforeLogin,
 			Description: "PASV is accepted before login and opens a listener",
 			Breaks:      []string{"RFC959-5.4-PASV-CODES/before-login"},
@@ -352,35 +321,21 @@ func init() {
 	)
 }
 
-// badProtocolText answers EPSV and EPRT naming a protocol other than the
-// control connection's with 522 and the given text (%d: the family).
-func badProtocolText(format string) func(*session, *request) bool {
-	return func(s *session, r *request) bool {
-		if !s.loggedIn {
-			return false
-		}
-		var proto string
-		switch r.verb {
-		case "EPSV":
-			proto = r.arg
-		case "EPRT":
-			if s.epsvAll {
-				return false
-			}
-			proto, _, _ = splitEPRT(r.arg)
-		default:
-			return false
-		}
-		if !isDigits(proto) || proto == strconv.Itoa(s.family()) {
-			return false
-		}
-		text := format
-		if strings.Contains(format, "%d") {
-			text = fmt.Sprintf(format, s.family())
-		}
-		s.reply(codeBadProtocol, text)
-		return true
+// namesOtherProtocol is the when-condition of EPSV and EPRT naming a
+// protocol other than the control connection's (a 522 in the clean
+// server).
+func namesOtherProtocol(s *session, r *request) bool {
+	if !s.loggedIn {
+		return false
 	}
+	proto := r.arg
+	if r.verb == "EPRT" {
+		if s.epsvAll {
+			return false
+		}
+		proto, _, _ = splitEPRT(r.arg)
+	}
+	return isDigits(proto) && proto != strconv.Itoa(s.family())
 }
 
 // splitEPRT returns the protocol, address and port fields of an EPRT

@@ -14,19 +14,46 @@ func init() {
 	faultRegistry = append(faultRegistry, fileFaults...)
 }
 
-// filesTarget resolves the pathname argument of a logged-in command for a
-// fault; ok is false when the fault should leave the command alone.
-func filesTarget(s *session, r *request, verbs ...string) (p string, fi fs.FileInfo, ok bool) {
-	if !verbIn(r, verbs...) || !s.loggedIn || r.arg == "" {
+// argTarget resolves the pathname argument of a logged-in command for a
+// fault and looks it up, following a symbolic link when follow is set; fi
+// is nil when nothing is there, and ok false when the fault should leave
+// the command alone.
+func argTarget(s *session, r *request, follow bool) (p string, fi fs.FileInfo, ok bool) {
+	if !s.loggedIn || r.arg == "" {
 		return "", nil, false
 	}
 	p, err := s.resolve(r.arg)
 	if err != nil {
 		return "", nil, false
 	}
-	fi, _ = s.lstat(p)
+	if follow {
+		fi, _ = s.stat(p)
+	} else {
+		fi, _ = s.lstat(p)
+	}
 	return p, fi, true
 }
+
+// filesTarget is argTarget (without following links) for the given verbs.
+func filesTarget(s *session, r *request, verbs ...string) (p string, fi fs.FileInfo, ok bool) {
+	if !verbIn(r, verbs...) {
+		return "", nil, false
+	}
+	return argTarget(s, r, false)
+}
+
+// targetIs returns a when-condition on what the pathname argument of a
+// logged-in command names (fi nil: nothing).
+func targetIs(test func(p string, fi fs.FileInfo) bool) func(*session, *request) bool {
+	return func(s *session, r *request) bool {
+		p, fi, ok := argTarget(s, r, false)
+		return ok && test(p, fi)
+	}
+}
+
+func missing(_ string, fi fs.FileInfo) bool  { return fi == nil }
+func isDir(_ string, fi fs.FileInfo) bool    { return fi != nil && fi.IsDir() }
+func isNonDir(_ string, fi fs.FileInfo) bool { return fi != nil && !fi.IsDir() }
 
 // mkdirNamed creates the directory p for a fault and answers 257 with the
 // name shown, which the fault has already quoted. It reports false when
@@ -104,25 +131,11 @@ var fileFaults = []Fault{
 			return mkdirNamed(s, p, quotePath(p))
 		}},
 	{Name: "rmd-no-remove", Description: "RMD answers 250 but leaves the directory in place",
-		Breaks: []string{"RFC959-5.4-RMD-CODES/empty", "RFC959-4.2-2YZ-MEANING"},
-		override: func(s *session, r *request) bool {
-			_, fi, ok := filesTarget(s, r, "RMD", "XRMD")
-			if !ok || fi == nil || !fi.IsDir() {
-				return false
-			}
-			s.reply(codeFileActionOK, "Directory removed.")
-			return true
-		}},
+		Breaks:   []string{"RFC959-5.4-RMD-CODES/empty", "RFC959-4.2-2YZ-MEANING"},
+		override: replyInstead("RMD XRMD", codeFileActionOK, "Directory removed.", targetIs(isDir))},
 	{Name: "rmd-missing-250", Description: "RMD of a missing directory answers 250",
-		Breaks: []string{"RFC959-5.4-RMD-CODES/missing"},
-		override: func(s *session, r *request) bool {
-			_, fi, ok := filesTarget(s, r, "RMD", "XRMD")
-			if !ok || fi != nil {
-				return false
-			}
-			s.reply(codeFileActionOK, "Directory removed.")
-			return true
-		}},
+		Breaks:   []string{"RFC959-5.4-RMD-CODES/missing"},
+		override: replyInstead("RMD XRMD", codeFileActionOK, "Directory removed.", targetIs(missing))},
 	{Name: "rmd-recursive", Description: "RMD removes a directory that is not empty, with everything in it",
 		Breaks: []string{"RFC959-5.4-RMD-CODES/not-empty"},
 		override: func(s *session, r *request) bool {
@@ -134,25 +147,11 @@ var fileFaults = []Fault{
 			return true
 		}},
 	{Name: "dele-no-delete", Description: "DELE answers 250 but does not delete the file",
-		Breaks: []string{"RFC959-5.4-DELE-CODES/existing", "RFC959-4.2-2YZ-MEANING"},
-		override: func(s *session, r *request) bool {
-			_, fi, ok := filesTarget(s, r, "DELE")
-			if !ok || fi == nil || fi.IsDir() {
-				return false
-			}
-			s.reply(codeFileActionOK, "File deleted.")
-			return true
-		}},
+		Breaks:   []string{"RFC959-5.4-DELE-CODES/existing", "RFC959-4.2-2YZ-MEANING"},
+		override: replyInstead("DELE", codeFileActionOK, "File deleted.", targetIs(isNonDir))},
 	{Name: "dele-missing-250", Description: "DELE of a missing file answers 250",
-		Breaks: []string{"RFC959-5.4-DELE-CODES/missing"},
-		override: func(s *session, r *request) bool {
-			_, fi, ok := filesTarget(s, r, "DELE")
-			if !ok || fi != nil {
-				return false
-			}
-			s.reply(codeFileActionOK, "File deleted.")
-			return true
-		}},
+		Breaks:   []string{"RFC959-5.4-DELE-CODES/missing"},
+		override: replyInstead("DELE", codeFileActionOK, "File deleted.", targetIs(missing))},
 	{Name: "rnfr-completes-200", Description: "RNFR of an existing file answers 200 (a completion reply where 350 must ask for RNTO); RNTO still works",
 		Breaks: []string{"RFC959-5.4-RNFR-CODES/existing", "RFC959-4.2-3YZ-MEANING"},
 		override: func(s *session, r *request) bool {
@@ -177,24 +176,15 @@ var fileFaults = []Fault{
 		}},
 	{Name: "rnfr-forgotten", Description: "RNFR answers 350 but does not remember the name, so the RNTO right after it gets 503",
 		Breaks: []string{"RFC959-4.2-3YZ-MEANING", "RFC959-4.1.3-RENAME-EFFECT"},
-		override: func(s *session, r *request) bool {
-			p, fi, ok := filesTarget(s, r, "RNFR")
-			if !ok || fi == nil || p == "/" {
-				return false
-			}
-			s.reply(codePendingInfo, "Ready for RNTO.")
-			return true
-		}},
+		override: replyInstead("RNFR", codePendingInfo, "Ready for RNTO.", targetIs(func(p string, fi fs.FileInfo) bool {
+			return fi != nil && p != "/"
+		}))},
 	{Name: "rnto-out-of-sequence-250", Description: "RNTO that does not directly follow RNFR answers 250 but renames nothing",
 		Breaks: []string{"RFC959-4.1.3-RNFR-RNTO-SEQUENCE/rnto-alone", "RFC959-4.1.3-RNFR-RNTO-SEQUENCE/interrupted",
 			"RFC959-4.1.3-RNFR-RNTO-SEQUENCE/rnto-twice"},
-		override: func(s *session, r *request) bool {
-			if r.verb != "RNTO" || !s.loggedIn || r.prev.kind == seqRename {
-				return false
-			}
-			s.reply(codeFileActionOK, "Renamed.")
-			return true
-		}},
+		override: replyInstead("RNTO", codeFileActionOK, "Renamed.", func(s *session, r *request) bool {
+			return s.loggedIn && r.prev.kind != seqRename
+		})},
 	{Name: "rnto-stale-source", Description: "RNTO without RNFR renames from the name of the last RNFR of the session, even after that rename is done",
 		Breaks: []string{"RFC959-4.1.3-RNFR-RNTO-SEQUENCE/rnto-twice"},
 		override: func(s *session, r *request) bool {
@@ -218,13 +208,9 @@ var fileFaults = []Fault{
 		}},
 	{Name: "rnto-no-effect", Description: "RNTO after RNFR answers 250 but renames nothing",
 		Breaks: []string{"RFC959-4.1.3-RENAME-EFFECT", "RFC959-4.2-2YZ-MEANING"},
-		override: func(s *session, r *request) bool {
-			if r.verb != "RNTO" || !s.loggedIn || r.prev.kind != seqRename || r.arg == "" {
-				return false
-			}
-			s.reply(codeFileActionOK, "Renamed.")
-			return true
-		}},
+		override: replyInstead("RNTO", codeFileActionOK, "Renamed.", func(s *session, r *request) bool {
+			return s.loggedIn && r.prev.kind == seqRename && r.arg != ""
+		})},
 	{Name: "rnto-fail-loses-source", Description: "when RNTO names a missing directory it answers 553, but the source file is gone (deleted before the move failed)",
 		Breaks: []string{"RFC959-4.2-4YZ-5YZ"},
 		override: func(s *session, r *request) bool {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -139,13 +140,7 @@ func init() {
 		Fault{Name: faultTypeIRefused,
 			Description: "\"TYPE I\" is refused with 504",
 			Breaks:      []string{"RFC959-3.1.1.3-IMAGE-RECOMMENDED", "RFC1123-4.1.2.13-MIN-TYPES"},
-			override: func(s *session, r *request) bool {
-				if !s.loggedIn || typeFields(r.arg) != "I" {
-					return false
-				}
-				s.reply(codeParamNotImpl, "Type not implemented.")
-				return true
-			}},
+			override:    replyInstead("", codeParamNotImpl, "Type not implemented.", typeArgIs("I"))},
 		Fault{Name: faultTypeL8AsASCII,
 			Description: "\"TYPE L 8\" is accepted but transfers convert line ends as in TYPE A",
 			Breaks:      []string{"RFC1123-4.1.2.1-L8-EQ-I", "RFC959-3.1.1.4-LOCAL-INVERTIBLE"},
@@ -160,13 +155,7 @@ func init() {
 		Fault{Name: faultTypeATRefused,
 			Description: "\"TYPE A T\" is refused with 504 although it would be identical to A N",
 			Breaks:      []string{"RFC1123-4.1.2.2-TYPE-AT"},
-			override: func(s *session, r *request) bool {
-				if !s.loggedIn || typeFields(r.arg) != "A T" {
-					return false
-				}
-				s.reply(codeParamNotImpl, "Type not implemented.")
-				return true
-			}},
+			override:    replyInstead("", codeParamNotImpl, "Type not implemented.", typeArgIs("A T"))},
 		Fault{Name: faultTypeFormatSticky,
 			Description: "\"TYPE A\" after \"TYPE A T\" keeps the Telnet format instead of resetting it to Non-print (STAT shows it)",
 			Breaks:      []string{"RFC959-4.1.2-FORMAT-RESET"},
@@ -181,27 +170,14 @@ func init() {
 		Fault{Name: faultTypeAnyAccepted,
 			Description: "TYPE with an unknown or missing type code (\"TYPE Q\", \"TYPE\") is answered 200 and ignored",
 			Breaks:      []string{"RFC959-5.4-TYPE-CODES"},
-			override: func(s *session, r *request) bool {
-				if !s.loggedIn || r.verb != "TYPE" {
-					return false
-				}
-				switch code, _, _ := strings.Cut(typeFields(r.arg), " "); code {
-				case "A", "E", "I", "L", "L8":
-					return false
-				}
-				s.reply(codeOK, "Type set.")
-				return true
-			}},
+			override: replyInstead("TYPE", codeOK, "Type set.", func(s *session, r *request) bool {
+				code, _, _ := strings.Cut(typeFields(r.arg), " ")
+				return s.loggedIn && !slices.Contains([]string{"A", "E", "I", "L", "L8"}, code)
+			})},
 		Fault{Name: faultStruFRefused,
 			Description: "\"STRU F\" is refused with 504",
 			Breaks:      []string{"RFC959-5.4-STRU-CODES", "RFC959-5.1-ACCEPT-DEFAULTS"},
-			override: func(s *session, r *request) bool {
-				if !s.loggedIn || r.verb != "STRU" || !strings.EqualFold(r.arg, "F") {
-					return false
-				}
-				s.reply(codeParamNotImpl, "Structure not implemented.")
-				return true
-			}},
+			override:    replyInstead("STRU", codeParamNotImpl, "Structure not implemented.", argIs("F"))},
 		Fault{Name: faultStruR421,
 			Description: "\"STRU R\" makes the session give up: 421 and the control connection closes",
 			Breaks:      []string{"RFC1123-4.1.2.13-STRU-R", "RFC959-3.1.2-STRU-R-959"},
@@ -227,37 +203,19 @@ func init() {
 		Fault{Name: faultUnsupportedParam502,
 			Description: "valid but unsupported parameters (MODE B/C, STRU R/P, TYPE E, TYPE L 36) are answered 502 instead of 504",
 			Breaks:      []string{"RFC959-4.2-502-504", "RFC1123-4.1.2.3-NO-PAGE"},
-			override: func(s *session, r *request) bool {
-				if !s.loggedIn || !unsupportedParam(r) {
-					return false
-				}
-				s.reply(codeNotImplemented, "Command not implemented.")
-				return true
-			}},
+			override: replyInstead("MODE STRU TYPE", codeNotImplemented, "Command not implemented.", func(s *session, r *request) bool {
+				return s.loggedIn && unsupportedParam(r)
+			})},
 		Fault{Name: faultModeAnyAccepted,
 			Description: "MODE with an unknown mode code (\"MODE X\") is answered 200 and ignored",
 			Breaks:      []string{"RFC959-5.4-MODE-CODES"},
-			override: func(s *session, r *request) bool {
-				if !s.loggedIn || r.verb != "MODE" {
-					return false
-				}
-				switch strings.ToUpper(r.arg) {
-				case "S", "B", "C":
-					return false
-				}
-				s.reply(codeOK, "Mode set.")
-				return true
-			}},
+			override: replyInstead("MODE", codeOK, "Mode set.", func(s *session, r *request) bool {
+				return s.loggedIn && !slices.Contains([]string{"S", "B", "C"}, strings.ToUpper(r.arg))
+			})},
 		Fault{Name: faultModeBStreamData,
 			Description: "\"MODE B\" is answered 200 but data keeps being sent in stream mode",
 			Breaks:      []string{"RFC959-3.4.2-BLOCK-FORMAT"},
-			override: func(s *session, r *request) bool {
-				if !s.loggedIn || r.verb != "MODE" || !strings.EqualFold(r.arg, "B") {
-					return false
-				}
-				s.reply(codeOK, "Mode set to Block.")
-				return true
-			}},
+			override:    replyInstead("MODE", codeOK, "Mode set to Block.", argIs("B"))},
 		Fault{Name: faultListDirArgIgnored,
 			Description: "LIST with a directory argument lists the working directory instead",
 			Breaks:      []string{"RFC959-4.1.3-LIST-DEFAULT-CWD/directory-argument"},
@@ -322,6 +280,18 @@ func init() {
 // single spaces.
 func typeFields(arg string) string {
 	return strings.Join(strings.Fields(strings.ToUpper(arg)), " ")
+}
+
+// typeArgIs is the when-condition of a logged-in command whose argument,
+// read as a TYPE argument, is want. (The verb is not looked at.)
+func typeArgIs(want string) func(*session, *request) bool {
+	return func(s *session, r *request) bool { return s.loggedIn && typeFields(r.arg) == want }
+}
+
+// argIs is the when-condition of a logged-in command whose argument is
+// want, in any case.
+func argIs(want string) func(*session, *request) bool {
+	return func(s *session, r *request) bool { return s.loggedIn && strings.EqualFold(r.arg, want) }
 }
 
 // unsupportedParam reports whether r is a valid MODE, STRU or TYPE that

@@ -97,8 +97,10 @@ func init() {
 		Fault{Name: faultUnknownUserFast, Description: "PASS after USER of a name without an account is refused at once, while a wrong password waits for the login delay",
 			Breaks: []string{"RFC2577-7-TIMING"}},
 		Fault{Name: faultStatRevealsUser, Description: "before login, \"STAT ~NAME\" answers 550 for the configured user and 530 for other names",
-			Breaks:   []string{"RFC2577-7-NO-LEAK-OTHER"},
-			override: overrideStatRevealsUser},
+			Breaks: []string{"RFC2577-7-NO-LEAK-OTHER"},
+			override: replyInstead("STAT", codeFileUnavailable, "Permission denied.", func(s *session, r *request) bool {
+				return !s.loggedIn && r.arg == "~"+s.srv.User
+			})},
 		Fault{Name: faultAnonymousWrite, Description: "USER anonymous with any password logs in (230) with full write access to the root",
 			Breaks:   []string{"RFC2577-9-ANON-LIMITS"},
 			override: overrideAnonymousWrite},
@@ -106,8 +108,11 @@ func init() {
 			Breaks:   []string{"RFC2577-9-SITE-EXEC"},
 			override: overrideSiteExec},
 		Fault{Name: faultDebugEnabled, Description: "XDBG and \"SITE DEBUG\" switch on a debug mode (200)",
-			Breaks:   []string{"RFC2577-9-DEBUG"},
-			override: overrideDebug},
+			Breaks: []string{"RFC2577-9-DEBUG"},
+			override: replyInstead("XDBG SITE", codeOK, "Debug mode on.", func(s *session, r *request) bool {
+				sub, _, _ := strings.Cut(r.arg, " ")
+				return r.verb == "XDBG" || s.loggedIn && strings.EqualFold(sub, "DEBUG")
+			})},
 		Fault{Name: faultCwdEscape, Description: "CWD and CDUP let \"..\" climb above the root into the (fake) host file system",
 			Breaks:   []string{"POLICY-PATH-CWD-ESCAPE"},
 			override: overrideCwdEscape},
@@ -336,14 +341,6 @@ func overrideUnknownUserPass(s *session, r *request) bool {
 	return true
 }
 
-func overrideStatRevealsUser(s *session, r *request) bool {
-	if r.verb != "STAT" || s.loggedIn || r.arg != "~"+s.srv.User {
-		return false
-	}
-	s.reply(codeFileUnavailable, "Permission denied.")
-	return true
-}
-
 func overrideAnonymousWrite(s *session, r *request) bool {
 	if r.verb != "PASS" || s.loggedIn || r.prev.kind != seqUser || !strings.EqualFold(r.prev.user, "anonymous") {
 		return false
@@ -368,15 +365,6 @@ func overrideSiteExec(s *session, r *request) bool {
 	}
 	s.replyMulti(codeOK, "Output of "+printable(rest)+":", []string{" uid=101(ftp) gid=101(ftp) groups=101(ftp)"}, "End of output.", false)
 	return true
-}
-
-func overrideDebug(s *session, r *request) bool {
-	sub, _, _ := strings.Cut(r.arg, " ")
-	if r.verb == "XDBG" || r.verb == "SITE" && s.loggedIn && strings.EqualFold(sub, "DEBUG") {
-		s.reply(codeOK, "Debug mode on.")
-		return true
-	}
-	return false
 }
 
 // --- escapes from the root -------------------------------------------------

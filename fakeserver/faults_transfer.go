@@ -67,18 +67,23 @@ func init() {
 	)
 }
 
-// transferTarget resolves the pathname of a logged-in transfer command for
-// a fault; ok is false when the fault should leave the command alone.
+// transferTarget is argTarget (following links) for the given verbs.
 func transferTarget(s *session, r *request, verbs ...string) (p string, fi fs.FileInfo, ok bool) {
-	if !verbIn(r, verbs...) || !s.loggedIn || r.arg == "" {
+	if !verbIn(r, verbs...) {
 		return "", nil, false
 	}
-	p, err := s.resolve(r.arg)
-	if err != nil {
-		return "", nil, false
+	return argTarget(s, r, true)
+}
+
+// inMissingDir is the when-condition of uploads into a directory that
+// does not exist.
+func inMissingDir(s *session, r *request) bool {
+	p, _, ok := argTarget(s, r, true)
+	if !ok {
+		return false
 	}
-	fi, _ = s.stat(p)
-	return p, fi, true
+	fi, err := s.stat(path.Dir(p))
+	return err != nil || !fi.IsDir()
 }
 
 // restOverride answers REST for the rest-200 and rest-ignored faults;
@@ -107,25 +112,19 @@ func (s *session) sendBytes(r *request, vpath string, content []byte) {
 var transferFaults = []Fault{
 	{Name: "retr-missing-150", Description: "RETR of a missing file answers 150 before it looks for the file, then 550",
 		Breaks: []string{"RFC959-5.4-RETR-CODES/missing"},
-		override: func(s *session, r *request) bool {
-			_, fi, ok := transferTarget(s, r, "RETR")
-			if !ok || (fi != nil && fi.Mode().IsRegular()) {
-				return false
-			}
+		override: insteadOf("RETR", func(s *session, r *request) bool {
+			_, fi, ok := argTarget(s, r, true)
+			return ok && (fi == nil || !fi.Mode().IsRegular())
+		}, func(s *session, r *request) {
 			s.reply(codeAboutToOpen, "Opening data connection.")
 			s.reply(codeFileUnavailable, "No such file.")
-			return true
-		}},
+		})},
 	{Name: "no-argument-150", Description: "RETR and STOR without an argument answer 150, then 501",
 		Breaks: []string{"RFC959-5.4-RETR-CODES/no-argument", "RFC959-5.4-STOR-CODES/no-argument"},
-		override: func(s *session, r *request) bool {
-			if !verbIn(r, "RETR", "STOR") || !s.loggedIn || r.arg != "" {
-				return false
-			}
+		override: insteadOf("RETR STOR", loggedInNoArg, func(s *session, r *request) {
 			s.reply(codeAboutToOpen, "Opening data connection.")
 			s.reply(codeBadArguments, r.verb+" needs a pathname.")
-			return true
-		}},
+		})},
 	{Name: faultRetrTwo150, Description: "RETR sends its 150 reply twice before the data",
 		Breaks: []string{"RFC959-5.4-RETR-CODES/success", "RFC959-4.2-1YZ-AT-MOST-ONE"}},
 	{Name: faultRetrTruncates, Description: "RETR in TYPE I empties the file once it has sent it",
@@ -147,18 +146,8 @@ var transferFaults = []Fault{
 	{Name: faultStorEOF426, Description: "STOR takes the client's close of the data connection for an aborted transfer: it stores the data but answers 426",
 		Breaks: []string{"RFC959-5.4-STOR-CODES/new", "RFC959-4.1.3-STOR-EOF-BY-CLOSE"}},
 	{Name: "upload-missing-dir-226", Description: "STOR and APPE into a directory that does not exist answer 226 at once and store nothing",
-		Breaks: []string{"RFC959-5.4-STOR-CODES/missing-dir", "RFC959-5.4-APPE-CODES/missing-dir"},
-		override: func(s *session, r *request) bool {
-			p, _, ok := transferTarget(s, r, "STOR", "APPE")
-			if !ok {
-				return false
-			}
-			if fi, err := s.stat(path.Dir(p)); err == nil && fi.IsDir() {
-				return false
-			}
-			s.reply(codeClosingData, "Transfer complete.")
-			return true
-		}},
+		Breaks:   []string{"RFC959-5.4-STOR-CODES/missing-dir", "RFC959-5.4-APPE-CODES/missing-dir"},
+		override: replyInstead("STOR APPE", codeClosingData, "Transfer complete.", inMissingDir)},
 	{Name: faultStorNoTruncate, Description: "STOR over an existing file writes from its start but keeps the old bytes beyond the new end",
 		Breaks: []string{"RFC959-4.1.3-STOR-CREATE-REPLACE"}},
 	{Name: faultStorDropsTail, Description: "an upload of 1 MiB or more loses its last 1000 bytes (the server stops reading when it sees the client's close) yet answers 226",
@@ -193,17 +182,10 @@ var transferFaults = []Fault{
 		}},
 	{Name: "appe-needs-existing", Description: "APPE to a file that does not exist answers 550 instead of creating it",
 		Breaks: []string{"RFC959-4.1.3-APPE-CREATE"},
-		override: func(s *session, r *request) bool {
-			p, fi, ok := transferTarget(s, r, "APPE")
-			if !ok || fi != nil {
-				return false
-			}
-			if dir, err := s.stat(path.Dir(p)); err != nil || !dir.IsDir() {
-				return false
-			}
-			s.reply(codeFileUnavailable, "No such file.")
-			return true
-		}},
+		override: replyInstead("APPE", codeFileUnavailable, "No such file.", func(s *session, r *request) bool {
+			_, fi, ok := argTarget(s, r, true)
+			return ok && fi == nil && !inMissingDir(s, r)
+		})},
 	{Name: faultAppePrelim250, Description: "APPE announces its transfer with 250 (a completion code) instead of 125 or 150",
 		Breaks: []string{"RFC959-5.4-APPE-CODES/existing"}},
 	{Name: faultAppeDouble226, Description: "APPE sends its completion reply twice",
@@ -233,13 +215,9 @@ var transferFaults = []Fault{
 		}},
 	{Name: "abor-idle-503", Description: "ABOR without a transfer answers 503 instead of 225/226",
 		Breaks: []string{"RFC959-5.4-ABOR-CODES"},
-		override: func(s *session, r *request) bool {
-			if r.verb != "ABOR" || r.arg != "" {
-				return false
-			}
-			s.reply(codeBadSequence, "No transfer to abort.")
-			return true
-		}},
+		override: replyInstead("ABOR", codeBadSequence, "No transfer to abort.", func(s *session, r *request) bool {
+			return r.arg == ""
+		})},
 	{Name: "abor-idle-keeps-connection", Description: "ABOR without a transfer closes the passive listener but keeps a data connection the client already made",
 		Breaks: []string{"RFC959-4.1.3-ABOR-IDLE"},
 		override: func(s *session, r *request) bool {

@@ -1,6 +1,10 @@
 package fakeserver
 
-import "bufio"
+import (
+	"bufio"
+	"slices"
+	"strings"
+)
 
 // hooks are the declared points at which the selected faults and
 // variations change the server. Start builds them once from the
@@ -78,4 +82,40 @@ func (h *hooks) add(override func(*session, *request) bool, install func(*hooks)
 	if install != nil {
 		install(h)
 	}
+}
+
+// insteadOf returns an override that lets answer deal with the commands
+// named in verbs (one verb, or several separated by spaces; "" stands for
+// every command) whenever when holds (nil: always), so that the server
+// does not handle them.
+func insteadOf(verbs string, when func(*session, *request) bool, answer func(s *session, r *request)) func(*session, *request) bool {
+	names := strings.Fields(verbs)
+	return func(s *session, r *request) bool {
+		if len(names) > 0 && !slices.Contains(names, r.verb) || when != nil && !when(s, r) {
+			return false
+		}
+		answer(s, r)
+		return true
+	}
+}
+
+// replyInstead returns an override that answers "code text" to the
+// commands named in verbs whenever when holds, as insteadOf does.
+func replyInstead(verbs string, code int, text string, when func(*session, *request) bool) func(*session, *request) bool {
+	return insteadOf(verbs, when, func(s *session, _ *request) { s.reply(code, text) })
+}
+
+// loggedIn is the when-condition of overrides that leave the commands of
+// a session before login alone.
+func loggedIn(s *session, _ *request) bool { return s.loggedIn }
+
+// loggedInNoArg is the when-condition of overrides for commands without
+// an argument of a logged-in session.
+func loggedInNoArg(s *session, r *request) bool { return s.loggedIn && r.arg == "" }
+
+// unknownVerb is the when-condition of overrides for verbs the dispatch
+// table does not know.
+func unknownVerb(_ *session, r *request) bool {
+	_, known := commands[r.verb]
+	return !known
 }
