@@ -115,15 +115,31 @@ var faultRegistry = []Fault{
 		Breaks:  []string{"RFC959-4.2-CRLF"},
 		install: func(h *hooks) { h.appendLine = appendBareLF }},
 	{Name: faultReplyNoSpace, Description: "the replies to NOOP and SYST have no space after the code (\"200OK\")",
-		Breaks: []string{"RFC959-4.2-SINGLE-FORMAT"}},
+		Breaks: []string{"RFC959-4.2-SINGLE-FORMAT"},
+		install: func(h *hooks) {
+			h.override = append(h.override,
+				insteadOf("NOOP", nil, sendRaw("200OK")),
+				insteadOf("SYST", noArg, sendRaw("215UNIX Type: L8")))
+		}},
 	{Name: faultShortCode, Description: "NOOP is answered with a two-digit code (\"20 OK\")",
-		Breaks: []string{"RFC959-4.2-THREE-DIGITS", "RFC959-4.1.3-NOOP"}},
+		Breaks:   []string{"RFC959-4.2-THREE-DIGITS", "RFC959-4.1.3-NOOP"},
+		override: insteadOf("NOOP", nil, sendRaw("20 OK"))},
 	{Name: faultBadFirstDigit, Description: "NOOP is answered \"700 OK\"",
-		Breaks: []string{"RFC959-4.2-FIRST-DIGIT"}},
+		Breaks:   []string{"RFC959-4.2-FIRST-DIGIT"},
+		override: insteadOf("NOOP", nil, sendRaw("700 OK"))},
 	{Name: faultUserWrongClass, Description: "USER is answered \"150 Send password\" (a preliminary reply where 331 belongs)",
-		Breaks: []string{"RFC959-5.4-USER-CODES"}},
+		Breaks:  []string{"RFC959-5.4-USER-CODES"},
+		install: answerAs("USER", codeNeedPassword, "", codeAboutToOpen, "Send password.")},
 	{Name: faultAcceptBadPassword, Description: "any password is accepted with 230",
-		Breaks: []string{"RFC959-5.4-PASS-CODES/wrong-password"}},
+		Breaks: []string{"RFC959-5.4-PASS-CODES/wrong-password"},
+		override: func(s *session, r *request) bool {
+			if r.verb != "PASS" || s.loggedIn || r.prev.kind != seqUser || !r.hasArg {
+				return false
+			}
+			s.logIn(r.prev.user)
+			s.reply(codeLoggedIn, "User logged in.")
+			return true
+		}},
 	{Name: "good-password-refused", Description: "the right password is refused with 530 (a broken authentication back end); a client cannot tell this from wrong credentials, so the run stops after its one login",
 		Exit: 2,
 		override: replyInstead("PASS", codeNotLoggedIn, "Login incorrect.", func(s *session, r *request) bool {
@@ -135,20 +151,33 @@ var faultRegistry = []Fault{
 			if r.verb != "PASS" || r.prev.kind != seqUser || r.prev.user != s.srv.User || r.arg != s.srv.Password || s.loggedIn {
 				return false
 			}
-			s.loggedIn, s.user, s.cwd = true, r.prev.user, "/"
+			s.logIn(r.prev.user)
 			s.reply(codeOK, "Password OK")
 			return true
 		}},
 	{Name: faultPassWithoutUser, Description: "PASS without a preceding USER logs in as the configured user when the password matches",
-		Breaks: []string{"RFC959-4.1.1-PASS-AFTER-USER"}},
+		Breaks: []string{"RFC959-4.1.1-PASS-AFTER-USER"},
+		override: func(s *session, r *request) bool {
+			if r.verb == "PASS" && !s.loggedIn && r.prev.kind != seqUser {
+				r.prev = seqState{kind: seqUser, user: s.srv.User} // as if USER had come
+			}
+			return false
+		}},
 	{Name: faultNoopNoReply, Description: "NOOP is never answered",
-		Breaks: []string{"RFC959-4.1.3-NOOP"}},
+		Breaks:   []string{"RFC959-4.1.3-NOOP"},
+		override: insteadOf("NOOP", nil, func(*session, *request) {})},
 	{Name: faultSystUnimplemented, Description: "SYST is answered \"502 Command not implemented\"",
-		Breaks: []string{"RFC959-4.1.3-SYST-NAME"}},
+		Breaks:  []string{"RFC959-4.1.3-SYST-NAME"},
+		install: answerAs("SYST", codeSystemType, "", codeNotImplemented, "Command not implemented.")},
 	{Name: faultTypeL8Refused, Description: "\"TYPE L 8\" is refused with 504",
-		Breaks: []string{"RFC1123-4.1.2.13-MIN-TYPES"}},
+		Breaks: []string{"RFC1123-4.1.2.13-MIN-TYPES"},
+		override: replyInstead("TYPE", codeParamNotImpl, "Type not implemented.", func(s *session, r *request) bool {
+			_, name, code := parseTYPE(r.arg)
+			return s.loggedIn && code == codeOK && name == "Local byte size 8"
+		})},
 	{Name: faultModeSRefused, Description: "\"MODE S\" is refused with 504",
-		Breaks: []string{"RFC959-5.1-ACCEPT-DEFAULTS"}},
+		Breaks:  []string{"RFC959-5.1-ACCEPT-DEFAULTS"},
+		install: answerAs("MODE", codeOK, "", codeParamNotImpl, "Mode not implemented.")},
 	{Name: faultQuitNoClose, Description: "QUIT is answered 221 but the control connection stays open until the idle timeout",
 		Breaks: []string{"RFC959-5.2-QUIT-CLOSE"},
 		install: func(h *hooks) {
@@ -158,7 +187,8 @@ var faultRegistry = []Fault{
 		Breaks:  []string{"RFC959-5.4-QUIT-CODES"},
 		install: func(h *hooks) { h.quit = func(s *session) { s.closing = true } }},
 	{Name: faultPasvUnimplemented, Description: "PASV is answered 502",
-		Breaks: []string{"RFC1123-4.1.2.6-PASV-MUST"}},
+		Breaks:   []string{"RFC1123-4.1.2.6-PASV-MUST"},
+		override: replyInstead("PASV", codeNotImplemented, "Command not implemented.", loggedInNoArg)},
 	{Name: faultPasvNoListen, Description: "PASV and EPSV advertise a port on which nothing listens; transfers then fail with 425",
 		Breaks: []string{"RFC959-4.1.2-PASV-LISTEN", "RFC2428-3-EPSV-SAME-ADDR"}},
 	{Name: faultPasvWrongAddress, Description: "the 227 reply advertises " + wrongPasvAddress + " while the listener stays on the control address",
@@ -178,7 +208,8 @@ var faultRegistry = []Fault{
 	{Name: faultNlstLongFormat, Description: "NLST sends LIST-style long lines instead of names",
 		Breaks: []string{"RFC959-4.1.3-NLST-NAMES/pasv"}},
 	{Name: faultPortRefused, Description: "PORT is answered \"500 PORT disabled\"",
-		Breaks: []string{"RFC959-5.4-PORT-CODES"}},
+		Breaks:   []string{"RFC959-5.4-PORT-CODES"},
+		override: replyInstead("PORT", codeUnknownCommand, "PORT disabled.", loggedIn)},
 	{Name: faultPortNoDial, Description: "PORT and EPRT get 200, but the transfer never dials: 150, then 425 after 1 s",
 		Breaks: []string{"RFC959-4.1.2-PORT-SEMANTICS/list", "RFC2428-2-EPRT-200", "POLICY-ACTIVE-EGRESS"}},
 	{Name: faultPortWrongSource, Description: "active data connections come from 127.0.0.2 while the control connection is on 127.0.0.1",
@@ -190,7 +221,8 @@ var faultRegistry = []Fault{
 var variationRegistry = []Variation{
 	{Name: varMultilineGreeting, Description: "the 220 greeting has three lines",
 		install: func(h *hooks) { h.greet = greetInThreeLines }},
-	{Name: varUnknown502, Description: "unknown commands get 502 instead of 500"},
+	{Name: varUnknown502, Description: "unknown commands get 502 instead of 500",
+		override: replyInstead("", codeNotImplemented, "Command not implemented.", unknownVerb)},
 	{Name: varPasvNoParens, Description: "the 227 reply has no parentheses around the six numbers"},
 	{Name: varDigitLines, Description: "multi-line replies contain intermediate lines that begin with digits, a code and a dash, or nothing",
 		install: func(h *hooks) { h.multiline = append(h.multiline, addDigitLines) }},
@@ -198,7 +230,8 @@ var variationRegistry = []Variation{
 		install: func(h *hooks) { h.writeReply = writeSlowly }},
 	{Name: varPreliminary125, Description: "transfers use 125 instead of 150 as the preliminary reply"},
 	{Name: varEpsvOtherDelim, Description: "the 229 reply uses \"!\" as its delimiter"},
-	{Name: varCdup200, Description: "CDUP answers 200 instead of 250"},
+	{Name: varCdup200, Description: "CDUP answers 200 instead of 250",
+		install: answerAs("CDUP XCUP", codeFileActionOK, "", codeOK, "")},
 }
 
 // Faults returns the fault registry sorted by name. The slices are copies.

@@ -6,8 +6,7 @@ import "strings"
 // CWD, CDUP, SMNT, REIN), of commands before login, and of the
 // informational commands (HELP, STAT, SITE, ALLO).
 
-// Variation names (hooks in handle_auth.go, handle_files.go and
-// handle_misc.go).
+// Variation names.
 const (
 	varRein120        = "rein-120"
 	varSmntSupported  = "smnt-supported"
@@ -18,11 +17,21 @@ const (
 
 func init() {
 	variationRegistry = append(variationRegistry,
-		Variation{Name: varRein120, Description: "REIN answers \"120 Service ready in 0 minutes\" before its 220"},
-		Variation{Name: varSmntSupported, Description: "SMNT is implemented: 202 for an existing directory (one file system: nothing to mount), 550 for a missing one"},
-		Variation{Name: varAllo200, Description: "ALLO answers 200 instead of 202"},
-		Variation{Name: varCdupAtRoot550, Description: "CDUP at the root directory is refused with 550"},
-		Variation{Name: varRmdNotEmpty450, Description: "RMD of a directory that is not empty answers 450 instead of 550"},
+		Variation{Name: varRein120, Description: "REIN answers \"120 Service ready in 0 minutes\" before its 220",
+			override: insteadOf("REIN", nil, func(s *session, r *request) {
+				s.reply(120, "Service ready in 0 minutes.")
+				s.cmdREIN(r)
+			})},
+		Variation{Name: varSmntSupported, Description: "SMNT is implemented: 202 for an existing directory (one file system: nothing to mount), 550 for a missing one",
+			override: insteadOf("SMNT", loggedIn, (*session).smntSupported)},
+		Variation{Name: varAllo200, Description: "ALLO answers 200 instead of 202",
+			install: answerAs("ALLO", codeSuperfluous, "", codeOK, "")},
+		Variation{Name: varCdupAtRoot550, Description: "CDUP at the root directory is refused with 550",
+			override: replyInstead("CDUP XCUP", codeFileUnavailable, "Already at the top directory.", func(s *session, r *request) bool {
+				return loggedInNoArg(s, r) && s.cwd == "/"
+			})},
+		Variation{Name: varRmdNotEmpty450, Description: "RMD of a directory that is not empty answers 450 instead of 550",
+			install: answerAs("RMD XRMD", codeFileUnavailable, textRmdFailed, 450, "Directory not empty.")},
 	)
 	faultRegistry = append(faultRegistry, accessFaults...)
 }

@@ -83,11 +83,14 @@ func init() {
 		Fault{Name: faultPasvSequential, Description: "passive ports are handed out in sequence (+1 each time) instead of at random",
 			Breaks: []string{"RFC2577-8-RANDOM-PORTS"}},
 		Fault{Name: faultNoLoginDelay, Description: "a wrong password is answered 530 at once, without any delay",
-			Breaks: []string{"RFC2577-5-FAIL-DELAY", "RFC2577-5-DELAY"}},
+			Breaks:  []string{"RFC2577-5-FAIL-DELAY", "RFC2577-5-DELAY"},
+			install: func(h *hooks) { h.failDelay = func(*session, string) time.Duration { return 0 } }},
 		Fault{Name: faultNoLoginLockout, Description: "wrong passwords never close the control connection, however many",
-			Breaks: []string{"RFC2577-5-ATTEMPT-LIMIT"}},
+			Breaks:  []string{"RFC2577-5-ATTEMPT-LIMIT"},
+			install: func(h *hooks) { h.lockout = func(*session) bool { return false } }},
 		Fault{Name: faultLockoutWithout421, Description: "after too many wrong passwords the server answers the last one 530 and closes the connection, without 421",
-			Breaks: []string{"RFC2577-5-421-BEFORE-CLOSE"}},
+			Breaks:  []string{"RFC2577-5-421-BEFORE-CLOSE"},
+			install: answerAs("PASS", codeServiceClosing, "", codeNotLoggedIn, "")},
 		Fault{Name: faultUnknownUser530, Description: "USER with a name that has no account is answered \"530 Unknown user\" instead of 331",
 			Breaks:   []string{"RFC2577-7-USER-331", "RFC2577-7-SAME-USER-REPLY"},
 			override: overrideUnknownUser530},
@@ -95,7 +98,8 @@ func init() {
 			Breaks:   []string{"RFC2577-7-SAME-PASS-REPLY"},
 			override: overrideUnknownUserPass},
 		Fault{Name: faultUnknownUserFast, Description: "PASS after USER of a name without an account is refused at once, while a wrong password waits for the login delay",
-			Breaks: []string{"RFC2577-7-TIMING"}},
+			Breaks:  []string{"RFC2577-7-TIMING"},
+			install: func(h *hooks) { h.failDelay = fastFailForUnknown }},
 		Fault{Name: faultStatRevealsUser, Description: "before login, \"STAT ~NAME\" answers 550 for the configured user and 530 for other names",
 			Breaks: []string{"RFC2577-7-NO-LEAK-OTHER"},
 			override: replyInstead("STAT", codeFileUnavailable, "Permission denied.", func(s *session, r *request) bool {
@@ -123,14 +127,20 @@ func init() {
 			Breaks:   []string{"POLICY-PATH-WRITE-ESCAPE"},
 			override: overrideWriteEscape},
 		Fault{Name: faultNulTruncates, Description: "a pathname is cut at its first NUL byte instead of being refused, so \"RETR name\\0.jpg\" serves name",
-			Breaks: []string{"POLICY-PATH-NUL"}},
+			Breaks:  []string{"POLICY-PATH-NUL"},
+			install: func(h *hooks) { h.pathname = cutAtNUL }},
 		Fault{Name: faultSymlinkEscape, Description: "the root holds a symbolic link passwd-link -> /etc/passwd and RETR follows it out of the root (into the fake host tree)",
 			Breaks:   []string{"POLICY-PATH-SYMLINK"},
 			override: overrideSymlinkEscape},
 	)
 	variationRegistry = append(variationRegistry,
-		Variation{Name: varPortRefusal500, Description: "PORT and EPRT to another address or to a port below 1024 are refused with \"500 Illegal PORT command\" (vsftpd, ProFTPD)"},
-		Variation{Name: varPathEscapeRefused, Description: "pathnames whose \"..\" would climb above the root are refused (501) instead of stopping at the root"},
+		Variation{Name: varPortRefusal500, Description: "PORT and EPRT to another address or to a port below 1024 are refused with \"500 Illegal PORT command\" (vsftpd, ProFTPD)",
+			install: func(h *hooks) {
+				answerAs("PORT EPRT", codeBadArguments, textForeignAddress, codeUnknownCommand, "Illegal PORT command.")(h)
+				answerAs("PORT EPRT", codeParamNotImpl, textLowPort, codeUnknownCommand, "Illegal PORT command.")(h)
+			}},
+		Variation{Name: varPathEscapeRefused, Description: "pathnames whose \"..\" would climb above the root are refused (501) instead of stopping at the root",
+			install: func(h *hooks) { h.pathname = refuseEscape }},
 		Variation{Name: varPasvForeign425, Description: "a connection to the passive port from another address fails the transfer with 425 (vsftpd)"},
 	)
 }
@@ -148,37 +158,13 @@ func (srv *Server) sec() *secState {
 	return v.(*secState)
 }
 
-// failDelay is the pause before the reply to a failed PASS for user.
-func (s *session) failDelay(user string) time.Duration {
-	switch {
-	case s.srv.fault(faultNoLoginDelay):
-		return 0
-	case s.srv.fault(faultUnknownUserFast) && user != s.srv.User:
+// fastFailForUnknown (unknown-user-fast-fail) answers a failed PASS for a
+// user without an account at once.
+func fastFailForUnknown(s *session, user string) time.Duration {
+	if user != s.srv.User {
 		return 0
 	}
 	return s.srv.LoginFailDelay
-}
-
-// lockout reports whether the failed logins so far end the session, and
-// the code of the last reply (421, RFC 2577 §5).
-func (s *session) lockout() (bool, int) {
-	if s.failedLogins < maxLoginFailures || s.srv.fault(faultNoLoginLockout) {
-		return false, 0
-	}
-	if s.srv.fault(faultLockoutWithout421) {
-		return true, codeNotLoggedIn
-	}
-	return true, codeServiceClosing
-}
-
-// refuseActive answers a PORT or EPRT that RFC 2577 §3 says to refuse:
-// 504 for a privileged port, 501 for another address, or 500 for both
-// under the port-refusal-500 variation.
-func (s *session) refuseActive(code int, text string) {
-	if s.srv.variation(varPortRefusal500) {
-		code, text = codeUnknownCommand, "Illegal PORT command."
-	}
-	s.reply(code, text)
 }
 
 // sequentialPasvStart is where the pasv-sequential-ports fault starts its
@@ -207,24 +193,18 @@ func (pl *passiveListener) foreignPassive(s *session) bool {
 	return false
 }
 
-// cutAtNUL applies the nul-truncates fault to a pathname argument; ok
-// false means the argument must be refused.
-func (s *session) cutAtNUL(arg string) (string, bool) {
-	i := strings.IndexByte(arg, 0)
-	if i < 0 {
-		return arg, true
-	}
-	if s.srv.fault(faultNulTruncates) {
-		return arg[:i], true
-	}
-	return "", false
+// cutAtNUL (nul-truncates) cuts a pathname argument at its first NUL.
+func cutAtNUL(_ *session, arg string) (string, bool) {
+	arg, _, _ = strings.Cut(arg, "\x00")
+	return arg, true
 }
 
-// climbsAboveRoot reports whether a relative pathname, taken from the
-// working directory, climbs above "/" at some point (path-escape-refused).
-func (s *session) climbsAboveRoot(arg string) bool {
-	if !s.srv.variation(varPathEscapeRefused) {
-		return false
+// refuseEscape (path-escape-refused) refuses, besides a NUL byte, a
+// pathname whose ".." would climb above "/" at some point, taken from the
+// working directory.
+func refuseEscape(s *session, arg string) (string, bool) {
+	if strings.IndexByte(arg, 0) >= 0 {
+		return "", false
 	}
 	depth := 0
 	if !strings.HasPrefix(arg, "/") {
@@ -239,13 +219,13 @@ func (s *session) climbsAboveRoot(arg string) bool {
 		case "..":
 			depth--
 			if depth < 0 {
-				return true
+				return "", false
 			}
 		default:
 			depth++
 		}
 	}
-	return false
+	return arg, true
 }
 
 // --- active mode -----------------------------------------------------------

@@ -62,7 +62,8 @@ const (
 func init() {
 	faultRegistry = append(faultRegistry, transferFaults...)
 	variationRegistry = append(variationRegistry,
-		Variation{Name: varAborIdle226, Description: "ABOR without a transfer answers 226 (RFC 959 §4.1.3's wording) instead of 225"},
+		Variation{Name: varAborIdle226, Description: "ABOR without a transfer answers 226 (RFC 959 §4.1.3's wording) instead of 225",
+			install: answerAs("ABOR", codeNoTransfer, "", codeClosingData, "ABOR command successful.")},
 		Variation{Name: varStouPathName, Description: "STOU names the file with its absolute path: \"150 FILE: /dir/stou-...\""},
 	)
 }

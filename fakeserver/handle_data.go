@@ -237,9 +237,6 @@ func (s *session) cmdPASV(r *request) {
 	case r.arg != "":
 		s.reply(codeBadArguments, "PASV takes no argument.")
 		return
-	case s.srv.fault(faultPasvUnimplemented):
-		s.reply(codeNotImplemented, "Command not implemented.")
-		return
 	case s.epsvAll:
 		s.reply(codeBadArguments, "EPSV ALL in effect; use EPSV.")
 		return
@@ -306,11 +303,7 @@ func (s *session) cmdEPSV(r *request) {
 // cmdPORT: "PORT h1,h2,h3,h4,p1,p2" (RFC 959 §4.1.2). The server only dials
 // the client's own address and ports from 1024 up (RFC 2577 §3).
 func (s *session) cmdPORT(r *request) {
-	switch {
-	case s.srv.fault(faultPortRefused):
-		s.reply(codeUnknownCommand, "PORT disabled.")
-		return
-	case s.epsvAll:
+	if s.epsvAll {
 		s.reply(codeBadArguments, "EPSV ALL in effect; use EPSV.")
 		return
 	}
@@ -389,15 +382,21 @@ func (s *session) cmdEPRT(r *request) {
 	s.setActive(ip, port, "EPRT")
 }
 
+// The texts of the refusals of RFC 2577 §3.
+const (
+	textForeignAddress = "Data connections go only to the address of the control connection."
+	textLowPort        = "Data connections to ports below 1024 are refused."
+)
+
 // setActive records an active-mode target after the bounce checks of
 // RFC 2577 §3: the client's own address only, and no privileged port.
 func (s *session) setActive(ip net.IP, port int, verb string) {
 	if !ip.Equal(s.remote.IP) {
-		s.refuseActive(codeBadArguments, "Data connections go only to the address of the control connection.")
+		s.reply(codeBadArguments, textForeignAddress)
 		return
 	}
 	if port < 1024 {
-		s.refuseActive(codeParamNotImpl, "Data connections to ports below 1024 are refused.")
+		s.reply(codeParamNotImpl, textLowPort)
 		return
 	}
 	s.closeData()
@@ -436,10 +435,6 @@ func (s *session) cmdABOR(r *request) {
 		return
 	}
 	s.closeData()
-	if s.srv.variation(varAborIdle226) { // faults_transfer.go
-		s.reply(codeClosingData, "ABOR command successful.")
-		return
-	}
 	s.reply(codeNoTransfer, "No transfer to abort.")
 }
 

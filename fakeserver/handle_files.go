@@ -46,15 +46,7 @@ func (s *session) cmdCDUP(r *request) {
 		s.reply(codeBadArguments, r.verb+" takes no argument.")
 		return
 	}
-	if s.cwd == "/" && s.srv.variation(varCdupAtRoot550) {
-		s.reply(codeFileUnavailable, "Already at the top directory.")
-		return
-	}
 	s.cwd = path.Dir(s.cwd)
-	if s.srv.variation(varCdup200) {
-		s.reply(codeOK, "Directory changed.")
-		return
-	}
 	s.reply(codeFileActionOK, "Directory changed.")
 }
 
@@ -103,15 +95,15 @@ func (s *session) cmdRMD(r *request) {
 	}
 	if err := s.srv.root.Remove(rootRel(p)); err != nil {
 		s.logf("rmdir: %v", err)
-		if s.srv.variation(varRmdNotEmpty450) {
-			s.reply(450, "Directory not empty.")
-			return
-		}
-		s.reply(codeFileUnavailable, "Cannot remove directory (not empty?).")
+		s.reply(codeFileUnavailable, textRmdFailed)
 		return
 	}
 	s.reply(codeFileActionOK, "Directory removed.")
 }
+
+// textRmdFailed is the text of the 550 for a directory that could not be
+// removed.
+const textRmdFailed = "Cannot remove directory (not empty?)."
 
 // cmdDELE deletes a file (never a directory).
 func (s *session) cmdDELE(r *request) {
@@ -225,10 +217,6 @@ func (s *session) cmdMDTM(r *request) {
 
 // cmdSMNT: structure mounts make no sense for a virtual root.
 func (s *session) cmdSMNT(r *request) {
-	if s.srv.variation(varSmntSupported) {
-		s.smntSupported(r)
-		return
-	}
 	s.reply(codeNotImplemented, "SMNT not implemented.")
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"slices"
 	"strings"
+	"time"
 )
 
 // hooks are the declared points at which the selected faults and
@@ -31,6 +32,9 @@ type hooks struct {
 
 	// Commands (session.handle, handleDuringTransfer, doQuit).
 
+	// answer sees each reply sent while a command is handled (by its
+	// handler or an override) and may change its code and text.
+	answer []func(s *session, r *request, code int, text string) (int, string)
 	// longLine answers a line longer than MaxLineLength instead of 500.
 	longLine func(s *session)
 	// duringTransfer sees each command that arrives while a transfer runs
@@ -39,6 +43,21 @@ type hooks struct {
 	duringTransfer []func(s *session, verb, arg string) bool
 	// quit ends the session on QUIT instead of 221 and a close.
 	quit func(s *session)
+
+	// Login (handle_auth.go).
+
+	// failDelay is the pause before the reply to a wrong password for
+	// user, instead of Server.LoginFailDelay.
+	failDelay func(s *session, user string) time.Duration
+	// lockout reports whether the failed logins so far end the session,
+	// instead of maxLoginFailures of them.
+	lockout func(s *session) bool
+
+	// Pathnames (fs.go).
+
+	// pathname checks, and may change, a pathname argument before it is
+	// resolved; ok false refuses it. Without it a NUL byte is refused.
+	pathname func(s *session, arg string) (string, bool)
 
 	// greet sends the greeting instead of the clean 220 (session.greet).
 	greet func(s *session)
@@ -104,6 +123,33 @@ func insteadOf(verbs string, when func(*session, *request) bool, answer func(s *
 func replyInstead(verbs string, code int, text string, when func(*session, *request) bool) func(*session, *request) bool {
 	return insteadOf(verbs, when, func(s *session, _ *request) { s.reply(code, text) })
 }
+
+// sendRaw is an answer for insteadOf that sends lines as they are.
+func sendRaw(lines ...string) func(*session, *request) {
+	return func(s *session, _ *request) { s.sendLines(lines...) }
+}
+
+// answerAs returns an install function for an answer hook: where the
+// server answers one of verbs (as for insteadOf) with code and, unless
+// text is "", with that text, the reply becomes newCode and newText (""
+// keeps the text).
+func answerAs(verbs string, code int, text string, newCode int, newText string) func(*hooks) {
+	names := strings.Fields(verbs)
+	return func(h *hooks) {
+		h.answer = append(h.answer, func(s *session, r *request, c int, t string) (int, string) {
+			if c != code || text != "" && t != text || len(names) > 0 && !slices.Contains(names, r.verb) {
+				return c, t
+			}
+			if newText != "" {
+				t = newText
+			}
+			return newCode, t
+		})
+	}
+}
+
+// noArg is the when-condition of commands without an argument.
+func noArg(_ *session, r *request) bool { return r.arg == "" }
 
 // loggedIn is the when-condition of overrides that leave the commands of
 // a session before login alone.

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -109,7 +110,7 @@ type request struct {
 	arg    string // everything after the single SP that follows the verb
 	hasArg bool   // whether a SP followed the verb
 	prev   seqState
-	line   string // the command line as received (faults_control.go)
+	line   string // the command line as received
 }
 
 // command is an entry of the dispatch table.
@@ -213,6 +214,10 @@ type session struct {
 	doneOnce sync.Once
 
 	events chan ctrlEvent
+
+	// req is the command being handled, for the answer hooks; a transfer
+	// goroutine may reply meanwhile, hence atomic.
+	req atomic.Pointer[request]
 
 	// owned by serve
 	loggedIn     bool
@@ -544,6 +549,8 @@ func (s *session) handle(ev ctrlEvent) {
 	} else {
 		s.logf("> %q", ev.line)
 	}
+	s.req.Store(r)
+	defer s.req.Store(nil)
 	for _, o := range s.hooks.override {
 		if o(s, r) {
 			return
@@ -551,7 +558,7 @@ func (s *session) handle(ev ctrlEvent) {
 	}
 	cmd, ok := commands[r.verb]
 	if !ok {
-		s.replyUnknown()
+		s.reply(codeUnknownCommand, "Unknown command.")
 		return
 	}
 	if !s.loggedIn && !cmd.preLogin {
@@ -565,14 +572,6 @@ func (s *session) handle(ev ctrlEvent) {
 		return
 	}
 	cmd.fn(s, r)
-}
-
-func (s *session) replyUnknown() {
-	if s.srv.variation(varUnknown502) {
-		s.reply(codeNotImplemented, "Command not implemented.")
-		return
-	}
-	s.reply(codeUnknownCommand, "Unknown command.")
 }
 
 // handleDuringTransfer deals with a command that arrives while a transfer
@@ -608,6 +607,11 @@ func (s *session) handleDuringTransfer(ev ctrlEvent) {
 
 // reply sends a single-line reply "code SP text".
 func (s *session) reply(code int, text string) {
+	if r := s.req.Load(); r != nil {
+		for _, h := range s.hooks.answer {
+			code, text = h(s, r, code, text)
+		}
+	}
 	if h := s.hooks.frame; h != nil {
 		s.sendLines(h(code, text)...)
 		return
