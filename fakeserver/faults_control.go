@@ -10,7 +10,6 @@ import (
 	"bufio"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -82,10 +81,6 @@ func multilineFrame(code int, text string) []string {
 	return []string{fmt.Sprintf("%03d-%s", code, text), fmt.Sprintf("%03d %s", code, text)}
 }
 
-// heldGreetings holds the sessions whose greeting waits for their first
-// command (greeting-after-command).
-var heldGreetings sync.Map
-
 // holdGreeting (greeting-after-command) greets a client on the server's
 // own address at once and holds the greeting back for any other until it
 // sends a command.
@@ -94,7 +89,7 @@ func holdGreeting(s *session) {
 		s.sendGreeting()
 		return
 	}
-	heldGreetings.Store(s, true)
+	s.faults.greetingHeld = true
 }
 
 // closeOnLongLine (long-line-421) answers an over-long line with 421 and
@@ -153,7 +148,8 @@ var controlFaults = []Fault{
 		Breaks:  []string{"RFC959-5.4-GREETING-BEFORE-CMD"},
 		install: func(h *hooks) { h.greet = holdGreeting },
 		override: func(s *session, r *request) bool {
-			if _, held := heldGreetings.LoadAndDelete(s); held {
+			if s.faults.greetingHeld {
+				s.faults.greetingHeld = false
 				s.sendGreeting()
 			}
 			return false

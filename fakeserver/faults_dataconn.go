@@ -6,7 +6,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -178,7 +177,7 @@ func init() {
 				}
 				old := s.data
 				s.data = nil
-				dcStateOf(s).keep(old.close)
+				s.faults.keep(old.close)
 				s.reply(codeNoTransfer, "No transfer to abort.")
 				return true
 			}},
@@ -225,13 +224,10 @@ func init() {
 				if s.data == nil || s.data.active == nil {
 					return true
 				}
-				st := dcStateOf(s)
-				st.mu.Lock()
-				defer st.mu.Unlock()
-				if st.firstActive == nil {
-					st.firstActive = s.data.active
+				if s.faults.firstActive == nil {
+					s.faults.firstActive = s.data.active
 				} else {
-					s.data.active = st.firstActive
+					s.data.active = s.faults.firstActive
 				}
 				return true
 			}},
@@ -382,14 +378,6 @@ func ignoreEpsvAll(verb string) func(*session, *request) bool {
 	}
 }
 
-// dcState is what the faults of this file remember about one session.
-// Everything it holds is released when the session ends.
-type dcState struct {
-	mu          sync.Mutex
-	firstActive *net.TCPAddr // port-first-only
-	leaks       []func()     // resources a fault keeps open on purpose
-}
-
 // keepOldPassive builds an override for PORT, PASV, EPRT and EPSV that,
 // when keep says so for the command and for whether something connected to
 // the session's passive port, leaves that port's listener and connection
@@ -415,44 +403,13 @@ func keepOldPassive(keep func(verb string, connected bool) bool) func(*session, 
 		}
 		if keep(r.verb, connected) {
 			s.data = nil
-			dcStateOf(s).keep(old.close)
+			s.faults.keep(old.close)
 		}
 		return false
 	}
 }
 
 func isPassiveVerb(verb string) bool { return verb == "PASV" || verb == "EPSV" }
-
-var dcStates sync.Map // *session -> *dcState
-
-func dcStateOf(s *session) *dcState {
-	if v, ok := dcStates.Load(s); ok {
-		return v.(*dcState)
-	}
-	st := &dcState{}
-	if v, loaded := dcStates.LoadOrStore(s, st); loaded {
-		return v.(*dcState)
-	}
-	s.srv.wg.Go(func() {
-		<-s.done
-		dcStates.Delete(s)
-		st.mu.Lock()
-		leaks := st.leaks
-		st.leaks = nil
-		st.mu.Unlock()
-		for _, f := range leaks {
-			f()
-		}
-	})
-	return st
-}
-
-// keep holds a resource open until the session ends.
-func (st *dcState) keep(release func()) {
-	st.mu.Lock()
-	st.leaks = append(st.leaks, release)
-	st.mu.Unlock()
-}
 
 // defaultData arranges RFC 959's default data connection (§3.2, §3.3) for
 // a transfer command that came without PORT, PASV, EPRT or EPSV: the server

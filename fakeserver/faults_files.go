@@ -5,7 +5,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"sync"
 )
 
 // Faults of the file-system commands (PWD, MKD, RMD, DELE, RNFR, RNTO).
@@ -65,10 +64,6 @@ func mkdirNamed(s *session, p, shown string) bool {
 	s.reply(codePathCreated, `"`+shown+`" created.`)
 	return true
 }
-
-// staleRNFR remembers, per session, the last source named by RNFR (for the
-// rnto-stale-source fault, which never forgets it).
-var staleRNFR sync.Map // *session -> string
 
 var fileFaults = []Fault{
 	{Name: "pwd-unquoted", Description: "PWD answers 257 with the pathname not in quotes",
@@ -189,18 +184,18 @@ var fileFaults = []Fault{
 		Breaks: []string{"RFC959-4.1.3-RNFR-RNTO-SEQUENCE/rnto-twice"},
 		override: func(s *session, r *request) bool {
 			if p, fi, ok := filesTarget(s, r, "RNFR"); ok && fi != nil {
-				staleRNFR.Store(s, p)
+				s.faults.lastRNFR = p
 				return false
 			}
 			if r.verb != "RNTO" || !s.loggedIn || r.prev.kind == seqRename || r.arg == "" {
 				return false
 			}
-			from, ok := staleRNFR.Load(s)
-			if !ok {
+			from := s.faults.lastRNFR
+			if from == "" {
 				return false
 			}
 			to, err := s.resolve(r.arg)
-			if err != nil || !nameAllowed(to) || s.srv.root.Rename(rootRel(from.(string)), rootRel(to)) != nil {
+			if err != nil || !nameAllowed(to) || s.srv.root.Rename(rootRel(from), rootRel(to)) != nil {
 				return false
 			}
 			s.reply(codeFileActionOK, "Renamed.")

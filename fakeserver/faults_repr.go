@@ -74,15 +74,6 @@ const (
 	recordEOR    = 0x01
 )
 
-// sharedTypes holds, per server, the TYPE last set by any session under
-// the type-shared-between-sessions fault.
-var sharedTypes sync.Map // *Server -> sharedType
-
-type sharedType struct {
-	binary bool
-	name   string
-}
-
 func init() {
 	faultRegistry = append(faultRegistry,
 		Fault{Name: faultDefaultTypeImage,
@@ -97,21 +88,7 @@ func init() {
 		Fault{Name: faultTypeSharedSessions,
 			Description: "TYPE is a server-wide setting: a TYPE command in one session changes the type of every session",
 			Breaks:      []string{"RFC959-4.1.2-TYPE-PERSIST/other-session"},
-			override: func(s *session, r *request) bool {
-				if !s.loggedIn {
-					return false
-				}
-				if r.verb == "TYPE" {
-					s.cmdTYPE(r)
-					sharedTypes.Store(s.srv, sharedType{s.binary, s.typeName})
-					return true
-				}
-				if v, ok := sharedTypes.Load(s.srv); ok {
-					st := v.(sharedType)
-					s.binary, s.typeName = st.binary, st.name
-				}
-				return false
-			}},
+			install:     shareTYPE},
 		Fault{Name: faultTypeResetsAfterRetr,
 			Description: "after a RETR the session falls back to TYPE A, so the next RETR is converted although no TYPE command came",
 			Breaks:      []string{"RFC959-4.1.2-TYPE-PERSIST/consecutive-transfers"},
@@ -119,12 +96,12 @@ func init() {
 				switch {
 				case !s.loggedIn:
 				case r.verb == "TYPE":
-					s.repr.retrSinceType = false
+					s.faults.retrSinceType = false
 				case r.verb == "RETR":
-					if s.repr.retrSinceType {
+					if s.faults.retrSinceType {
 						s.binary, s.typeName = false, "ASCII Non-print"
 					}
-					s.repr.retrSinceType = true
+					s.faults.retrSinceType = true
 				}
 				return false
 			}},
@@ -274,6 +251,36 @@ func init() {
 		Variation{Name: varNlstDotEntries, Description: "NLST of the working directory lists \".\" and \"..\" as well"},
 		Variation{Name: varNlstAbsolutePaths, Description: "NLST of the working directory answers with absolute pathnames"},
 	)
+}
+
+// shareTYPE (type-shared-between-sessions) makes TYPE a setting of the
+// server being started: each TYPE is kept, and every logged-in session
+// takes the last one kept before its next command.
+func shareTYPE(h *hooks) {
+	var (
+		mu     sync.Mutex
+		set    bool
+		binary bool
+		name   string
+	)
+	h.override = append(h.override, func(s *session, r *request) bool {
+		if !s.loggedIn {
+			return false
+		}
+		if r.verb == "TYPE" {
+			s.cmdTYPE(r)
+			mu.Lock()
+			set, binary, name = true, s.binary, s.typeName
+			mu.Unlock()
+			return true
+		}
+		mu.Lock()
+		if set {
+			s.binary, s.typeName = binary, name
+		}
+		mu.Unlock()
+		return false
+	})
 }
 
 // typeFields normalises a TYPE argument for comparisons: upper case,

@@ -118,20 +118,29 @@ func init() {
 				return r.verb == "XDBG" || s.loggedIn && strings.EqualFold(sub, "DEBUG")
 			})},
 		Fault{Name: faultCwdEscape, Description: "CWD and CDUP let \"..\" climb above the root into the (fake) host file system",
-			Breaks:   []string{"POLICY-PATH-CWD-ESCAPE"},
-			override: overrideCwdEscape},
+			Breaks:  []string{"POLICY-PATH-CWD-ESCAPE"},
+			install: withFakeHost(false, overrideCwdEscape)},
 		Fault{Name: faultRetrEscape, Description: "RETR and SIZE resolve \"..\" above the root into the (fake) host file system, so ../../etc/passwd is served",
-			Breaks:   []string{"POLICY-PATH-RETR-ESCAPE"},
-			override: overrideRetrEscape},
+			Breaks: []string{"POLICY-PATH-RETR-ESCAPE"},
+			install: escapeThrough(map[string]func(*session, *request){
+				"RETR": (*session).cmdRETR,
+				"SIZE": (*session).cmdSIZE,
+			})},
 		Fault{Name: faultWriteEscape, Description: "STOR, APPE, MKD and RNTO with a path that climbs above the root write into the (fake) host file system",
-			Breaks:   []string{"POLICY-PATH-WRITE-ESCAPE"},
-			override: overrideWriteEscape},
+			Breaks: []string{"POLICY-PATH-WRITE-ESCAPE"},
+			install: escapeThrough(map[string]func(*session, *request){
+				"STOR": (*session).cmdSTOR,
+				"APPE": (*session).cmdAPPE,
+				"MKD":  (*session).cmdMKD,
+				"XMKD": (*session).cmdMKD,
+				"RNTO": (*session).cmdRNTO,
+			})},
 		Fault{Name: faultNulTruncates, Description: "a pathname is cut at its first NUL byte instead of being refused, so \"RETR name\\0.jpg\" serves name",
 			Breaks:  []string{"POLICY-PATH-NUL"},
 			install: func(h *hooks) { h.pathname = cutAtNUL }},
 		Fault{Name: faultSymlinkEscape, Description: "the root holds a symbolic link passwd-link -> /etc/passwd and RETR follows it out of the root (into the fake host tree)",
-			Breaks:   []string{"POLICY-PATH-SYMLINK"},
-			override: overrideSymlinkEscape},
+			Breaks:  []string{"POLICY-PATH-SYMLINK"},
+			install: withFakeHost(true, overrideSymlinkEscape)},
 	)
 	variationRegistry = append(variationRegistry,
 		Variation{Name: varPortRefusal500, Description: "PORT and EPRT to another address or to a port below 1024 are refused with \"500 Illegal PORT command\" (vsftpd, ProFTPD)",
@@ -148,7 +157,6 @@ func init() {
 // secState is per-server state of the faults of this area.
 type secState struct {
 	nextPasv atomic.Int64 // pasv-sequential-ports
-	fixtures sync.Once    // the fake host tree and the symlink fixture
 }
 
 var secStates sync.Map // *Server -> *secState
@@ -349,10 +357,25 @@ func overrideSiteExec(s *session, r *request) bool {
 
 // --- escapes from the root -------------------------------------------------
 
-// ensureFixtures creates the fake host tree (and, under symlink-escape, the
-// link fixture) inside the root, once per server.
-func (s *session) ensureFixtures() {
-	s.srv.sec().fixtures.Do(func() {
+// fakeHost is the fake host file system of an escape fault, made in the
+// root of the server being started on first use.
+type fakeHost struct {
+	once    sync.Once
+	symlink bool // add the link fixture of symlink-escape
+}
+
+// withFakeHost returns an install function for the override fn of an
+// escape fault, with a fake host of its own.
+func withFakeHost(symlink bool, fn func(host *fakeHost, s *session, r *request) bool) func(*hooks) {
+	return func(h *hooks) {
+		host := &fakeHost{symlink: symlink}
+		h.override = append(h.override, func(s *session, r *request) bool { return fn(host, s, r) })
+	}
+}
+
+// ensure creates the fake host tree (and the link fixture) once.
+func (h *fakeHost) ensure(s *session) {
+	h.once.Do(func() {
 		root := s.srv.root
 		for _, d := range fakeHostDirs {
 			if err := root.MkdirAll(rootRel(path.Join(fakeHostDir, d)), 0o755); err != nil {
@@ -362,7 +385,7 @@ func (s *session) ensureFixtures() {
 		if err := root.WriteFile(rootRel(fakeHostDir+"/etc/passwd"), []byte(fakePasswd), 0o644); err != nil {
 			s.logf("fake host: %v", err)
 		}
-		if s.srv.fault(faultSymlinkEscape) {
+		if h.symlink {
 			// The link's target lies outside the root; os.Root never
 			// follows it, only the fault does (into the fake tree).
 			_ = root.Symlink("/etc/passwd", symlinkFixture)
@@ -379,7 +402,7 @@ func inFakeHost(vpath string) bool {
 // resolve a relative arg: the root is fakeRootHost on the host, and host
 // paths outside it are mapped onto the fake host tree. ok is false when the
 // result is the same as the correct resolution.
-func (s *session) escapedPath(arg string) (string, bool) {
+func (h *fakeHost) escapedPath(s *session, arg string) (string, bool) {
 	if arg == "" || strings.HasPrefix(arg, "/") || strings.IndexByte(arg, 0) >= 0 {
 		return "", false
 	}
@@ -394,7 +417,7 @@ func (s *session) escapedPath(arg string) (string, bool) {
 		}
 		return path.Clean("/" + strings.TrimPrefix(host, fakeRootHost)), true
 	}
-	s.ensureFixtures()
+	h.ensure(s)
 	return path.Join(fakeHostDir, host), true
 }
 
@@ -406,7 +429,24 @@ func (s *session) withArg(r *request, arg string, fn func(*session, *request)) b
 	return true
 }
 
-func overrideCwdEscape(s *session, r *request) bool {
+// escapeThrough returns an install function for an escape fault: a
+// logged-in command of handlers whose pathname climbs out of the root runs
+// its handler on the fake host tree.
+func escapeThrough(handlers map[string]func(*session, *request)) func(*hooks) {
+	return withFakeHost(false, func(host *fakeHost, s *session, r *request) bool {
+		fn, ok := handlers[r.verb]
+		if !ok || !s.loggedIn {
+			return false
+		}
+		p, ok := host.escapedPath(s, r.arg)
+		if !ok {
+			return false
+		}
+		return s.withArg(r, p, fn)
+	})
+}
+
+func overrideCwdEscape(host *fakeHost, s *session, r *request) bool {
 	if !s.loggedIn {
 		return false
 	}
@@ -421,59 +461,15 @@ func overrideCwdEscape(s *session, r *request) bool {
 	default:
 		return false
 	}
-	p, ok := s.escapedPath(arg)
+	p, ok := host.escapedPath(s, arg)
 	if !ok {
 		return false
 	}
 	return s.withArg(r, p, (*session).cmdCWD)
 }
 
-func overrideRetrEscape(s *session, r *request) bool {
-	if !s.loggedIn {
-		return false
-	}
-	var fn func(*session, *request)
-	switch r.verb {
-	case "RETR":
-		fn = (*session).cmdRETR
-	case "SIZE":
-		fn = (*session).cmdSIZE
-	default:
-		return false
-	}
-	p, ok := s.escapedPath(r.arg)
-	if !ok {
-		return false
-	}
-	return s.withArg(r, p, fn)
-}
-
-func overrideWriteEscape(s *session, r *request) bool {
-	if !s.loggedIn {
-		return false
-	}
-	var fn func(*session, *request)
-	switch r.verb {
-	case "STOR":
-		fn = (*session).cmdSTOR
-	case "APPE":
-		fn = (*session).cmdAPPE
-	case "MKD", "XMKD":
-		fn = (*session).cmdMKD
-	case "RNTO":
-		fn = (*session).cmdRNTO
-	default:
-		return false
-	}
-	p, ok := s.escapedPath(r.arg)
-	if !ok {
-		return false
-	}
-	return s.withArg(r, p, fn)
-}
-
-func overrideSymlinkEscape(s *session, r *request) bool {
-	s.ensureFixtures()
+func overrideSymlinkEscape(host *fakeHost, s *session, r *request) bool {
+	host.ensure(s)
 	if !s.loggedIn || r.verb != "RETR" {
 		return false
 	}

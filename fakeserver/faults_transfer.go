@@ -231,10 +231,7 @@ var transferFaults = []Fault{
 			pl.conn = nil
 			pl.mu.Unlock()
 			if c != nil {
-				s.srv.wg.Go(func() {
-					<-s.done
-					c.Close()
-				})
+				s.faults.keep(func() { c.Close() })
 			}
 			s.closeData()
 			s.reply(codeNoTransfer, "No transfer to abort.")
@@ -338,10 +335,7 @@ func (x *transfer) deferAbort() bool {
 		x.mu.Unlock()
 		if tc, ok := c.(*net.TCPConn); ok {
 			if f, err := tc.File(); err == nil {
-				s.srv.wg.Go(func() {
-					<-s.done
-					f.Close()
-				})
+				s.faults.keep(func() { f.Close() })
 			}
 		}
 		return false

@@ -235,6 +235,8 @@ type session struct {
 	closing      bool // end the session after the current command
 
 	repr reprState // MODE and STRU beyond the defaults (faults_repr.go)
+
+	faults faultState // what the selected faults remember
 }
 
 func newSession(srv *Server, c net.Conn, id uint64) *session {
@@ -353,6 +355,7 @@ func (s *session) serve() {
 // finish tears the session down once serve returns.
 func (s *session) finish() {
 	s.shutdown()
+	s.faults.release()
 	if s.xfer != nil {
 		s.xfer.abort()
 		<-s.xfer.done
