@@ -204,9 +204,23 @@ var faultRegistry = []Fault{
 	{Name: faultEarly226, Description: "RETR of a file of 128 KiB or more sends 226 after half of the data, then the rest 2 s later, then closes",
 		Breaks: []string{"RFC959-5.2-CLOSE-THEN-226"}},
 	{Name: faultListEmpty, Description: "LIST sends an empty listing",
-		Breaks: []string{"RFC959-4.1.3-LIST-DEFAULT-CWD/pasv", "RFC959-4.1.3-LIST-DEFAULT-CWD/port"}},
+		Breaks: []string{"RFC959-4.1.3-LIST-DEFAULT-CWD/pasv", "RFC959-4.1.3-LIST-DEFAULT-CWD/port"},
+		install: func(h *hooks) {
+			h.listData = func(s *session, r *request, kind xferKind) ([]byte, bool) {
+				content, ok := s.listing(r.arg, kind == xferLIST, "\r\n")
+				if kind == xferLIST {
+					content = nil
+				}
+				return content, ok
+			}
+		}},
 	{Name: faultNlstLongFormat, Description: "NLST sends LIST-style long lines instead of names",
-		Breaks: []string{"RFC959-4.1.3-NLST-NAMES/pasv"}},
+		Breaks: []string{"RFC959-4.1.3-NLST-NAMES/pasv"},
+		install: func(h *hooks) {
+			h.listData = func(s *session, r *request, kind xferKind) ([]byte, bool) {
+				return s.listing(r.arg, true, "\r\n")
+			}
+		}},
 	{Name: faultPortRefused, Description: "PORT is answered \"500 PORT disabled\"",
 		Breaks:   []string{"RFC959-5.4-PORT-CODES"},
 		override: replyInstead("PORT", codeUnknownCommand, "PORT disabled.", loggedIn)},

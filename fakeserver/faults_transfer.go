@@ -315,10 +315,6 @@ func queueABORAfterUpload(s *session, verb, arg string) bool {
 	return true
 }
 
-func (x *transfer) upload() bool {
-	return x.kind == xferSTOR || x.kind == xferAPPE || x.kind == xferSTOU
-}
-
 // deferredAborts holds the transfers whose abort ctrl-loss-keeps-transfer
 // has put off once.
 var deferredAborts sync.Map // *transfer -> bool

@@ -608,13 +608,9 @@ func (s *session) cmdLIST(r *request) { s.list(r, xferLIST) }
 func (s *session) cmdNLST(r *request) { s.list(r, xferNLST) }
 
 func (s *session) list(r *request, kind xferKind) {
-	long := kind == xferLIST || s.srv.fault(faultNlstLongFormat)
-	content, ok := s.listing(r.arg, long)
+	content, ok := s.listData(r, kind)
 	if !ok {
 		return
-	}
-	if kind == xferLIST && s.srv.fault(faultListEmpty) {
-		content = nil
 	}
 	if s.data == nil && !s.defaultData() { // default data port: faults_dataconn.go
 		s.replyNoData()
@@ -623,6 +619,14 @@ func (s *session) list(r *request, kind xferKind) {
 	vpath, _ := s.resolve(s.dropListOptions(r.arg))
 	s.startTransfer(&transfer{kind: kind, verb: r.verb, vpath: vpath, content: content},
 		"Here comes the listing.")
+}
+
+// listData builds the data of a LIST or NLST (see listing).
+func (s *session) listData(r *request, kind xferKind) ([]byte, bool) {
+	if h := s.hooks.listData; h != nil {
+		return h(s, r, kind)
+	}
+	return s.listing(r.arg, kind == xferLIST, "\r\n")
 }
 
 // startTransfer sends the preliminary reply (125 when the client has already
@@ -634,6 +638,7 @@ func (s *session) startTransfer(x *transfer, text string) {
 	s.data = nil
 	x.binary = s.binary
 	x.typeName = s.typeName
+	x.block, x.record = s.block, s.record
 	x.ctx, x.cancel = context.WithCancel(context.Background())
 	x.done = make(chan xferResult, 1)
 	if s.dataconnBeforePrelim(x, text) { // faults_dataconn.go

@@ -195,11 +195,9 @@ func parseTYPE(arg string) (binary bool, name string, code int) {
 
 // cmdMODE: only stream mode (RFC 959 §5.1).
 func (s *session) cmdMODE(r *request) {
-	if s.reprParam(r) { // variations (faults_repr.go)
-		return
-	}
 	switch strings.ToUpper(r.arg) {
 	case "S":
+		s.block = false
 		s.reply(codeOK, "Mode set to Stream.")
 	case "B", "C":
 		s.reply(codeParamNotImpl, "Mode not implemented.")
@@ -212,11 +210,9 @@ func (s *session) cmdMODE(r *request) {
 // (RFC 1123 §4.1.2.13) and page structure should not be offered
 // (RFC 1123 §4.1.2.3).
 func (s *session) cmdSTRU(r *request) {
-	if s.reprParam(r) { // variations (faults_repr.go)
-		return
-	}
 	switch strings.ToUpper(r.arg) {
 	case "F":
+		s.record = false
 		s.reply(codeOK, "Structure set to File.")
 	case "R", "P":
 		s.reply(codeParamNotImpl, "Structure not implemented.")

@@ -2,6 +2,7 @@ package fakeserver
 
 import (
 	"bufio"
+	"net"
 	"slices"
 	"strings"
 	"time"
@@ -52,6 +53,20 @@ type hooks struct {
 	// lockout reports whether the failed logins so far end the session,
 	// instead of maxLoginFailures of them.
 	lockout func(s *session) bool
+
+	// Transfers (transfer.go).
+
+	// dataConn wraps the data connection of a transfer, inside block mode.
+	dataConn func(x *transfer, c net.Conn) net.Conn
+
+	// Listings (handle_files.go, handle_data.go).
+
+	// listData builds the data of LIST and NLST instead of the clean
+	// listing (which it may call with other settings).
+	listData func(s *session, r *request, kind xferKind) ([]byte, bool)
+	// nlstLines renders the NLST lines for the entries of directory dir
+	// listed as arg.
+	nlstLines func(s *session, arg, dir string, names []string) []string
 
 	// Pathnames (fs.go).
 

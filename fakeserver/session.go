@@ -234,7 +234,8 @@ type session struct {
 	quitting     bool // QUIT arrived during a transfer
 	closing      bool // end the session after the current command
 
-	repr reprState // MODE and STRU beyond the defaults (faults_repr.go)
+	block  bool // MODE B in force (only where a hook accepts it)
+	record bool // STRU R in force (only where a hook accepts it)
 
 	faults faultState // what the selected faults remember
 }
@@ -268,7 +269,7 @@ func newSession(srv *Server, c net.Conn, id uint64) *session {
 func (s *session) resetParameters() {
 	s.binary = false
 	s.typeName = "ASCII Non-print"
-	s.repr = reprState{}
+	s.block, s.record = false, false
 	s.cwd = "/"
 	s.epsvAll = false
 	s.seq = seqState{}

@@ -35,6 +35,8 @@ type transfer struct {
 	data     *dataSetting
 	binary   bool
 	typeName string
+	block    bool // MODE B
+	record   bool // STRU R
 
 	file *os.File
 
@@ -135,7 +137,12 @@ func (x *transfer) execute() xferResult {
 		x.s.logf("data connection: %v", err)
 		return xferResult{code: codeCantOpenData, text: "Cannot open data connection."}
 	}
-	conn = x.reprConn(conn) // block mode, record structure (faults_repr.go)
+	if h := x.s.hooks.dataConn; h != nil {
+		conn = h(x, conn)
+	}
+	if x.block {
+		conn = &blockConn{Conn: conn, sending: !x.upload()}
+	}
 
 	var early bool
 	switch x.kind {
@@ -229,6 +236,11 @@ func (x *transfer) openConn() (net.Conn, error) {
 		dialer.Control = reuseAddr
 	}
 	return dialer.DialContext(x.ctx, "tcp", d.active.String())
+}
+
+// upload reports whether the transfer stores data.
+func (x *transfer) upload() bool {
+	return x.kind == xferSTOR || x.kind == xferAPPE || x.kind == xferSTOU
 }
 
 // wait pauses for d unless the transfer is aborted first.
