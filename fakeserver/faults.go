@@ -1,6 +1,7 @@
 package fakeserver
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -190,11 +191,23 @@ var faultRegistry = []Fault{
 		Breaks:   []string{"RFC1123-4.1.2.6-PASV-MUST"},
 		override: replyInstead("PASV", codeNotImplemented, "Command not implemented.", loggedInNoArg)},
 	{Name: faultPasvNoListen, Description: "PASV and EPSV advertise a port on which nothing listens; transfers then fail with 425",
-		Breaks: []string{"RFC959-4.1.2-PASV-LISTEN", "RFC2428-3-EPSV-SAME-ADDR"}},
+		Breaks: []string{"RFC959-4.1.2-PASV-LISTEN", "RFC2428-3-EPSV-SAME-ADDR"},
+		install: func(h *hooks) {
+			h.pasvData = func(s *session, ln net.Listener, port int) *dataSetting {
+				ln.Close()
+				return &dataSetting{port: port, dead: true}
+			}
+		}},
 	{Name: faultPasvWrongAddress, Description: "the 227 reply advertises " + wrongPasvAddress + " while the listener stays on the control address",
-		Breaks: []string{"RFC959-4.1.2-227-ADDRESS", "POLICY-PASV-ADDR"}},
+		Breaks: []string{"RFC959-4.1.2-227-ADDRESS", "POLICY-PASV-ADDR"},
+		install: func(h *hooks) {
+			h.pasvText = func(_ net.IP, port int) string {
+				return passiveModeText(net.ParseIP(wrongPasvAddress).To4(), port)
+			}
+		}},
 	{Name: faultPasvOutOfRange, Description: "PASV and EPSV listen on a kernel-chosen port outside the configured passive range",
-		Breaks: []string{"POLICY-PASV-RANGE"}},
+		Breaks:  []string{"POLICY-PASV-RANGE"},
+		install: func(h *hooks) { h.pasvListen = listenOutsideRange }},
 	{Name: faultCorruptBinary, Description: "RETR in TYPE I flips one byte in the middle of any file longer than 16 bytes",
 		Breaks: []string{"RFC959-4.1.3-RETR-CONTENT/pasv", "RFC959-4.1.3-RETR-CONTENT/port"}},
 	{Name: faultStorTruncate, Description: "STOR in TYPE I stores all but the last byte",
@@ -225,11 +238,23 @@ var faultRegistry = []Fault{
 		Breaks:   []string{"RFC959-5.4-PORT-CODES"},
 		override: replyInstead("PORT", codeUnknownCommand, "PORT disabled.", loggedIn)},
 	{Name: faultPortNoDial, Description: "PORT and EPRT get 200, but the transfer never dials: 150, then 425 after 1 s",
-		Breaks: []string{"RFC959-4.1.2-PORT-SEMANTICS/list", "RFC2428-2-EPRT-200", "POLICY-ACTIVE-EGRESS"}},
+		Breaks: []string{"RFC959-4.1.2-PORT-SEMANTICS/list", "RFC2428-2-EPRT-200", "POLICY-ACTIVE-EGRESS"},
+		install: func(h *hooks) {
+			h.dial = func(x *transfer, _ net.Dialer) (net.Conn, error) {
+				if !x.wait(time.Second) {
+					return nil, x.ctx.Err()
+				}
+				return nil, errors.New("not dialling (port-no-dial fault)")
+			}
+		}},
 	{Name: faultPortWrongSource, Description: "active data connections come from 127.0.0.2 while the control connection is on 127.0.0.1",
-		Breaks: []string{"RFC959-4.1.2-PORT-SEMANTICS/list", "POLICY-ACTIVE-EGRESS/source-address"}},
+		Breaks:  []string{"RFC959-4.1.2-PORT-SEMANTICS/list", "POLICY-ACTIVE-EGRESS/source-address"},
+		install: func(h *hooks) { h.dial = dialFromOtherLoopback }},
 	{Name: faultEpsvBadFormat, Description: "EPSV answers \"229 Entering Extended Passive Mode (port)\" without delimiters",
-		Breaks: []string{"RFC2428-3-229-FORMAT"}},
+		Breaks: []string{"RFC2428-3-229-FORMAT"},
+		install: func(h *hooks) {
+			h.epsvText = func(port int) string { return fmt.Sprintf("Entering Extended Passive Mode (%d)", port) }
+		}},
 }
 
 var variationRegistry = []Variation{
@@ -237,13 +262,19 @@ var variationRegistry = []Variation{
 		install: func(h *hooks) { h.greet = greetInThreeLines }},
 	{Name: varUnknown502, Description: "unknown commands get 502 instead of 500",
 		override: replyInstead("", codeNotImplemented, "Command not implemented.", unknownVerb)},
-	{Name: varPasvNoParens, Description: "the 227 reply has no parentheses around the six numbers"},
+	{Name: varPasvNoParens, Description: "the 227 reply has no parentheses around the six numbers",
+		install: func(h *hooks) {
+			h.pasvText = func(ip net.IP, port int) string { return "Entering Passive Mode " + passiveNumbers(ip, port) }
+		}},
 	{Name: varDigitLines, Description: "multi-line replies contain intermediate lines that begin with digits, a code and a dash, or nothing",
 		install: func(h *hooks) { h.multiline = append(h.multiline, addDigitLines) }},
 	{Name: varSlowReplies, Description: "every reply is written in three small chunks 5 ms apart, so that it arrives in several reads",
 		install: func(h *hooks) { h.writeReply = writeSlowly }},
 	{Name: varPreliminary125, Description: "transfers use 125 instead of 150 as the preliminary reply"},
-	{Name: varEpsvOtherDelim, Description: "the 229 reply uses \"!\" as its delimiter"},
+	{Name: varEpsvOtherDelim, Description: "the 229 reply uses \"!\" as its delimiter",
+		install: func(h *hooks) {
+			h.epsvText = func(port int) string { return fmt.Sprintf("Entering Extended Passive Mode (!!!%d!)", port) }
+		}},
 	{Name: varCdup200, Description: "CDUP answers 200 instead of 250",
 		install: answerAs("CDUP XCUP", codeFileActionOK, "", codeOK, "")},
 }
@@ -354,4 +385,50 @@ func writeSlowly(s *session, b []byte) error {
 		}
 	}
 	return nil
+}
+
+// listenOutsideRange (pasv-out-of-range) asks the kernel for ports until
+// it offers one outside the passive range.
+func listenOutsideRange(s *session, lo, hi int) (net.Listener, error) {
+	var held []net.Listener
+	defer func() {
+		for _, l := range held {
+			l.Close()
+		}
+	}()
+	for range 64 {
+		ln, err := s.listenLocal(0)
+		if err != nil {
+			return nil, err
+		}
+		if p := ln.Addr().(*net.TCPAddr).Port; p < lo || p > hi {
+			return ln, nil
+		}
+		held = append(held, ln)
+	}
+	return nil, errors.New("kernel offers only ports inside the passive range")
+}
+
+// otherLoopback returns another loopback address for a 127.x.y.z one:
+// 127.0.0.2, or 127.0.0.3 when ip is 127.0.0.2; nil for any other ip.
+func otherLoopback(ip net.IP) net.IP {
+	ip4 := ip.To4()
+	if ip4 == nil || ip4[0] != 127 {
+		return nil
+	}
+	other := net.IPv4(127, 0, 0, 2)
+	if ip4.Equal(other) {
+		other = net.IPv4(127, 0, 0, 3)
+	}
+	return other
+}
+
+// dialFromOtherLoopback (port-wrong-source) dials active data connections
+// from another loopback address than the control connection's.
+func dialFromOtherLoopback(x *transfer, d net.Dialer) (net.Conn, error) {
+	local := d.LocalAddr.(*net.TCPAddr)
+	if other := otherLoopback(local.IP); other != nil {
+		d.LocalAddr = &net.TCPAddr{IP: other, Port: local.Port}
+	}
+	return d.DialContext(x.ctx, "tcp", x.data.active.String())
 }

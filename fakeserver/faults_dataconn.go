@@ -80,7 +80,7 @@ func init() {
 					return false
 				}
 				if port, ok := s.setupPassive(); ok {
-					s.reply(codeOK, fmt.Sprintf("Entering Extended Passive Mode (|||%d|)", port))
+					s.reply(codeOK, extendedModeText(port))
 				}
 				return true
 			}},
@@ -110,7 +110,7 @@ func init() {
 				ln.Close()
 				s.closeData()
 				s.data = &dataSetting{dead: true, port: port}
-				s.reply(codeEnteringEPSV, fmt.Sprintf("Entering Extended Passive Mode (|||%d|)", port))
+				s.reply(codeEnteringEPSV, extendedModeText(port))
 				return true
 			}},
 		Fault{Name: faultEpsvUnknownProtoAccepted,
@@ -254,10 +254,22 @@ func init() {
 			Breaks:      []string{"RFC959-3.2-CLOSE-EOF/passive", "RFC959-3.2-CLOSE-EOF/active"}},
 		Fault{Name: faultDefaultPortPhantom,
 			Description: "a transfer without PORT or PASV is answered 125 and 226 although the server connects nowhere",
-			Breaks:      []string{"RFC959-3.2-DEFAULT-PORTS"}},
+			Breaks:      []string{"RFC959-3.2-DEFAULT-PORTS"},
+			install: func(h *hooks) {
+				h.defaultData = func(s *session) *dataSetting { return preparedData(s, discardConn{}) }
+			}},
 		Fault{Name: faultDefaultPortWrongIP,
 			Description: "for a transfer without PORT or PASV the server connects to port U of 127.0.0.2 instead of the control connection's address 127.0.0.1",
-			Breaks:      []string{"RFC1123-4.1.2.12-DEFAULT-SAME-IP"}},
+			Breaks:      []string{"RFC1123-4.1.2.12-DEFAULT-SAME-IP"},
+			install: func(h *hooks) {
+				h.defaultData = func(s *session) *dataSetting {
+					ip := s.remote.IP
+					if other := otherLoopback(ip); other != nil {
+						ip = other
+					}
+					return s.defaultActive(ip)
+				}
+			}},
 		Fault{Name: faultPortLaxParse,
 			Description: "PORT arguments that are not six numbers 0-255 (\"PORT 1,2,3,4\", \"PORT 300,1,1,1,1,1\") are answered 200",
 			Breaks:      []string{"RFC959-5.4-PORT-CODES/malformed"},
@@ -410,34 +422,6 @@ func keepOldPassive(keep func(verb string, connected bool) bool) func(*session, 
 }
 
 func isPassiveVerb(verb string) bool { return verb == "PASV" || verb == "EPSV" }
-
-// defaultData arranges RFC 959's default data connection (§3.2, §3.3) for
-// a transfer command that came without PORT, PASV, EPRT or EPSV: the server
-// connects to the client's control connection address and port U, from its
-// own default data port L-1 (Server.ActiveSourcePort decides, as for
-// PORT). It reports false when the client's port is unknown.
-func (s *session) defaultData() bool {
-	if s.remote == nil || s.remote.Port == 0 {
-		return false
-	}
-	ip := s.remote.IP
-	switch {
-	case s.srv.fault(faultDefaultPortPhantom):
-		s.data = preparedData(s, discardConn{})
-		return true
-	case s.srv.fault(faultDefaultPortWrongIP):
-		if ip4 := ip.To4(); ip4 != nil && ip4[0] == 127 {
-			other := net.IPv4(127, 0, 0, 2)
-			if ip4.Equal(other) {
-				other = net.IPv4(127, 0, 0, 3)
-			}
-			ip = other
-		}
-	}
-	s.logf("no data command: default data connection to %s port %d", ip, s.remote.Port)
-	s.data = &dataSetting{active: &net.TCPAddr{IP: ip, Port: s.remote.Port, Zone: s.remote.Zone}}
-	return true
-}
 
 // dataconnBeforePrelim runs in startTransfer before the preliminary reply.
 // It reports whether it has handled the whole transfer itself.

@@ -79,9 +79,13 @@ func init() {
 			Breaks:   []string{"RFC2577-3-NONTCP"},
 			override: overrideEprtOtherFamily},
 		Fault{Name: faultPasvAnyPeer, Description: "the passive port takes the first connection from any address, not only from the client's (port stealing)",
-			Breaks: []string{"RFC2577-4-CHECK-DATA-PEER", "RFC2577-4-UPLOAD-HIJACK"}},
+			Breaks: []string{"RFC2577-4-CHECK-DATA-PEER", "RFC2577-4-UPLOAD-HIJACK"},
+			install: func(h *hooks) {
+				h.foreignPeer = func(*session, *passiveListener) bool { return true }
+			}},
 		Fault{Name: faultPasvSequential, Description: "passive ports are handed out in sequence (+1 each time) instead of at random",
-			Breaks: []string{"RFC2577-8-RANDOM-PORTS"}},
+			Breaks:  []string{"RFC2577-8-RANDOM-PORTS"},
+			install: listenInSequence},
 		Fault{Name: faultNoLoginDelay, Description: "a wrong password is answered 530 at once, without any delay",
 			Breaks:  []string{"RFC2577-5-FAIL-DELAY", "RFC2577-5-DELAY"},
 			install: func(h *hooks) { h.failDelay = func(*session, string) time.Duration { return 0 } }},
@@ -150,20 +154,9 @@ func init() {
 			}},
 		Variation{Name: varPathEscapeRefused, Description: "pathnames whose \"..\" would climb above the root are refused (501) instead of stopping at the root",
 			install: func(h *hooks) { h.pathname = refuseEscape }},
-		Variation{Name: varPasvForeign425, Description: "a connection to the passive port from another address fails the transfer with 425 (vsftpd)"},
+		Variation{Name: varPasvForeign425, Description: "a connection to the passive port from another address fails the transfer with 425 (vsftpd)",
+			install: func(h *hooks) { h.foreignPeer = failForeignPassive }},
 	)
-}
-
-// secState is per-server state of the faults of this area.
-type secState struct {
-	nextPasv atomic.Int64 // pasv-sequential-ports
-}
-
-var secStates sync.Map // *Server -> *secState
-
-func (srv *Server) sec() *secState {
-	v, _ := secStates.LoadOrStore(srv, &secState{})
-	return v.(*secState)
 }
 
 // fastFailForUnknown (unknown-user-fast-fail) answers a failed PASS for a
@@ -175,29 +168,26 @@ func fastFailForUnknown(s *session, user string) time.Duration {
 	return s.srv.LoginFailDelay
 }
 
-// sequentialPasvStart is where the pasv-sequential-ports fault starts its
-// search in a passive range of n ports.
-func (s *session) sequentialPasvStart(n int) int {
-	return int(s.srv.sec().nextPasv.Add(1)-1) % n
+// listenInSequence (pasv-sequential-ports) makes the passive listeners of
+// the server being started take the ports of the range in turn.
+func listenInSequence(h *hooks) {
+	var next atomic.Int64
+	h.pasvListen = func(s *session, lo, hi int) (net.Listener, error) {
+		return s.listenInRange(lo, hi, int(next.Add(1)-1)%(hi-lo+1))
+	}
 }
 
-// foreignPassive is called for a connection to the passive port from
-// another address. It reports whether the connection is to be used anyway
-// (pasv-any-peer); under pasv-foreign-425 it fails the transfer instead of
-// waiting for the client.
-func (pl *passiveListener) foreignPassive(s *session) bool {
-	if s.srv.fault(faultPasvAnyPeer) {
-		return true
+// failForeignPassive (pasv-foreign-425) lets a connection to the passive
+// port from another address fail the transfer instead of waiting for the
+// client: the listener closes and take finds no connection.
+func failForeignPassive(s *session, pl *passiveListener) bool {
+	pl.mu.Lock()
+	if !pl.closed {
+		pl.closed = true
+		close(pl.ready)
 	}
-	if s.srv.variation(varPasvForeign425) {
-		pl.mu.Lock()
-		if !pl.closed {
-			pl.closed = true
-			close(pl.ready) // take finds no connection: 425
-		}
-		pl.mu.Unlock()
-		pl.ln.Close()
-	}
+	pl.mu.Unlock()
+	pl.ln.Close()
 	return false
 }
 

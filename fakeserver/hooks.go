@@ -54,6 +54,27 @@ type hooks struct {
 	// instead of maxLoginFailures of them.
 	lockout func(s *session) bool
 
+	// Data connections (handle_data.go, transfer.go).
+
+	// pasvListen opens the passive listener when a passive range is set,
+	// instead of a random free port of the range.
+	pasvListen func(s *session, lo, hi int) (net.Listener, error)
+	// pasvData makes the data setting of a new passive listener on port.
+	pasvData func(s *session, ln net.Listener, port int) *dataSetting
+	// pasvText and epsvText give the text of the 227 and 229 replies.
+	pasvText func(ip net.IP, port int) string
+	epsvText func(port int) string
+	// foreignPeer sees a connection to a passive port from an address
+	// other than the client's and reports whether it is taken anyway; the
+	// clean server closes it and goes on waiting.
+	foreignPeer func(s *session, pl *passiveListener) bool
+	// defaultData makes the data setting of a transfer without a data
+	// command, instead of RFC 959's default (defaultData).
+	defaultData func(s *session) *dataSetting
+	// dial makes an active data connection with the dialer the clean
+	// server would use.
+	dial func(x *transfer, d net.Dialer) (net.Conn, error)
+
 	// Transfers (transfer.go).
 
 	// dataConn wraps the data connection of a transfer, inside block mode.

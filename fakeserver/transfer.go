@@ -208,32 +208,17 @@ func (x *transfer) openConn() (net.Conn, error) {
 	case d.passive != nil:
 		return d.passive.take(x.ctx, srv.DataTimeout)
 	}
-	if srv.fault(faultPortNoDial) {
-		if !x.wait(time.Second) {
-			return nil, x.ctx.Err()
-		}
-		return nil, errNoDial
-	}
-	if c, ok, err := x.firewallActiveFault(); ok { // faults_firewall.go
-		return c, err
-	}
 	port := srv.ActiveSourcePort
 	if port < 0 {
 		port = max(x.s.local.Port-1, 0) // L-1
 	}
 	local := &net.TCPAddr{IP: x.s.local.IP, Port: port, Zone: x.s.local.Zone}
-	if srv.fault(faultPortWrongSource) {
-		if ip4 := local.IP.To4(); ip4 != nil && ip4[0] == 127 {
-			other := net.IPv4(127, 0, 0, 2)
-			if ip4.Equal(other) {
-				other = net.IPv4(127, 0, 0, 3)
-			}
-			local = &net.TCPAddr{IP: other, Port: local.Port}
-		}
-	}
 	dialer := net.Dialer{Timeout: srv.DataTimeout, LocalAddr: local}
 	if port != 0 {
 		dialer.Control = reuseAddr
+	}
+	if h := x.s.hooks.dial; h != nil {
+		return h(x, dialer)
 	}
 	return dialer.DialContext(x.ctx, "tcp", d.active.String())
 }
