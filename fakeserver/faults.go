@@ -1,9 +1,12 @@
 package fakeserver
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -209,13 +212,43 @@ var faultRegistry = []Fault{
 		Breaks:  []string{"POLICY-PASV-RANGE"},
 		install: func(h *hooks) { h.pasvListen = listenOutsideRange }},
 	{Name: faultCorruptBinary, Description: "RETR in TYPE I flips one byte in the middle of any file longer than 16 bytes",
-		Breaks: []string{"RFC959-4.1.3-RETR-CONTENT/pasv", "RFC959-4.1.3-RETR-CONTENT/port"}},
+		Breaks: []string{"RFC959-4.1.3-RETR-CONTENT/pasv", "RFC959-4.1.3-RETR-CONTENT/port"},
+		install: func(h *hooks) {
+			h.download = func(x *transfer, file io.Reader) io.Reader {
+				if x.binary && x.fileSize > 16 {
+					return &flipReader{r: file, pos: x.offset, at: x.fileSize / 2}
+				}
+				return represent(x, file)
+			}
+		}},
 	{Name: faultStorTruncate, Description: "STOR in TYPE I stores all but the last byte",
-		Breaks: []string{"RFC959-3.1.1.3-IMAGE-EXACT/pasv", "RFC959-3.1.1.3-IMAGE-EXACT/port"}},
+		Breaks: []string{"RFC959-3.1.1.3-IMAGE-EXACT/pasv", "RFC959-3.1.1.3-IMAGE-EXACT/port"},
+		install: func(h *hooks) {
+			h.upload = func(x *transfer, f *os.File) (io.Writer, error) {
+				if x.kind != xferSTOR || !x.binary {
+					return storeInto(x, f)
+				}
+				if err := x.position(f); err != nil {
+					return nil, err
+				}
+				return &allButLastWriter{w: f}, nil
+			}
+		}},
 	{Name: faultNo150, Description: "downloads (RETR, LIST, NLST) send no 125/150 before the data",
-		Breaks: []string{"RFC959-5.4-XFER-PRELIM"}},
+		Breaks: []string{"RFC959-5.4-XFER-PRELIM"},
+		install: func(h *hooks) {
+			// Downloads only: an upload without 150 would leave every
+			// client waiting for it, so each check that uploads a fixture
+			// would pay a reply timeout.
+			h.prelim = func(s *session, x *transfer, code int, text string) {
+				if x.upload() {
+					s.reply(code, text)
+				}
+			}
+		}},
 	{Name: faultEarly226, Description: "RETR of a file of 128 KiB or more sends 226 after half of the data, then the rest 2 s later, then closes",
-		Breaks: []string{"RFC959-5.2-CLOSE-THEN-226"}},
+		Breaks:  []string{"RFC959-5.2-CLOSE-THEN-226"},
+		install: func(h *hooks) { h.send = sendWith226Halfway }},
 	{Name: faultListEmpty, Description: "LIST sends an empty listing",
 		Breaks: []string{"RFC959-4.1.3-LIST-DEFAULT-CWD/pasv", "RFC959-4.1.3-LIST-DEFAULT-CWD/port"},
 		install: func(h *hooks) {
@@ -270,7 +303,10 @@ var variationRegistry = []Variation{
 		install: func(h *hooks) { h.multiline = append(h.multiline, addDigitLines) }},
 	{Name: varSlowReplies, Description: "every reply is written in three small chunks 5 ms apart, so that it arrives in several reads",
 		install: func(h *hooks) { h.writeReply = writeSlowly }},
-	{Name: varPreliminary125, Description: "transfers use 125 instead of 150 as the preliminary reply"},
+	{Name: varPreliminary125, Description: "transfers use 125 instead of 150 as the preliminary reply",
+		install: func(h *hooks) {
+			h.prelim = func(s *session, x *transfer, code int, text string) { s.reply(codeDataAlreadyOpen, text) }
+		}},
 	{Name: varEpsvOtherDelim, Description: "the 229 reply uses \"!\" as its delimiter",
 		install: func(h *hooks) {
 			h.epsvText = func(port int) string { return fmt.Sprintf("Entering Extended Passive Mode (!!!%d!)", port) }
@@ -431,4 +467,61 @@ func dialFromOtherLoopback(x *transfer, d net.Dialer) (net.Conn, error) {
 		d.LocalAddr = &net.TCPAddr{IP: other, Port: local.Port}
 	}
 	return d.DialContext(x.ctx, "tcp", x.data.active.String())
+}
+
+// sendWith226Halfway (early-226) sends 226 after half of the data of a RETR
+// of 128 KiB or more, and the rest 2 s later. Smaller transfers stay
+// correct so that the fault costs only the checks that look for it.
+func sendWith226Halfway(x *transfer, conn net.Conn, src io.Reader, length int64) (bool, error) {
+	if x.kind != xferRETR || length < 128<<10 {
+		return false, x.copyOut(conn, src)
+	}
+	if err := x.copyOut(conn, io.LimitReader(src, length/2)); err != nil {
+		return false, err
+	}
+	x.s.reply(codeClosingData, "Transfer complete.")
+	if !x.wait(2 * time.Second) {
+		return true, netError{context.Canceled}
+	}
+	return true, x.copyOut(conn, src)
+}
+
+// flipReader inverts the byte at file position at (corrupt-binary).
+type flipReader struct {
+	r   io.Reader
+	pos int64
+	at  int64
+}
+
+func (f *flipReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if i := f.at - f.pos; i >= 0 && i < int64(n) {
+		p[i] ^= 0xff
+	}
+	f.pos += int64(n)
+	return n, err
+}
+
+// allButLastWriter passes on every byte written to it but the last one
+// (stor-truncate).
+type allButLastWriter struct {
+	w    io.Writer
+	held bool
+	last byte
+}
+
+func (a *allButLastWriter) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if a.held {
+		if _, err := a.w.Write([]byte{a.last}); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := a.w.Write(p[:len(p)-1]); err != nil {
+		return 0, err
+	}
+	a.held, a.last = true, p[len(p)-1]
+	return len(p), nil
 }

@@ -12,9 +12,8 @@ import (
 // Faults and legal variations of data-connection set-up (PORT, PASV, EPRT,
 // EPSV, EPSV ALL, the default data port) and of the data connection's
 // life cycle. Most replace one command through the override hook; the
-// rest act through small hooks: startTransfer calls dataconnBeforePrelim,
-// transfer.execute calls leaveOpen, and the transfer commands call
-// defaultData when no data command came first.
+// rest declare the transfer hooks beforePrelim, prelim and closeConn, or
+// defaultData.
 
 // Fault names.
 const (
@@ -233,7 +232,8 @@ func init() {
 			}},
 		Fault{Name: faultDialFailure226,
 			Description: "when an active data connection cannot be made, the transfer is answered 150 and then 226 instead of 425",
-			Breaks:      []string{"RFC959-3.2-425-ON-FAIL"}},
+			Breaks:      []string{"RFC959-3.2-425-ON-FAIL"},
+			install:     beforePrelim(dialFailureAs226)},
 		Fault{Name: faultPortChangeKeepsData,
 			Description: "a new PASV or EPSV leaves a data connection made to the previous passive port open",
 			Breaks:      []string{"RFC959-3.2-PORT-CHANGE-CLOSES/connected"},
@@ -251,7 +251,8 @@ func init() {
 		},
 		Fault{Name: faultListDataLeftOpen,
 			Description: "LIST sends its listing and 226 but closes the data connection only 3 s later",
-			Breaks:      []string{"RFC959-3.2-CLOSE-EOF/passive", "RFC959-3.2-CLOSE-EOF/active"}},
+			Breaks:      []string{"RFC959-3.2-CLOSE-EOF/passive", "RFC959-3.2-CLOSE-EOF/active"},
+			install:     func(h *hooks) { h.closeConn = closeListLate }},
 		Fault{Name: faultDefaultPortPhantom,
 			Description: "a transfer without PORT or PASV is answered 125 and 226 although the server connects nowhere",
 			Breaks:      []string{"RFC959-3.2-DEFAULT-PORTS"},
@@ -320,12 +321,23 @@ func init() {
 			}},
 		Fault{Name: faultActiveDataBeforePrelim,
 			Description: "in active mode the server connects, sends all the data and closes the data connection, and only 1.6 s later sends 150 and 226",
-			Breaks:      []string{"RFC959-5.4-XFER-PRELIM/active-order"}},
+			Breaks:      []string{"RFC959-5.4-XFER-PRELIM/active-order"},
+			install:     beforePrelim(dataBeforePrelim)},
 	)
 	variationRegistry = append(variationRegistry,
-		Variation{Name: varPrelim150Always, Description: "transfers always start with 150, even when the client is already connected to the passive port"},
-		Variation{Name: varActiveConnectFirst, Description: "in active mode the server connects to the client before its preliminary reply, which is then 125"},
-		Variation{Name: varDataOpenLate, Description: "the server takes the passive connection, or dials the active one, only 40 ms after its preliminary reply"},
+		Variation{Name: varPrelim150Always, Description: "transfers always start with 150, even when the client is already connected to the passive port",
+			install: func(h *hooks) {
+				h.prelim = func(s *session, x *transfer, code int, text string) { s.reply(codeAboutToOpen, text) }
+			}},
+		Variation{Name: varActiveConnectFirst, Description: "in active mode the server connects to the client before its preliminary reply, which is then 125",
+			install: beforePrelim(connectFirst)},
+		Variation{Name: varDataOpenLate, Description: "the server takes the passive connection, or dials the active one, only 40 ms after its preliminary reply",
+			install: beforePrelim(func(s *session, x *transfer, text string) bool {
+				if x.data != nil && !x.data.dead {
+					s.openLate(x)
+				}
+				return false
+			})},
 	)
 }
 
@@ -423,50 +435,58 @@ func keepOldPassive(keep func(verb string, connected bool) bool) func(*session, 
 
 func isPassiveVerb(verb string) bool { return verb == "PASV" || verb == "EPSV" }
 
-// dataconnBeforePrelim runs in startTransfer before the preliminary reply.
-// It reports whether it has handled the whole transfer itself.
-func (s *session) dataconnBeforePrelim(x *transfer, text string) bool {
-	if x.data == nil {
+// hasActive reports whether a transfer goes to an active data connection.
+func hasActive(x *transfer) bool { return x.data != nil && x.data.active != nil }
+
+// dataBeforePrelim (active-data-before-prelim) runs an active transfer to
+// its end, then waits and sends the 150 and the completion reply.
+func dataBeforePrelim(s *session, x *transfer, text string) bool {
+	if !hasActive(x) {
 		return false
 	}
-	if s.srv.variation(varDataOpenLate) && !x.data.dead {
-		s.openLate(x)
+	x.run()
+	res := <-x.done
+	s.sleep(prelimDelay)
+	s.reply(codeAboutToOpen, text)
+	if !res.replied {
+		s.reply(res.code, res.text)
+	}
+	return true
+}
+
+// connectFirst (active-connect-first) dials an active data connection
+// before the preliminary reply, which is then 125. When the dial fails,
+// the transfer dials again and reports 425.
+func connectFirst(s *session, x *transfer, text string) bool {
+	if !hasActive(x) {
 		return false
 	}
-	if x.data.active == nil {
-		return false
-	}
-	switch {
-	case s.srv.fault(faultActiveDataBeforePrelim):
-		x.s = s
-		x.run()
-		res := <-x.done
-		s.sleep(prelimDelay)
-		s.reply(codeAboutToOpen, text)
-		if !res.replied {
-			s.reply(res.code, res.text)
-		}
-		return true
-	case s.srv.fault(faultDialFailure226), s.srv.variation(varActiveConnectFirst):
-		conn, err := x.openConn()
-		if err == nil {
-			x.data = preparedData(s, conn)
-			return false
-		}
-		if !s.srv.fault(faultDialFailure226) {
-			return false // the transfer dials again and reports 425
-		}
-		s.logf("data connection: %v (reported as success: %s fault)", err, faultDialFailure226)
-		x.cancel()
-		x.discard(s)
-		if x.file != nil {
-			x.file.Close()
-		}
-		s.reply(codeAboutToOpen, text)
-		s.reply(codeClosingData, "Transfer complete.")
-		return true
+	if conn, err := x.openConn(); err == nil {
+		x.data = preparedData(s, conn)
 	}
 	return false
+}
+
+// dialFailureAs226 (dial-failure-226) dials an active data connection
+// before the preliminary reply and, when that fails, answers 150 and 226.
+func dialFailureAs226(s *session, x *transfer, text string) bool {
+	if !hasActive(x) {
+		return false
+	}
+	conn, err := x.openConn()
+	if err == nil {
+		x.data = preparedData(s, conn)
+		return false
+	}
+	s.logf("data connection: %v (reported as success: %s fault)", err, faultDialFailure226)
+	x.cancel()
+	x.discard(s)
+	if x.file != nil {
+		x.file.Close()
+	}
+	s.reply(codeAboutToOpen, text)
+	s.reply(codeClosingData, "Transfer complete.")
+	return true
 }
 
 // openLate (data-open-late) gives the transfer a data setting that becomes
@@ -504,18 +524,18 @@ func (s *session) openLate(x *transfer) {
 	})
 }
 
-// leaveOpen runs in the transfer when the data has been sent; it reports
-// whether it has taken over closing conn (list-data-left-open).
-func (x *transfer) leaveOpen(conn net.Conn) bool {
-	s := x.s
-	if x.kind != xferLIST || !s.srv.fault(faultListDataLeftOpen) {
-		return false
+// closeListLate (list-data-left-open) closes the data connection of a
+// LIST only leftOpenFor after the data.
+func closeListLate(x *transfer, conn net.Conn) {
+	if x.kind != xferLIST {
+		conn.Close()
+		return
 	}
+	s := x.s
 	s.srv.wg.Go(func() {
 		s.sleep(leftOpenFor)
 		conn.Close()
 	})
-	return true
 }
 
 // preparedData is a data setting whose connection already exists: the

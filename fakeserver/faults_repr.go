@@ -7,6 +7,7 @@ package fakeserver
 import (
 	"io"
 	"net"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -82,13 +83,35 @@ func init() {
 			}},
 		Fault{Name: faultTypeANoConversion,
 			Description: "RETR in TYPE A sends the file's LF line ends unconverted, as in TYPE I",
-			Breaks:      []string{"RFC959-3.1.1.1-ASCII-CRLF/retr"}},
+			Breaks:      []string{"RFC959-3.1.1.1-ASCII-CRLF/retr"},
+			install: func(h *hooks) {
+				h.download = func(x *transfer, file io.Reader) io.Reader { return file }
+			}},
 		Fault{Name: faultTypeAStorVerbatim,
 			Description: "STOR in TYPE A stores the CRLF line ends verbatim, so a TYPE A RETR (which converts LF) sends CR CR LF",
-			Breaks:      []string{"RFC959-3.1.1.1-ASCII-CRLF/stor"}},
+			Breaks:      []string{"RFC959-3.1.1.1-ASCII-CRLF/stor"},
+			install: func(h *hooks) {
+				h.upload = func(x *transfer, f *os.File) (io.Writer, error) {
+					if x.binary {
+						return storeInto(x, f)
+					}
+					if err := x.position(f); err != nil {
+						return nil, err
+					}
+					return f, nil
+				}
+			}},
 		Fault{Name: faultTypeAStrips8thBit,
 			Description: "RETR in TYPE A clears the high bit of every byte (7-bit ASCII only)",
-			Breaks:      []string{"RFC959-3.1.1.1-ASCII-8BIT"}},
+			Breaks:      []string{"RFC959-3.1.1.1-ASCII-8BIT"},
+			install: func(h *hooks) {
+				h.download = func(x *transfer, file io.Reader) io.Reader {
+					if x.binary {
+						return file
+					}
+					return &crlfReader{r: &maskReader{r: file}}
+				}
+			}},
 		Fault{Name: faultTypeIRefused,
 			Description: "\"TYPE I\" is refused with 504",
 			Breaks:      []string{"RFC959-3.1.1.3-IMAGE-RECOMMENDED", "RFC1123-4.1.2.13-MIN-TYPES"},
@@ -369,24 +392,6 @@ func absoluteNames(s *session, arg, dir string, names []string) []string {
 		return namesUnder(dir, names)
 	}
 	return namesUnder(arg, names)
-}
-
-// asciiReader is the source of a TYPE A RETR: the file with every LF sent
-// as CRLF (RFC 959 §3.1.1.1), unless a fault interferes.
-func (x *transfer) asciiReader() io.Reader {
-	var r io.Reader = x.file
-	if x.s.srv.fault(faultTypeAStrips8thBit) {
-		r = &maskReader{r: r}
-	}
-	if x.s.srv.fault(faultTypeANoConversion) {
-		return r
-	}
-	return &crlfReader{r: r}
-}
-
-// asciiStore reports whether a TYPE A upload is converted from CRLF to LF.
-func (x *transfer) asciiStore() bool {
-	return !x.binary && !x.s.srv.fault(faultTypeAStorVerbatim)
 }
 
 // sendRecords (stru-r-not-invertible) sends a RETR under STRU R as records,

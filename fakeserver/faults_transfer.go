@@ -8,22 +8,19 @@ import (
 	"net"
 	"os"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
 // Faults and legal variations of the transfer commands (RETR, STOR, STOU,
 // APPE, REST) and of what happens around a running transfer (ABOR, QUIT,
 // a lost control connection). Most replace one command through the
-// override hook; the rest act through small hooks: startTransfer calls
-// prelimFault, finishTransfer calls finishFault, abortTransfer calls
-// abortFault, cmdABOR tests varAborIdle226, transfer.abort calls
-// deferAbort, transfer.execute calls resultFault and transfer.receive
-// calls keepOldContent and transferStatus tests faultStatXferDropped.
+// override hook; the rest declare the transfer hooks (prelim, upload,
+// result, finished, abort), duringTransfer or an answer.
 
-// Fault names used by the hooks.
+// Fault names (the tests refer to them).
 const (
 	faultRetrTwo150       = "retr-two-150"
 	faultRetrTruncates    = "retr-truncates"
@@ -64,7 +61,10 @@ func init() {
 	variationRegistry = append(variationRegistry,
 		Variation{Name: varAborIdle226, Description: "ABOR without a transfer answers 226 (RFC 959 §4.1.3's wording) instead of 225",
 			install: answerAs("ABOR", codeNoTransfer, "", codeClosingData, "ABOR command successful.")},
-		Variation{Name: varStouPathName, Description: "STOU names the file with its absolute path: \"150 FILE: /dir/stou-...\""},
+		Variation{Name: varStouPathName, Description: "STOU names the file with its absolute path: \"150 FILE: /dir/stou-...\"",
+			install: prelimOf(xferSTOU, func(x *transfer, code int, text string) (int, string) {
+				return code, "FILE: " + x.vpath
+			})},
 	)
 }
 
@@ -127,9 +127,25 @@ var transferFaults = []Fault{
 			s.reply(codeBadArguments, r.verb+" needs a pathname.")
 		})},
 	{Name: faultRetrTwo150, Description: "RETR sends its 150 reply twice before the data",
-		Breaks: []string{"RFC959-5.4-RETR-CODES/success", "RFC959-4.2-1YZ-AT-MOST-ONE"}},
+		Breaks: []string{"RFC959-5.4-RETR-CODES/success", "RFC959-4.2-1YZ-AT-MOST-ONE"},
+		install: func(h *hooks) {
+			h.prelim = func(s *session, x *transfer, code int, text string) {
+				if x.kind == xferRETR {
+					s.reply(code, text)
+				}
+				s.reply(code, text)
+			}
+		}},
 	{Name: faultRetrTruncates, Description: "RETR in TYPE I empties the file once it has sent it",
-		Breaks: []string{"RFC959-4.1.3-RETR-NONDESTRUCTIVE"}},
+		Breaks: []string{"RFC959-4.1.3-RETR-NONDESTRUCTIVE"},
+		install: resultOf(func(x *transfer, res xferResult) xferResult {
+			if x.binary {
+				if f, err := x.s.srv.root.OpenFile(rootRel(x.vpath), os.O_WRONLY|os.O_TRUNC, 0); err == nil {
+					f.Close()
+				}
+			}
+			return res
+		}, xferRETR)},
 	{Name: "retr-ff-doubled", Description: "RETR in TYPE I of a file of 128 KiB or more doubles every 0xFF byte, as if escaping it for record structure",
 		Breaks: []string{"RFC959-3.4.1-STREAM-EOF"},
 		override: func(s *session, r *request) bool {
@@ -145,18 +161,36 @@ var transferFaults = []Fault{
 			return true
 		}},
 	{Name: faultStorEOF426, Description: "STOR takes the client's close of the data connection for an aborted transfer: it stores the data but answers 426",
-		Breaks: []string{"RFC959-5.4-STOR-CODES/new", "RFC959-4.1.3-STOR-EOF-BY-CLOSE"}},
+		Breaks: []string{"RFC959-5.4-STOR-CODES/new", "RFC959-4.1.3-STOR-EOF-BY-CLOSE"},
+		install: resultOf(func(*transfer, xferResult) xferResult {
+			return xferResult{code: codeTransferAborted, text: "Connection closed; transfer aborted."}
+		}, xferSTOR)},
 	{Name: "upload-missing-dir-226", Description: "STOR and APPE into a directory that does not exist answer 226 at once and store nothing",
 		Breaks:   []string{"RFC959-5.4-STOR-CODES/missing-dir", "RFC959-5.4-APPE-CODES/missing-dir"},
 		override: replyInstead("STOR APPE", codeClosingData, "Transfer complete.", inMissingDir)},
 	{Name: faultStorNoTruncate, Description: "STOR over an existing file writes from its start but keeps the old bytes beyond the new end",
-		Breaks: []string{"RFC959-4.1.3-STOR-CREATE-REPLACE"}},
+		Breaks: []string{"RFC959-4.1.3-STOR-CREATE-REPLACE"},
+		install: func(h *hooks) {
+			h.upload = func(x *transfer, f *os.File) (io.Writer, error) {
+				if x.kind == xferSTOR && !x.restart {
+					return x.unrepresent(f), nil // over the old content
+				}
+				return storeInto(x, f)
+			}
+		}},
 	{Name: faultStorDropsTail, Description: "an upload of 1 MiB or more loses its last 1000 bytes (the server stops reading when it sees the client's close) yet answers 226",
-		Breaks: []string{"RFC959-5.2-READ-ON-CLOSE"}},
+		Breaks:  []string{"RFC959-5.2-READ-ON-CLOSE"},
+		install: resultOf(dropTail, xferSTOR, xferAPPE, xferSTOU)},
 	{Name: faultStouNoFilePrefix, Description: "STOU names the file in its 150 reply without the \"FILE: \" form (\"150 Opening data connection for stou-...\")",
-		Breaks: []string{"RFC1123-4.1.2.9-STOU-FILE-REPLY"}},
+		Breaks: []string{"RFC1123-4.1.2.9-STOU-FILE-REPLY"},
+		install: prelimOf(xferSTOU, func(x *transfer, code int, text string) (int, string) {
+			return code, "Opening data connection for " + strings.TrimPrefix(text, "FILE: ") + "."
+		})},
 	{Name: faultStou250First, Description: "STOU announces its transfer with \"250 FILE: name\" (RFC 959's wording) instead of a 125/150 reply",
-		Breaks: []string{"RFC1123-4.1.2.9-STOU-PRELIM-ONLY"}},
+		Breaks: []string{"RFC1123-4.1.2.9-STOU-PRELIM-ONLY"},
+		install: prelimOf(xferSTOU, func(x *transfer, code int, text string) (int, string) {
+			return codeFileActionOK, text
+		})},
 	{Name: "stou-fixed-name", Description: "STOU always stores under the name stou.out, replacing an earlier upload there",
 		Breaks: []string{"RFC959-4.1.3-STOU-UNIQUE"},
 		override: func(s *session, r *request) bool {
@@ -188,13 +222,31 @@ var transferFaults = []Fault{
 			return ok && fi == nil && !inMissingDir(s, r)
 		})},
 	{Name: faultAppePrelim250, Description: "APPE announces its transfer with 250 (a completion code) instead of 125 or 150",
-		Breaks: []string{"RFC959-5.4-APPE-CODES/existing"}},
+		Breaks: []string{"RFC959-5.4-APPE-CODES/existing"},
+		install: prelimOf(xferAPPE, func(x *transfer, code int, text string) (int, string) {
+			return codeFileActionOK, text
+		})},
 	{Name: faultAppeDouble226, Description: "APPE sends its completion reply twice",
-		Breaks: []string{"RFC959-4.2-1YZ-MEANING"}},
+		Breaks: []string{"RFC959-4.2-1YZ-MEANING"},
+		install: resultOf(func(x *transfer, res xferResult) xferResult {
+			x.s.reply(codeClosingData, "Transfer complete.")
+			return res
+		}, xferAPPE)},
 	{Name: faultListFinal550, Description: "LIST and NLST send the whole listing, then answer 550 instead of 226",
-		Breaks: []string{"RFC959-5.4-XFER-COMPLETION"}},
+		Breaks: []string{"RFC959-5.4-XFER-COMPLETION"},
+		install: resultOf(func(*transfer, xferResult) xferResult {
+			return xferResult{code: codeFileUnavailable, text: "Listing failed."}
+		}, xferLIST, xferNLST)},
 	{Name: faultReset226, Description: "a RETR whose data connection the client resets is answered 226",
-		Breaks: []string{"RFC959-4.2.1-425-426-451/reset"}},
+		Breaks: []string{"RFC959-4.2.1-425-426-451/reset"},
+		install: func(h *hooks) {
+			h.result = append(h.result, func(x *transfer, res xferResult, err error) xferResult {
+				if x.kind == xferRETR && errors.As(err, new(netError)) {
+					return xferResult{code: codeClosingData, text: "Transfer complete."}
+				}
+				return res
+			})
+		}},
 	{Name: "rest-200", Description: "REST answers 200 instead of 350 (the offset is still applied)",
 		Breaks: []string{"RFC959-5.4-REST-CODES"},
 		override: func(s *session, r *request) bool {
@@ -254,9 +306,21 @@ var transferFaults = []Fault{
 		Breaks:  []string{"RFC959-4.1.3-ABOR-STOR"},
 		install: func(h *hooks) { h.duringTransfer = append(h.duringTransfer, queueABORAfterUpload) }},
 	{Name: faultAborDataLeftOpen, Description: "ABOR during a transfer answers 426 and 226 but leaves the data connection open (the transfer stops)",
-		Breaks: []string{"RFC959-3.2-CLOSE-ABOR"}},
+		Breaks:  []string{"RFC959-3.2-CLOSE-ABOR"},
+		install: func(h *hooks) { h.abort = keepDuplicateOfData }},
 	{Name: faultQuitDropsReply, Description: "QUIT during a transfer answers 221 and closes once the transfer ends, without the transfer's own reply",
-		Breaks: []string{"RFC959-4.1.1-QUIT-DURING-XFER"}},
+		Breaks: []string{"RFC959-4.1.1-QUIT-DURING-XFER"},
+		install: func(h *hooks) {
+			h.finished = func(s *session, res xferResult) bool {
+				if !s.quitting {
+					return false
+				}
+				s.xfer = nil
+				s.quitting = false
+				s.doQuit()
+				return true
+			}
+		}},
 	{Name: faultStatXferDropped, Description: "STAT during a transfer gets no reply at all",
 		Breaks:  []string{"RFC959-4.1.3-STAT-DURING-XFER"},
 		install: whileTransferring("STAT", func(*session) {})},
@@ -264,45 +328,8 @@ var transferFaults = []Fault{
 		Breaks:  []string{"RFC1123-4.1.2.13-MIN-COMMANDS/stat-during-transfer"},
 		install: whileTransferring("STAT", func(s *session) { s.reply(codeUnknownCommand, "Unknown command.") })},
 	{Name: faultCtrlLossKeeps, Description: "when the control connection drops during a transfer, the transfer goes on (an upload keeps waiting for data)",
-		Breaks: []string{"RFC959-4.1.1-UNEXPECTED-CLOSE", "RFC959-3.2-CLOSE-CTRL-LOSS"}},
-}
-
-// prelimFault adjusts the preliminary reply of a transfer (startTransfer's
-// hook). retr-two-150 sends one reply of its own before the normal one.
-func (s *session) prelimFault(x *transfer, code int, text string) (int, string) {
-	switch x.kind {
-	case xferSTOU:
-		name := strings.TrimPrefix(text, "FILE: ")
-		switch {
-		case s.srv.fault(faultStou250First):
-			code = codeFileActionOK
-		case s.srv.fault(faultStouNoFilePrefix):
-			text = "Opening data connection for " + name + "."
-		case s.srv.variation(varStouPathName):
-			text = "FILE: " + x.vpath
-		}
-	case xferRETR:
-		if s.srv.fault(faultRetrTwo150) {
-			s.reply(code, text)
-		}
-	case xferAPPE:
-		if s.srv.fault(faultAppePrelim250) {
-			code = codeFileActionOK
-		}
-	}
-	return code, text
-}
-
-// finishFault runs when a transfer has ended by itself, before its
-// completion reply; it reports whether it dealt with the end itself.
-func (s *session) finishFault() bool {
-	if !s.quitting || !s.srv.fault(faultQuitDropsReply) {
-		return false
-	}
-	s.xfer = nil
-	s.quitting = false
-	s.doQuit()
-	return true
+		Breaks:  []string{"RFC959-4.1.1-UNEXPECTED-CLOSE", "RFC959-3.2-CLOSE-CTRL-LOSS"},
+		install: func(h *hooks) { h.abort = runOnWithoutControl }},
 }
 
 // queueABORAfterUpload (abor-stor-ignored) lets ABOR wait, like any other
@@ -313,80 +340,6 @@ func queueABORAfterUpload(s *session, verb, arg string) bool {
 	}
 	s.queue = append(s.queue, ctrlEvent{line: "ABOR"})
 	return true
-}
-
-// deferredAborts holds the transfers whose abort ctrl-loss-keeps-transfer
-// has put off once.
-var deferredAborts sync.Map // *transfer -> bool
-
-// deferAbort runs first in transfer.abort and reports whether the abort is
-// put off. abor-data-left-open keeps a duplicate of the data socket, so
-// that closing the connection sends no FIN; ctrl-loss-keeps-transfer lets
-// the transfer run on when the session has ended (for at most a minute).
-func (x *transfer) deferAbort() bool {
-	s := x.s
-	if s.srv.fault(faultAborDataLeftOpen) {
-		x.mu.Lock()
-		c := x.conn
-		x.mu.Unlock()
-		if tc, ok := c.(*net.TCPConn); ok {
-			if f, err := tc.File(); err == nil {
-				s.faults.keep(func() { f.Close() })
-			}
-		}
-		return false
-	}
-	if !s.srv.fault(faultCtrlLossKeeps) {
-		return false
-	}
-	select {
-	case <-s.done:
-	default:
-		return false // ABOR: abort now
-	}
-	if _, again := deferredAborts.LoadOrStore(x, true); again {
-		deferredAborts.Delete(x)
-		return false
-	}
-	time.AfterFunc(time.Minute, x.abort)
-	return true
-}
-
-// keepOldContent tells receive not to truncate a file that STOR replaces
-// (stor-no-truncate).
-func (x *transfer) keepOldContent() bool {
-	return x.kind == xferSTOR && x.s.srv.fault(faultStorNoTruncate)
-}
-
-// resultFault adjusts the completion reply of a transfer that was not
-// aborted; err is what the data connection or file reported.
-func (x *transfer) resultFault(res xferResult, err error) xferResult {
-	srv := x.s.srv
-	if res.aborted {
-		return res
-	}
-	switch {
-	case err == nil && x.kind == xferSTOR && srv.fault(faultStorEOF426):
-		return xferResult{code: codeTransferAborted, text: "Connection closed; transfer aborted."}
-	case err == nil && (x.kind == xferLIST || x.kind == xferNLST) && srv.fault(faultListFinal550):
-		return xferResult{code: codeFileUnavailable, text: "Listing failed."}
-	case err != nil && x.kind == xferRETR && errors.As(err, new(netError)) && srv.fault(faultReset226):
-		return xferResult{code: codeClosingData, text: "Transfer complete."}
-	case err == nil && x.kind == xferRETR && x.binary && srv.fault(faultRetrTruncates):
-		if f, oerr := srv.root.OpenFile(rootRel(x.vpath), os.O_WRONLY|os.O_TRUNC, 0); oerr == nil {
-			f.Close()
-		}
-	case err == nil && x.kind == xferAPPE && srv.fault(faultAppeDouble226):
-		x.s.reply(codeClosingData, "Transfer complete.")
-	case err == nil && x.upload() && srv.fault(faultStorDropsTail):
-		if f, oerr := srv.root.OpenFile(x.rel, os.O_WRONLY, 0); oerr == nil {
-			if end, serr := f.Seek(0, io.SeekEnd); serr == nil && end >= tailThreshold {
-				f.Truncate(end - tailLost)
-			}
-			f.Close()
-		}
-	}
-	return res
 }
 
 // whileTransferring returns a hook for commands during a transfer that
@@ -401,4 +354,70 @@ func whileTransferring(verb string, fn func(s *session)) func(*hooks) {
 			return true
 		})
 	}
+}
+
+// prelimOf returns an install function for a prelim hook that changes the
+// preliminary reply of the transfers of kind.
+func prelimOf(kind xferKind, change func(x *transfer, code int, text string) (int, string)) func(*hooks) {
+	return func(h *hooks) {
+		h.prelim = func(s *session, x *transfer, code int, text string) {
+			if x.kind == kind {
+				code, text = change(x, code, text)
+			}
+			s.reply(code, text)
+		}
+	}
+}
+
+// resultOf returns an install function for a result hook that applies
+// change to the completion of the transfers of the given kinds that ended
+// without an error.
+func resultOf(change func(x *transfer, res xferResult) xferResult, kinds ...xferKind) func(*hooks) {
+	return func(h *hooks) {
+		h.result = append(h.result, func(x *transfer, res xferResult, err error) xferResult {
+			if err != nil || !slices.Contains(kinds, x.kind) {
+				return res
+			}
+			return change(x, res)
+		})
+	}
+}
+
+// keepDuplicateOfData (abor-data-left-open) keeps a duplicate of the data
+// socket until the session ends, so that closing the connection on ABOR
+// sends no FIN.
+func keepDuplicateOfData(x *transfer) bool {
+	x.mu.Lock()
+	c := x.conn
+	x.mu.Unlock()
+	if tc, ok := c.(*net.TCPConn); ok {
+		if f, err := tc.File(); err == nil {
+			x.s.faults.keep(func() { f.Close() })
+		}
+	}
+	return false
+}
+
+// runOnWithoutControl (ctrl-loss-keeps-transfer) lets a transfer run on
+// when its session has ended, for at most a minute; ABOR still stops it.
+func runOnWithoutControl(x *transfer) bool {
+	select {
+	case <-x.s.done:
+	default:
+		return false
+	}
+	time.AfterFunc(time.Minute, x.stop)
+	return true
+}
+
+// dropTail (stor-drops-tail) cuts tailLost bytes off an upload of
+// tailThreshold bytes or more.
+func dropTail(x *transfer, res xferResult) xferResult {
+	if f, err := x.s.srv.root.OpenFile(x.rel, os.O_WRONLY, 0); err == nil {
+		if end, err := f.Seek(0, io.SeekEnd); err == nil && end >= tailThreshold {
+			f.Truncate(end - tailLost)
+		}
+		f.Close()
+	}
+	return res
 }

@@ -657,25 +657,18 @@ func (s *session) startTransfer(x *transfer, text string) {
 	x.block, x.record = s.block, s.record
 	x.ctx, x.cancel = context.WithCancel(context.Background())
 	x.done = make(chan xferResult, 1)
-	if s.dataconnBeforePrelim(x, text) { // faults_dataconn.go
-		return
+	for _, h := range s.hooks.beforePrelim {
+		if h(s, x, text) {
+			return
+		}
 	}
-
 	code := codeAboutToOpen
 	if x.data.passive != nil && x.data.passive.connected() {
 		code = codeDataAlreadyOpen
 	}
-	if s.srv.variation(varPreliminary125) {
-		code = codeDataAlreadyOpen
-	}
-	if s.srv.variation(varPrelim150Always) {
-		code = codeAboutToOpen
-	}
-	code, text = s.prelimFault(x, code, text) // faults_transfer.go
-	// The no-150 fault hits downloads only: an upload without 150 would
-	// leave every client waiting for it, so each check that uploads a
-	// fixture would pay a reply timeout.
-	if !s.srv.fault(faultNo150) || x.kind == xferSTOR || x.kind == xferAPPE || x.kind == xferSTOU {
+	if h := s.hooks.prelim; h != nil {
+		h(s, x, code, text)
+	} else {
 		s.reply(code, text)
 	}
 	s.xfer = x
@@ -684,7 +677,7 @@ func (s *session) startTransfer(x *transfer, text string) {
 
 // finishTransfer sends the final reply of a transfer that ended by itself.
 func (s *session) finishTransfer(res xferResult) {
-	if s.finishFault() { // faults_transfer.go
+	if h := s.hooks.finished; h != nil && h(s, res) {
 		return
 	}
 	s.xfer = nil

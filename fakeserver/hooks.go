@@ -2,7 +2,9 @@ package fakeserver
 
 import (
 	"bufio"
+	"io"
 	"net"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -75,10 +77,35 @@ type hooks struct {
 	// server would use.
 	dial func(x *transfer, d net.Dialer) (net.Conn, error)
 
-	// Transfers (transfer.go).
+	// Transfers (handle_data.go, transfer.go).
 
+	// beforePrelim sees a transfer before its preliminary reply and
+	// reports whether it dealt with the whole transfer.
+	beforePrelim []func(s *session, x *transfer, text string) bool
+	// prelim sends the preliminary reply of a transfer instead of code
+	// and text.
+	prelim func(s *session, x *transfer, code int, text string)
 	// dataConn wraps the data connection of a transfer, inside block mode.
 	dataConn func(x *transfer, c net.Conn) net.Conn
+	// download gives the stream a RETR sends for the file, positioned at
+	// the restart offset in TYPE I, instead of represent.
+	download func(x *transfer, file io.Reader) io.Reader
+	// send puts length bytes of src on the data connection of a RETR,
+	// LIST or NLST and reports whether it sent the completion reply.
+	send func(x *transfer, conn net.Conn, src io.Reader, length int64) (bool, error)
+	// upload positions the file of an upload and gives what the received
+	// stream is written to, instead of storeInto.
+	upload func(x *transfer, f *os.File) (io.Writer, error)
+	// closeConn closes the data connection once the data has gone.
+	closeConn func(x *transfer, conn net.Conn)
+	// result changes the completion reply of a transfer that was not
+	// aborted; err is what the data connection or the file reported.
+	result []func(x *transfer, res xferResult, err error) xferResult
+	// finished sees the end of a transfer before its completion reply and
+	// reports whether it dealt with the end.
+	finished func(s *session, res xferResult) bool
+	// abort reports whether it puts off the abort of a transfer.
+	abort func(x *transfer) bool
 
 	// Listings (handle_files.go, handle_data.go).
 
@@ -182,6 +209,11 @@ func answerAs(verbs string, code int, text string, newCode int, newText string) 
 			return newCode, t
 		})
 	}
+}
+
+// beforePrelim returns an install function for a beforePrelim hook.
+func beforePrelim(h func(s *session, x *transfer, text string) bool) func(*hooks) {
+	return func(hs *hooks) { hs.beforePrelim = append(hs.beforePrelim, h) }
 }
 
 // noArg is the when-condition of commands without an argument.
