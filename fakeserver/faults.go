@@ -31,11 +31,12 @@ type Fault struct {
 	Exit int
 
 	// override, if set, sees every command before the server handles it
-	// and returns true when it has answered the command itself. Faults that
-	// replace one command's behaviour are written this way, in their own
-	// file, without touching the handlers.
+	// and returns true when it has dealt with the command itself (the
+	// override hook). Faults that replace one command's behaviour are
+	// written this way, most with replyInstead.
 	override func(s *session, r *request) bool
-	// install, if set, puts the fault's other hooks in place (see hooks).
+	// install, if set, puts the fault's other hooks in place when a server
+	// with the fault starts (see hooks).
 	install func(h *hooks)
 }
 
@@ -50,8 +51,8 @@ type Variation struct {
 	install  func(h *hooks)
 }
 
-// Fault names. The constants are what the hooks test for; the registry
-// below documents them.
+// Fault names (the tests refer to them); the registry below documents
+// them.
 const (
 	faultGreetingWrongCode     = "greeting-wrong-code"
 	faultMultilineBadEnd       = "multiline-bad-end"

@@ -78,14 +78,8 @@ var accessFaults = []Fault{
 	{Name: "cwd-absolute-451", Description: "CWD to an absolute pathname changes the directory but answers 451 instead of 250",
 		Breaks: []string{"RFC959-5.4-CWD-CODES/existing"},
 		override: func(s *session, r *request) bool {
-			if !verbIn(r, "CWD", "XCWD") || !s.loggedIn || !strings.HasPrefix(r.arg, "/") {
-				return false
-			}
-			p, err := s.resolve(r.arg)
-			if err != nil {
-				return false
-			}
-			if fi, err := s.stat(p); err != nil || !fi.IsDir() {
+			p, fi, ok := argTarget(s, r, true, "CWD", "XCWD")
+			if !ok || !strings.HasPrefix(r.arg, "/") || fi == nil || !fi.IsDir() {
 				return false
 			}
 			s.cwd = p
@@ -95,12 +89,8 @@ var accessFaults = []Fault{
 	{Name: "cwd-missing-250", Description: "CWD to a missing directory answers 250 (and stays where it was)",
 		Breaks: []string{"RFC959-5.4-CWD-CODES/missing"},
 		override: replyInstead("CWD XCWD", codeFileActionOK, "Directory changed.", func(s *session, r *request) bool {
-			p, err := s.resolve(r.arg)
-			if !s.loggedIn || err != nil || r.arg == "" {
-				return false
-			}
-			_, err = s.stat(p)
-			return err != nil
+			_, fi, ok := argTarget(s, r, true)
+			return ok && fi == nil
 		})},
 	{Name: "prelogin-cwd-allowed", Description: "CWD works before login (the login check forgets CWD)",
 		Breaks: []string{"RFC959-5.4-CWD-CODES/before-login"},
@@ -213,14 +203,8 @@ var accessFaults = []Fault{
 	{Name: "stat-path-empty", Description: "STAT of a directory answers 212 with no entries",
 		Breaks: []string{"RFC959-4.1.3-STAT-PATH"},
 		override: func(s *session, r *request) bool {
-			if r.verb != "STAT" || !s.loggedIn || r.arg == "" {
-				return false
-			}
-			p, err := s.resolve(r.arg)
-			if err != nil {
-				return false
-			}
-			if fi, err := s.stat(p); err != nil || !fi.IsDir() {
+			p, fi, ok := argTarget(s, r, true, "STAT")
+			if !ok || fi == nil || !fi.IsDir() {
 				return false
 			}
 			s.replyMulti(codeDirStatus, `Status of "`+quotePath(p)+`":`, nil, "End of status.", false)

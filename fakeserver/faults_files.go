@@ -16,9 +16,10 @@ func init() {
 // argTarget resolves the pathname argument of a logged-in command for a
 // fault and looks it up, following a symbolic link when follow is set; fi
 // is nil when nothing is there, and ok false when the fault should leave
-// the command alone.
-func argTarget(s *session, r *request, follow bool) (p string, fi fs.FileInfo, ok bool) {
-	if !s.loggedIn || r.arg == "" {
+// the command alone: another verb than those given (if any), no login, no
+// argument, or one that does not resolve.
+func argTarget(s *session, r *request, follow bool, verbs ...string) (p string, fi fs.FileInfo, ok bool) {
+	if len(verbs) > 0 && !verbIn(r, verbs...) || !s.loggedIn || r.arg == "" {
 		return "", nil, false
 	}
 	p, err := s.resolve(r.arg)
@@ -31,14 +32,6 @@ func argTarget(s *session, r *request, follow bool) (p string, fi fs.FileInfo, o
 		fi, _ = s.lstat(p)
 	}
 	return p, fi, true
-}
-
-// filesTarget is argTarget (without following links) for the given verbs.
-func filesTarget(s *session, r *request, verbs ...string) (p string, fi fs.FileInfo, ok bool) {
-	if !verbIn(r, verbs...) {
-		return "", nil, false
-	}
-	return argTarget(s, r, false)
 }
 
 // targetIs returns a when-condition on what the pathname argument of a
@@ -87,13 +80,13 @@ var fileFaults = []Fault{
 	{Name: "mkd-no-quote-doubling", Description: "MKD does not double a quote inside the pathname of its 257 reply",
 		Breaks: []string{"RFC959-AII-QUOTE-DOUBLING"},
 		override: func(s *session, r *request) bool {
-			p, fi, ok := filesTarget(s, r, "MKD", "XMKD")
+			p, fi, ok := argTarget(s, r, false, "MKD", "XMKD")
 			return ok && fi == nil && mkdirNamed(s, p, p)
 		}},
 	{Name: "mkd-unquoted", Description: "MKD answers 257 with the pathname of the new directory not in quotes",
 		Breaks: []string{"RFC959-AII-MKD-257-FORMAT"},
 		override: func(s *session, r *request) bool {
-			p, fi, ok := filesTarget(s, r, "MKD", "XMKD")
+			p, fi, ok := argTarget(s, r, false, "MKD", "XMKD")
 			if !ok || fi != nil || !nameAllowed(p) || s.srv.root.Mkdir(rootRel(p), 0o755) != nil {
 				return false
 			}
@@ -103,13 +96,13 @@ var fileFaults = []Fault{
 	{Name: "mkd-host-path", Description: "MKD's 257 reply names the new directory by its path on the host, not by its FTP pathname",
 		Breaks: []string{"RFC959-AII-MKD-ABSOLUTE"},
 		override: func(s *session, r *request) bool {
-			p, fi, ok := filesTarget(s, r, "MKD", "XMKD")
+			p, fi, ok := argTarget(s, r, false, "MKD", "XMKD")
 			return ok && fi == nil && mkdirNamed(s, p, quotePath(filepath.Join(s.srv.Root, filepath.FromSlash(p))))
 		}},
 	{Name: "mkd-existing-257", Description: "MKD of an existing directory answers 257 as if it had created it",
 		Breaks: []string{"RFC959-AII-MKD-EXISTS"},
 		override: func(s *session, r *request) bool {
-			p, fi, ok := filesTarget(s, r, "MKD", "XMKD")
+			p, fi, ok := argTarget(s, r, false, "MKD", "XMKD")
 			if !ok || fi == nil || !fi.IsDir() {
 				return false
 			}
@@ -134,7 +127,7 @@ var fileFaults = []Fault{
 	{Name: "rmd-recursive", Description: "RMD removes a directory that is not empty, with everything in it",
 		Breaks: []string{"RFC959-5.4-RMD-CODES/not-empty"},
 		override: func(s *session, r *request) bool {
-			p, fi, ok := filesTarget(s, r, "RMD", "XRMD")
+			p, fi, ok := argTarget(s, r, false, "RMD", "XRMD")
 			if !ok || fi == nil || !fi.IsDir() || p == "/" || s.srv.root.RemoveAll(rootRel(p)) != nil {
 				return false
 			}
@@ -150,7 +143,7 @@ var fileFaults = []Fault{
 	{Name: "rnfr-completes-200", Description: "RNFR of an existing file answers 200 (a completion reply where 350 must ask for RNTO); RNTO still works",
 		Breaks: []string{"RFC959-5.4-RNFR-CODES/existing", "RFC959-4.2-3YZ-MEANING"},
 		override: func(s *session, r *request) bool {
-			p, fi, ok := filesTarget(s, r, "RNFR")
+			p, fi, ok := argTarget(s, r, false, "RNFR")
 			if !ok || fi == nil || p == "/" {
 				return false
 			}
@@ -161,7 +154,7 @@ var fileFaults = []Fault{
 	{Name: "rnfr-missing-350", Description: "RNFR of a missing file answers 350; the error comes only with RNTO",
 		Breaks: []string{"RFC959-5.4-RNFR-CODES/missing"},
 		override: func(s *session, r *request) bool {
-			p, fi, ok := filesTarget(s, r, "RNFR")
+			p, fi, ok := argTarget(s, r, false, "RNFR")
 			if !ok || fi != nil {
 				return false
 			}
@@ -183,7 +176,7 @@ var fileFaults = []Fault{
 	{Name: "rnto-stale-source", Description: "RNTO without RNFR renames from the name of the last RNFR of the session, even after that rename is done",
 		Breaks: []string{"RFC959-4.1.3-RNFR-RNTO-SEQUENCE/rnto-twice"},
 		override: func(s *session, r *request) bool {
-			if p, fi, ok := filesTarget(s, r, "RNFR"); ok && fi != nil {
+			if p, fi, ok := argTarget(s, r, false, "RNFR"); ok && fi != nil {
 				s.faults.lastRNFR = p
 				return false
 			}

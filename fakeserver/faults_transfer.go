@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"io/fs"
 	"net"
 	"os"
 	"path"
@@ -66,14 +65,6 @@ func init() {
 				return code, "FILE: " + x.vpath
 			})},
 	)
-}
-
-// transferTarget is argTarget (following links) for the given verbs.
-func transferTarget(s *session, r *request, verbs ...string) (p string, fi fs.FileInfo, ok bool) {
-	if !verbIn(r, verbs...) {
-		return "", nil, false
-	}
-	return argTarget(s, r, true)
 }
 
 // inMissingDir is the when-condition of uploads into a directory that
@@ -149,7 +140,7 @@ var transferFaults = []Fault{
 	{Name: "retr-ff-doubled", Description: "RETR in TYPE I of a file of 128 KiB or more doubles every 0xFF byte, as if escaping it for record structure",
 		Breaks: []string{"RFC959-3.4.1-STREAM-EOF"},
 		override: func(s *session, r *request) bool {
-			p, fi, ok := transferTarget(s, r, "RETR")
+			p, fi, ok := argTarget(s, r, true, "RETR")
 			if !ok || fi == nil || !fi.Mode().IsRegular() || !s.binary || restOffset(r) != 0 || s.data == nil {
 				return false
 			}
@@ -260,7 +251,7 @@ var transferFaults = []Fault{
 	{Name: "rest-beyond-eof-from-start", Description: "RETR in TYPE I after a REST beyond the end of the file sends the whole file, as if the offset were 0",
 		Breaks: []string{"RFC1123-4.1.3.4-554-555"},
 		override: func(s *session, r *request) bool {
-			_, fi, ok := transferTarget(s, r, "RETR")
+			_, fi, ok := argTarget(s, r, true, "RETR")
 			if ok && fi != nil && fi.Mode().IsRegular() && s.binary && restOffset(r) > fi.Size() {
 				r.prev = seqState{} // then the normal handler sends from the start
 			}

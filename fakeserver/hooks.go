@@ -33,10 +33,15 @@ type hooks struct {
 	// afterLine runs once a line has been handed on.
 	afterLine func(br *bufio.Reader)
 
-	// Commands (session.handle, handleDuringTransfer, doQuit).
+	// The greeting and commands (session.go, handle_auth.go).
 
-	// answer sees each reply sent while a command is handled (by its
-	// handler or an override) and may change its code and text.
+	// greet sends the greeting instead of the clean 220.
+	greet func(s *session)
+	// override sees every command before the dispatch table (and before
+	// the login check) and reports whether it dealt with the command.
+	override []func(s *session, r *request) bool
+	// answer sees each reply that reply sends while a command is handled
+	// (by its handler or an override) and may change its code and text.
 	answer []func(s *session, r *request, code int, text string) (int, string)
 	// longLine answers a line longer than MaxLineLength instead of 500.
 	longLine func(s *session)
@@ -47,6 +52,18 @@ type hooks struct {
 	// quit ends the session on QUIT instead of 221 and a close.
 	quit func(s *session)
 
+	// Replies (session.reply, replyMulti, sendLines).
+
+	// frame gives the lines of a single-line reply.
+	frame func(code int, text string) []string
+	// multiline reworks the lines of a multi-line reply, first and last
+	// included; feat marks the FEAT listing.
+	multiline []func(code int, lines []string, feat bool) []string
+	// appendLine encodes one reply line with its line end.
+	appendLine func(buf []byte, line string) []byte
+	// writeReply puts the encoded lines of a reply on the wire.
+	writeReply func(s *session, b []byte) error
+
 	// Login (handle_auth.go).
 
 	// failDelay is the pause before the reply to a wrong password for
@@ -55,6 +72,18 @@ type hooks struct {
 	// lockout reports whether the failed logins so far end the session,
 	// instead of maxLoginFailures of them.
 	lockout func(s *session) bool
+
+	// Pathnames and listings (fs.go, handle_files.go, handle_data.go).
+
+	// pathname checks, and may change, a pathname argument before it is
+	// resolved; ok false refuses it. Without it a NUL byte is refused.
+	pathname func(s *session, arg string) (string, bool)
+	// listData builds the data of LIST and NLST instead of the clean
+	// listing (which it may call with other settings).
+	listData func(s *session, r *request, kind xferKind) ([]byte, bool)
+	// nlstLines renders the NLST lines for the entries of directory dir
+	// listed as arg.
+	nlstLines func(s *session, arg, dir string, names []string) []string
 
 	// Data connections (handle_data.go, transfer.go).
 
@@ -106,38 +135,6 @@ type hooks struct {
 	finished func(s *session, res xferResult) bool
 	// abort reports whether it puts off the abort of a transfer.
 	abort func(x *transfer) bool
-
-	// Listings (handle_files.go, handle_data.go).
-
-	// listData builds the data of LIST and NLST instead of the clean
-	// listing (which it may call with other settings).
-	listData func(s *session, r *request, kind xferKind) ([]byte, bool)
-	// nlstLines renders the NLST lines for the entries of directory dir
-	// listed as arg.
-	nlstLines func(s *session, arg, dir string, names []string) []string
-
-	// Pathnames (fs.go).
-
-	// pathname checks, and may change, a pathname argument before it is
-	// resolved; ok false refuses it. Without it a NUL byte is refused.
-	pathname func(s *session, arg string) (string, bool)
-
-	// greet sends the greeting instead of the clean 220 (session.greet).
-	greet func(s *session)
-
-	// frame gives the lines of a single-line reply (session.reply).
-	frame func(code int, text string) []string
-	// multiline reworks the lines of a multi-line reply, first and last
-	// included (session.replyMulti); feat marks the FEAT listing.
-	multiline []func(code int, lines []string, feat bool) []string
-	// appendLine encodes one reply line with its line end (sendLines).
-	appendLine func(buf []byte, line string) []byte
-	// writeReply puts the encoded lines of a reply on the wire (sendLines).
-	writeReply func(s *session, b []byte) error
-
-	// override sees every command before the dispatch table (and before
-	// the login check) and reports whether it dealt with the command.
-	override []func(s *session, r *request) bool
 }
 
 // buildHooks collects the hooks of the selected faults, then of the

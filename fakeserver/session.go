@@ -367,6 +367,7 @@ func (s *session) finish() {
 	s.logf("session closed")
 }
 
+// greet sends the greeting, or lets the greet hook do it.
 func (s *session) greet() {
 	if h := s.hooks.greet; h != nil {
 		h(s)

@@ -68,7 +68,7 @@ type transfer struct {
 type xferResult struct {
 	code    int
 	text    string
-	replied bool // already sent by the transfer (early-226 fault)
+	replied bool // already sent by the transfer (a send hook may do that)
 	aborted bool // stopped by ABOR or the end of the session
 }
 
