@@ -6,16 +6,14 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
 // Faults and legal variations of data-connection set-up (PORT, PASV, EPRT,
 // EPSV, EPSV ALL, the default data port) and of the data connection's
 // life cycle. Most replace one command through the override hook; the
-// rest act through small hooks: startTransfer calls dataconnBeforePrelim,
-// transfer.execute calls leaveOpen, and the transfer commands call
-// defaultData when no data command came first.
+// rest declare the transfer hooks beforePrelim, prelim and closeConn, or
+// defaultData.
 
 // Fault names.
 const (
@@ -81,7 +79,7 @@ func init() {
 					return false
 				}
 				if port, ok := s.setupPassive(); ok {
-					s.reply(codeOK, fmt.Sprintf("Entering Extended Passive Mode (|||%d|)", port))
+					s.reply(codeOK, extendedModeText(port))
 				}
 				return true
 			}},
@@ -111,7 +109,7 @@ func init() {
 				ln.Close()
 				s.closeData()
 				s.data = &dataSetting{dead: true, port: port}
-				s.reply(codeEnteringEPSV, fmt.Sprintf("Entering Extended Passive Mode (|||%d|)", port))
+				s.reply(codeEnteringEPSV, extendedModeText(port))
 				return true
 			}},
 		Fault{Name: faultEpsvUnknownProtoAccepted,
@@ -127,12 +125,14 @@ func init() {
 		Fault{Name: faultBadProtocolNoList,
 			Description: "522 replies to EPSV and EPRT read \"Network protocol not supported.\" without the list of supported protocols",
 			Breaks:      []string{"RFC2428-2-522-TEXT/epsv", "RFC2428-2-522-TEXT/eprt"},
-			override:    badProtocolText("Network protocol not supported."),
+			override:    replyInstead("EPSV EPRT", codeBadProtocol, "Network protocol not supported.", namesOtherProtocol),
 		},
 		Fault{Name: faultBadProtocolParens,
 			Description: "522 replies to EPSV and EPRT carry a parenthesis in the human text before the protocol list: \"Network protocol (address family) not supported, use (1)\"",
 			Breaks:      []string{"RFC2428-2-522-TEXT/epsv", "RFC2428-2-522-TEXT/eprt"},
-			override:    badProtocolText("Network protocol (address family) not supported, use (%d)"),
+			override: insteadOf("EPSV EPRT", namesOtherProtocol, func(s *session, r *request) {
+				s.reply(codeBadProtocol, fmt.Sprintf("Network protocol (address family) not supported, use (%d)", s.family()))
+			}),
 		},
 		Fault{Name: faultEpsvAllIgnoredEPRT,
 			Description: "after EPSV ALL, EPRT is still accepted (PORT and PASV are refused)",
@@ -152,33 +152,21 @@ func init() {
 		Fault{Name: faultEpsvAllBreaksEPSV,
 			Description: "after EPSV ALL, EPSV itself is refused with 501",
 			Breaks:      []string{"RFC2428-3-EPSV-ALL-REJECTS/epsv"},
-			override: func(s *session, r *request) bool {
-				if r.verb != "EPSV" || !s.epsvAll || !s.loggedIn || strings.EqualFold(r.arg, "ALL") {
-					return false
-				}
-				s.reply(codeBadArguments, "Data connection commands are disabled.")
-				return true
-			}},
+			override: replyInstead("EPSV", codeBadArguments, "Data connection commands are disabled.", func(s *session, r *request) bool {
+				return s.epsvAll && s.loggedIn && !strings.EqualFold(r.arg, "ALL")
+			})},
 		Fault{Name: faultEpsvAllRefused,
 			Description: "\"EPSV ALL\" is refused with 501",
 			Breaks:      []string{"RFC2428-3-EPSV-SYNTAX"},
-			override: func(s *session, r *request) bool {
-				if r.verb != "EPSV" || !strings.EqualFold(r.arg, "ALL") || !s.loggedIn {
-					return false
-				}
-				s.reply(codeBadArguments, "Syntax error in EPSV argument.")
-				return true
-			}},
+			override: replyInstead("EPSV", codeBadArguments, "Syntax error in EPSV argument.", func(s *session, r *request) bool {
+				return strings.EqualFold(r.arg, "ALL") && s.loggedIn
+			})},
 		Fault{Name: faultEpsvGarbage425,
 			Description: "EPSV with a meaningless argument (\"EPSV foo\") is answered 425, not with 500 or 501",
 			Breaks:      []string{"RFC2428-3-EPSV-ERRORS"},
-			override: func(s *session, r *request) bool {
-				if r.verb != "EPSV" || r.arg == "" || isDigits(r.arg) || strings.EqualFold(r.arg, "ALL") || !s.loggedIn {
-					return false
-				}
-				s.reply(codeCantOpenData, "Cannot open a passive data port.")
-				return true
-			}},
+			override: replyInstead("EPSV", codeCantOpenData, "Cannot open a passive data port.", func(s *session, r *request) bool {
+				return r.arg != "" && !isDigits(r.arg) && !strings.EqualFold(r.arg, "ALL") && s.loggedIn
+			})},
 		Fault{Name: faultAborKeepsListener,
 			Description: "ABOR without a transfer answers 225 but leaves the passive listener open (and a connection to it)",
 			Breaks:      []string{"RFC959-4.1.3-ABOR-IDLE"},
@@ -188,7 +176,7 @@ func init() {
 				}
 				old := s.data
 				s.data = nil
-				dcStateOf(s).keep(old.close)
+				s.faults.keep(old.close)
 				s.reply(codeNoTransfer, "No transfer to abort.")
 				return true
 			}},
@@ -213,21 +201,11 @@ func init() {
 		Fault{Name: faultEprtFamilyMismatch425,
 			Description: "EPRT with an IPv6 address under protocol 1 or a dotted-decimal address under protocol 2 is answered 425, a code RFC 2428 §2 does not give EPRT",
 			Breaks:      []string{"RFC2428-2-EPRT-ADDR-FORMAT"},
-			override: func(s *session, r *request) bool {
-				if r.verb != "EPRT" || !s.loggedIn || s.epsvAll {
-					return false
-				}
+			override: replyInstead("EPRT", codeCantOpenData, "Cannot open data connection.", func(s *session, r *request) bool {
 				proto, addr, _ := splitEPRT(r.arg)
-				if net.ParseIP(addr) == nil {
-					return false
-				}
 				colon := strings.Contains(addr, ":")
-				if !(proto == "1" && colon) && !(proto == "2" && !colon) {
-					return false
-				}
-				s.reply(codeCantOpenData, "Cannot open data connection.")
-				return true
-			}},
+				return s.loggedIn && !s.epsvAll && net.ParseIP(addr) != nil && (proto == "1" && colon || proto == "2" && !colon)
+			})},
 		Fault{Name: faultEprtUnknownProtoAccepted,
 			Description: "EPRT with an unknown protocol number (\"EPRT |3|1.2.3.4|5000|\") is answered 200",
 			Breaks:      []string{"RFC2428-2-EPRT-522"},
@@ -245,19 +223,17 @@ func init() {
 				if s.data == nil || s.data.active == nil {
 					return true
 				}
-				st := dcStateOf(s)
-				st.mu.Lock()
-				defer st.mu.Unlock()
-				if st.firstActive == nil {
-					st.firstActive = s.data.active
+				if s.faults.firstActive == nil {
+					s.faults.firstActive = s.data.active
 				} else {
-					s.data.active = st.firstActive
+					s.data.active = s.faults.firstActive
 				}
 				return true
 			}},
 		Fault{Name: faultDialFailure226,
 			Description: "when an active data connection cannot be made, the transfer is answered 150 and then 226 instead of 425",
-			Breaks:      []string{"RFC959-3.2-425-ON-FAIL"}},
+			Breaks:      []string{"RFC959-3.2-425-ON-FAIL"},
+			install:     beforePrelim(dialFailureAs226)},
 		Fault{Name: faultPortChangeKeepsData,
 			Description: "a new PASV or EPSV leaves a data connection made to the previous passive port open",
 			Breaks:      []string{"RFC959-3.2-PORT-CHANGE-CLOSES/connected"},
@@ -275,13 +251,26 @@ func init() {
 		},
 		Fault{Name: faultListDataLeftOpen,
 			Description: "LIST sends its listing and 226 but closes the data connection only 3 s later",
-			Breaks:      []string{"RFC959-3.2-CLOSE-EOF/passive", "RFC959-3.2-CLOSE-EOF/active"}},
+			Breaks:      []string{"RFC959-3.2-CLOSE-EOF/passive", "RFC959-3.2-CLOSE-EOF/active"},
+			install:     func(h *hooks) { h.closeConn = closeListLate }},
 		Fault{Name: faultDefaultPortPhantom,
 			Description: "a transfer without PORT or PASV is answered 125 and 226 although the server connects nowhere",
-			Breaks:      []string{"RFC959-3.2-DEFAULT-PORTS"}},
+			Breaks:      []string{"RFC959-3.2-DEFAULT-PORTS"},
+			install: func(h *hooks) {
+				h.defaultData = func(s *session) *dataSetting { return preparedData(s, discardConn{}) }
+			}},
 		Fault{Name: faultDefaultPortWrongIP,
 			Description: "for a transfer without PORT or PASV the server connects to port U of 127.0.0.2 instead of the control connection's address 127.0.0.1",
-			Breaks:      []string{"RFC1123-4.1.2.12-DEFAULT-SAME-IP"}},
+			Breaks:      []string{"RFC1123-4.1.2.12-DEFAULT-SAME-IP"},
+			install: func(h *hooks) {
+				h.defaultData = func(s *session) *dataSetting {
+					ip := s.remote.IP
+					if other := otherLoopback(ip); other != nil {
+						ip = other
+					}
+					return s.defaultActive(ip)
+				}
+			}},
 		Fault{Name: faultPortLaxParse,
 			Description: "PORT arguments that are not six numbers 0-255 (\"PORT 1,2,3,4\", \"PORT 300,1,1,1,1,1\") are answered 200",
 			Breaks:      []string{"RFC959-5.4-PORT-CODES/malformed"},
@@ -310,27 +299,16 @@ func init() {
 		Fault{Name: faultPortZeroByteRefused,
 			Description: "PORT with a port byte of 0 (\"PORT 127,0,0,1,160,0\") is refused with 501, reading RFC 959's BNF literally",
 			Breaks:      []string{"RFC959-5.3.2-PORT-ZERO-OCTETS"},
-			override: func(s *session, r *request) bool {
-				if r.verb != "PORT" || !s.loggedIn {
-					return false
-				}
+			override: replyInstead("PORT", codeBadArguments, "Syntax error in PORT argument: numbers are 1-255.", func(s *session, r *request) bool {
 				f := strings.Split(r.arg, ",")
-				if len(f) != 6 || (strings.TrimLeft(f[4], "0") != "" && strings.TrimLeft(f[5], "0") != "") {
-					return false
-				}
-				s.reply(codeBadArguments, "Syntax error in PORT argument: numbers are 1-255.")
-				return true
-			}},
+				return s.loggedIn && len(f) == 6 && (strings.TrimLeft(f[4], "0") == "" || strings.TrimLeft(f[5], "0") == "")
+			})},
 		Fault{Name: faultPasvArg425,
 			Description: "PASV with an argument is answered 425, as if the argument were a port request that failed",
 			Breaks:      []string{"RFC959-5.4-PASV-CODES/argument"},
-			override: func(s *session, r *request) bool {
-				if r.verb != "PASV" || r.arg == "" || !s.loggedIn {
-					return false
-				}
-				s.reply(codeCantOpenData, "Cannot open passive connection.")
-				return true
-			}},
+			override: replyInstead("PASV", codeCantOpenData, "Cannot open passive connection.", func(s *session, r *request) bool {
+				return r.arg != "" && s.loggedIn
+			})},
 		Fault{Name: faultPasvBeforeLogin,
 			Description: "PASV is accepted before login and opens a listener",
 			Breaks:      []string{"RFC959-5.4-PASV-CODES/before-login"},
@@ -343,44 +321,41 @@ func init() {
 			}},
 		Fault{Name: faultActiveDataBeforePrelim,
 			Description: "in active mode the server connects, sends all the data and closes the data connection, and only 1.6 s later sends 150 and 226",
-			Breaks:      []string{"RFC959-5.4-XFER-PRELIM/active-order"}},
+			Breaks:      []string{"RFC959-5.4-XFER-PRELIM/active-order"},
+			install:     beforePrelim(dataBeforePrelim)},
 	)
 	variationRegistry = append(variationRegistry,
-		Variation{varPrelim150Always, "transfers always start with 150, even when the client is already connected to the passive port"},
-		Variation{varActiveConnectFirst, "in active mode the server connects to the client before its preliminary reply, which is then 125"},
-		Variation{varDataOpenLate, "the server takes the passive connection, or dials the active one, only 40 ms after its preliminary reply"},
+		Variation{Name: varPrelim150Always, Description: "transfers always start with 150, even when the client is already connected to the passive port",
+			install: func(h *hooks) {
+				h.prelim = func(s *session, x *transfer, code int, text string) { s.reply(codeAboutToOpen, text) }
+			}},
+		Variation{Name: varActiveConnectFirst, Description: "in active mode the server connects to the client before its preliminary reply, which is then 125",
+			install: beforePrelim(connectFirst)},
+		Variation{Name: varDataOpenLate, Description: "the server takes the passive connection, or dials the active one, only 40 ms after its preliminary reply",
+			install: beforePrelim(func(s *session, x *transfer, text string) bool {
+				if x.data != nil && !x.data.dead {
+					s.openLate(x)
+				}
+				return false
+			})},
 	)
 }
 
-// badProtocolText answers EPSV and EPRT naming a protocol other than the
-// control connection's with 522 and the given text (%d: the family).
-func badProtocolText(format string) func(*session, *request) bool {
-	return func(s *session, r *request) bool {
-		if !s.loggedIn {
-			return false
-		}
-		var proto string
-		switch r.verb {
-		case "EPSV":
-			proto = r.arg
-		case "EPRT":
-			if s.epsvAll {
-				return false
-			}
-			proto, _, _ = splitEPRT(r.arg)
-		default:
-			return false
-		}
-		if !isDigits(proto) || proto == strconv.Itoa(s.family()) {
-			return false
-		}
-		text := format
-		if strings.Contains(format, "%d") {
-			text = fmt.Sprintf(format, s.family())
-		}
-		s.reply(codeBadProtocol, text)
-		return true
+// namesOtherProtocol is the when-condition of EPSV and EPRT naming a
+// protocol other than the control connection's (a 522 in the clean
+// server).
+func namesOtherProtocol(s *session, r *request) bool {
+	if !s.loggedIn {
+		return false
 	}
+	proto := r.arg
+	if r.verb == "EPRT" {
+		if s.epsvAll {
+			return false
+		}
+		proto, _, _ = splitEPRT(r.arg)
+	}
+	return isDigits(proto) && proto != strconv.Itoa(s.family())
 }
 
 // splitEPRT returns the protocol, address and port fields of an EPRT
@@ -427,14 +402,6 @@ func ignoreEpsvAll(verb string) func(*session, *request) bool {
 	}
 }
 
-// dcState is what the faults of this file remember about one session.
-// Everything it holds is released when the session ends.
-type dcState struct {
-	mu          sync.Mutex
-	firstActive *net.TCPAddr // port-first-only
-	leaks       []func()     // resources a fault keeps open on purpose
-}
-
 // keepOldPassive builds an override for PORT, PASV, EPRT and EPSV that,
 // when keep says so for the command and for whether something connected to
 // the session's passive port, leaves that port's listener and connection
@@ -460,7 +427,7 @@ func keepOldPassive(keep func(verb string, connected bool) bool) func(*session, 
 		}
 		if keep(r.verb, connected) {
 			s.data = nil
-			dcStateOf(s).keep(old.close)
+			s.faults.keep(old.close)
 		}
 		return false
 	}
@@ -468,109 +435,58 @@ func keepOldPassive(keep func(verb string, connected bool) bool) func(*session, 
 
 func isPassiveVerb(verb string) bool { return verb == "PASV" || verb == "EPSV" }
 
-var dcStates sync.Map // *session -> *dcState
+// hasActive reports whether a transfer goes to an active data connection.
+func hasActive(x *transfer) bool { return x.data != nil && x.data.active != nil }
 
-func dcStateOf(s *session) *dcState {
-	if v, ok := dcStates.Load(s); ok {
-		return v.(*dcState)
-	}
-	st := &dcState{}
-	if v, loaded := dcStates.LoadOrStore(s, st); loaded {
-		return v.(*dcState)
-	}
-	s.srv.wg.Go(func() {
-		<-s.done
-		dcStates.Delete(s)
-		st.mu.Lock()
-		leaks := st.leaks
-		st.leaks = nil
-		st.mu.Unlock()
-		for _, f := range leaks {
-			f()
-		}
-	})
-	return st
-}
-
-// keep holds a resource open until the session ends.
-func (st *dcState) keep(release func()) {
-	st.mu.Lock()
-	st.leaks = append(st.leaks, release)
-	st.mu.Unlock()
-}
-
-// defaultData arranges RFC 959's default data connection (§3.2, §3.3) for
-// a transfer command that came without PORT, PASV, EPRT or EPSV: the server
-// connects to the client's control connection address and port U, from its
-// own default data port L-1 (Server.ActiveSourcePort decides, as for
-// PORT). It reports false when the client's port is unknown.
-func (s *session) defaultData() bool {
-	if s.remote == nil || s.remote.Port == 0 {
+// dataBeforePrelim (active-data-before-prelim) runs an active transfer to
+// its end, then waits and sends the 150 and the completion reply.
+func dataBeforePrelim(s *session, x *transfer, text string) bool {
+	if !hasActive(x) {
 		return false
 	}
-	ip := s.remote.IP
-	switch {
-	case s.srv.fault(faultDefaultPortPhantom):
-		s.data = preparedData(s, discardConn{})
-		return true
-	case s.srv.fault(faultDefaultPortWrongIP):
-		if ip4 := ip.To4(); ip4 != nil && ip4[0] == 127 {
-			other := net.IPv4(127, 0, 0, 2)
-			if ip4.Equal(other) {
-				other = net.IPv4(127, 0, 0, 3)
-			}
-			ip = other
-		}
+	x.run()
+	res := <-x.done
+	s.sleep(prelimDelay)
+	s.reply(codeAboutToOpen, text)
+	if !res.replied {
+		s.reply(res.code, res.text)
 	}
-	s.logf("no data command: default data connection to %s port %d", ip, s.remote.Port)
-	s.data = &dataSetting{active: &net.TCPAddr{IP: ip, Port: s.remote.Port, Zone: s.remote.Zone}}
 	return true
 }
 
-// dataconnBeforePrelim runs in startTransfer before the preliminary reply.
-// It reports whether it has handled the whole transfer itself.
-func (s *session) dataconnBeforePrelim(x *transfer, text string) bool {
-	if x.data == nil {
+// connectFirst (active-connect-first) dials an active data connection
+// before the preliminary reply, which is then 125. When the dial fails,
+// the transfer dials again and reports 425.
+func connectFirst(s *session, x *transfer, text string) bool {
+	if !hasActive(x) {
 		return false
 	}
-	if s.srv.variation(varDataOpenLate) && !x.data.dead {
-		s.openLate(x)
-		return false
-	}
-	if x.data.active == nil {
-		return false
-	}
-	switch {
-	case s.srv.fault(faultActiveDataBeforePrelim):
-		x.s = s
-		x.run()
-		res := <-x.done
-		s.sleep(prelimDelay)
-		s.reply(codeAboutToOpen, text)
-		if !res.replied {
-			s.reply(res.code, res.text)
-		}
-		return true
-	case s.srv.fault(faultDialFailure226), s.srv.variation(varActiveConnectFirst):
-		conn, err := x.openConn()
-		if err == nil {
-			x.data = preparedData(s, conn)
-			return false
-		}
-		if !s.srv.fault(faultDialFailure226) {
-			return false // the transfer dials again and reports 425
-		}
-		s.logf("data connection: %v (reported as success: %s fault)", err, faultDialFailure226)
-		x.cancel()
-		x.discard(s)
-		if x.file != nil {
-			x.file.Close()
-		}
-		s.reply(codeAboutToOpen, text)
-		s.reply(codeClosingData, "Transfer complete.")
-		return true
+	if conn, err := x.openConn(); err == nil {
+		x.data = preparedData(s, conn)
 	}
 	return false
+}
+
+// dialFailureAs226 (dial-failure-226) dials an active data connection
+// before the preliminary reply and, when that fails, answers 150 and 226.
+func dialFailureAs226(s *session, x *transfer, text string) bool {
+	if !hasActive(x) {
+		return false
+	}
+	conn, err := x.openConn()
+	if err == nil {
+		x.data = preparedData(s, conn)
+		return false
+	}
+	s.logf("data connection: %v (reported as success: %s fault)", err, faultDialFailure226)
+	x.cancel()
+	x.discard(s)
+	if x.file != nil {
+		x.file.Close()
+	}
+	s.reply(codeAboutToOpen, text)
+	s.reply(codeClosingData, "Transfer complete.")
+	return true
 }
 
 // openLate (data-open-late) gives the transfer a data setting that becomes
@@ -608,18 +524,18 @@ func (s *session) openLate(x *transfer) {
 	})
 }
 
-// leaveOpen runs in the transfer when the data has been sent; it reports
-// whether it has taken over closing conn (list-data-left-open).
-func (x *transfer) leaveOpen(conn net.Conn) bool {
-	s := x.s
-	if x.kind != xferLIST || !s.srv.fault(faultListDataLeftOpen) {
-		return false
+// closeListLate (list-data-left-open) closes the data connection of a
+// LIST only leftOpenFor after the data.
+func closeListLate(x *transfer, conn net.Conn) {
+	if x.kind != xferLIST {
+		conn.Close()
+		return
 	}
+	s := x.s
 	s.srv.wg.Go(func() {
 		s.sleep(leftOpenFor)
 		conn.Close()
 	})
-	return true
 }
 
 // preparedData is a data setting whose connection already exists: the

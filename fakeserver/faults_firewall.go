@@ -12,8 +12,7 @@ import (
 // Faults of the passive range, the advertised address and active mode as
 // an operator behind a firewall sees them. The passive faults replace a
 // plain PASV or EPSV through the override hook; of the active faults, one
-// answers PORT and EPRT, the other acts in transfer.openConn through
-// firewallActiveFault.
+// answers PORT and EPRT, the other dials from another port.
 const (
 	faultPasvRangeOverflow     = "pasv-range-overflow"
 	faultPasvPortMismatch      = "pasv-port-mismatch"
@@ -35,7 +34,7 @@ func init() {
 				}
 				var last error
 				for p := hi + 1; p <= min(hi+200, 65535); p++ {
-					ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: s.local.IP, Port: p, Zone: s.local.Zone})
+					ln, err := s.listenLocal(p)
 					if err == nil {
 						return ln, p, nil
 					}
@@ -77,13 +76,14 @@ func init() {
 				}
 				port, ok := s.setupPassive()
 				if ok {
-					s.replyPASV(net.ParseIP(wrongPasvAddress).To4(), port)
+					s.reply(codeEnteringPassive, passiveModeText(net.ParseIP(wrongPasvAddress).To4(), port))
 				}
 				return true
 			}},
 		Fault{Name: faultActiveSourceEphemeral,
 			Description: "active data connections come from an ephemeral port instead of the configured source port (L-1 in the embedded run)",
-			Breaks:      []string{"RFC959-5.2-SERVER-FROM-L-1", "POLICY-ACTIVE-EGRESS/source-port"}},
+			Breaks:      []string{"RFC959-5.2-SERVER-FROM-L-1", "POLICY-ACTIVE-EGRESS/source-port"},
+			install:     func(h *hooks) { h.dial = dialFromEphemeralPort }},
 		Fault{Name: faultActiveBlockedAtPort,
 			Description: "PORT and EPRT are answered \"425 Cannot connect to the client\": the server dials when PORT arrives (as pyftpdlib does) and an outbound firewall blocks it",
 			Breaks:      []string{"POLICY-ACTIVE-EGRESS"},
@@ -127,21 +127,16 @@ func passiveOverride(affects func(*session) bool, open func(*session) (net.Liste
 		}
 		s.data = &dataSetting{port: port, passive: s.startPassive(ln)}
 		if r.verb == "EPSV" {
-			s.reply(codeEnteringEPSV, fmt.Sprintf("Entering Extended Passive Mode (|||%d|)", port))
+			s.reply(codeEnteringEPSV, extendedModeText(port))
 			return true
 		}
 		ip := s.local.IP.To4()
 		if s.srv.PasvAddress != nil {
 			ip = s.srv.PasvAddress.To4()
 		}
-		s.replyPASV(ip, port)
+		s.reply(codeEnteringPassive, passiveModeText(ip, port))
 		return true
 	}
-}
-
-// replyPASV sends "227 Entering Passive Mode (h1,h2,h3,h4,p1,p2)."
-func (s *session) replyPASV(ip net.IP, port int) {
-	s.reply(codeEnteringPassive, fmt.Sprintf("Entering Passive Mode (%d,%d,%d,%d,%d,%d).", ip[0], ip[1], ip[2], ip[3], port>>8, port&0xff))
 }
 
 // extraCloser is a listener whose Close also releases something else.
@@ -200,15 +195,10 @@ func pickPorts(lo, hi int) []int {
 	return out
 }
 
-// firewallActiveFault replaces the dial-back of an active-mode transfer
-// when one of this file's active faults is on; ok is false otherwise.
-func (x *transfer) firewallActiveFault() (c net.Conn, ok bool, err error) {
-	srv := x.s.srv
-	if !srv.fault(faultActiveSourceEphemeral) {
-		return nil, false, nil
-	}
-	local := &net.TCPAddr{IP: x.s.local.IP, Zone: x.s.local.Zone}
-	dialer := net.Dialer{Timeout: srv.DataTimeout, LocalAddr: local}
-	c, err = dialer.DialContext(x.ctx, "tcp", x.data.active.String())
-	return c, true, err
+// dialFromEphemeralPort (active-source-ephemeral) dials active data
+// connections from a port of the kernel's choice.
+func dialFromEphemeralPort(x *transfer, d net.Dialer) (net.Conn, error) {
+	d.LocalAddr = &net.TCPAddr{IP: x.s.local.IP, Zone: x.s.local.Zone}
+	d.Control = nil
+	return d.DialContext(x.ctx, "tcp", x.data.active.String())
 }

@@ -5,10 +5,11 @@ package fakeserver
 // their hooks call.
 
 import (
-	"errors"
 	"io"
 	"net"
+	"os"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -49,39 +50,6 @@ const (
 	varNlstAbsolutePaths = "nlst-absolute-paths"
 )
 
-// reprState is the part of a session's transfer parameters beyond TYPE
-// that only variations and faults use: block mode, record structure, and
-// the bookkeeping of the type-resets-after-retr fault. The default (zero)
-// value is MODE S, STRU F.
-type reprState struct {
-	block         bool // MODE B in force (mode-b variation)
-	record        bool // STRU R in force (stru-r variation, stru-r-not-invertible fault)
-	retrSinceType bool // a RETR ran since the last TYPE (type-resets-after-retr)
-}
-
-// Block-mode descriptor bits (RFC 959 §3.4.2).
-const (
-	blockEOR     = 0x80
-	blockEOF     = 0x40
-	blockSuspect = 0x20
-	blockRestart = 0x10
-)
-
-// Record-structure escapes in stream mode (RFC 959 §3.4.1).
-const (
-	recordEscape = 0xFF
-	recordEOR    = 0x01
-)
-
-// sharedTypes holds, per server, the TYPE last set by any session under
-// the type-shared-between-sessions fault.
-var sharedTypes sync.Map // *Server -> sharedType
-
-type sharedType struct {
-	binary bool
-	name   string
-}
-
 func init() {
 	faultRegistry = append(faultRegistry,
 		Fault{Name: faultDefaultTypeImage,
@@ -96,21 +64,7 @@ func init() {
 		Fault{Name: faultTypeSharedSessions,
 			Description: "TYPE is a server-wide setting: a TYPE command in one session changes the type of every session",
 			Breaks:      []string{"RFC959-4.1.2-TYPE-PERSIST/other-session"},
-			override: func(s *session, r *request) bool {
-				if !s.loggedIn {
-					return false
-				}
-				if r.verb == "TYPE" {
-					s.cmdTYPE(r)
-					sharedTypes.Store(s.srv, sharedType{s.binary, s.typeName})
-					return true
-				}
-				if v, ok := sharedTypes.Load(s.srv); ok {
-					st := v.(sharedType)
-					s.binary, s.typeName = st.binary, st.name
-				}
-				return false
-			}},
+			install:     shareTYPE},
 		Fault{Name: faultTypeResetsAfterRetr,
 			Description: "after a RETR the session falls back to TYPE A, so the next RETR is converted although no TYPE command came",
 			Breaks:      []string{"RFC959-4.1.2-TYPE-PERSIST/consecutive-transfers"},
@@ -118,34 +72,50 @@ func init() {
 				switch {
 				case !s.loggedIn:
 				case r.verb == "TYPE":
-					s.repr.retrSinceType = false
+					s.faults.retrSinceType = false
 				case r.verb == "RETR":
-					if s.repr.retrSinceType {
+					if s.faults.retrSinceType {
 						s.binary, s.typeName = false, "ASCII Non-print"
 					}
-					s.repr.retrSinceType = true
+					s.faults.retrSinceType = true
 				}
 				return false
 			}},
 		Fault{Name: faultTypeANoConversion,
 			Description: "RETR in TYPE A sends the file's LF line ends unconverted, as in TYPE I",
-			Breaks:      []string{"RFC959-3.1.1.1-ASCII-CRLF/retr"}},
+			Breaks:      []string{"RFC959-3.1.1.1-ASCII-CRLF/retr"},
+			install: func(h *hooks) {
+				h.download = func(x *transfer, file io.Reader) io.Reader { return file }
+			}},
 		Fault{Name: faultTypeAStorVerbatim,
 			Description: "STOR in TYPE A stores the CRLF line ends verbatim, so a TYPE A RETR (which converts LF) sends CR CR LF",
-			Breaks:      []string{"RFC959-3.1.1.1-ASCII-CRLF/stor"}},
+			Breaks:      []string{"RFC959-3.1.1.1-ASCII-CRLF/stor"},
+			install: func(h *hooks) {
+				h.upload = func(x *transfer, f *os.File) (io.Writer, error) {
+					if x.binary {
+						return storeInto(x, f)
+					}
+					if err := x.position(f); err != nil {
+						return nil, err
+					}
+					return f, nil
+				}
+			}},
 		Fault{Name: faultTypeAStrips8thBit,
 			Description: "RETR in TYPE A clears the high bit of every byte (7-bit ASCII only)",
-			Breaks:      []string{"RFC959-3.1.1.1-ASCII-8BIT"}},
+			Breaks:      []string{"RFC959-3.1.1.1-ASCII-8BIT"},
+			install: func(h *hooks) {
+				h.download = func(x *transfer, file io.Reader) io.Reader {
+					if x.binary {
+						return file
+					}
+					return &crlfReader{r: &maskReader{r: file}}
+				}
+			}},
 		Fault{Name: faultTypeIRefused,
 			Description: "\"TYPE I\" is refused with 504",
 			Breaks:      []string{"RFC959-3.1.1.3-IMAGE-RECOMMENDED", "RFC1123-4.1.2.13-MIN-TYPES"},
-			override: func(s *session, r *request) bool {
-				if !s.loggedIn || typeFields(r.arg) != "I" {
-					return false
-				}
-				s.reply(codeParamNotImpl, "Type not implemented.")
-				return true
-			}},
+			override:    replyInstead("", codeParamNotImpl, "Type not implemented.", typeArgIs("I"))},
 		Fault{Name: faultTypeL8AsASCII,
 			Description: "\"TYPE L 8\" is accepted but transfers convert line ends as in TYPE A",
 			Breaks:      []string{"RFC1123-4.1.2.1-L8-EQ-I", "RFC959-3.1.1.4-LOCAL-INVERTIBLE"},
@@ -160,13 +130,7 @@ func init() {
 		Fault{Name: faultTypeATRefused,
 			Description: "\"TYPE A T\" is refused with 504 although it would be identical to A N",
 			Breaks:      []string{"RFC1123-4.1.2.2-TYPE-AT"},
-			override: func(s *session, r *request) bool {
-				if !s.loggedIn || typeFields(r.arg) != "A T" {
-					return false
-				}
-				s.reply(codeParamNotImpl, "Type not implemented.")
-				return true
-			}},
+			override:    replyInstead("", codeParamNotImpl, "Type not implemented.", typeArgIs("A T"))},
 		Fault{Name: faultTypeFormatSticky,
 			Description: "\"TYPE A\" after \"TYPE A T\" keeps the Telnet format instead of resetting it to Non-print (STAT shows it)",
 			Breaks:      []string{"RFC959-4.1.2-FORMAT-RESET"},
@@ -181,27 +145,14 @@ func init() {
 		Fault{Name: faultTypeAnyAccepted,
 			Description: "TYPE with an unknown or missing type code (\"TYPE Q\", \"TYPE\") is answered 200 and ignored",
 			Breaks:      []string{"RFC959-5.4-TYPE-CODES"},
-			override: func(s *session, r *request) bool {
-				if !s.loggedIn || r.verb != "TYPE" {
-					return false
-				}
-				switch code, _, _ := strings.Cut(typeFields(r.arg), " "); code {
-				case "A", "E", "I", "L", "L8":
-					return false
-				}
-				s.reply(codeOK, "Type set.")
-				return true
-			}},
+			override: replyInstead("TYPE", codeOK, "Type set.", func(s *session, r *request) bool {
+				code, _, _ := strings.Cut(typeFields(r.arg), " ")
+				return s.loggedIn && !slices.Contains([]string{"A", "E", "I", "L", "L8"}, code)
+			})},
 		Fault{Name: faultStruFRefused,
 			Description: "\"STRU F\" is refused with 504",
 			Breaks:      []string{"RFC959-5.4-STRU-CODES", "RFC959-5.1-ACCEPT-DEFAULTS"},
-			override: func(s *session, r *request) bool {
-				if !s.loggedIn || r.verb != "STRU" || !strings.EqualFold(r.arg, "F") {
-					return false
-				}
-				s.reply(codeParamNotImpl, "Structure not implemented.")
-				return true
-			}},
+			override:    replyInstead("STRU", codeParamNotImpl, "Structure not implemented.", argIs("F"))},
 		Fault{Name: faultStruR421,
 			Description: "\"STRU R\" makes the session give up: 421 and the control connection closes",
 			Breaks:      []string{"RFC1123-4.1.2.13-STRU-R", "RFC959-3.1.2-STRU-R-959"},
@@ -220,44 +171,27 @@ func init() {
 				if !s.loggedIn || r.verb != "STRU" || !strings.EqualFold(r.arg, "R") {
 					return false
 				}
-				s.repr.record = true
+				s.record = true
 				s.reply(codeOK, "Structure set to Record.")
 				return true
-			}},
+			},
+			install: func(h *hooks) { h.dataConn = sendRecords }},
 		Fault{Name: faultUnsupportedParam502,
 			Description: "valid but unsupported parameters (MODE B/C, STRU R/P, TYPE E, TYPE L 36) are answered 502 instead of 504",
 			Breaks:      []string{"RFC959-4.2-502-504", "RFC1123-4.1.2.3-NO-PAGE"},
-			override: func(s *session, r *request) bool {
-				if !s.loggedIn || !unsupportedParam(r) {
-					return false
-				}
-				s.reply(codeNotImplemented, "Command not implemented.")
-				return true
-			}},
+			override: replyInstead("MODE STRU TYPE", codeNotImplemented, "Command not implemented.", func(s *session, r *request) bool {
+				return s.loggedIn && unsupportedParam(r)
+			})},
 		Fault{Name: faultModeAnyAccepted,
 			Description: "MODE with an unknown mode code (\"MODE X\") is answered 200 and ignored",
 			Breaks:      []string{"RFC959-5.4-MODE-CODES"},
-			override: func(s *session, r *request) bool {
-				if !s.loggedIn || r.verb != "MODE" {
-					return false
-				}
-				switch strings.ToUpper(r.arg) {
-				case "S", "B", "C":
-					return false
-				}
-				s.reply(codeOK, "Mode set.")
-				return true
-			}},
+			override: replyInstead("MODE", codeOK, "Mode set.", func(s *session, r *request) bool {
+				return s.loggedIn && !slices.Contains([]string{"S", "B", "C"}, strings.ToUpper(r.arg))
+			})},
 		Fault{Name: faultModeBStreamData,
 			Description: "\"MODE B\" is answered 200 but data keeps being sent in stream mode",
 			Breaks:      []string{"RFC959-3.4.2-BLOCK-FORMAT"},
-			override: func(s *session, r *request) bool {
-				if !s.loggedIn || r.verb != "MODE" || !strings.EqualFold(r.arg, "B") {
-					return false
-				}
-				s.reply(codeOK, "Mode set to Block.")
-				return true
-			}},
+			override:    replyInstead("MODE", codeOK, "Mode set to Block.", argIs("B"))},
 		Fault{Name: faultListDirArgIgnored,
 			Description: "LIST with a directory argument lists the working directory instead",
 			Breaks:      []string{"RFC959-4.1.3-LIST-DEFAULT-CWD/directory-argument"},
@@ -291,13 +225,18 @@ func init() {
 			}},
 		Fault{Name: faultNlstBareNamesForArg,
 			Description: "NLST of a directory argument returns bare names, which do not name the files from the working directory",
-			Breaks:      []string{"RFC1123-4.1.2.7-NLST-USABLE"}},
+			Breaks:      []string{"RFC1123-4.1.2.7-NLST-USABLE"},
+			install: func(h *hooks) {
+				h.nlstLines = func(s *session, arg, dir string, names []string) []string { return names }
+			}},
 		Fault{Name: faultListingBareLF,
 			Description: "LIST and NLST lines end in a bare LF instead of CRLF",
-			Breaks:      []string{"RFC959-4.1.3-LIST-ASCII", "RFC959-4.1.3-NLST-CRLF"}},
+			Breaks:      []string{"RFC959-4.1.3-LIST-ASCII", "RFC959-4.1.3-NLST-CRLF"},
+			install:     func(h *hooks) { h.listData = lfListing }},
 		Fault{Name: faultListingLFInImage,
 			Description: "in TYPE I, LIST and NLST lines end in a bare LF (CRLF only in TYPE A)",
-			Breaks:      []string{"RFC1123-4.1.2.7-IMPLIED-TYPE/list", "RFC1123-4.1.2.7-IMPLIED-TYPE/nlst"}},
+			Breaks:      []string{"RFC1123-4.1.2.7-IMPLIED-TYPE/list", "RFC1123-4.1.2.7-IMPLIED-TYPE/nlst"},
+			install:     func(h *hooks) { h.listData = lfListingInImage }},
 		Fault{Name: faultPathnameCutAtSpace,
 			Description: "pathname arguments end at the first space (\"STOR my file\" stores \"my\")",
 			Breaks:      []string{"RFC959-5.3.2-ARG-CHARSET/pathname"},
@@ -311,17 +250,69 @@ func init() {
 			}},
 	)
 	variationRegistry = append(variationRegistry,
-		Variation{varModeB, "MODE B is accepted and implemented: RETR, LIST and NLST send blocks ending with an EOF block, STOR reads blocks"},
-		Variation{varStruR, "STRU R is accepted and files are stored as the byte stream received (RFC 1123 §4.1.2.13 allows this on hosts without records)"},
-		Variation{varNlstDotEntries, "NLST of the working directory lists \".\" and \"..\" as well"},
-		Variation{varNlstAbsolutePaths, "NLST of the working directory answers with absolute pathnames"},
+		Variation{Name: varModeB, Description: "MODE B is accepted and implemented: RETR, LIST and NLST send blocks ending with an EOF block, STOR reads blocks",
+			override: insteadOf("MODE", argIs("B"), func(s *session, r *request) {
+				s.block = true
+				s.reply(codeOK, "Mode set to Block.")
+			})},
+		Variation{Name: varStruR, Description: "STRU R is accepted and files are stored as the byte stream received (RFC 1123 §4.1.2.13 allows this on hosts without records)",
+			override: insteadOf("STRU", argIs("R"), func(s *session, r *request) {
+				s.record = true
+				s.reply(codeOK, "Structure set to Record; records are stored as the byte stream received.")
+			})},
+		Variation{Name: varNlstDotEntries, Description: "NLST of the working directory lists \".\" and \"..\" as well",
+			install: func(h *hooks) { h.nlstLines = dotsFirst }},
+		Variation{Name: varNlstAbsolutePaths, Description: "NLST of the working directory answers with absolute pathnames",
+			install: func(h *hooks) { h.nlstLines = absoluteNames }},
 	)
+}
+
+// shareTYPE (type-shared-between-sessions) makes TYPE a setting of the
+// server being started: each TYPE is kept, and every logged-in session
+// takes the last one kept before its next command.
+func shareTYPE(h *hooks) {
+	var (
+		mu     sync.Mutex
+		set    bool
+		binary bool
+		name   string
+	)
+	h.override = append(h.override, func(s *session, r *request) bool {
+		if !s.loggedIn {
+			return false
+		}
+		if r.verb == "TYPE" {
+			s.cmdTYPE(r)
+			mu.Lock()
+			set, binary, name = true, s.binary, s.typeName
+			mu.Unlock()
+			return true
+		}
+		mu.Lock()
+		if set {
+			s.binary, s.typeName = binary, name
+		}
+		mu.Unlock()
+		return false
+	})
 }
 
 // typeFields normalises a TYPE argument for comparisons: upper case,
 // single spaces.
 func typeFields(arg string) string {
 	return strings.Join(strings.Fields(strings.ToUpper(arg)), " ")
+}
+
+// typeArgIs is the when-condition of a logged-in command whose argument,
+// read as a TYPE argument, is want. (The verb is not looked at.)
+func typeArgIs(want string) func(*session, *request) bool {
+	return func(s *session, r *request) bool { return s.loggedIn && typeFields(r.arg) == want }
+}
+
+// argIs is the when-condition of a logged-in command whose argument is
+// want, in any case.
+func argIs(want string) func(*session, *request) bool {
+	return func(s *session, r *request) bool { return s.loggedIn && strings.EqualFold(r.arg, want) }
 }
 
 // unsupportedParam reports whether r is a valid MODE, STRU or TYPE that
@@ -370,94 +361,44 @@ func (s *session) listArgIs(arg string, dir bool) bool {
 	return fi.Mode().IsRegular()
 }
 
-// reprParam handles the MODE and STRU values that only variations
-// implement, and clears them when the default comes back. It reports
-// whether it answered the command.
-func (s *session) reprParam(r *request) bool {
-	arg := strings.ToUpper(r.arg)
-	switch r.verb {
-	case "MODE":
-		switch {
-		case arg == "S":
-			s.repr.block = false
-		case arg == "B" && s.srv.variation(varModeB):
-			s.repr.block = true
-			s.reply(codeOK, "Mode set to Block.")
-			return true
-		}
-	case "STRU":
-		switch {
-		case arg == "F":
-			s.repr.record = false
-		case arg == "R" && s.srv.variation(varStruR):
-			s.repr.record = true
-			s.reply(codeOK, "Structure set to Record; records are stored as the byte stream received.")
-			return true
-		}
-	}
-	return false
+// lfListing (listing-bare-lf) ends every listing line with a bare LF.
+func lfListing(s *session, r *request, kind xferKind) ([]byte, bool) {
+	return s.listing(r.arg, kind == xferLIST, "\n")
 }
 
-// listingEOL is the line end of LIST and NLST data: CRLF, the implied
-// ASCII type of RFC 1123 §4.1.2.7, unless a fault says otherwise.
-func (s *session) listingEOL() string {
-	if s.srv.fault(faultListingBareLF) || s.binary && s.srv.fault(faultListingLFInImage) {
-		return "\n"
+// lfListingInImage (listing-lf-in-image) ends listing lines with a bare LF
+// in TYPE I.
+func lfListingInImage(s *session, r *request, kind xferKind) ([]byte, bool) {
+	eol := "\r\n"
+	if s.binary {
+		eol = "\n"
 	}
-	return "\r\n"
+	return s.listing(r.arg, kind == xferLIST, eol)
 }
 
-// nlstEntry renders one NLST line for the entry name of directory p, listed
-// as arg: a bare name for the working directory, else "arg/name" so that
-// the line works as the argument of RETR (RFC 1123 §4.1.2.7).
-func (s *session) nlstEntry(arg, p, name string) string {
-	switch {
-	case arg == "" && s.srv.variation(varNlstAbsolutePaths):
-		return joinListArg(p, name)
-	case arg == "" || s.srv.fault(faultNlstBareNamesForArg):
-		return name
+// dotsFirst (nlst-dot-entries) lists "." and ".." first in an NLST of the
+// working directory.
+func dotsFirst(s *session, arg, dir string, names []string) []string {
+	if arg == "" {
+		names = append([]string{".", ".."}, names...)
 	}
-	return joinListArg(arg, name)
+	return namesUnder(arg, names)
 }
 
-// nlstDots returns the "." and ".." lines of the nlst-dot-entries variation
-// (NLST of the working directory only).
-func (s *session) nlstDots(arg, p string, long bool) []string {
-	if long || arg != "" || !s.srv.variation(varNlstDotEntries) {
-		return nil
+// absoluteNames (nlst-absolute-paths) names the entries of the working
+// directory by their absolute paths.
+func absoluteNames(s *session, arg, dir string, names []string) []string {
+	if arg == "" {
+		return namesUnder(dir, names)
 	}
-	return []string{s.nlstEntry(arg, p, "."), s.nlstEntry(arg, p, "..")}
+	return namesUnder(arg, names)
 }
 
-// asciiReader is the source of a TYPE A RETR: the file with every LF sent
-// as CRLF (RFC 959 §3.1.1.1), unless a fault interferes.
-func (x *transfer) asciiReader() io.Reader {
-	var r io.Reader = x.file
-	if x.s.srv.fault(faultTypeAStrips8thBit) {
-		r = &maskReader{r: r}
-	}
-	if x.s.srv.fault(faultTypeANoConversion) {
-		return r
-	}
-	return &crlfReader{r: r}
-}
-
-// asciiStore reports whether a TYPE A upload is converted from CRLF to LF.
-func (x *transfer) asciiStore() bool {
-	return !x.binary && !x.s.srv.fault(faultTypeAStorVerbatim)
-}
-
-// reprConn wraps the data connection for block mode (mode-b variation)
-// and for the record encoding of the stru-r-not-invertible fault. In
-// stream mode with file structure it returns c unchanged.
-func (x *transfer) reprConn(c net.Conn) net.Conn {
-	st := x.s.repr // MODE and STRU cannot change while a transfer runs
-	sending := x.kind == xferRETR || x.kind == xferLIST || x.kind == xferNLST
-	if st.record && x.kind == xferRETR && x.s.srv.fault(faultStruRNotInvertible) {
-		c = &recordConn{Conn: c}
-	}
-	if st.block && x.s.srv.variation(varModeB) {
-		c = &blockConn{Conn: c, sending: sending}
+// sendRecords (stru-r-not-invertible) sends a RETR under STRU R as records,
+// one per line, although STOR stored the record stream as it came.
+func sendRecords(x *transfer, c net.Conn) net.Conn {
+	if x.record && x.kind == xferRETR {
+		return &recordConn{Conn: c}
 	}
 	return c
 }
@@ -469,104 +410,6 @@ func (m *maskReader) Read(p []byte) (int, error) {
 	n, err := m.r.Read(p)
 	for i := range p[:n] {
 		p[i] &= 0x7f
-	}
-	return n, err
-}
-
-// recordConn writes a file as a stream-mode record stream (RFC 959
-// §3.4.1): LF ends a record (0xFF 0x01), a data byte 0xFF is doubled.
-type recordConn struct {
-	net.Conn
-	buf []byte
-}
-
-func (r *recordConn) Write(p []byte) (int, error) {
-	out := r.buf[:0]
-	for _, b := range p {
-		switch b {
-		case '\n':
-			out = append(out, recordEscape, recordEOR)
-		case recordEscape:
-			out = append(out, recordEscape, recordEscape)
-		default:
-			out = append(out, b)
-		}
-	}
-	r.buf = out
-	if _, err := r.Conn.Write(out); err != nil {
-		return 0, err
-	}
-	return len(p), nil
-}
-
-// blockConn speaks block mode (RFC 959 §3.4.2) on a data connection: every
-// Write becomes one or more blocks, Close sends the EOF block first; Read
-// returns the data of the blocks received and io.EOF after the block
-// carrying the EOF flag. Restart-marker blocks are skipped.
-type blockConn struct {
-	net.Conn
-	sending bool
-	failed  bool // a write failed: no EOF block, the file is incomplete
-
-	left int  // data bytes left in the current block
-	eof  bool // the current block is the last one
-	hdr  [3]byte
-}
-
-// errNoEOFBlock: the sender closed the connection before the EOF block.
-var errNoEOFBlock = errors.New("block mode: connection closed before the EOF block")
-
-func (b *blockConn) Write(p []byte) (int, error) {
-	n := 0
-	for len(p) > 0 {
-		k := min(len(p), 0xffff)
-		blk := make([]byte, 0, 3+k)
-		blk = append(blk, 0, byte(k>>8), byte(k))
-		blk = append(blk, p[:k]...)
-		if _, err := b.Conn.Write(blk); err != nil {
-			b.failed = true
-			return n, err
-		}
-		n += k
-		p = p[k:]
-	}
-	return n, nil
-}
-
-func (b *blockConn) Close() error {
-	var err error
-	if b.sending && !b.failed {
-		_, err = b.Conn.Write([]byte{blockEOF, 0, 0})
-	}
-	return errors.Join(err, b.Conn.Close())
-}
-
-func (b *blockConn) Read(p []byte) (int, error) {
-	for b.left == 0 {
-		if b.eof {
-			return 0, io.EOF
-		}
-		if _, err := io.ReadFull(b.Conn, b.hdr[:]); err != nil {
-			if err == io.EOF {
-				err = errNoEOFBlock
-			}
-			return 0, err
-		}
-		count := int(b.hdr[1])<<8 | int(b.hdr[2])
-		if b.hdr[0]&blockRestart != 0 {
-			// A restart marker, not file data.
-			if _, err := io.CopyN(io.Discard, b.Conn, int64(count)); err != nil {
-				return 0, err
-			}
-			continue
-		}
-		b.left = count
-		b.eof = b.hdr[0]&blockEOF != 0
-	}
-	n, err := b.Conn.Read(p[:min(len(p), b.left)])
-	b.left -= n
-	if err == io.EOF {
-		err = errNoEOFBlock
 	}
 	return n, err
 }

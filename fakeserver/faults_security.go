@@ -79,15 +79,22 @@ func init() {
 			Breaks:   []string{"RFC2577-3-NONTCP"},
 			override: overrideEprtOtherFamily},
 		Fault{Name: faultPasvAnyPeer, Description: "the passive port takes the first connection from any address, not only from the client's (port stealing)",
-			Breaks: []string{"RFC2577-4-CHECK-DATA-PEER", "RFC2577-4-UPLOAD-HIJACK"}},
+			Breaks: []string{"RFC2577-4-CHECK-DATA-PEER", "RFC2577-4-UPLOAD-HIJACK"},
+			install: func(h *hooks) {
+				h.foreignPeer = func(*session, *passiveListener) bool { return true }
+			}},
 		Fault{Name: faultPasvSequential, Description: "passive ports are handed out in sequence (+1 each time) instead of at random",
-			Breaks: []string{"RFC2577-8-RANDOM-PORTS"}},
+			Breaks:  []string{"RFC2577-8-RANDOM-PORTS"},
+			install: listenInSequence},
 		Fault{Name: faultNoLoginDelay, Description: "a wrong password is answered 530 at once, without any delay",
-			Breaks: []string{"RFC2577-5-FAIL-DELAY", "RFC2577-5-DELAY"}},
+			Breaks:  []string{"RFC2577-5-FAIL-DELAY", "RFC2577-5-DELAY"},
+			install: func(h *hooks) { h.failDelay = func(*session, string) time.Duration { return 0 } }},
 		Fault{Name: faultNoLoginLockout, Description: "wrong passwords never close the control connection, however many",
-			Breaks: []string{"RFC2577-5-ATTEMPT-LIMIT"}},
+			Breaks:  []string{"RFC2577-5-ATTEMPT-LIMIT"},
+			install: func(h *hooks) { h.lockout = func(*session) bool { return false } }},
 		Fault{Name: faultLockoutWithout421, Description: "after too many wrong passwords the server answers the last one 530 and closes the connection, without 421",
-			Breaks: []string{"RFC2577-5-421-BEFORE-CLOSE"}},
+			Breaks:  []string{"RFC2577-5-421-BEFORE-CLOSE"},
+			install: answerAs("PASS", codeServiceClosing, "", codeNotLoggedIn, "")},
 		Fault{Name: faultUnknownUser530, Description: "USER with a name that has no account is answered \"530 Unknown user\" instead of 331",
 			Breaks:   []string{"RFC2577-7-USER-331", "RFC2577-7-SAME-USER-REPLY"},
 			override: overrideUnknownUser530},
@@ -95,10 +102,13 @@ func init() {
 			Breaks:   []string{"RFC2577-7-SAME-PASS-REPLY"},
 			override: overrideUnknownUserPass},
 		Fault{Name: faultUnknownUserFast, Description: "PASS after USER of a name without an account is refused at once, while a wrong password waits for the login delay",
-			Breaks: []string{"RFC2577-7-TIMING"}},
+			Breaks:  []string{"RFC2577-7-TIMING"},
+			install: func(h *hooks) { h.failDelay = fastFailForUnknown }},
 		Fault{Name: faultStatRevealsUser, Description: "before login, \"STAT ~NAME\" answers 550 for the configured user and 530 for other names",
-			Breaks:   []string{"RFC2577-7-NO-LEAK-OTHER"},
-			override: overrideStatRevealsUser},
+			Breaks: []string{"RFC2577-7-NO-LEAK-OTHER"},
+			override: replyInstead("STAT", codeFileUnavailable, "Permission denied.", func(s *session, r *request) bool {
+				return !s.loggedIn && r.arg == "~"+s.srv.User
+			})},
 		Fault{Name: faultAnonymousWrite, Description: "USER anonymous with any password logs in (230) with full write access to the root",
 			Breaks:   []string{"RFC2577-9-ANON-LIMITS"},
 			override: overrideAnonymousWrite},
@@ -106,120 +116,93 @@ func init() {
 			Breaks:   []string{"RFC2577-9-SITE-EXEC"},
 			override: overrideSiteExec},
 		Fault{Name: faultDebugEnabled, Description: "XDBG and \"SITE DEBUG\" switch on a debug mode (200)",
-			Breaks:   []string{"RFC2577-9-DEBUG"},
-			override: overrideDebug},
+			Breaks: []string{"RFC2577-9-DEBUG"},
+			override: replyInstead("XDBG SITE", codeOK, "Debug mode on.", func(s *session, r *request) bool {
+				sub, _, _ := strings.Cut(r.arg, " ")
+				return r.verb == "XDBG" || s.loggedIn && strings.EqualFold(sub, "DEBUG")
+			})},
 		Fault{Name: faultCwdEscape, Description: "CWD and CDUP let \"..\" climb above the root into the (fake) host file system",
-			Breaks:   []string{"POLICY-PATH-CWD-ESCAPE"},
-			override: overrideCwdEscape},
+			Breaks:  []string{"POLICY-PATH-CWD-ESCAPE"},
+			install: withFakeHost(false, overrideCwdEscape)},
 		Fault{Name: faultRetrEscape, Description: "RETR and SIZE resolve \"..\" above the root into the (fake) host file system, so ../../etc/passwd is served",
-			Breaks:   []string{"POLICY-PATH-RETR-ESCAPE"},
-			override: overrideRetrEscape},
+			Breaks: []string{"POLICY-PATH-RETR-ESCAPE"},
+			install: escapeThrough(map[string]func(*session, *request){
+				"RETR": (*session).cmdRETR,
+				"SIZE": (*session).cmdSIZE,
+			})},
 		Fault{Name: faultWriteEscape, Description: "STOR, APPE, MKD and RNTO with a path that climbs above the root write into the (fake) host file system",
-			Breaks:   []string{"POLICY-PATH-WRITE-ESCAPE"},
-			override: overrideWriteEscape},
+			Breaks: []string{"POLICY-PATH-WRITE-ESCAPE"},
+			install: escapeThrough(map[string]func(*session, *request){
+				"STOR": (*session).cmdSTOR,
+				"APPE": (*session).cmdAPPE,
+				"MKD":  (*session).cmdMKD,
+				"XMKD": (*session).cmdMKD,
+				"RNTO": (*session).cmdRNTO,
+			})},
 		Fault{Name: faultNulTruncates, Description: "a pathname is cut at its first NUL byte instead of being refused, so \"RETR name\\0.jpg\" serves name",
-			Breaks: []string{"POLICY-PATH-NUL"}},
+			Breaks:  []string{"POLICY-PATH-NUL"},
+			install: func(h *hooks) { h.pathname = cutAtNUL }},
 		Fault{Name: faultSymlinkEscape, Description: "the root holds a symbolic link passwd-link -> /etc/passwd and RETR follows it out of the root (into the fake host tree)",
-			Breaks:   []string{"POLICY-PATH-SYMLINK"},
-			override: overrideSymlinkEscape},
+			Breaks:  []string{"POLICY-PATH-SYMLINK"},
+			install: withFakeHost(true, overrideSymlinkEscape)},
 	)
 	variationRegistry = append(variationRegistry,
-		Variation{varPortRefusal500, "PORT and EPRT to another address or to a port below 1024 are refused with \"500 Illegal PORT command\" (vsftpd, ProFTPD)"},
-		Variation{varPathEscapeRefused, "pathnames whose \"..\" would climb above the root are refused (501) instead of stopping at the root"},
-		Variation{varPasvForeign425, "a connection to the passive port from another address fails the transfer with 425 (vsftpd)"},
+		Variation{Name: varPortRefusal500, Description: "PORT and EPRT to another address or to a port below 1024 are refused with \"500 Illegal PORT command\" (vsftpd, ProFTPD)",
+			install: func(h *hooks) {
+				answerAs("PORT EPRT", codeBadArguments, textForeignAddress, codeUnknownCommand, "Illegal PORT command.")(h)
+				answerAs("PORT EPRT", codeParamNotImpl, textLowPort, codeUnknownCommand, "Illegal PORT command.")(h)
+			}},
+		Variation{Name: varPathEscapeRefused, Description: "pathnames whose \"..\" would climb above the root are refused (501) instead of stopping at the root",
+			install: func(h *hooks) { h.pathname = refuseEscape }},
+		Variation{Name: varPasvForeign425, Description: "a connection to the passive port from another address fails the transfer with 425 (vsftpd)",
+			install: func(h *hooks) { h.foreignPeer = failForeignPassive }},
 	)
 }
 
-// secState is per-server state of the faults of this area.
-type secState struct {
-	nextPasv atomic.Int64 // pasv-sequential-ports
-	fixtures sync.Once    // the fake host tree and the symlink fixture
-}
-
-var secStates sync.Map // *Server -> *secState
-
-func (srv *Server) sec() *secState {
-	v, _ := secStates.LoadOrStore(srv, &secState{})
-	return v.(*secState)
-}
-
-// failDelay is the pause before the reply to a failed PASS for user.
-func (s *session) failDelay(user string) time.Duration {
-	switch {
-	case s.srv.fault(faultNoLoginDelay):
-		return 0
-	case s.srv.fault(faultUnknownUserFast) && user != s.srv.User:
+// fastFailForUnknown (unknown-user-fast-fail) answers a failed PASS for a
+// user without an account at once.
+func fastFailForUnknown(s *session, user string) time.Duration {
+	if user != s.srv.User {
 		return 0
 	}
 	return s.srv.LoginFailDelay
 }
 
-// lockout reports whether the failed logins so far end the session, and
-// the code of the last reply (421, RFC 2577 §5).
-func (s *session) lockout() (bool, int) {
-	if s.failedLogins < maxLoginFailures || s.srv.fault(faultNoLoginLockout) {
-		return false, 0
+// listenInSequence (pasv-sequential-ports) makes the passive listeners of
+// the server being started take the ports of the range in turn.
+func listenInSequence(h *hooks) {
+	var next atomic.Int64
+	h.pasvListen = func(s *session, lo, hi int) (net.Listener, error) {
+		return s.listenInRange(lo, hi, int(next.Add(1)-1)%(hi-lo+1))
 	}
-	if s.srv.fault(faultLockoutWithout421) {
-		return true, codeNotLoggedIn
-	}
-	return true, codeServiceClosing
 }
 
-// refuseActive answers a PORT or EPRT that RFC 2577 §3 says to refuse:
-// 504 for a privileged port, 501 for another address, or 500 for both
-// under the port-refusal-500 variation.
-func (s *session) refuseActive(code int, text string) {
-	if s.srv.variation(varPortRefusal500) {
-		code, text = codeUnknownCommand, "Illegal PORT command."
+// failForeignPassive (pasv-foreign-425) lets a connection to the passive
+// port from another address fail the transfer instead of waiting for the
+// client: the listener closes and take finds no connection.
+func failForeignPassive(s *session, pl *passiveListener) bool {
+	pl.mu.Lock()
+	if !pl.closed {
+		pl.closed = true
+		close(pl.ready)
 	}
-	s.reply(code, text)
-}
-
-// sequentialPasvStart is where the pasv-sequential-ports fault starts its
-// search in a passive range of n ports.
-func (s *session) sequentialPasvStart(n int) int {
-	return int(s.srv.sec().nextPasv.Add(1)-1) % n
-}
-
-// foreignPassive is called for a connection to the passive port from
-// another address. It reports whether the connection is to be used anyway
-// (pasv-any-peer); under pasv-foreign-425 it fails the transfer instead of
-// waiting for the client.
-func (pl *passiveListener) foreignPassive(s *session) bool {
-	if s.srv.fault(faultPasvAnyPeer) {
-		return true
-	}
-	if s.srv.variation(varPasvForeign425) {
-		pl.mu.Lock()
-		if !pl.closed {
-			pl.closed = true
-			close(pl.ready) // take finds no connection: 425
-		}
-		pl.mu.Unlock()
-		pl.ln.Close()
-	}
+	pl.mu.Unlock()
+	pl.ln.Close()
 	return false
 }
 
-// cutAtNUL applies the nul-truncates fault to a pathname argument; ok
-// false means the argument must be refused.
-func (s *session) cutAtNUL(arg string) (string, bool) {
-	i := strings.IndexByte(arg, 0)
-	if i < 0 {
-		return arg, true
-	}
-	if s.srv.fault(faultNulTruncates) {
-		return arg[:i], true
-	}
-	return "", false
+// cutAtNUL (nul-truncates) cuts a pathname argument at its first NUL.
+func cutAtNUL(_ *session, arg string) (string, bool) {
+	arg, _, _ = strings.Cut(arg, "\x00")
+	return arg, true
 }
 
-// climbsAboveRoot reports whether a relative pathname, taken from the
-// working directory, climbs above "/" at some point (path-escape-refused).
-func (s *session) climbsAboveRoot(arg string) bool {
-	if !s.srv.variation(varPathEscapeRefused) {
-		return false
+// refuseEscape (path-escape-refused) refuses, besides a NUL byte, a
+// pathname whose ".." would climb above "/" at some point, taken from the
+// working directory.
+func refuseEscape(s *session, arg string) (string, bool) {
+	if strings.IndexByte(arg, 0) >= 0 {
+		return "", false
 	}
 	depth := 0
 	if !strings.HasPrefix(arg, "/") {
@@ -234,13 +217,13 @@ func (s *session) climbsAboveRoot(arg string) bool {
 		case "..":
 			depth--
 			if depth < 0 {
-				return true
+				return "", false
 			}
 		default:
 			depth++
 		}
 	}
-	return false
+	return arg, true
 }
 
 // --- active mode -----------------------------------------------------------
@@ -336,14 +319,6 @@ func overrideUnknownUserPass(s *session, r *request) bool {
 	return true
 }
 
-func overrideStatRevealsUser(s *session, r *request) bool {
-	if r.verb != "STAT" || s.loggedIn || r.arg != "~"+s.srv.User {
-		return false
-	}
-	s.reply(codeFileUnavailable, "Permission denied.")
-	return true
-}
-
 func overrideAnonymousWrite(s *session, r *request) bool {
 	if r.verb != "PASS" || s.loggedIn || r.prev.kind != seqUser || !strings.EqualFold(r.prev.user, "anonymous") {
 		return false
@@ -370,21 +345,27 @@ func overrideSiteExec(s *session, r *request) bool {
 	return true
 }
 
-func overrideDebug(s *session, r *request) bool {
-	sub, _, _ := strings.Cut(r.arg, " ")
-	if r.verb == "XDBG" || r.verb == "SITE" && s.loggedIn && strings.EqualFold(sub, "DEBUG") {
-		s.reply(codeOK, "Debug mode on.")
-		return true
-	}
-	return false
-}
-
 // --- escapes from the root -------------------------------------------------
 
-// ensureFixtures creates the fake host tree (and, under symlink-escape, the
-// link fixture) inside the root, once per server.
-func (s *session) ensureFixtures() {
-	s.srv.sec().fixtures.Do(func() {
+// fakeHost is the fake host file system of an escape fault, made in the
+// root of the server being started on first use.
+type fakeHost struct {
+	once    sync.Once
+	symlink bool // add the link fixture of symlink-escape
+}
+
+// withFakeHost returns an install function for the override fn of an
+// escape fault, with a fake host of its own.
+func withFakeHost(symlink bool, fn func(host *fakeHost, s *session, r *request) bool) func(*hooks) {
+	return func(h *hooks) {
+		host := &fakeHost{symlink: symlink}
+		h.override = append(h.override, func(s *session, r *request) bool { return fn(host, s, r) })
+	}
+}
+
+// ensure creates the fake host tree (and the link fixture) once.
+func (h *fakeHost) ensure(s *session) {
+	h.once.Do(func() {
 		root := s.srv.root
 		for _, d := range fakeHostDirs {
 			if err := root.MkdirAll(rootRel(path.Join(fakeHostDir, d)), 0o755); err != nil {
@@ -394,7 +375,7 @@ func (s *session) ensureFixtures() {
 		if err := root.WriteFile(rootRel(fakeHostDir+"/etc/passwd"), []byte(fakePasswd), 0o644); err != nil {
 			s.logf("fake host: %v", err)
 		}
-		if s.srv.fault(faultSymlinkEscape) {
+		if h.symlink {
 			// The link's target lies outside the root; os.Root never
 			// follows it, only the fault does (into the fake tree).
 			_ = root.Symlink("/etc/passwd", symlinkFixture)
@@ -411,7 +392,7 @@ func inFakeHost(vpath string) bool {
 // resolve a relative arg: the root is fakeRootHost on the host, and host
 // paths outside it are mapped onto the fake host tree. ok is false when the
 // result is the same as the correct resolution.
-func (s *session) escapedPath(arg string) (string, bool) {
+func (h *fakeHost) escapedPath(s *session, arg string) (string, bool) {
 	if arg == "" || strings.HasPrefix(arg, "/") || strings.IndexByte(arg, 0) >= 0 {
 		return "", false
 	}
@@ -426,7 +407,7 @@ func (s *session) escapedPath(arg string) (string, bool) {
 		}
 		return path.Clean("/" + strings.TrimPrefix(host, fakeRootHost)), true
 	}
-	s.ensureFixtures()
+	h.ensure(s)
 	return path.Join(fakeHostDir, host), true
 }
 
@@ -438,7 +419,24 @@ func (s *session) withArg(r *request, arg string, fn func(*session, *request)) b
 	return true
 }
 
-func overrideCwdEscape(s *session, r *request) bool {
+// escapeThrough returns an install function for an escape fault: a
+// logged-in command of handlers whose pathname climbs out of the root runs
+// its handler on the fake host tree.
+func escapeThrough(handlers map[string]func(*session, *request)) func(*hooks) {
+	return withFakeHost(false, func(host *fakeHost, s *session, r *request) bool {
+		fn, ok := handlers[r.verb]
+		if !ok || !s.loggedIn {
+			return false
+		}
+		p, ok := host.escapedPath(s, r.arg)
+		if !ok {
+			return false
+		}
+		return s.withArg(r, p, fn)
+	})
+}
+
+func overrideCwdEscape(host *fakeHost, s *session, r *request) bool {
 	if !s.loggedIn {
 		return false
 	}
@@ -453,59 +451,15 @@ func overrideCwdEscape(s *session, r *request) bool {
 	default:
 		return false
 	}
-	p, ok := s.escapedPath(arg)
+	p, ok := host.escapedPath(s, arg)
 	if !ok {
 		return false
 	}
 	return s.withArg(r, p, (*session).cmdCWD)
 }
 
-func overrideRetrEscape(s *session, r *request) bool {
-	if !s.loggedIn {
-		return false
-	}
-	var fn func(*session, *request)
-	switch r.verb {
-	case "RETR":
-		fn = (*session).cmdRETR
-	case "SIZE":
-		fn = (*session).cmdSIZE
-	default:
-		return false
-	}
-	p, ok := s.escapedPath(r.arg)
-	if !ok {
-		return false
-	}
-	return s.withArg(r, p, fn)
-}
-
-func overrideWriteEscape(s *session, r *request) bool {
-	if !s.loggedIn {
-		return false
-	}
-	var fn func(*session, *request)
-	switch r.verb {
-	case "STOR":
-		fn = (*session).cmdSTOR
-	case "APPE":
-		fn = (*session).cmdAPPE
-	case "MKD", "XMKD":
-		fn = (*session).cmdMKD
-	case "RNTO":
-		fn = (*session).cmdRNTO
-	default:
-		return false
-	}
-	p, ok := s.escapedPath(r.arg)
-	if !ok {
-		return false
-	}
-	return s.withArg(r, p, fn)
-}
-
-func overrideSymlinkEscape(s *session, r *request) bool {
-	s.ensureFixtures()
+func overrideSymlinkEscape(host *fakeHost, s *session, r *request) bool {
+	host.ensure(s)
 	if !s.loggedIn || r.verb != "RETR" {
 		return false
 	}

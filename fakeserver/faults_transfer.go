@@ -4,26 +4,22 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"io/fs"
 	"net"
 	"os"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
 // Faults and legal variations of the transfer commands (RETR, STOR, STOU,
 // APPE, REST) and of what happens around a running transfer (ABOR, QUIT,
 // a lost control connection). Most replace one command through the
-// override hook; the rest act through small hooks: startTransfer calls
-// prelimFault, finishTransfer calls finishFault, abortTransfer calls
-// abortFault, cmdABOR tests varAborIdle226, transfer.abort calls
-// deferAbort, transfer.execute calls resultFault and transfer.receive
-// calls keepOldContent and transferStatus tests faultStatXferDropped.
+// override hook; the rest declare the transfer hooks (prelim, upload,
+// result, finished, abort), duringTransfer or an answer.
 
-// Fault names used by the hooks.
+// Fault names (the tests refer to them).
 const (
 	faultRetrTwo150       = "retr-two-150"
 	faultRetrTruncates    = "retr-truncates"
@@ -62,23 +58,24 @@ const (
 func init() {
 	faultRegistry = append(faultRegistry, transferFaults...)
 	variationRegistry = append(variationRegistry,
-		Variation{varAborIdle226, "ABOR without a transfer answers 226 (RFC 959 §4.1.3's wording) instead of 225"},
-		Variation{varStouPathName, "STOU names the file with its absolute path: \"150 FILE: /dir/stou-...\""},
+		Variation{Name: varAborIdle226, Description: "ABOR without a transfer answers 226 (RFC 959 §4.1.3's wording) instead of 225",
+			install: answerAs("ABOR", codeNoTransfer, "", codeClosingData, "ABOR command successful.")},
+		Variation{Name: varStouPathName, Description: "STOU names the file with its absolute path: \"150 FILE: /dir/stou-...\"",
+			install: prelimOf(xferSTOU, func(x *transfer, code int, text string) (int, string) {
+				return code, "FILE: " + x.vpath
+			})},
 	)
 }
 
-// transferTarget resolves the pathname of a logged-in transfer command for
-// a fault; ok is false when the fault should leave the command alone.
-func transferTarget(s *session, r *request, verbs ...string) (p string, fi fs.FileInfo, ok bool) {
-	if !verbIn(r, verbs...) || !s.loggedIn || r.arg == "" {
-		return "", nil, false
+// inMissingDir is the when-condition of uploads into a directory that
+// does not exist.
+func inMissingDir(s *session, r *request) bool {
+	p, _, ok := argTarget(s, r, true)
+	if !ok {
+		return false
 	}
-	p, err := s.resolve(r.arg)
-	if err != nil {
-		return "", nil, false
-	}
-	fi, _ = s.stat(p)
-	return p, fi, true
+	fi, err := s.stat(path.Dir(p))
+	return err != nil || !fi.IsDir()
 }
 
 // restOverride answers REST for the rest-200 and rest-ignored faults;
@@ -107,33 +104,43 @@ func (s *session) sendBytes(r *request, vpath string, content []byte) {
 var transferFaults = []Fault{
 	{Name: "retr-missing-150", Description: "RETR of a missing file answers 150 before it looks for the file, then 550",
 		Breaks: []string{"RFC959-5.4-RETR-CODES/missing"},
-		override: func(s *session, r *request) bool {
-			_, fi, ok := transferTarget(s, r, "RETR")
-			if !ok || (fi != nil && fi.Mode().IsRegular()) {
-				return false
-			}
+		override: insteadOf("RETR", func(s *session, r *request) bool {
+			_, fi, ok := argTarget(s, r, true)
+			return ok && (fi == nil || !fi.Mode().IsRegular())
+		}, func(s *session, r *request) {
 			s.reply(codeAboutToOpen, "Opening data connection.")
 			s.reply(codeFileUnavailable, "No such file.")
-			return true
-		}},
+		})},
 	{Name: "no-argument-150", Description: "RETR and STOR without an argument answer 150, then 501",
 		Breaks: []string{"RFC959-5.4-RETR-CODES/no-argument", "RFC959-5.4-STOR-CODES/no-argument"},
-		override: func(s *session, r *request) bool {
-			if !verbIn(r, "RETR", "STOR") || !s.loggedIn || r.arg != "" {
-				return false
-			}
+		override: insteadOf("RETR STOR", loggedInNoArg, func(s *session, r *request) {
 			s.reply(codeAboutToOpen, "Opening data connection.")
 			s.reply(codeBadArguments, r.verb+" needs a pathname.")
-			return true
-		}},
+		})},
 	{Name: faultRetrTwo150, Description: "RETR sends its 150 reply twice before the data",
-		Breaks: []string{"RFC959-5.4-RETR-CODES/success", "RFC959-4.2-1YZ-AT-MOST-ONE"}},
+		Breaks: []string{"RFC959-5.4-RETR-CODES/success", "RFC959-4.2-1YZ-AT-MOST-ONE"},
+		install: func(h *hooks) {
+			h.prelim = func(s *session, x *transfer, code int, text string) {
+				if x.kind == xferRETR {
+					s.reply(code, text)
+				}
+				s.reply(code, text)
+			}
+		}},
 	{Name: faultRetrTruncates, Description: "RETR in TYPE I empties the file once it has sent it",
-		Breaks: []string{"RFC959-4.1.3-RETR-NONDESTRUCTIVE"}},
+		Breaks: []string{"RFC959-4.1.3-RETR-NONDESTRUCTIVE"},
+		install: resultOf(func(x *transfer, res xferResult) xferResult {
+			if x.binary {
+				if f, err := x.s.srv.root.OpenFile(rootRel(x.vpath), os.O_WRONLY|os.O_TRUNC, 0); err == nil {
+					f.Close()
+				}
+			}
+			return res
+		}, xferRETR)},
 	{Name: "retr-ff-doubled", Description: "RETR in TYPE I of a file of 128 KiB or more doubles every 0xFF byte, as if escaping it for record structure",
 		Breaks: []string{"RFC959-3.4.1-STREAM-EOF"},
 		override: func(s *session, r *request) bool {
-			p, fi, ok := transferTarget(s, r, "RETR")
+			p, fi, ok := argTarget(s, r, true, "RETR")
 			if !ok || fi == nil || !fi.Mode().IsRegular() || !s.binary || restOffset(r) != 0 || s.data == nil {
 				return false
 			}
@@ -145,28 +152,36 @@ var transferFaults = []Fault{
 			return true
 		}},
 	{Name: faultStorEOF426, Description: "STOR takes the client's close of the data connection for an aborted transfer: it stores the data but answers 426",
-		Breaks: []string{"RFC959-5.4-STOR-CODES/new", "RFC959-4.1.3-STOR-EOF-BY-CLOSE"}},
+		Breaks: []string{"RFC959-5.4-STOR-CODES/new", "RFC959-4.1.3-STOR-EOF-BY-CLOSE"},
+		install: resultOf(func(*transfer, xferResult) xferResult {
+			return xferResult{code: codeTransferAborted, text: "Connection closed; transfer aborted."}
+		}, xferSTOR)},
 	{Name: "upload-missing-dir-226", Description: "STOR and APPE into a directory that does not exist answer 226 at once and store nothing",
-		Breaks: []string{"RFC959-5.4-STOR-CODES/missing-dir", "RFC959-5.4-APPE-CODES/missing-dir"},
-		override: func(s *session, r *request) bool {
-			p, _, ok := transferTarget(s, r, "STOR", "APPE")
-			if !ok {
-				return false
-			}
-			if fi, err := s.stat(path.Dir(p)); err == nil && fi.IsDir() {
-				return false
-			}
-			s.reply(codeClosingData, "Transfer complete.")
-			return true
-		}},
+		Breaks:   []string{"RFC959-5.4-STOR-CODES/missing-dir", "RFC959-5.4-APPE-CODES/missing-dir"},
+		override: replyInstead("STOR APPE", codeClosingData, "Transfer complete.", inMissingDir)},
 	{Name: faultStorNoTruncate, Description: "STOR over an existing file writes from its start but keeps the old bytes beyond the new end",
-		Breaks: []string{"RFC959-4.1.3-STOR-CREATE-REPLACE"}},
+		Breaks: []string{"RFC959-4.1.3-STOR-CREATE-REPLACE"},
+		install: func(h *hooks) {
+			h.upload = func(x *transfer, f *os.File) (io.Writer, error) {
+				if x.kind == xferSTOR && !x.restart {
+					return x.unrepresent(f), nil // over the old content
+				}
+				return storeInto(x, f)
+			}
+		}},
 	{Name: faultStorDropsTail, Description: "an upload of 1 MiB or more loses its last 1000 bytes (the server stops reading when it sees the client's close) yet answers 226",
-		Breaks: []string{"RFC959-5.2-READ-ON-CLOSE"}},
+		Breaks:  []string{"RFC959-5.2-READ-ON-CLOSE"},
+		install: resultOf(dropTail, xferSTOR, xferAPPE, xferSTOU)},
 	{Name: faultStouNoFilePrefix, Description: "STOU names the file in its 150 reply without the \"FILE: \" form (\"150 Opening data connection for stou-...\")",
-		Breaks: []string{"RFC1123-4.1.2.9-STOU-FILE-REPLY"}},
+		Breaks: []string{"RFC1123-4.1.2.9-STOU-FILE-REPLY"},
+		install: prelimOf(xferSTOU, func(x *transfer, code int, text string) (int, string) {
+			return code, "Opening data connection for " + strings.TrimPrefix(text, "FILE: ") + "."
+		})},
 	{Name: faultStou250First, Description: "STOU announces its transfer with \"250 FILE: name\" (RFC 959's wording) instead of a 125/150 reply",
-		Breaks: []string{"RFC1123-4.1.2.9-STOU-PRELIM-ONLY"}},
+		Breaks: []string{"RFC1123-4.1.2.9-STOU-PRELIM-ONLY"},
+		install: prelimOf(xferSTOU, func(x *transfer, code int, text string) (int, string) {
+			return codeFileActionOK, text
+		})},
 	{Name: "stou-fixed-name", Description: "STOU always stores under the name stou.out, replacing an earlier upload there",
 		Breaks: []string{"RFC959-4.1.3-STOU-UNIQUE"},
 		override: func(s *session, r *request) bool {
@@ -193,25 +208,36 @@ var transferFaults = []Fault{
 		}},
 	{Name: "appe-needs-existing", Description: "APPE to a file that does not exist answers 550 instead of creating it",
 		Breaks: []string{"RFC959-4.1.3-APPE-CREATE"},
-		override: func(s *session, r *request) bool {
-			p, fi, ok := transferTarget(s, r, "APPE")
-			if !ok || fi != nil {
-				return false
-			}
-			if dir, err := s.stat(path.Dir(p)); err != nil || !dir.IsDir() {
-				return false
-			}
-			s.reply(codeFileUnavailable, "No such file.")
-			return true
-		}},
+		override: replyInstead("APPE", codeFileUnavailable, "No such file.", func(s *session, r *request) bool {
+			_, fi, ok := argTarget(s, r, true)
+			return ok && fi == nil && !inMissingDir(s, r)
+		})},
 	{Name: faultAppePrelim250, Description: "APPE announces its transfer with 250 (a completion code) instead of 125 or 150",
-		Breaks: []string{"RFC959-5.4-APPE-CODES/existing"}},
+		Breaks: []string{"RFC959-5.4-APPE-CODES/existing"},
+		install: prelimOf(xferAPPE, func(x *transfer, code int, text string) (int, string) {
+			return codeFileActionOK, text
+		})},
 	{Name: faultAppeDouble226, Description: "APPE sends its completion reply twice",
-		Breaks: []string{"RFC959-4.2-1YZ-MEANING"}},
+		Breaks: []string{"RFC959-4.2-1YZ-MEANING"},
+		install: resultOf(func(x *transfer, res xferResult) xferResult {
+			x.s.reply(codeClosingData, "Transfer complete.")
+			return res
+		}, xferAPPE)},
 	{Name: faultListFinal550, Description: "LIST and NLST send the whole listing, then answer 550 instead of 226",
-		Breaks: []string{"RFC959-5.4-XFER-COMPLETION"}},
+		Breaks: []string{"RFC959-5.4-XFER-COMPLETION"},
+		install: resultOf(func(*transfer, xferResult) xferResult {
+			return xferResult{code: codeFileUnavailable, text: "Listing failed."}
+		}, xferLIST, xferNLST)},
 	{Name: faultReset226, Description: "a RETR whose data connection the client resets is answered 226",
-		Breaks: []string{"RFC959-4.2.1-425-426-451/reset"}},
+		Breaks: []string{"RFC959-4.2.1-425-426-451/reset"},
+		install: func(h *hooks) {
+			h.result = append(h.result, func(x *transfer, res xferResult, err error) xferResult {
+				if x.kind == xferRETR && errors.As(err, new(netError)) {
+					return xferResult{code: codeClosingData, text: "Transfer complete."}
+				}
+				return res
+			})
+		}},
 	{Name: "rest-200", Description: "REST answers 200 instead of 350 (the offset is still applied)",
 		Breaks: []string{"RFC959-5.4-REST-CODES"},
 		override: func(s *session, r *request) bool {
@@ -225,7 +251,7 @@ var transferFaults = []Fault{
 	{Name: "rest-beyond-eof-from-start", Description: "RETR in TYPE I after a REST beyond the end of the file sends the whole file, as if the offset were 0",
 		Breaks: []string{"RFC1123-4.1.3.4-554-555"},
 		override: func(s *session, r *request) bool {
-			_, fi, ok := transferTarget(s, r, "RETR")
+			_, fi, ok := argTarget(s, r, true, "RETR")
 			if ok && fi != nil && fi.Mode().IsRegular() && s.binary && restOffset(r) > fi.Size() {
 				r.prev = seqState{} // then the normal handler sends from the start
 			}
@@ -233,13 +259,9 @@ var transferFaults = []Fault{
 		}},
 	{Name: "abor-idle-503", Description: "ABOR without a transfer answers 503 instead of 225/226",
 		Breaks: []string{"RFC959-5.4-ABOR-CODES"},
-		override: func(s *session, r *request) bool {
-			if r.verb != "ABOR" || r.arg != "" {
-				return false
-			}
-			s.reply(codeBadSequence, "No transfer to abort.")
-			return true
-		}},
+		override: replyInstead("ABOR", codeBadSequence, "No transfer to abort.", func(s *session, r *request) bool {
+			return r.arg == ""
+		})},
 	{Name: "abor-idle-keeps-connection", Description: "ABOR without a transfer closes the passive listener but keeps a data connection the client already made",
 		Breaks: []string{"RFC959-4.1.3-ABOR-IDLE"},
 		override: func(s *session, r *request) bool {
@@ -252,179 +274,141 @@ var transferFaults = []Fault{
 			pl.conn = nil
 			pl.mu.Unlock()
 			if c != nil {
-				s.srv.wg.Go(func() {
-					<-s.done
-					c.Close()
-				})
+				s.faults.keep(func() { c.Close() })
 			}
 			s.closeData()
 			s.reply(codeNoTransfer, "No transfer to abort.")
 			return true
 		}},
 	{Name: faultAbor226Only, Description: "ABOR during a transfer answers only 226 and the transfer goes on",
-		Breaks: []string{"RFC959-4.1.3-ABOR-INPROGRESS"}},
+		Breaks:  []string{"RFC959-4.1.3-ABOR-INPROGRESS"},
+		install: whileTransferring("ABOR", func(s *session) { s.reply(codeClosingData, "ABOR successful.") })},
 	{Name: faultAborClosesCtrl, Description: "ABOR during a transfer answers 426 and 226, then closes the control connection",
-		Breaks: []string{"RFC959-4.1.3-ABOR-KEEP-CONTROL"}},
+		Breaks: []string{"RFC959-4.1.3-ABOR-KEEP-CONTROL"},
+		install: func(h *hooks) {
+			h.duringTransfer = append(h.duringTransfer, func(s *session, verb, arg string) bool {
+				if verb == "ABOR" {
+					s.closing = true // after the normal 426 and 226
+				}
+				return false
+			})
+		}},
 	{Name: faultAborStorIgnored, Description: "ABOR during an upload waits, like any other command, until the upload has ended",
-		Breaks: []string{"RFC959-4.1.3-ABOR-STOR"}},
+		Breaks:  []string{"RFC959-4.1.3-ABOR-STOR"},
+		install: func(h *hooks) { h.duringTransfer = append(h.duringTransfer, queueABORAfterUpload) }},
 	{Name: faultAborDataLeftOpen, Description: "ABOR during a transfer answers 426 and 226 but leaves the data connection open (the transfer stops)",
-		Breaks: []string{"RFC959-3.2-CLOSE-ABOR"}},
+		Breaks:  []string{"RFC959-3.2-CLOSE-ABOR"},
+		install: func(h *hooks) { h.abort = keepDuplicateOfData }},
 	{Name: faultQuitDropsReply, Description: "QUIT during a transfer answers 221 and closes once the transfer ends, without the transfer's own reply",
-		Breaks: []string{"RFC959-4.1.1-QUIT-DURING-XFER"}},
+		Breaks: []string{"RFC959-4.1.1-QUIT-DURING-XFER"},
+		install: func(h *hooks) {
+			h.finished = func(s *session, res xferResult) bool {
+				if !s.quitting {
+					return false
+				}
+				s.xfer = nil
+				s.quitting = false
+				s.doQuit()
+				return true
+			}
+		}},
 	{Name: faultStatXferDropped, Description: "STAT during a transfer gets no reply at all",
-		Breaks: []string{"RFC959-4.1.3-STAT-DURING-XFER"}},
+		Breaks:  []string{"RFC959-4.1.3-STAT-DURING-XFER"},
+		install: whileTransferring("STAT", func(*session) {})},
 	{Name: faultStatXfer500, Description: "STAT during a transfer is answered \"500 Unknown command\" (STAT between transfers works)",
-		Breaks: []string{"RFC1123-4.1.2.13-MIN-COMMANDS/stat-during-transfer"}},
+		Breaks:  []string{"RFC1123-4.1.2.13-MIN-COMMANDS/stat-during-transfer"},
+		install: whileTransferring("STAT", func(s *session) { s.reply(codeUnknownCommand, "Unknown command.") })},
 	{Name: faultCtrlLossKeeps, Description: "when the control connection drops during a transfer, the transfer goes on (an upload keeps waiting for data)",
-		Breaks: []string{"RFC959-4.1.1-UNEXPECTED-CLOSE", "RFC959-3.2-CLOSE-CTRL-LOSS"}},
+		Breaks:  []string{"RFC959-4.1.1-UNEXPECTED-CLOSE", "RFC959-3.2-CLOSE-CTRL-LOSS"},
+		install: func(h *hooks) { h.abort = runOnWithoutControl }},
 }
 
-// prelimFault adjusts the preliminary reply of a transfer (startTransfer's
-// hook). retr-two-150 sends one reply of its own before the normal one.
-func (s *session) prelimFault(x *transfer, code int, text string) (int, string) {
-	switch x.kind {
-	case xferSTOU:
-		name := strings.TrimPrefix(text, "FILE: ")
-		switch {
-		case s.srv.fault(faultStou250First):
-			code = codeFileActionOK
-		case s.srv.fault(faultStouNoFilePrefix):
-			text = "Opening data connection for " + name + "."
-		case s.srv.variation(varStouPathName):
-			text = "FILE: " + x.vpath
-		}
-	case xferRETR:
-		if s.srv.fault(faultRetrTwo150) {
+// queueABORAfterUpload (abor-stor-ignored) lets ABOR wait, like any other
+// command, until an upload has ended.
+func queueABORAfterUpload(s *session, verb, arg string) bool {
+	if verb != "ABOR" || !s.xfer.upload() {
+		return false
+	}
+	s.queue = append(s.queue, ctrlEvent{line: "ABOR"})
+	return true
+}
+
+// whileTransferring returns a hook for commands during a transfer that
+// applies fn to verb (and, for STAT, only without an argument).
+func whileTransferring(verb string, fn func(s *session)) func(*hooks) {
+	return func(h *hooks) {
+		h.duringTransfer = append(h.duringTransfer, func(s *session, v, arg string) bool {
+			if v != verb || v == "STAT" && arg != "" {
+				return false
+			}
+			fn(s)
+			return true
+		})
+	}
+}
+
+// prelimOf returns an install function for a prelim hook that changes the
+// preliminary reply of the transfers of kind.
+func prelimOf(kind xferKind, change func(x *transfer, code int, text string) (int, string)) func(*hooks) {
+	return func(h *hooks) {
+		h.prelim = func(s *session, x *transfer, code int, text string) {
+			if x.kind == kind {
+				code, text = change(x, code, text)
+			}
 			s.reply(code, text)
 		}
-	case xferAPPE:
-		if s.srv.fault(faultAppePrelim250) {
-			code = codeFileActionOK
+	}
+}
+
+// resultOf returns an install function for a result hook that applies
+// change to the completion of the transfers of the given kinds that ended
+// without an error.
+func resultOf(change func(x *transfer, res xferResult) xferResult, kinds ...xferKind) func(*hooks) {
+	return func(h *hooks) {
+		h.result = append(h.result, func(x *transfer, res xferResult, err error) xferResult {
+			if err != nil || !slices.Contains(kinds, x.kind) {
+				return res
+			}
+			return change(x, res)
+		})
+	}
+}
+
+// keepDuplicateOfData (abor-data-left-open) keeps a duplicate of the data
+// socket until the session ends, so that closing the connection on ABOR
+// sends no FIN.
+func keepDuplicateOfData(x *transfer) bool {
+	x.mu.Lock()
+	c := x.conn
+	x.mu.Unlock()
+	if tc, ok := c.(*net.TCPConn); ok {
+		if f, err := tc.File(); err == nil {
+			x.s.faults.keep(func() { f.Close() })
 		}
-	}
-	return code, text
-}
-
-// finishFault runs when a transfer has ended by itself, before its
-// completion reply; it reports whether it dealt with the end itself.
-func (s *session) finishFault() bool {
-	if !s.quitting || !s.srv.fault(faultQuitDropsReply) {
-		return false
-	}
-	s.xfer = nil
-	s.quitting = false
-	s.doQuit()
-	return true
-}
-
-// abortFault runs when ABOR arrives during a transfer; it reports whether
-// it dealt with the ABOR itself.
-func (s *session) abortFault() bool {
-	x := s.xfer
-	switch {
-	case s.srv.fault(faultAbor226Only):
-		s.reply(codeClosingData, "ABOR successful.")
-		return true
-	case s.srv.fault(faultAborStorIgnored) && x.upload():
-		s.queue = append(s.queue, ctrlEvent{line: "ABOR"})
-		return true
-	case s.srv.fault(faultAborClosesCtrl):
-		s.closing = true // after the normal 426 and 226
 	}
 	return false
 }
 
-func (x *transfer) upload() bool {
-	return x.kind == xferSTOR || x.kind == xferAPPE || x.kind == xferSTOU
-}
-
-// deferredAborts holds the transfers whose abort ctrl-loss-keeps-transfer
-// has put off once.
-var deferredAborts sync.Map // *transfer -> bool
-
-// deferAbort runs first in transfer.abort and reports whether the abort is
-// put off. abor-data-left-open keeps a duplicate of the data socket, so
-// that closing the connection sends no FIN; ctrl-loss-keeps-transfer lets
-// the transfer run on when the session has ended (for at most a minute).
-func (x *transfer) deferAbort() bool {
-	s := x.s
-	if s.srv.fault(faultAborDataLeftOpen) {
-		x.mu.Lock()
-		c := x.conn
-		x.mu.Unlock()
-		if tc, ok := c.(*net.TCPConn); ok {
-			if f, err := tc.File(); err == nil {
-				s.srv.wg.Go(func() {
-					<-s.done
-					f.Close()
-				})
-			}
-		}
-		return false
-	}
-	if !s.srv.fault(faultCtrlLossKeeps) {
-		return false
-	}
+// runOnWithoutControl (ctrl-loss-keeps-transfer) lets a transfer run on
+// when its session has ended, for at most a minute; ABOR still stops it.
+func runOnWithoutControl(x *transfer) bool {
 	select {
-	case <-s.done:
+	case <-x.s.done:
 	default:
-		return false // ABOR: abort now
-	}
-	if _, again := deferredAborts.LoadOrStore(x, true); again {
-		deferredAborts.Delete(x)
 		return false
 	}
-	time.AfterFunc(time.Minute, x.abort)
+	time.AfterFunc(time.Minute, x.stop)
 	return true
 }
 
-// keepOldContent tells receive not to truncate a file that STOR replaces
-// (stor-no-truncate).
-func (x *transfer) keepOldContent() bool {
-	return x.kind == xferSTOR && x.s.srv.fault(faultStorNoTruncate)
-}
-
-// resultFault adjusts the completion reply of a transfer that was not
-// aborted; err is what the data connection or file reported.
-func (x *transfer) resultFault(res xferResult, err error) xferResult {
-	srv := x.s.srv
-	if res.aborted {
-		return res
-	}
-	switch {
-	case err == nil && x.kind == xferSTOR && srv.fault(faultStorEOF426):
-		return xferResult{code: codeTransferAborted, text: "Connection closed; transfer aborted."}
-	case err == nil && (x.kind == xferLIST || x.kind == xferNLST) && srv.fault(faultListFinal550):
-		return xferResult{code: codeFileUnavailable, text: "Listing failed."}
-	case err != nil && x.kind == xferRETR && errors.As(err, new(netError)) && srv.fault(faultReset226):
-		return xferResult{code: codeClosingData, text: "Transfer complete."}
-	case err == nil && x.kind == xferRETR && x.binary && srv.fault(faultRetrTruncates):
-		if f, oerr := srv.root.OpenFile(rootRel(x.vpath), os.O_WRONLY|os.O_TRUNC, 0); oerr == nil {
-			f.Close()
+// dropTail (stor-drops-tail) cuts tailLost bytes off an upload of
+// tailThreshold bytes or more.
+func dropTail(x *transfer, res xferResult) xferResult {
+	if f, err := x.s.srv.root.OpenFile(x.rel, os.O_WRONLY, 0); err == nil {
+		if end, err := f.Seek(0, io.SeekEnd); err == nil && end >= tailThreshold {
+			f.Truncate(end - tailLost)
 		}
-	case err == nil && x.kind == xferAPPE && srv.fault(faultAppeDouble226):
-		x.s.reply(codeClosingData, "Transfer complete.")
-	case err == nil && x.upload() && srv.fault(faultStorDropsTail):
-		if f, oerr := srv.root.OpenFile(x.rel, os.O_WRONLY, 0); oerr == nil {
-			if end, serr := f.Seek(0, io.SeekEnd); serr == nil && end >= tailThreshold {
-				f.Truncate(end - tailLost)
-			}
-			f.Close()
-		}
+		f.Close()
 	}
 	return res
-}
-
-// statDuringTransferFault answers STAT during a transfer under the faults
-// stat-during-xfer-dropped (no reply) and stat-during-xfer-500; it reports
-// whether the fault took the command (hook in transferStatus).
-func statDuringTransferFault(s *session) bool {
-	switch {
-	case s.srv.fault(faultStatXferDropped):
-		return true
-	case s.srv.fault(faultStatXfer500):
-		s.reply(codeUnknownCommand, "Unknown command.")
-		return true
-	}
-	return false
 }

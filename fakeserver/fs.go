@@ -22,8 +22,11 @@ var errBadPath = errors.New("pathname contains a NUL byte")
 // start at the root, others at the working directory. ".." never climbs
 // above "/" (path.Clean drops it there).
 func (s *session) resolve(arg string) (string, error) {
-	arg, ok := s.cutAtNUL(arg) // faults_security.go
-	if !ok || s.climbsAboveRoot(arg) {
+	ok := strings.IndexByte(arg, 0) < 0
+	if h := s.hooks.pathname; h != nil {
+		arg, ok = h(s, arg)
+	}
+	if !ok {
 		return "", errBadPath
 	}
 	p := arg

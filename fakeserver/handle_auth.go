@@ -1,6 +1,9 @@
 package fakeserver
 
-import "crypto/subtle"
+import (
+	"crypto/subtle"
+	"time"
+)
 
 // cmdUSER: "USER SP username" (RFC 959 §4.1.1). Every name gets 331, so the
 // reply does not tell whether the account exists (RFC 2577 §7). A new USER
@@ -13,10 +16,6 @@ func (s *session) cmdUSER(r *request) {
 	s.loggedIn = false
 	s.user = ""
 	s.seq = seqState{kind: seqUser, user: r.arg}
-	if s.srv.fault(faultUserWrongClass) {
-		s.reply(codeAboutToOpen, "Send password.")
-		return
-	}
 	s.reply(codeNeedPassword, "Password required.")
 }
 
@@ -26,45 +25,62 @@ func (s *session) cmdPASS(r *request) {
 		s.reply(codeBadSequence, "Already logged in.")
 		return
 	}
-	user := r.prev.user
 	if r.prev.kind != seqUser {
-		if !s.srv.fault(faultPassWithoutUser) {
-			s.reply(codeBadSequence, "Log in with USER first.")
-			return
-		}
-		user = s.srv.User
+		s.reply(codeBadSequence, "Log in with USER first.")
+		return
 	}
 	if !r.hasArg {
 		s.reply(codeBadArguments, "PASS needs a password.")
 		return
 	}
+	user := r.prev.user
 	ok := subtle.ConstantTimeCompare([]byte(user), []byte(s.srv.User)) == 1
 	ok = subtle.ConstantTimeCompare([]byte(r.arg), []byte(s.srv.Password)) == 1 && ok
-	if s.srv.fault(faultAcceptBadPassword) {
-		ok = true
-	}
 	if !ok {
 		// The same delay and text for unknown users and wrong passwords
 		// (RFC 2577 §5, §7).
-		if !s.sleep(s.failDelay(user)) { // Server.LoginFailDelay (faults_security.go)
+		if !s.sleep(s.failDelay(user)) {
 			return
 		}
 		s.failedLogins++
 		s.logf("login failed (%d)", s.failedLogins)
-		if locked, code := s.lockout(); locked {
+		if s.lockedOut() {
 			// RFC 2577 §5: close after a few failures, with 421 first.
-			s.reply(code, "Too many failed logins; closing control connection.")
+			s.reply(codeServiceClosing, "Too many failed logins; closing control connection.")
 			s.closing = true
 			return
 		}
 		s.reply(codeNotLoggedIn, "Login incorrect.")
 		return
 	}
+	s.logIn(user)
+	s.reply(codeLoggedIn, "User logged in.")
+}
+
+// logIn starts the session of user in the root directory.
+func (s *session) logIn(user string) {
 	s.loggedIn = true
 	s.user = user
 	s.cwd = "/"
 	s.logf("logged in as %q", user)
-	s.reply(codeLoggedIn, "User logged in.")
+}
+
+// failDelay is the pause before the reply to a wrong password for user:
+// Server.LoginFailDelay.
+func (s *session) failDelay(user string) time.Duration {
+	if h := s.hooks.failDelay; h != nil {
+		return h(s, user)
+	}
+	return s.srv.LoginFailDelay
+}
+
+// lockedOut reports whether the failed logins so far end the session
+// (RFC 2577 §5).
+func (s *session) lockedOut() bool {
+	if h := s.hooks.lockout; h != nil {
+		return h(s)
+	}
+	return s.failedLogins >= maxLoginFailures
 }
 
 // cmdACCT: no account is ever needed, so after login ACCT is superfluous
@@ -86,9 +102,6 @@ func (s *session) cmdREIN(r *request) {
 	s.loggedIn = false
 	s.user = ""
 	s.resetParameters()
-	if s.srv.variation(varRein120) {
-		s.reply(120, "Service ready in 0 minutes.")
-	}
 	s.reply(codeServiceReady, "Service ready for new user.")
 }
 
@@ -98,16 +111,14 @@ func (s *session) cmdQUIT(r *request) {
 	s.doQuit()
 }
 
+// doQuit ends the session: 221, then the control connection closes.
 func (s *session) doQuit() {
-	switch {
-	case s.srv.fault(faultQuitSilentClose):
-		s.closing = true
-	case s.srv.fault(faultQuitNoClose):
-		s.reply(codeClosingControl, "Goodbye.")
-	default:
-		s.reply(codeClosingControl, "Goodbye.")
-		s.closing = true
+	if h := s.hooks.quit; h != nil {
+		h(s)
+		return
 	}
+	s.reply(codeClosingControl, "Goodbye.")
+	s.closing = true
 }
 
 // cmdAUTH: the server knows the security extensions of RFC 2228 but offers

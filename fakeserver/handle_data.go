@@ -22,7 +22,7 @@ import (
 // one transfer; a new data command replaces (and closes) it.
 type dataSetting struct {
 	passive *passiveListener // PASV/EPSV; nil for active mode
-	dead    bool             // pasv-no-listen: nothing listens on port
+	dead    bool             // nothing listens on port: transfers fail at once
 	active  *net.TCPAddr     // PORT/EPRT: where to dial
 	port    int              // the advertised passive port
 }
@@ -76,10 +76,12 @@ func (pl *passiveListener) acceptLoop(s *session) {
 			return
 		}
 		ra, _ := c.RemoteAddr().(*net.TCPAddr)
-		if (ra == nil || !ra.IP.Equal(pl.peer)) && !pl.foreignPassive(s) { // faults_security.go
-			s.logf("refused data connection from %v (control connection from %v)", c.RemoteAddr(), pl.peer)
-			c.Close()
-			continue
+		if ra == nil || !ra.IP.Equal(pl.peer) {
+			if h := s.hooks.foreignPeer; h == nil || !h(s, pl) {
+				s.logf("refused data connection from %v (control connection from %v)", c.RemoteAddr(), pl.peer)
+				c.Close()
+				continue
+			}
 		}
 		pl.mu.Lock()
 		if pl.closed {
@@ -109,8 +111,7 @@ func (pl *passiveListener) connected() bool {
 var (
 	errDataTimeout    = errors.New("no data connection within the data timeout")
 	errDataClosed     = errors.New("data listener closed")
-	errNothingListens = errors.New("nothing listens on the advertised port (pasv-no-listen fault)")
-	errNoDial         = errors.New("not dialling (port-no-dial fault)")
+	errNothingListens = errors.New("nothing listens on the advertised port")
 )
 
 // take waits for the client's connection and hands it over to the caller.
@@ -152,42 +153,29 @@ var errPassiveRangeExhausted = errors.New("every port of the passive range is in
 // the control connection: on a random free port of the passive range, or on
 // a kernel-chosen port when no range is set. It never leaves the range.
 func (s *session) listenPassive() (net.Listener, error) {
-	listen := func(port int) (net.Listener, error) {
-		return net.ListenTCP("tcp", &net.TCPAddr{IP: s.local.IP, Port: port, Zone: s.local.Zone})
-	}
 	lo, hi := s.srv.PasvMinPort, s.srv.PasvMaxPort
 	if lo == 0 && hi == 0 {
-		return listen(0)
+		return s.listenLocal(0)
 	}
-	if s.srv.fault(faultPasvOutOfRange) {
-		// Ask the kernel until it offers a port outside the range.
-		var held []net.Listener
-		defer func() {
-			for _, l := range held {
-				l.Close()
-			}
-		}()
-		for range 64 {
-			ln, err := listen(0)
-			if err != nil {
-				return nil, err
-			}
-			if p := ln.Addr().(*net.TCPAddr).Port; p < lo || p > hi {
-				return ln, nil
-			}
-			held = append(held, ln)
-		}
-		return nil, errors.New("kernel offers only ports inside the passive range")
+	if h := s.hooks.pasvListen; h != nil {
+		return h(s, lo, hi)
 	}
-	// A random start makes the next port hard to guess (RFC 2577 §8);
-	// busy ports are skipped.
+	// A random start makes the next port hard to guess (RFC 2577 §8).
+	return s.listenInRange(lo, hi, mrand.IntN(hi-lo+1))
+}
+
+// listenLocal listens on port (0: the kernel's choice) of the control
+// connection's local address.
+func (s *session) listenLocal(port int) (net.Listener, error) {
+	return net.ListenTCP("tcp", &net.TCPAddr{IP: s.local.IP, Port: port, Zone: s.local.Zone})
+}
+
+// listenInRange listens on the first free port of [lo, hi], trying from
+// the start-th port on and wrapping around; busy ports are skipped.
+func (s *session) listenInRange(lo, hi, start int) (net.Listener, error) {
 	n := hi - lo + 1
-	start := mrand.IntN(n)
-	if s.srv.fault(faultPasvSequential) {
-		start = s.sequentialPasvStart(n)
-	}
 	for i := range n {
-		if ln, err := listen(lo + (start+i)%n); err == nil {
+		if ln, err := s.listenLocal(lo + (start+i)%n); err == nil {
 			return ln, nil
 		}
 	}
@@ -205,14 +193,11 @@ func (s *session) setupPassive() (int, bool) {
 		return 0, false
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
-	d := &dataSetting{port: port}
-	if s.srv.fault(faultPasvNoListen) {
-		ln.Close()
-		d.dead = true
+	if h := s.hooks.pasvData; h != nil {
+		s.data = h(s, ln, port)
 	} else {
-		d.passive = s.startPassive(ln)
+		s.data = &dataSetting{port: port, passive: s.startPassive(ln)}
 	}
-	s.data = d
 	return port, true
 }
 
@@ -237,9 +222,6 @@ func (s *session) cmdPASV(r *request) {
 	case r.arg != "":
 		s.reply(codeBadArguments, "PASV takes no argument.")
 		return
-	case s.srv.fault(faultPasvUnimplemented):
-		s.reply(codeNotImplemented, "Command not implemented.")
-		return
 	case s.epsvAll:
 		s.reply(codeBadArguments, "EPSV ALL in effect; use EPSV.")
 		return
@@ -255,18 +237,29 @@ func (s *session) cmdPASV(r *request) {
 	if s.srv.PasvAddress != nil {
 		ip = s.srv.PasvAddress.To4()
 	}
-	if s.srv.fault(faultPasvWrongAddress) {
-		ip = net.ParseIP(wrongPasvAddress).To4()
+	text := passiveModeText
+	if h := s.hooks.pasvText; h != nil {
+		text = h
 	}
-	nums := fmt.Sprintf("%d,%d,%d,%d,%d,%d", ip[0], ip[1], ip[2], ip[3], port>>8, port&0xff)
-	if s.srv.fault(faultPasvPortOneNumber) { // faults_lead.go
-		nums = fmt.Sprintf("%d,%d,%d,%d,%d", ip[0], ip[1], ip[2], ip[3], port)
-	}
-	if s.srv.variation(varPasvNoParens) {
-		s.reply(codeEnteringPassive, "Entering Passive Mode "+nums)
-		return
-	}
-	s.reply(codeEnteringPassive, "Entering Passive Mode ("+nums+").")
+	s.reply(codeEnteringPassive, text(ip, port))
+}
+
+// passiveModeText is the text of a 227 reply:
+// "Entering Passive Mode (h1,h2,h3,h4,p1,p2)."
+func passiveModeText(ip net.IP, port int) string {
+	return "Entering Passive Mode (" + passiveNumbers(ip, port) + ")."
+}
+
+// passiveNumbers gives an IPv4 address and a port as six decimal bytes
+// separated by commas.
+func passiveNumbers(ip net.IP, port int) string {
+	return fmt.Sprintf("%d,%d,%d,%d,%d,%d", ip[0], ip[1], ip[2], ip[3], port>>8, port&0xff)
+}
+
+// extendedModeText is the text of a 229 reply:
+// "Entering Extended Passive Mode (|||port|)".
+func extendedModeText(port int) string {
+	return fmt.Sprintf("Entering Extended Passive Mode (|||%d|)", port)
 }
 
 // cmdEPSV: "229 Entering Extended Passive Mode (|||port|)" (RFC 2428 §3).
@@ -293,24 +286,17 @@ func (s *session) cmdEPSV(r *request) {
 	if !ok {
 		return
 	}
-	switch {
-	case s.srv.fault(faultEpsvBadFormat):
-		s.reply(codeEnteringEPSV, fmt.Sprintf("Entering Extended Passive Mode (%d)", port))
-	case s.srv.variation(varEpsvOtherDelim):
-		s.reply(codeEnteringEPSV, fmt.Sprintf("Entering Extended Passive Mode (!!!%d!)", port))
-	default:
-		s.reply(codeEnteringEPSV, fmt.Sprintf("Entering Extended Passive Mode (|||%d|)", port))
+	text := extendedModeText
+	if h := s.hooks.epsvText; h != nil {
+		text = h
 	}
+	s.reply(codeEnteringEPSV, text(port))
 }
 
 // cmdPORT: "PORT h1,h2,h3,h4,p1,p2" (RFC 959 §4.1.2). The server only dials
 // the client's own address and ports from 1024 up (RFC 2577 §3).
 func (s *session) cmdPORT(r *request) {
-	switch {
-	case s.srv.fault(faultPortRefused):
-		s.reply(codeUnknownCommand, "PORT disabled.")
-		return
-	case s.epsvAll:
+	if s.epsvAll {
 		s.reply(codeBadArguments, "EPSV ALL in effect; use EPSV.")
 		return
 	}
@@ -389,15 +375,21 @@ func (s *session) cmdEPRT(r *request) {
 	s.setActive(ip, port, "EPRT")
 }
 
+// The texts of the refusals of RFC 2577 §3.
+const (
+	textForeignAddress = "Data connections go only to the address of the control connection."
+	textLowPort        = "Data connections to ports below 1024 are refused."
+)
+
 // setActive records an active-mode target after the bounce checks of
 // RFC 2577 §3: the client's own address only, and no privileged port.
 func (s *session) setActive(ip net.IP, port int, verb string) {
 	if !ip.Equal(s.remote.IP) {
-		s.refuseActive(codeBadArguments, "Data connections go only to the address of the control connection.")
+		s.reply(codeBadArguments, textForeignAddress)
 		return
 	}
 	if port < 1024 {
-		s.refuseActive(codeParamNotImpl, "Data connections to ports below 1024 are refused.")
+		s.reply(codeParamNotImpl, textLowPort)
 		return
 	}
 	s.closeData()
@@ -436,10 +428,6 @@ func (s *session) cmdABOR(r *request) {
 		return
 	}
 	s.closeData()
-	if s.srv.variation(varAborIdle226) { // faults_transfer.go
-		s.reply(codeClosingData, "ABOR command successful.")
-		return
-	}
 	s.reply(codeNoTransfer, "No transfer to abort.")
 }
 
@@ -475,7 +463,7 @@ func (s *session) cmdRETR(r *request) {
 		s.reply(codeBadRestartMarker, "Restart position beyond the end of the file.")
 		return
 	}
-	if s.data == nil && !s.defaultData() { // default data port: faults_dataconn.go
+	if s.data == nil && !s.defaultData() {
 		f.Close()
 		s.replyNoData()
 		return
@@ -484,6 +472,29 @@ func (s *session) cmdRETR(r *request) {
 		kind: xferRETR, verb: r.verb, vpath: p,
 		file: f, fileSize: fi.Size(), offset: offset, total: total,
 	}, fmt.Sprintf("Opening data connection (%d bytes).", total-offset))
+}
+
+// defaultData arranges RFC 959's default data connection (§3.2, §3.3) for
+// a transfer command that came without PORT, PASV, EPRT or EPSV: the server
+// connects to the client's control connection address and port U, from its
+// own default data port L-1 (Server.ActiveSourcePort decides, as for
+// PORT). It reports false when the client's port is unknown.
+func (s *session) defaultData() bool {
+	if s.remote == nil || s.remote.Port == 0 {
+		return false
+	}
+	if h := s.hooks.defaultData; h != nil {
+		s.data = h(s)
+		return true
+	}
+	s.data = s.defaultActive(s.remote.IP)
+	return true
+}
+
+// defaultActive is the default data setting: active, to port U of ip.
+func (s *session) defaultActive(ip net.IP) *dataSetting {
+	s.logf("no data command: default data connection to %s port %d", ip, s.remote.Port)
+	return &dataSetting{active: &net.TCPAddr{IP: ip, Port: s.remote.Port, Zone: s.remote.Zone}}
 }
 
 func (s *session) replyNoData() {
@@ -523,7 +534,7 @@ func (s *session) store(r *request) {
 	default:
 		size = fi.Size()
 	}
-	if s.data == nil && !s.defaultData() { // default data port: faults_dataconn.go
+	if s.data == nil && !s.defaultData() {
 		s.replyNoData()
 		return
 	}
@@ -574,7 +585,7 @@ func (s *session) cmdSTOU(r *request) {
 		s.reply(codeBadArguments, "STOU takes no argument.")
 		return
 	}
-	if s.data == nil && !s.defaultData() { // default data port: faults_dataconn.go
+	if s.data == nil && !s.defaultData() {
 		s.replyNoData()
 		return
 	}
@@ -613,21 +624,25 @@ func (s *session) cmdLIST(r *request) { s.list(r, xferLIST) }
 func (s *session) cmdNLST(r *request) { s.list(r, xferNLST) }
 
 func (s *session) list(r *request, kind xferKind) {
-	long := kind == xferLIST || s.srv.fault(faultNlstLongFormat)
-	content, ok := s.listing(r.arg, long)
+	content, ok := s.listData(r, kind)
 	if !ok {
 		return
 	}
-	if kind == xferLIST && s.srv.fault(faultListEmpty) {
-		content = nil
-	}
-	if s.data == nil && !s.defaultData() { // default data port: faults_dataconn.go
+	if s.data == nil && !s.defaultData() {
 		s.replyNoData()
 		return
 	}
 	vpath, _ := s.resolve(s.dropListOptions(r.arg))
 	s.startTransfer(&transfer{kind: kind, verb: r.verb, vpath: vpath, content: content},
 		"Here comes the listing.")
+}
+
+// listData builds the data of a LIST or NLST (see listing).
+func (s *session) listData(r *request, kind xferKind) ([]byte, bool) {
+	if h := s.hooks.listData; h != nil {
+		return h(s, r, kind)
+	}
+	return s.listing(r.arg, kind == xferLIST, "\r\n")
 }
 
 // startTransfer sends the preliminary reply (125 when the client has already
@@ -639,27 +654,21 @@ func (s *session) startTransfer(x *transfer, text string) {
 	s.data = nil
 	x.binary = s.binary
 	x.typeName = s.typeName
+	x.block, x.record = s.block, s.record
 	x.ctx, x.cancel = context.WithCancel(context.Background())
 	x.done = make(chan xferResult, 1)
-	if s.dataconnBeforePrelim(x, text) { // faults_dataconn.go
-		return
+	for _, h := range s.hooks.beforePrelim {
+		if h(s, x, text) {
+			return
+		}
 	}
-
 	code := codeAboutToOpen
 	if x.data.passive != nil && x.data.passive.connected() {
 		code = codeDataAlreadyOpen
 	}
-	if s.srv.variation(varPreliminary125) {
-		code = codeDataAlreadyOpen
-	}
-	if s.srv.variation(varPrelim150Always) {
-		code = codeAboutToOpen
-	}
-	code, text = s.prelimFault(x, code, text) // faults_transfer.go
-	// The no-150 fault hits downloads only: an upload without 150 would
-	// leave every client waiting for it, so each check that uploads a
-	// fixture would pay a reply timeout.
-	if !s.srv.fault(faultNo150) || x.kind == xferSTOR || x.kind == xferAPPE || x.kind == xferSTOU {
+	if h := s.hooks.prelim; h != nil {
+		h(s, x, code, text)
+	} else {
 		s.reply(code, text)
 	}
 	s.xfer = x
@@ -668,7 +677,7 @@ func (s *session) startTransfer(x *transfer, text string) {
 
 // finishTransfer sends the final reply of a transfer that ended by itself.
 func (s *session) finishTransfer(res xferResult) {
-	if s.finishFault() { // faults_transfer.go
+	if h := s.hooks.finished; h != nil && h(s, res) {
 		return
 	}
 	s.xfer = nil
@@ -685,9 +694,6 @@ func (s *session) finishTransfer(res xferResult) {
 // 226 for the ABOR (RFC 959 §4.1.3). A transfer that had already finished
 // gets its own reply and the ABOR a 225.
 func (s *session) abortTransfer() {
-	if s.abortFault() { // faults_transfer.go
-		return
-	}
 	x := s.xfer
 	x.abort()
 	res := <-x.done
@@ -709,9 +715,6 @@ func (s *session) abortTransfer() {
 
 // transferStatus answers STAT during a transfer (RFC 959 §4.1.3).
 func (s *session) transferStatus() {
-	if statDuringTransferFault(s) { // faults_transfer.go
-		return
-	}
 	x := s.xfer
 	lines := []string{
 		fmt.Sprintf(" %s %s: %d bytes transferred.", x.verb, quotePath(x.vpath), x.bytes.Load()),

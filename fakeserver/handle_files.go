@@ -46,15 +46,7 @@ func (s *session) cmdCDUP(r *request) {
 		s.reply(codeBadArguments, r.verb+" takes no argument.")
 		return
 	}
-	if s.cwd == "/" && s.srv.variation(varCdupAtRoot550) {
-		s.reply(codeFileUnavailable, "Already at the top directory.")
-		return
-	}
 	s.cwd = path.Dir(s.cwd)
-	if s.srv.variation(varCdup200) {
-		s.reply(codeOK, "Directory changed.")
-		return
-	}
 	s.reply(codeFileActionOK, "Directory changed.")
 }
 
@@ -103,15 +95,15 @@ func (s *session) cmdRMD(r *request) {
 	}
 	if err := s.srv.root.Remove(rootRel(p)); err != nil {
 		s.logf("rmdir: %v", err)
-		if s.srv.variation(varRmdNotEmpty450) {
-			s.reply(450, "Directory not empty.")
-			return
-		}
-		s.reply(codeFileUnavailable, "Cannot remove directory (not empty?).")
+		s.reply(codeFileUnavailable, textRmdFailed)
 		return
 	}
 	s.reply(codeFileActionOK, "Directory removed.")
 }
+
+// textRmdFailed is the text of the 550 for a directory that could not be
+// removed.
+const textRmdFailed = "Cannot remove directory (not empty?)."
 
 // cmdDELE deletes a file (never a directory).
 func (s *session) cmdDELE(r *request) {
@@ -225,10 +217,6 @@ func (s *session) cmdMDTM(r *request) {
 
 // cmdSMNT: structure mounts make no sense for a virtual root.
 func (s *session) cmdSMNT(r *request) {
-	if s.srv.variation(varSmntSupported) {
-		s.smntSupported(r)
-		return
-	}
 	s.reply(codeNotImplemented, "SMNT not implemented.")
 }
 
@@ -265,14 +253,11 @@ func (s *session) statPathname(arg string) {
 	s.replyMulti(codeDirStatus, first, lines, "End of status.", false)
 }
 
-// listing builds the data of LIST (long) or NLST for arg. It answers the
-// command itself (550, 501) and returns ok false when there is nothing to
-// send.
-//
-// NLST of a directory argument names each entry "arg/name", so that every
-// line works as the argument of RETR or SIZE (RFC 1123 §4.1.2.7); without
-// an argument the names are bare.
-func (s *session) listing(arg string, long bool) ([]byte, bool) {
+// listing builds the data of LIST (long) or NLST for arg, each line ended
+// by eol (CRLF: RFC 1123 §4.1.2.7 implies TYPE A for listings). It answers
+// the command itself (550, 501) and returns ok false when there is nothing
+// to send.
+func (s *session) listing(arg string, long bool, eol string) ([]byte, bool) {
 	arg = s.dropListOptions(arg)
 	p, err := s.resolve(arg)
 	if err != nil {
@@ -297,22 +282,47 @@ func (s *session) listing(arg string, long bool) ([]byte, bool) {
 			s.reply(codeFileUnavailable, "Cannot read directory.")
 			return nil, false
 		}
-		lines = s.nlstDots(arg, p, long) // variation (faults_repr.go)
-		for _, e := range entries {
-			switch {
-			case long:
+		if long {
+			for _, e := range entries {
 				lines = append(lines, lsLine(e, now))
-			default:
-				lines = append(lines, s.nlstEntry(arg, p, e.name)) // faults_repr.go
 			}
+			break
 		}
+		names := make([]string, len(entries))
+		for i, e := range entries {
+			names[i] = e.name
+		}
+		lines = s.nlstLines(arg, p, names)
 	}
 	var b strings.Builder
 	for _, l := range lines {
 		b.WriteString(l)
-		b.WriteString(s.listingEOL()) // CRLF unless a fault (faults_repr.go)
+		b.WriteString(eol)
 	}
 	return []byte(b.String()), true
+}
+
+// nlstLines renders the NLST lines for the entries names of directory dir,
+// listed as arg. With an argument each line is "arg/name", so that it
+// works as the argument of RETR or SIZE (RFC 1123 §4.1.2.7); without one
+// the names are bare.
+func (s *session) nlstLines(arg, dir string, names []string) []string {
+	if h := s.hooks.nlstLines; h != nil {
+		return h(s, arg, dir, names)
+	}
+	return namesUnder(arg, names)
+}
+
+// namesUnder prefixes each name with the directory argument arg, if any.
+func namesUnder(arg string, names []string) []string {
+	if arg == "" {
+		return names
+	}
+	lines := make([]string, len(names))
+	for i, n := range names {
+		lines[i] = joinListArg(arg, n)
+	}
+	return lines
 }
 
 // dropListOptions removes "ls"-style options ("-l", "-la") that many

@@ -21,32 +21,17 @@ var features = []string{
 // cmdNOOP answers 200 and changes nothing (RFC 959 §4.1.3). An argument is
 // ignored: NOOP's only error code is 500.
 func (s *session) cmdNOOP(r *request) {
-	switch {
-	case s.srv.fault(faultNoopNoReply):
-	case s.srv.fault(faultShortCode):
-		s.sendLines("20 OK")
-	case s.srv.fault(faultBadFirstDigit):
-		s.sendLines("700 OK")
-	case s.srv.fault(faultReplyNoSpace):
-		s.sendLines("200OK")
-	default:
-		s.reply(codeOK, "OK")
-	}
+	s.reply(codeOK, "OK")
 }
 
 // cmdSYST names the system type from the Assigned Numbers list
 // (RFC 959 §4.1.3); "UNIX Type: L8" is what clients expect.
 func (s *session) cmdSYST(r *request) {
-	switch {
-	case r.arg != "":
+	if r.arg != "" {
 		s.reply(codeBadArguments, "SYST takes no argument.")
-	case s.srv.fault(faultSystUnimplemented):
-		s.reply(codeNotImplemented, "Command not implemented.")
-	case s.srv.fault(faultReplyNoSpace):
-		s.sendLines("215UNIX Type: L8")
-	default:
-		s.reply(codeSystemType, "UNIX Type: L8")
+		return
 	}
+	s.reply(codeSystemType, "UNIX Type: L8")
 }
 
 // cmdHELP lists the commands (multi-line 214) or shows the syntax of one.
@@ -143,50 +128,53 @@ func (s *session) cmdALLO(r *request) {
 		s.reply(codeBadArguments, "ALLO needs a decimal size.")
 		return
 	}
-	if s.srv.variation(varAllo200) {
-		s.reply(codeOK, "No storage allocation necessary.")
-		return
-	}
 	s.reply(codeSuperfluous, "No storage allocation necessary.")
 }
 
 // cmdTYPE: A (N or T), I and L 8 are supported (RFC 1123 §4.1.2.13); E, A C
 // and other byte sizes are valid but not implemented (504).
 func (s *session) cmdTYPE(r *request) {
-	f := strings.Split(strings.ToUpper(r.arg), " ")
-	bad := func() { s.reply(codeBadArguments, "Syntax error in TYPE argument.") }
-	unsupported := func() { s.reply(codeParamNotImpl, "Type not implemented.") }
-	set := func(binary bool, name string) {
+	binary, name, code := parseTYPE(r.arg)
+	switch code {
+	case codeBadArguments:
+		s.reply(code, "Syntax error in TYPE argument.")
+	case codeParamNotImpl:
+		s.reply(code, "Type not implemented.")
+	default:
 		s.binary, s.typeName = binary, name
 		s.reply(codeOK, "Type set to "+name+".")
 	}
+}
+
+// parseTYPE reads a TYPE argument (RFC 959 §5.3.2). It returns codeOK with
+// the type, codeBadArguments for a syntax error, or codeParamNotImpl for a
+// valid type this server does not implement.
+func parseTYPE(arg string) (binary bool, name string, code int) {
+	f := strings.Split(strings.ToUpper(arg), " ")
 	format := func(code string) bool { return code == "N" || code == "T" || code == "C" }
 	switch f[0] {
 	case "":
-		bad()
+		return false, "", codeBadArguments
 	case "A":
 		switch {
 		case len(f) == 1 || len(f) == 2 && f[1] == "N":
-			set(false, "ASCII Non-print")
+			return false, "ASCII Non-print", codeOK
 		case len(f) == 2 && f[1] == "T":
-			set(false, "ASCII Telnet")
+			return false, "ASCII Telnet", codeOK
 		case len(f) == 2 && f[1] == "C":
-			unsupported()
-		default:
-			bad()
+			return false, "", codeParamNotImpl
 		}
+		return false, "", codeBadArguments
 	case "E":
 		if len(f) == 1 || len(f) == 2 && format(f[1]) {
-			unsupported()
-		} else {
-			bad()
+			return false, "", codeParamNotImpl
 		}
+		return false, "", codeBadArguments
 	case "I":
 		if len(f) != 1 {
-			bad()
-			return
+			return false, "", codeBadArguments
 		}
-		set(true, "Image")
+		return true, "Image", codeOK
 	case "L", "L8":
 		size := ""
 		switch {
@@ -195,30 +183,21 @@ func (s *session) cmdTYPE(r *request) {
 		case f[0] == "L" && len(f) == 2 && isDigits(f[1]):
 			size = strings.TrimLeft(f[1], "0")
 		default:
-			bad()
-			return
+			return false, "", codeBadArguments
 		}
-		if size != "8" || s.srv.fault(faultTypeL8Refused) {
-			unsupported()
-			return
+		if size != "8" {
+			return false, "", codeParamNotImpl
 		}
-		set(true, "Local byte size 8")
-	default:
-		unsupported()
+		return true, "Local byte size 8", codeOK
 	}
+	return false, "", codeParamNotImpl
 }
 
 // cmdMODE: only stream mode (RFC 959 §5.1).
 func (s *session) cmdMODE(r *request) {
-	if s.reprParam(r) { // variations (faults_repr.go)
-		return
-	}
 	switch strings.ToUpper(r.arg) {
 	case "S":
-		if s.srv.fault(faultModeSRefused) {
-			s.reply(codeParamNotImpl, "Mode not implemented.")
-			return
-		}
+		s.block = false
 		s.reply(codeOK, "Mode set to Stream.")
 	case "B", "C":
 		s.reply(codeParamNotImpl, "Mode not implemented.")
@@ -231,11 +210,9 @@ func (s *session) cmdMODE(r *request) {
 // (RFC 1123 §4.1.2.13) and page structure should not be offered
 // (RFC 1123 §4.1.2.3).
 func (s *session) cmdSTRU(r *request) {
-	if s.reprParam(r) { // variations (faults_repr.go)
-		return
-	}
 	switch strings.ToUpper(r.arg) {
 	case "F":
+		s.record = false
 		s.reply(codeOK, "Structure set to File.")
 	case "R", "P":
 		s.reply(codeParamNotImpl, "Structure not implemented.")

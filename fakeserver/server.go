@@ -100,11 +100,9 @@ type Server struct {
 	// logged.
 	Logf func(format string, args ...any)
 
-	faults     map[string]bool
-	overrides  []func(*session, *request) bool
-	variations map[string]bool
-	root       *os.Root
-	ln         net.Listener
+	hooks *hooks // what the selected faults and variations change
+	root  *os.Root
+	ln    net.Listener
 
 	mu       sync.Mutex
 	started  bool
@@ -187,14 +185,15 @@ func (s *Server) configure() error {
 	if s.PasvAddress != nil && s.PasvAddress.To4() == nil {
 		return fmt.Errorf("fakeserver: PasvAddress %v is not an IPv4 address", s.PasvAddress)
 	}
-	var err error
-	if s.faults, err = nameSet("fault", s.Faults, knownFault); err != nil {
+	faults, err := nameSet("fault", s.Faults, knownFault)
+	if err != nil {
 		return err
 	}
-	s.overrides = overrides(s.faults)
-	if s.variations, err = nameSet("variation", s.Variations, knownVariation); err != nil {
+	variations, err := nameSet("variation", s.Variations, knownVariation)
+	if err != nil {
 		return err
 	}
+	s.hooks = buildHooks(faults, variations)
 	return nil
 }
 
@@ -285,6 +284,3 @@ func (s *Server) logf(format string, args ...any) {
 		s.Logf(format, args...)
 	}
 }
-
-func (s *Server) fault(name string) bool     { return s.faults[name] }
-func (s *Server) variation(name string) bool { return s.variations[name] }

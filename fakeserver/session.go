@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -75,9 +76,6 @@ const (
 	// may send; the last one is answered 421 and the connection closed
 	// (RFC 2577 §5 suggests 3 to 5).
 	maxLoginFailures = 3
-	// slowPause separates the chunks of a reply under the slow-replies
-	// variation.
-	slowPause = 5 * time.Millisecond
 )
 
 // seqKind names the state a command leaves behind for the one immediately
@@ -112,7 +110,7 @@ type request struct {
 	arg    string // everything after the single SP that follows the verb
 	hasArg bool   // whether a SP followed the verb
 	prev   seqState
-	line   string // the command line as received (faults_control.go)
+	line   string // the command line as received
 }
 
 // command is an entry of the dispatch table.
@@ -204,6 +202,7 @@ func commandNames() []string {
 // reports back through transfer.done.
 type session struct {
 	srv    *Server
+	hooks  *hooks // the server's, for short
 	conn   net.Conn
 	id     uint64
 	local  *net.TCPAddr // server side of the control connection
@@ -215,6 +214,10 @@ type session struct {
 	doneOnce sync.Once
 
 	events chan ctrlEvent
+
+	// req is the command being handled, for the answer hooks; a transfer
+	// goroutine may reply meanwhile, hence atomic.
+	req atomic.Pointer[request]
 
 	// owned by serve
 	loggedIn     bool
@@ -231,12 +234,16 @@ type session struct {
 	quitting     bool // QUIT arrived during a transfer
 	closing      bool // end the session after the current command
 
-	repr reprState // MODE and STRU beyond the defaults (faults_repr.go)
+	block  bool // MODE B in force (only where a hook accepts it)
+	record bool // STRU R in force (only where a hook accepts it)
+
+	faults faultState // what the selected faults remember
 }
 
 func newSession(srv *Server, c net.Conn, id uint64) *session {
 	s := &session{
 		srv:    srv,
+		hooks:  srv.hooks,
 		conn:   c,
 		id:     id,
 		done:   make(chan struct{}),
@@ -262,7 +269,7 @@ func newSession(srv *Server, c net.Conn, id uint64) *session {
 func (s *session) resetParameters() {
 	s.binary = false
 	s.typeName = "ASCII Non-print"
-	s.repr = reprState{}
+	s.block, s.record = false, false
 	s.cwd = "/"
 	s.epsvAll = false
 	s.seq = seqState{}
@@ -349,6 +356,7 @@ func (s *session) serve() {
 // finish tears the session down once serve returns.
 func (s *session) finish() {
 	s.shutdown()
+	s.faults.release()
 	if s.xfer != nil {
 		s.xfer.abort()
 		<-s.xfer.done
@@ -359,19 +367,18 @@ func (s *session) finish() {
 	s.logf("session closed")
 }
 
+// greet sends the greeting, or lets the greet hook do it.
 func (s *session) greet() {
-	switch {
-	case s.holdGreeting(): // fault greeting-after-command (faults_control.go)
-	case s.srv.fault(faultGreetingWrongCode):
-		s.sendLines("200 Ready")
-	case s.srv.variation(varMultilineGreeting):
-		s.sendLines(
-			"220-ftpconform reference server",
-			"220-This server is for conformance tests only.",
-			"220 Ready.")
-	default:
-		s.reply(codeServiceReady, "ftpconform reference server ready.")
+	if h := s.hooks.greet; h != nil {
+		h(s)
+		return
 	}
+	s.sendGreeting()
+}
+
+// sendGreeting sends the clean server's greeting (RFC 959 §5.4: 220).
+func (s *session) sendGreeting() {
+	s.reply(codeServiceReady, "ftpconform reference server ready.")
 }
 
 // readLoop reads command lines and hands them to serve. It answers Telnet
@@ -402,7 +409,7 @@ func (s *session) readLoop() {
 			s.deliver(ctrlEvent{err: err})
 			return
 		}
-		if b == telnetIAC && !s.srv.fault(faultTelnetKept) {
+		if b == telnetIAC && !s.hooks.rawIAC {
 			cmd, err := br.ReadByte()
 			if err != nil {
 				s.deliver(ctrlEvent{err: err})
@@ -418,14 +425,14 @@ func (s *session) readLoop() {
 					s.deliver(ctrlEvent{err: err})
 					return
 				}
-				if s.telnetOverride(cmd, opt) { // faults_control.go
+				if h := s.hooks.negotiate; h != nil && h(s, cmd, opt) {
 					continue
 				}
 				switch cmd {
 				case telnetWILL:
-					s.writeWire([]byte{telnetIAC, telnetDONT, opt}, false)
+					s.writeWire([]byte{telnetIAC, telnetDONT, opt})
 				case telnetDO:
-					s.writeWire([]byte{telnetIAC, telnetWONT, opt}, false)
+					s.writeWire([]byte{telnetIAC, telnetWONT, opt})
 				}
 				// WONT and DONT confirm what we already assume; answering
 				// them could start a negotiation loop.
@@ -451,7 +458,7 @@ func (s *session) readLoop() {
 		}
 		if b != '\n' {
 			add(b)
-			if !s.endLineEarly(line, br.Buffered()) { // faults_control.go
+			if h := s.hooks.endLine; h == nil || !h(line, br.Buffered()) {
 				continue
 			}
 		}
@@ -474,7 +481,9 @@ func (s *session) readLoop() {
 		if !s.deliver(ctrlEvent{line: str}) {
 			return
 		}
-		s.dropPipelined(br) // faults_control.go
+		if h := s.hooks.afterLine; h != nil {
+			h(br)
+		}
 	}
 }
 
@@ -530,7 +539,8 @@ func (s *session) handle(ev ctrlEvent) {
 	s.seq = seqState{}
 	if ev.tooLong {
 		s.logf("> (line longer than %d bytes)", s.srv.MaxLineLength)
-		if s.longLineOverride() { // faults_control.go
+		if h := s.hooks.longLine; h != nil {
+			h(s)
 			return
 		}
 		s.reply(codeUnknownCommand, "Command line too long.")
@@ -544,14 +554,16 @@ func (s *session) handle(ev ctrlEvent) {
 	} else {
 		s.logf("> %q", ev.line)
 	}
-	for _, o := range s.srv.overrides {
+	s.req.Store(r)
+	defer s.req.Store(nil)
+	for _, o := range s.hooks.override {
 		if o(s, r) {
 			return
 		}
 	}
 	cmd, ok := commands[r.verb]
 	if !ok {
-		s.replyUnknown()
+		s.reply(codeUnknownCommand, "Unknown command.")
 		return
 	}
 	if !s.loggedIn && !cmd.preLogin {
@@ -567,49 +579,46 @@ func (s *session) handle(ev ctrlEvent) {
 	cmd.fn(s, r)
 }
 
-func (s *session) replyUnknown() {
-	if s.srv.variation(varUnknown502) {
-		s.reply(codeNotImplemented, "Command not implemented.")
-		return
-	}
-	s.reply(codeUnknownCommand, "Unknown command.")
-}
-
 // handleDuringTransfer deals with a command that arrives while a transfer
 // runs: ABOR, STAT and QUIT act at once (RFC 959 §4.1.3), everything else
 // waits until the transfer's reply has been sent (RFC 959 §4.2).
 func (s *session) handleDuringTransfer(ev ctrlEvent) {
+	var verb, arg string
 	if !ev.tooLong {
-		verb, arg, _ := parseLine(ev.line)
-		switch strings.ToUpper(verb) {
-		case "ABOR":
-			s.logf("> %q (during transfer)", ev.line)
-			s.abortTransfer()
-			return
-		case "STAT":
-			if arg == "" {
-				s.logf("> %q (during transfer)", ev.line)
-				s.transferStatus()
-				return
-			}
-		case "QUIT":
-			s.logf("> %q (during transfer)", ev.line)
-			s.quitting = true
+		v, a, _ := parseLine(ev.line)
+		verb, arg = strings.ToUpper(v), a
+	}
+	if verb == "ABOR" || verb == "QUIT" || verb == "STAT" && arg == "" {
+		s.logf("> %q (during transfer)", ev.line)
+	}
+	for _, h := range s.hooks.duringTransfer {
+		if h(s, verb, arg) {
 			return
 		}
 	}
-	if s.quitting {
-		return // nothing runs after QUIT
+	switch {
+	case verb == "ABOR":
+		s.abortTransfer()
+	case verb == "STAT" && arg == "":
+		s.transferStatus()
+	case verb == "QUIT":
+		s.quitting = true
+	case s.quitting:
+		// Nothing runs after QUIT.
+	default:
+		s.queue = append(s.queue, ev)
 	}
-	if s.srv.fault(faultQueueDropped) { // faults_control.go
-		return
-	}
-	s.queue = append(s.queue, ev)
 }
 
 // reply sends a single-line reply "code SP text".
 func (s *session) reply(code int, text string) {
-	if s.multilineReply(code, text) { // variation all-multiline (faults_control.go)
+	if r := s.req.Load(); r != nil {
+		for _, h := range s.hooks.answer {
+			code, text = h(s, r, code, text)
+		}
+	}
+	if h := s.hooks.frame; h != nil {
+		s.sendLines(h(code, text)...)
 		return
 	}
 	s.sendLines(fmt.Sprintf("%03d %s", code, text))
@@ -625,41 +634,12 @@ func (s *session) reply(code int, text string) {
 // can be taken for the end. feat marks a FEAT listing, whose body lines
 // must all start with a SP (RFC 2389 §3.2).
 func (s *session) replyMulti(code int, first string, body []string, last string, feat bool) {
-	lines := make([]string, 0, len(body)+8)
+	lines := make([]string, 0, len(body)+2)
 	lines = append(lines, fmt.Sprintf("%03d-%s", code, first))
-	if s.srv.variation(varDigitLines) {
-		// Legal oddities for the harness's reply reader (RFC 959 §4.2 only
-		// forbids a line that starts with the code and a SP).
-		var odd []string
-		if feat {
-			odd = []string{fmt.Sprintf(" %03d inner", code)}
-		} else {
-			odd = []string{
-				fmt.Sprintf(" %03d inner", code),
-				fmt.Sprintf("%03d-still inside", code),
-				"123 not the end",
-				fmt.Sprintf("%03d0 nope", code),
-				"",
-			}
-		}
-		n := min(1, len(body))
-		lines = append(lines, body[:n]...)
-		lines = append(lines, odd...)
-		lines = append(lines, body[n:]...)
-	} else {
-		lines = append(lines, body...)
-	}
-	switch {
-	case s.srv.fault(faultMultilineBadEnd):
-		lines = append(lines, fmt.Sprintf("%03d-End", code))
-	case s.srv.fault(faultMultilineWrongEndCode):
-		other := code + 1
-		if other%10 == 0 {
-			other = code - 1
-		}
-		lines = append(lines, fmt.Sprintf("%03d %s", other, last))
-	default:
-		lines = append(lines, fmt.Sprintf("%03d %s", code, last))
+	lines = append(lines, body...)
+	lines = append(lines, fmt.Sprintf("%03d %s", code, last))
+	for _, h := range s.hooks.multiline {
+		lines = h(code, lines, feat)
 	}
 	s.sendLines(lines...)
 }
@@ -668,55 +648,60 @@ func (s *session) replyMulti(code int, first string, body []string, last string,
 // byte in the text is doubled (RFC 1123 §3.2.6, RFC 3659 §2.2). A failed
 // write ends the session.
 func (s *session) sendLines(lines ...string) {
-	eol := "\r\n"
-	if s.srv.fault(faultBareLF) {
-		eol = "\n"
+	appendLine, write := appendReplyLine, (*session).writeWire
+	if h := s.hooks.appendLine; h != nil {
+		appendLine = h
+	}
+	if h := s.hooks.writeReply; h != nil {
+		write = h
 	}
 	var buf []byte
 	for _, l := range lines {
 		s.logf("< %q", l)
-		for i := 0; i < len(l); i++ {
-			buf = append(buf, l[i])
-			if l[i] == telnetIAC && !s.srv.fault(faultIACNotDoubled) { // faults_lead.go
-				buf = append(buf, telnetIAC)
-			}
-		}
-		buf = append(buf, eol...)
+		buf = appendLine(buf, l)
 	}
-	if err := s.writeWire(buf, s.srv.variation(varSlowReplies)); err != nil {
+	if err := write(s, buf); err != nil {
 		s.logf("write: %v", err)
 		s.shutdown()
 	}
 }
 
+// appendReplyLine appends one reply line and its CRLF to buf.
+func appendReplyLine(buf []byte, line string) []byte {
+	return append(appendIACDoubled(buf, line), '\r', '\n')
+}
+
+// appendIACDoubled appends text to buf with every 0xFF (Telnet IAC) byte
+// sent twice.
+func appendIACDoubled(buf []byte, text string) []byte {
+	for i := 0; i < len(text); i++ {
+		buf = append(buf, text[i])
+		if text[i] == telnetIAC {
+			buf = append(buf, telnetIAC)
+		}
+	}
+	return buf
+}
+
 // writeWire writes raw bytes on the control connection under the write
-// lock, with a deadline. With slow set it writes three pieces slowPause apart.
-func (s *session) writeWire(b []byte, slow bool) error {
+// lock.
+func (s *session) writeWire(b []byte) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	pieces := 1
-	if slow {
-		pieces = 3
+	return s.writeLocked(b)
+}
+
+// writeLocked writes b with a deadline; the caller holds wmu. Nothing is
+// written for an empty b.
+func (s *session) writeLocked(b []byte) error {
+	if len(b) == 0 {
+		return nil
 	}
-	size := max(1, (len(b)+pieces-1)/pieces)
-	for i := 0; i < len(b); i += size {
-		if i > 0 {
-			t := time.NewTimer(slowPause)
-			select {
-			case <-t.C:
-			case <-s.done:
-				t.Stop()
-				return net.ErrClosed
-			}
-		}
-		if err := s.conn.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
-			return err
-		}
-		if _, err := s.conn.Write(b[i:min(i+size, len(b))]); err != nil {
-			return err
-		}
+	if err := s.conn.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
+		return err
 	}
-	return nil
+	_, err := s.conn.Write(b)
+	return err
 }
 
 // sleep waits for d unless the session ends first; it reports whether the

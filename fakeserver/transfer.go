@@ -35,6 +35,8 @@ type transfer struct {
 	data     *dataSetting
 	binary   bool
 	typeName string
+	block    bool // MODE B
+	record   bool // STRU R
 
 	file *os.File
 
@@ -66,7 +68,7 @@ type transfer struct {
 type xferResult struct {
 	code    int
 	text    string
-	replied bool // already sent by the transfer (early-226 fault)
+	replied bool // already sent by the transfer (a send hook may do that)
 	aborted bool // stopped by ABOR or the end of the session
 }
 
@@ -85,12 +87,17 @@ func (x *transfer) run() {
 	x.done <- res
 }
 
-// abort stops the transfer from the session goroutine: it closes the data
-// connection and listener, which unblocks any pending I/O.
+// abort stops the transfer from the session goroutine.
 func (x *transfer) abort() {
-	if x.deferAbort() { // faults_transfer.go
+	if h := x.s.hooks.abort; h != nil && h(x) {
 		return
 	}
+	x.stop()
+}
+
+// stop closes the data connection and listener, which unblocks any
+// pending I/O.
+func (x *transfer) stop() {
 	x.mu.Lock()
 	x.aborted = true
 	c := x.conn
@@ -135,7 +142,12 @@ func (x *transfer) execute() xferResult {
 		x.s.logf("data connection: %v", err)
 		return xferResult{code: codeCantOpenData, text: "Cannot open data connection."}
 	}
-	conn = x.reprConn(conn) // block mode, record structure (faults_repr.go)
+	if h := x.s.hooks.dataConn; h != nil {
+		conn = h(x, conn)
+	}
+	if x.block {
+		conn = &blockConn{Conn: conn, sending: !x.upload()}
+	}
 
 	var early bool
 	switch x.kind {
@@ -148,7 +160,9 @@ func (x *transfer) execute() xferResult {
 	}
 	// The data connection is closed before the completion reply
 	// (RFC 959 §5.2).
-	if !x.leaveOpen(conn) { // faults_dataconn.go
+	if h := x.s.hooks.closeConn; h != nil {
+		h(x, conn)
+	} else {
 		conn.Close()
 	}
 	if err == nil && x.file != nil && x.kind != xferRETR {
@@ -171,7 +185,11 @@ func (x *transfer) execute() xferResult {
 		x.s.logf("transfer: %v", err)
 		res = xferResult{code: codeTransferAborted, text: "Data connection closed; transfer aborted."}
 	}
-	res = x.resultFault(res, err) // faults_transfer.go
+	if !res.aborted {
+		for _, h := range x.s.hooks.result {
+			res = h(x, res, err)
+		}
+	}
 	res.replied = early && !res.aborted
 	return res
 }
@@ -201,34 +219,24 @@ func (x *transfer) openConn() (net.Conn, error) {
 	case d.passive != nil:
 		return d.passive.take(x.ctx, srv.DataTimeout)
 	}
-	if srv.fault(faultPortNoDial) {
-		if !x.wait(time.Second) {
-			return nil, x.ctx.Err()
-		}
-		return nil, errNoDial
-	}
-	if c, ok, err := x.firewallActiveFault(); ok { // faults_firewall.go
-		return c, err
-	}
 	port := srv.ActiveSourcePort
 	if port < 0 {
 		port = max(x.s.local.Port-1, 0) // L-1
 	}
 	local := &net.TCPAddr{IP: x.s.local.IP, Port: port, Zone: x.s.local.Zone}
-	if srv.fault(faultPortWrongSource) {
-		if ip4 := local.IP.To4(); ip4 != nil && ip4[0] == 127 {
-			other := net.IPv4(127, 0, 0, 2)
-			if ip4.Equal(other) {
-				other = net.IPv4(127, 0, 0, 3)
-			}
-			local = &net.TCPAddr{IP: other, Port: local.Port}
-		}
-	}
 	dialer := net.Dialer{Timeout: srv.DataTimeout, LocalAddr: local}
 	if port != 0 {
 		dialer.Control = reuseAddr
 	}
+	if h := x.s.hooks.dial; h != nil {
+		return h(x, dialer)
+	}
 	return dialer.DialContext(x.ctx, "tcp", d.active.String())
+}
+
+// upload reports whether the transfer stores data.
+func (x *transfer) upload() bool {
+	return x.kind == xferSTOR || x.kind == xferAPPE || x.kind == xferSTOU
 }
 
 // wait pauses for d unless the transfer is aborted first.
@@ -244,26 +252,39 @@ func (x *transfer) wait(d time.Duration) bool {
 }
 
 // sendFile copies the file from the restart offset, converting LF to CRLF
-// in TYPE A (RFC 959 §3.1.1.1). It reports whether it sent the completion
-// reply itself (early-226 fault).
+// in TYPE A (RFC 959 §3.1.1.1). It reports whether the completion reply
+// has already been sent.
 func (x *transfer) sendFile(conn net.Conn) (bool, error) {
-	var src io.Reader
 	if x.binary {
 		if _, err := x.file.Seek(x.offset, io.SeekStart); err != nil {
 			return false, localError{err}
 		}
-		src = x.file
-		if x.s.srv.fault(faultCorruptBinary) && x.fileSize > 16 {
-			src = &flipReader{r: x.file, pos: x.offset, at: x.fileSize / 2}
-		}
-	} else {
-		cr := x.asciiReader() // LF to CRLF (faults_repr.go)
-		if _, err := io.CopyN(io.Discard, cr, x.offset); err != nil {
+	}
+	src := x.download(x.file)
+	if !x.binary {
+		// The offset counts bytes of the converted stream (RFC 3659 §5.2).
+		if _, err := io.CopyN(io.Discard, src, x.offset); err != nil {
 			return false, localError{err}
 		}
-		src = cr
 	}
 	return x.send(conn, src, x.total-x.offset)
+}
+
+// download gives the stream a RETR sends for file.
+func (x *transfer) download(file io.Reader) io.Reader {
+	if h := x.s.hooks.download; h != nil {
+		return h(x, file)
+	}
+	return represent(x, file)
+}
+
+// represent is file as the transfer type sends it: unchanged in TYPE I,
+// with every LF as CRLF in TYPE A.
+func represent(x *transfer, file io.Reader) io.Reader {
+	if x.binary {
+		return file
+	}
+	return &crlfReader{r: file}
 }
 
 // sendContent sends a prepared LIST or NLST listing.
@@ -271,23 +292,13 @@ func (x *transfer) sendContent(conn net.Conn) (bool, error) {
 	return x.send(conn, bytes.NewReader(x.content), int64(len(x.content)))
 }
 
-// send copies src to the data connection. Under the early-226 fault (RETR
-// of files of 128 KiB and more) it sends 226 after half of the data and the
-// rest 2 s later. Smaller transfers stay correct so that the fault costs
-// only the checks that look for it.
+// send copies length bytes of src to the data connection. It reports
+// whether the completion reply has already been sent.
 func (x *transfer) send(conn net.Conn, src io.Reader, length int64) (bool, error) {
-	early := x.s.srv.fault(faultEarly226) && x.kind == xferRETR && length >= 128<<10
-	if !early {
-		return false, x.copyOut(conn, src)
+	if h := x.s.hooks.send; h != nil {
+		return h(x, conn, src, length)
 	}
-	if err := x.copyOut(conn, io.LimitReader(src, length/2)); err != nil {
-		return false, err
-	}
-	x.s.reply(codeClosingData, "Transfer complete.")
-	if !x.wait(2 * time.Second) {
-		return true, netError{context.Canceled}
-	}
-	return true, x.copyOut(conn, src)
+	return false, x.copyOut(conn, src)
 }
 
 // copyOut writes src to conn; a stalled client fails the transfer after
@@ -315,29 +326,9 @@ func (x *transfer) copyOut(conn net.Conn, src io.Reader) error {
 // receive stores what arrives on the data connection until the client
 // closes it (RFC 959 §3.4.1), converting CRLF to LF in TYPE A.
 func (x *transfer) receive(conn net.Conn) error {
-	f := x.file
-	var start int64
-	var err error
-	switch {
-	case x.restart:
-		// Keep the first fileOff bytes and write from there.
-		if err = f.Truncate(x.fileOff); err == nil {
-			start, err = f.Seek(x.fileOff, io.SeekStart)
-		}
-	case x.kind == xferAPPE:
-		start, err = f.Seek(0, io.SeekEnd)
-	case x.keepOldContent(): // stor-no-truncate (faults_transfer.go)
-	default:
-		err = f.Truncate(0)
-	}
+	w, err := x.uploadTo(x.file)
 	if err != nil {
 		return localError{err}
-	}
-	var w io.Writer = f
-	var lw *lfWriter
-	if x.asciiStore() { // TYPE A (faults_repr.go)
-		lw = &lfWriter{w: f}
-		w = lw
 	}
 	buf := make([]byte, 32*1024)
 	for {
@@ -356,17 +347,57 @@ func (x *transfer) receive(conn net.Conn) error {
 			return netError{rerr}
 		}
 	}
-	if lw != nil {
-		if err := lw.flush(); err != nil {
+	if fw, ok := w.(interface{ flush() error }); ok {
+		if err := fw.flush(); err != nil {
 			return localError{err}
 		}
 	}
-	if x.kind == xferSTOR && x.binary && x.s.srv.fault(faultStorTruncate) {
-		if end, err := f.Seek(0, io.SeekCurrent); err == nil && end > start {
-			f.Truncate(end - 1)
-		}
-	}
 	return nil
+}
+
+// uploadTo positions f for an upload and returns what the received stream
+// is written to.
+func (x *transfer) uploadTo(f *os.File) (io.Writer, error) {
+	if h := x.s.hooks.upload; h != nil {
+		return h(x, f)
+	}
+	return storeInto(x, f)
+}
+
+// storeInto positions f (see position) and returns the writer that stores
+// the stream as the transfer type asks.
+func storeInto(x *transfer, f *os.File) (io.Writer, error) {
+	if err := x.position(f); err != nil {
+		return nil, err
+	}
+	return x.unrepresent(f), nil
+}
+
+// position prepares f for the upload: after REST n it keeps the first n
+// bytes and writes from there, APPE writes at the end, and STOR and STOU
+// replace the content.
+func (x *transfer) position(f *os.File) error {
+	switch {
+	case x.restart:
+		if err := f.Truncate(x.fileOff); err != nil {
+			return err
+		}
+		_, err := f.Seek(x.fileOff, io.SeekStart)
+		return err
+	case x.kind == xferAPPE:
+		_, err := f.Seek(0, io.SeekEnd)
+		return err
+	}
+	return f.Truncate(0)
+}
+
+// unrepresent returns the writer that stores a received stream into w:
+// unchanged in TYPE I, every CRLF as LF in TYPE A.
+func (x *transfer) unrepresent(w io.Writer) io.Writer {
+	if x.binary {
+		return w
+	}
+	return &lfWriter{w: w}
 }
 
 // crlfReader turns every LF of r into CRLF.
@@ -460,22 +491,6 @@ func (l *lfWriter) flush() error {
 	l.cr = false
 	_, err := l.w.Write([]byte{'\r'})
 	return err
-}
-
-// flipReader inverts the byte at file position at (corrupt-binary fault).
-type flipReader struct {
-	r   io.Reader
-	pos int64
-	at  int64
-}
-
-func (f *flipReader) Read(p []byte) (int, error) {
-	n, err := f.r.Read(p)
-	if i := f.at - f.pos; i >= 0 && i < int64(n) {
-		p[i] ^= 0xff
-	}
-	f.pos += int64(n)
-	return n, err
 }
 
 // reuseAddr sets SO_REUSEADDR so that active connections can come from the
