@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"net/netip"
 	"slices"
 	"time"
@@ -229,6 +230,17 @@ func failForCause(cause, format string, args ...any) {
 	}
 	noteFinding(cause)
 	failf("%s", msg)
+}
+
+// LabelSharesPrefix starts the label of checks that start the same
+// exchange (Shares): a parallel run keeps them in one worker, so that the
+// first one's observation spares the others the wait.
+const LabelSharesPrefix = "shares:"
+
+// Shares labels a check that starts the named exchange (one of the
+// exchange constants) and uses what an earlier check saw of it.
+func Shares(exchange string) Labels {
+	return Label(LabelSharesPrefix + strings.ReplaceAll(exchange, " ", "-"))
 }
 
 // Exchanges that more than one check starts the same way.

@@ -117,7 +117,7 @@ var _ = Describe("Control connection life cycle (RFC 959 §4.2, §5.4)", Label("
 			}
 		})
 
-	Check("RFC959-4.2.1-421-CLOSE", "closes the control connection after a 421 reply",
+	Check("RFC959-4.2.1-421-CLOSE", "closes the control connection after a 421 reply", Shares(exchangeLongLine),
 		func(ctx SpecContext) {
 			if seen, ok := silenceSeen(exchangeLongLine); ok {
 				Skip("no 421 could be provoked: " + seen + "; other ways (idle timeout, connection limits, failed logins) are too slow or disturb the server")

@@ -151,7 +151,7 @@ var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("c
 			}
 		})
 
-	Check("RFC959-4.2.1-500-TOO-LONG", "answers a 10 KiB command line with 500 or 501, or with 421 and a close, and runs no part of it", Needs(harness.CapNOOP),
+	Check("RFC959-4.2.1-500-TOO-LONG", "answers a 10 KiB command line with 500 or 501, or with 421 and a close, and runs no part of it", Needs(harness.CapNOOP), Shares(exchangeLongLine),
 		func(ctx SpecContext) {
 			if seen, ok := silenceSeen(exchangeLongLine); ok {
 				failf("%s (the server must answer it, e.g. 500 \"line too long\")", seen)

@@ -81,7 +81,8 @@ type plannedCheck struct {
 	key    string
 	file   string
 	serial bool
-	probe  bool // it judges the login probe (suites.LabelLoginProbe)
+	probe  bool     // it judges the login probe (suites.LabelLoginProbe)
+	shares []string // exchanges it shares with other checks (suites.Shares)
 }
 
 // specKey is the check key in a spec's text, "[KEY] title".
@@ -103,20 +104,40 @@ func planChecks(dry types.Report) []plannedCheck {
 			continue // filtered out, pending, or not a check
 		}
 		if k := keyOf(s); k != "" {
-			out = append(out, plannedCheck{key: k, file: s.LeafNodeLocation.FileName, serial: s.IsSerial,
-				probe: slices.Contains(s.Labels(), suites.LabelLoginProbe)})
+			c := plannedCheck{key: k, file: s.LeafNodeLocation.FileName, serial: s.IsSerial,
+				probe: slices.Contains(s.Labels(), suites.LabelLoginProbe)}
+			for _, l := range s.Labels() {
+				if strings.HasPrefix(l, suites.LabelSharesPrefix) {
+					c.shares = append(c.shares, l)
+				}
+			}
+			out = append(out, c)
 		}
 	}
 	return out
 }
 
 // shardChecks deals the checks that may run alongside others into at most
-// n shards, whole source files at a time, the largest file first onto the
-// least loaded shard; the Serial checks and those that judge the login
-// probe come back apart.
+// n shards, whole units at a time, the largest unit first onto the least
+// loaded shard. A unit is a source file, joined with every file that has a
+// check sharing an exchange with one of its checks. The Serial checks and
+// those that judge the login probe come back apart.
 func shardChecks(checks []plannedCheck, n int) (probe []string, shards [][]string, serial []string) {
-	var files []string
-	byFile := map[string][]string{}
+	// Units: union-find over file names and shared-exchange labels.
+	parent := map[string]string{}
+	var find func(string) string
+	find = func(x string) string {
+		if p, ok := parent[x]; ok && p != x {
+			r := find(p)
+			parent[x] = r
+			return r
+		}
+		parent[x] = x
+		return x
+	}
+	var units []string
+	byUnit := map[string][]string{}
+	var rest []plannedCheck
 	for _, c := range checks {
 		switch {
 		case c.serial:
@@ -126,21 +147,28 @@ func shardChecks(checks []plannedCheck, n int) (probe []string, shards [][]strin
 			probe = append(probe, c.key)
 			continue
 		}
-		if _, ok := byFile[c.file]; !ok {
-			files = append(files, c.file)
+		rest = append(rest, c)
+		for _, sh := range c.shares {
+			parent[find(sh)] = find(c.file)
 		}
-		byFile[c.file] = append(byFile[c.file], c.key)
 	}
-	slices.SortStableFunc(files, func(a, b string) int { return len(byFile[b]) - len(byFile[a]) })
-	shards = make([][]string, min(n, len(files)))
-	for _, f := range files {
+	for _, c := range rest {
+		u := find(c.file)
+		if _, ok := byUnit[u]; !ok {
+			units = append(units, u)
+		}
+		byUnit[u] = append(byUnit[u], c.key)
+	}
+	slices.SortStableFunc(units, func(a, b string) int { return len(byUnit[b]) - len(byUnit[a]) })
+	shards = make([][]string, min(n, len(units)))
+	for _, u := range units {
 		least := 0
 		for i := range shards {
 			if len(shards[i]) < len(shards[least]) {
 				least = i
 			}
 		}
-		shards[least] = append(shards[least], byFile[f]...)
+		shards[least] = append(shards[least], byUnit[u]...)
 	}
 	return probe, shards, serial
 }

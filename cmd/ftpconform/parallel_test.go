@@ -21,11 +21,12 @@ import (
 )
 
 func TestShardChecks(t *testing.T) {
+	c := func(key, file string) plannedCheck { return plannedCheck{key: key, file: file} }
 	checks := []plannedCheck{
-		{"A-1", "a.go", false, false}, {"A-2", "a.go", false, false}, {"A-3", "a.go", false, false},
-		{"B-1", "b.go", false, false}, {"B-2", "b.go", true, false},
-		{"C-1", "c.go", false, false}, {"C-2", "c.go", false, false},
-		{"D-1", "d.go", false, false}, {"P-1", "d.go", false, true},
+		c("A-1", "a.go"), c("A-2", "a.go"), c("A-3", "a.go"),
+		c("B-1", "b.go"), {key: "B-2", file: "b.go", serial: true},
+		c("C-1", "c.go"), c("C-2", "c.go"),
+		c("D-1", "d.go"), {key: "P-1", file: "d.go", probe: true},
 	}
 	for _, tc := range []struct {
 		n      int
@@ -46,6 +47,20 @@ func TestShardChecks(t *testing.T) {
 		if !slices.Equal(serial, []string{"B-2"}) {
 			t.Errorf("n=%d: serial %v, want [B-2]", tc.n, serial)
 		}
+	}
+}
+
+// Checks that share an exchange keep to one shard, with their files.
+func TestShardChecksSharedExchange(t *testing.T) {
+	checks := []plannedCheck{
+		{key: "A-1", file: "a.go"}, {key: "A-2", file: "a.go", shares: []string{"shares:x"}},
+		{key: "B-1", file: "b.go"}, {key: "B-2", file: "b.go"},
+		{key: "C-1", file: "c.go", shares: []string{"shares:x"}},
+		{key: "D-1", file: "d.go"},
+	}
+	_, shards, _ := shardChecks(checks, 4)
+	if want := "[[A-1 A-2 C-1] [B-1 B-2] [D-1]]"; fmt.Sprint(shards) != want {
+		t.Errorf("shards %v, want %s", shards, want)
 	}
 }
 
