@@ -17,6 +17,10 @@ const (
 	// (the server stopped answering, the preflight failed); its value is
 	// the key of the check during which that happened, or PreflightKey.
 	EntryNotRun = "ftpconform.notrun"
+	// EntryElsewhere marks, in a worker of a parallel run, a check that
+	// another worker ran: the coordinator takes that worker's report of
+	// it. Its value is the unit of checks the other worker claimed.
+	EntryElsewhere = "ftpconform.elsewhere"
 )
 
 // PreflightKey stands for the preflight (connect, greeting, login before

@@ -97,6 +97,12 @@ func Check(key, title string, args ...any) {
 	level := meta.Level
 	decorators = append(decorators, Label(catalogLabels(meta)...), SpecTimeout(cfg.CheckTimeout), loc)
 	decorators = append(decorators, func(ctx SpecContext) {
+		if cfg.Claim != nil {
+			if mine, unit := cfg.Claim(key); !mine {
+				AddReportEntry(checkmeta.EntryElsewhere, unit, ReportEntryVisibilityNever)
+				Skip("run by another worker of this parallel run")
+			}
+		}
 		if stop := cfg.health.stopped(); stop != nil {
 			notRun(stop.Key, stop.Reason)
 		}

@@ -48,6 +48,11 @@ type Config struct {
 	// one. Nil: a journal of this run only.
 	Journal *harness.Journal
 
+	// Claim, if set, is asked before each check whether this process runs
+	// it: the workers of a parallel run share their checks out as they go
+	// (a worker that says no reports the check as run elsewhere).
+	Claim func(key string) (mine bool, unit string)
+
 	// OnCheckDone, if set, is called after every check (progress display).
 	OnCheckDone func(types.SpecReport)
 	// OnSuiteDone, if set, receives the whole report at the end of the

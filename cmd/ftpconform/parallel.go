@@ -13,10 +13,14 @@ package main
 //     one session tries wrong passwords) and a worker for the Serial checks
 //     (passive-port sampling, timing and race judgements), which run
 //     without other checks' sessions beside them;
-//  3. when the Serial checks are done, it deals the others into N shards, a
-//     source file at a time (the checks of one file share root causes and
-//     exchanges, see suites/health.go, and so keep their order and their
-//     "blocked by" links), and runs one worker per shard at once;
+//  3. when the Serial checks are done, it starts N workers that share the
+//     other checks out as they go: each walks the same list in the same
+//     order, and before a check it claims the check's unit in the journal;
+//     the first claim wins, and the others skip the unit. A unit is a
+//     source file, joined with the files of checks that share an exchange
+//     with it (the checks of one file share root causes and exchanges, see
+//     suites/health.go, and so keep their order and their "blocked by"
+//     links). A slow unit holds up one worker, not a share of the list;
 //  4. it merges the workers' ginkgo reports into one, in the dry run's
 //     order, and goes on as a serial run would: reports, baseline, summary.
 //
@@ -52,6 +56,7 @@ import (
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/ftpconform/ftpconform/checkmeta"
 	"github.com/ftpconform/ftpconform/harness"
 	"github.com/ftpconform/ftpconform/suites"
 )
@@ -74,6 +79,12 @@ type workerPlan struct {
 	// together (harness.Journal): a server that stopped answering, a
 	// command it never answers, a lost capability, a root cause.
 	Journal string `json:"journal"`
+	// Units, when set, makes the worker one of several that share Keys
+	// out as they go: before each check, the first worker to claim the
+	// check's unit in the journal runs it (and the rest of the unit); the
+	// others skip it. Worker names the worker in those claims.
+	Units  map[string]string `json:"units,omitempty"`
+	Worker string            `json:"worker,omitempty"`
 }
 
 // plannedCheck is one check the dry run selected.
@@ -117,12 +128,13 @@ func planChecks(dry types.Report) []plannedCheck {
 	return out
 }
 
-// shardChecks deals the checks that may run alongside others into at most
-// n shards, whole units at a time, the largest unit first onto the least
-// loaded shard. A unit is a source file, joined with every file that has a
-// check sharing an exchange with one of its checks. The Serial checks and
-// those that judge the login probe come back apart.
-func shardChecks(checks []plannedCheck, n int) (probe []string, shards [][]string, serial []string) {
+// shareChecks splits the checks into those that judge the login probe,
+// the Serial ones, and the pool the other workers share out as they go,
+// with each pooled check's unit: a source file, joined with every file
+// that has a check sharing an exchange with one of its checks. A unit runs
+// in one worker, in order, so that its checks' shared root causes ("blocked
+// by" a sibling) and shared exchanges come out as in a serial run.
+func shareChecks(checks []plannedCheck) (probe, pool, serial []string, units map[string]string) {
 	// Units: union-find over file names and shared-exchange labels.
 	parent := map[string]string{}
 	var find func(string) string
@@ -135,42 +147,27 @@ func shardChecks(checks []plannedCheck, n int) (probe []string, shards [][]strin
 		parent[x] = x
 		return x
 	}
-	var units []string
-	byUnit := map[string][]string{}
 	var rest []plannedCheck
 	for _, c := range checks {
 		switch {
 		case c.serial:
 			serial = append(serial, c.key)
-			continue
 		case c.probe:
 			probe = append(probe, c.key)
-			continue
-		}
-		rest = append(rest, c)
-		for _, sh := range c.shares {
-			parent[find(sh)] = find(c.file)
-		}
-	}
-	for _, c := range rest {
-		u := find(c.file)
-		if _, ok := byUnit[u]; !ok {
-			units = append(units, u)
-		}
-		byUnit[u] = append(byUnit[u], c.key)
-	}
-	slices.SortStableFunc(units, func(a, b string) int { return len(byUnit[b]) - len(byUnit[a]) })
-	shards = make([][]string, min(n, len(units)))
-	for _, u := range units {
-		least := 0
-		for i := range shards {
-			if len(shards[i]) < len(shards[least]) {
-				least = i
+		default:
+			rest = append(rest, c)
+			find(c.file)
+			for _, sh := range c.shares {
+				parent[find(sh)] = find(c.file)
 			}
 		}
-		shards[least] = append(shards[least], byUnit[u]...)
 	}
-	return probe, shards, serial
+	units = map[string]string{}
+	for _, c := range rest {
+		pool = append(pool, c.key)
+		units[c.key] = filepath.Base(find(c.file))
+	}
+	return probe, pool, serial, units
 }
 
 // focusOn is the ginkgo focus expression that selects exactly keys.
@@ -245,6 +242,12 @@ type lockedLines struct {
 	w  io.Writer
 }
 
+func (l *lockedLines) println(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintln(l.w, s)
+}
+
 func (l *lockedLines) copyFrom(r io.Reader) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
@@ -266,17 +269,66 @@ type coordinator struct {
 	out     *lockedLines
 	stderr  io.Writer
 	started atomic.Int32 // workers started, to name their files
+	begin   time.Time
+
+	mu      sync.Mutex
+	timings []workerTiming
+}
+
+// workerTiming is when one worker ran, for the line that tells where a
+// parallel run spent its time.
+type workerTiming struct {
+	what       string
+	checks     int
+	start, end time.Duration // since the run began
+}
+
+// timeline describes the workers' timings in one line.
+func (c *coordinator) timeline() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	slices.SortStableFunc(c.timings, func(a, b workerTiming) int { return int(a.start - b.start) })
+	var parts []string
+	for _, t := range c.timings {
+		parts = append(parts, fmt.Sprintf("%s: %d checks %.1f-%.1fs", t.what, t.checks, t.start.Seconds(), t.end.Seconds()))
+	}
+	return "workers: " + strings.Join(parts, "; ")
 }
 
 // runWorkers runs one worker per shard, all at once, and returns their
 // reports (nil for a worker that left none).
-func (c *coordinator) runWorkers(shards [][]string) []*types.Report {
+func (c *coordinator) runWorkers(what string, shards [][]string) []*types.Report {
+	return c.runPlans(what, len(shards), func(i int) workerPlan { return workerPlan{Keys: shards[i]} })
+}
+
+// runSharing runs n workers at once that share keys out unit by unit as
+// they go (workerPlan.Units).
+func (c *coordinator) runSharing(n int, keys []string, units map[string]string) []*types.Report {
+	return c.runPlans("worker", n, func(i int) workerPlan {
+		return workerPlan{Keys: keys, Units: units, Worker: strconv.Itoa(i + 1)}
+	})
+}
+
+// runPlans runs n workers at once, worker i with plan(i).
+func (c *coordinator) runPlans(what string, n int, plan func(i int) workerPlan) []*types.Report {
+	shards := make([]workerPlan, n)
+	for i := range shards {
+		shards[i] = plan(i)
+	}
 	reports := make([]*types.Report, len(shards))
 	var wg sync.WaitGroup
-	for i, keys := range shards {
+	for i, p := range shards {
 		n := int(c.started.Add(1))
 		wg.Go(func() {
-			r, err := c.runWorker(n, i, len(shards), keys)
+			name := what
+			if len(shards) > 1 {
+				name = fmt.Sprintf("%s %d/%d", what, i+1, len(shards))
+			}
+			start := time.Since(c.begin)
+			r, ran, err := c.runWorker(n, i, len(shards), p)
+			c.mu.Lock()
+			c.timings = append(c.timings, workerTiming{name, ran, start, time.Since(c.begin)})
+			c.mu.Unlock()
 			if err != nil {
 				fmt.Fprintf(c.stderr, "ftpconform: worker %d: %v\n", n, err)
 			}
@@ -287,17 +339,18 @@ func (c *coordinator) runWorkers(shards [][]string) []*types.Report {
 	return reports
 }
 
-// runWorker runs the checks keys in worker process n, the i-th of the
-// phase's count, and reads its report.
-func (c *coordinator) runWorker(n, i, count int, keys []string) (*types.Report, error) {
+// runWorker runs plan in worker process n, the i-th of the phase's count,
+// and reads its report; ran is how many checks it ran itself.
+func (c *coordinator) runWorker(n, i, count int, plan workerPlan) (rep *types.Report, ran int, err error) {
 	planPath := filepath.Join(c.dir, fmt.Sprintf("plan-%d.json", n))
 	reportPath := filepath.Join(c.dir, fmt.Sprintf("report-%d.json", n))
-	b, err := json.Marshal(workerPlan{Keys: keys, Facts: c.facts, Journal: filepath.Join(c.dir, "journal")})
+	plan.Facts, plan.Journal = c.facts, filepath.Join(c.dir, "journal")
+	b, err := json.Marshal(plan)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if err := os.WriteFile(planPath, b, 0o600); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	args := append([]string{"run"}, c.base...)
 	if r := splitRange(c.target.ActiveRange, i, count); r != c.target.ActiveRange {
@@ -310,22 +363,27 @@ func (c *coordinator) runWorker(n, i, count int, keys []string) (*types.Report, 
 	cmd.Stderr = &errBuf
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	c.out.copyFrom(out)
 	werr := cmd.Wait()
 	raw, err := os.ReadFile(reportPath)
 	if err != nil {
-		return nil, fmt.Errorf("no report (%v): %s", werr, strings.TrimSpace(errBuf.String()))
+		return nil, 0, fmt.Errorf("no report (%v): %s", werr, strings.TrimSpace(errBuf.String()))
 	}
-	var rep types.Report
-	if err := json.Unmarshal(raw, &rep); err != nil {
-		return nil, fmt.Errorf("its report: %w", err)
+	rep = &types.Report{}
+	if err := json.Unmarshal(raw, rep); err != nil {
+		return nil, 0, fmt.Errorf("its report: %w", err)
 	}
-	return &rep, nil
+	for _, s := range rep.SpecReports {
+		if s.LeafNodeType == types.NodeTypeIt && !neverRan(s) && !elsewhere(s) {
+			ran++
+		}
+	}
+	return rep, ran, nil
 }
 
 // runParallel runs the checks dry selected in worker processes, n at a
@@ -348,17 +406,17 @@ func runParallel(o *runOptions, t harness.Target, srcPort int, filter string, fa
 	defer signal.Stop(sig)
 
 	c := &coordinator{exe: exe, dir: dir, base: workerArgs(o, t, srcPort, filter), target: t, facts: facts,
-		out: &lockedLines{w: stdout}, stderr: stderr}
-	probe, shards, serial := shardChecks(planChecks(dry), o.parallel)
+		out: &lockedLines{w: stdout}, stderr: stderr, begin: time.Now()}
+	probe, pool, serial, units := shareChecks(planChecks(dry))
 	started := time.Now()
 	var probeDone sync.WaitGroup
 	var probeReports []*types.Report
 	if len(probe) > 0 {
-		probeDone.Go(func() { probeReports = c.runWorkers([][]string{probe}) })
+		probeDone.Go(func() { probeReports = c.runWorkers("login-probe", [][]string{probe}) })
 	}
 	var got []*types.Report
 	if len(serial) > 0 {
-		got = c.runWorkers([][]string{serial})
+		got = c.runWorkers("serial", [][]string{serial})
 	}
 	interrupted := false
 	select {
@@ -367,10 +425,11 @@ func runParallel(o *runOptions, t harness.Target, srcPort int, filter string, fa
 	default:
 	}
 	if !interrupted {
-		got = append(got, c.runWorkers(shards)...)
+		got = append(got, c.runSharing(min(o.parallel, len(pool)), pool, units)...)
 	}
 	probeDone.Wait()
 	got = append(got, probeReports...)
+	c.out.println(c.timeline())
 	return mergeReports(dry, got, started, interrupted), nil
 }
 
@@ -399,7 +458,7 @@ func mergeReports(dry types.Report, workers []*types.Report, started time.Time, 
 				}
 				continue
 			}
-			if k := keyOf(s); k != "" && !neverRan(s) {
+			if k := keyOf(s); k != "" && !neverRan(s) && !elsewhere(s) {
 				ran[k] = s
 			}
 		}
@@ -442,6 +501,16 @@ func mergeReports(dry types.Report, workers []*types.Report, started time.Time, 
 // neverRan reports whether a worker left s out (another worker's check).
 func neverRan(s types.SpecReport) bool {
 	return s.State == types.SpecStateSkipped && s.NumAttempts == 0 && s.Failure.Message == ""
+}
+
+// elsewhere reports whether a worker skipped s because another one ran it.
+func elsewhere(s types.SpecReport) bool {
+	for _, e := range s.ReportEntries {
+		if e.Name == checkmeta.EntryElsewhere {
+			return true
+		}
+	}
+	return false
 }
 
 // readWorkerPlan reads the plan a coordinator wrote for this worker.

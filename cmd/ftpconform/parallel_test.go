@@ -20,47 +20,26 @@ import (
 	"github.com/ftpconform/ftpconform/harness"
 )
 
-func TestShardChecks(t *testing.T) {
-	c := func(key, file string) plannedCheck { return plannedCheck{key: key, file: file} }
+func TestShareChecks(t *testing.T) {
 	checks := []plannedCheck{
-		c("A-1", "a.go"), c("A-2", "a.go"), c("A-3", "a.go"),
-		c("B-1", "b.go"), {key: "B-2", file: "b.go", serial: true},
-		c("C-1", "c.go"), c("C-2", "c.go"),
-		c("D-1", "d.go"), {key: "P-1", file: "d.go", probe: true},
+		{key: "A-1", file: "x/a.go"}, {key: "A-2", file: "x/a.go", shares: []string{"shares:x"}},
+		{key: "B-1", file: "x/b.go"}, {key: "B-2", file: "x/b.go", serial: true},
+		{key: "C-1", file: "x/c.go", shares: []string{"shares:x"}},
+		{key: "D-1", file: "x/d.go"}, {key: "P-1", file: "x/d.go", probe: true},
 	}
-	for _, tc := range []struct {
-		n      int
-		shards [][]string
-	}{
-		{1, [][]string{{"A-1", "A-2", "A-3", "C-1", "C-2", "B-1", "D-1"}}},
-		{2, [][]string{{"A-1", "A-2", "A-3", "D-1"}, {"C-1", "C-2", "B-1"}}},
-		{3, [][]string{{"A-1", "A-2", "A-3"}, {"C-1", "C-2"}, {"B-1", "D-1"}}},
-		{8, [][]string{{"A-1", "A-2", "A-3"}, {"C-1", "C-2"}, {"B-1"}, {"D-1"}}},
-	} {
-		probe, shards, serial := shardChecks(checks, tc.n)
-		if !slices.Equal(probe, []string{"P-1"}) {
-			t.Errorf("n=%d: probe %v, want [P-1]", tc.n, probe)
-		}
-		if fmt.Sprint(shards) != fmt.Sprint(tc.shards) {
-			t.Errorf("n=%d: shards %v, want %v", tc.n, shards, tc.shards)
-		}
-		if !slices.Equal(serial, []string{"B-2"}) {
-			t.Errorf("n=%d: serial %v, want [B-2]", tc.n, serial)
-		}
+	probe, pool, serial, units := shareChecks(checks)
+	if !slices.Equal(probe, []string{"P-1"}) || !slices.Equal(serial, []string{"B-2"}) {
+		t.Errorf("probe %v, serial %v", probe, serial)
 	}
-}
-
-// Checks that share an exchange keep to one shard, with their files.
-func TestShardChecksSharedExchange(t *testing.T) {
-	checks := []plannedCheck{
-		{key: "A-1", file: "a.go"}, {key: "A-2", file: "a.go", shares: []string{"shares:x"}},
-		{key: "B-1", file: "b.go"}, {key: "B-2", file: "b.go"},
-		{key: "C-1", file: "c.go", shares: []string{"shares:x"}},
-		{key: "D-1", file: "d.go"},
+	if want := []string{"A-1", "A-2", "B-1", "C-1", "D-1"}; !slices.Equal(pool, want) {
+		t.Errorf("pool %v, want %v", pool, want)
 	}
-	_, shards, _ := shardChecks(checks, 4)
-	if want := "[[A-1 A-2 C-1] [B-1 B-2] [D-1]]"; fmt.Sprint(shards) != want {
-		t.Errorf("shards %v, want %s", shards, want)
+	// C-1 shares an exchange with A-2: a.go and c.go are one unit.
+	if units["A-1"] != units["A-2"] || units["A-1"] != units["C-1"] {
+		t.Errorf("a.go and c.go should be one unit: %v", units)
+	}
+	if u := units["B-1"]; u == units["A-1"] || u == units["D-1"] || units["D-1"] == units["A-1"] {
+		t.Errorf("b.go, d.go and a.go should be three units: %v", units)
 	}
 }
 

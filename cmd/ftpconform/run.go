@@ -378,6 +378,7 @@ type specRun struct {
 	facts    *harness.Facts
 	halted   string
 	journal  *harness.Journal
+	claim    func(key string) (mine bool, unit string)
 	baseline *reports.Baseline
 }
 
@@ -405,7 +406,11 @@ func runSpecs(r specRun, stdout io.Writer) (types.Report, bool) {
 		Facts:                  r.facts,
 		Halted:                 r.halted,
 		Journal:                r.journal,
+		Claim:                  r.claim,
 		OnCheckDone: func(s types.SpecReport) {
+			if elsewhere(s) {
+				return // another worker of a parallel run reports it
+			}
 			ch := reports.CheckFromSpec(s, suiteConfig)
 			if r.baseline != nil {
 				r.baseline.Annotate(&ch)
@@ -441,7 +446,18 @@ func runAsWorker(o *runOptions, t harness.Target, srcPort int, filter string, ba
 		}
 		defer journal.Close()
 	}
-	report, ok := runSpecs(specRun{o: o, t: t, srcPort: srcPort, filter: filter, focus: focusOn(plan.Keys), facts: plan.Facts, journal: journal, baseline: baseline}, stdout)
+	run := specRun{o: o, t: t, srcPort: srcPort, filter: filter, focus: focusOn(plan.Keys), facts: plan.Facts, journal: journal, baseline: baseline}
+	if plan.Units != nil {
+		// The first worker to claim a unit runs all its checks.
+		run.claim = func(key string) (bool, string) {
+			unit := plan.Units[key]
+			if unit == "" {
+				unit = key
+			}
+			return journal.Claim("unit/"+unit, plan.Worker) == plan.Worker, unit
+		}
+	}
+	report, ok := runSpecs(run, stdout)
 	if !ok {
 		fmt.Fprintln(stderr, "ftpconform worker: the run ended without a report")
 		return exitFailures

@@ -64,6 +64,12 @@ done
 declare -A PORT=([vsftpd]=2121 [pyftpdlib]=2122 [proftpd]=2124 [pureftpd]=2125 [ftpsrv]=2126)
 declare -A RANGE=([vsftpd]=30000-30099 [pyftpdlib]=30100-30199 [proftpd]=30200-30299
 	[pureftpd]=30300-30399 [ftpsrv]=30400-30999)
+# SERVER -> --parallel. pyftpdlib 1.5.7 leaves one session or another
+# without an answer for 10-25 s while others are active (a PORT whose 200
+# never comes although it connected, a listing that stops after 34 bytes,
+# an RMD with no reply: docs/interop.md); with sessions one at a time it
+# does so at the same point of every run, so its baseline can hold.
+declare -A PARALLEL=([vsftpd]=4 [pyftpdlib]=1 [proftpd]=4 [pureftpd]=4 [ftpsrv]=4)
 
 mkdir -p "$OUT" "$BASELINES"
 if [ -z "$FTPCONFORM_BIN" ]; then
@@ -93,7 +99,7 @@ rerun_changed() {
 	echo "   rerunning the changed checks once: $filter"
 	"$here/$s.sh" start >>"$OUT/$s.start.log" 2>&1 || return 1
 	"$FTPCONFORM_BIN" run --target "ftp://conform@127.0.0.1:${PORT[$s]}" \
-		--pasv-range "${RANGE[$s]}" --pasv-address 127.0.0.1 \
+		--pasv-range "${RANGE[$s]}" --pasv-address 127.0.0.1 --parallel "${PARALLEL[$s]}" \
 		${TIMEOUT:+--timeout "$TIMEOUT"} --label-filter "$filter" \
 		--baseline "$BASELINES/$s.baseline" --json "$OUT/$s.rerun.json" >"$OUT/$s.rerun.out" 2>&1
 	local rc=$?
@@ -116,7 +122,7 @@ for s in "${servers[@]}"; do
 	# UPDATE=1.
 	[ -f "$BASELINES/$s.baseline" ] && cp "$BASELINES/$s.baseline" "$OUT/$s.baseline"
 	args=(run --target "ftp://conform@127.0.0.1:${PORT[$s]}"
-		--pasv-range "${RANGE[$s]}" --pasv-address 127.0.0.1
+		--pasv-range "${RANGE[$s]}" --pasv-address 127.0.0.1 --parallel "${PARALLEL[$s]}"
 		--json "$OUT/$s.json" --junit "$OUT/$s.xml")
 	[ -n "$TIMEOUT" ] && args+=(--timeout "$TIMEOUT")
 	args+=(--write-baseline "$OUT/$s.baseline")
