@@ -37,17 +37,19 @@ func (s *session) cmdPASS(r *request) {
 	ok := subtle.ConstantTimeCompare([]byte(user), []byte(s.srv.User)) == 1
 	ok = subtle.ConstantTimeCompare([]byte(r.arg), []byte(s.srv.Password)) == 1 && ok
 	if !ok {
-		// The same delay and text for unknown users and wrong passwords
-		// (RFC 2577 §5, §7).
-		if !s.sleep(s.failDelay(user)) {
-			return
-		}
 		s.failedLogins++
 		s.logf("login failed (%d)", s.failedLogins)
 		if s.lockedOut() {
-			// RFC 2577 §5: close after a few failures, with 421 first.
+			// RFC 2577 §5: close after a few failures, with 421 first. No
+			// delay: the session ends, so waiting would slow down nobody
+			// but the client that is leaving.
 			s.reply(codeServiceClosing, "Too many failed logins; closing control connection.")
 			s.closing = true
+			return
+		}
+		// The same delay and text for unknown users and wrong passwords
+		// (RFC 2577 §5, §7).
+		if !s.sleep(s.failDelay(user)) {
 			return
 		}
 		s.reply(codeNotLoggedIn, "Login incorrect.")
