@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -34,6 +33,10 @@ type DataOptions struct {
 	// Listen is where to listen in active mode (default: the target's
 	// ActiveAddress, else the control connection's local address).
 	Listen netip.Addr
+	// Port is the local port to listen on in active mode (default: any
+	// free port, inside the target's ActiveRange if one is set), for
+	// arguments such as "PORT h1,h2,h3,h4,p1,0".
+	Port uint16
 	// Arg replaces the argument of PASV/EPSV/PORT/EPRT (e.g. "2" for
 	// "EPSV 2"); for PORT/EPRT the harness still listens as usual.
 	Arg string
@@ -133,75 +136,16 @@ func (c *Conn) Passive(ctx context.Context, mode DataMode, opt DataOptions) (*Da
 	return d, nil
 }
 
-// Active listens locally, sends PORT or EPRT naming the listener, and
-// expects 200. The server's connection is accepted in the background; Conn
-// waits for it.
-func (c *Conn) Active(ctx context.Context, mode DataMode, opt DataOptions) (*DataChannel, error) {
-	host := opt.Listen
-	if !host.IsValid() {
-		host = c.target.ActiveAddress
-	}
-	if !host.IsValid() {
-		host = c.LocalAddr().Addr()
-	}
-	ln, err := c.listen(host)
+// DialData opens a TCP connection from the harness to ap (for instance a
+// passive port, again) within the connect timeout.
+func (c *Conn) DialData(ctx context.Context, ap netip.AddrPort) (net.Conn, error) {
+	nc, err := dialTCP(ctx, netip.Addr{}, ap.String(), c.target.ConnectTimeout)
 	if err != nil {
-		return nil, fmt.Errorf("active mode: cannot listen on %s: %w", host, err)
+		c.T.Notef(c.name, "data: %v", err)
+		return nil, err
 	}
-	d := &DataChannel{Mode: mode, c: c, ln: ln, Listen: addrPort(ln.Addr()), accepted: make(chan acceptResult, 1), done: make(chan struct{})}
-	_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(c.target.ReplyTimeout + c.target.DataTimeout))
-	go func() {
-		nc, err := ln.Accept()
-		ln.Close()
-		d.mu.Lock()
-		if d.closed && nc != nil {
-			nc.Close()
-			nc, err = nil, net.ErrClosed
-		}
-		d.mu.Unlock()
-		d.accepted <- acceptResult{nc, err}
-	}()
-	arg := opt.Arg
-	if arg == "" {
-		if mode == PORT {
-			arg, err = FormatPORT(d.Listen)
-			if err != nil {
-				d.Close()
-				return nil, err
-			}
-		} else {
-			arg = FormatEPRT(d.Listen)
-		}
-	}
-	c.T.Notef(c.name, "data: listening on %s", d.Listen)
-	r, err := c.Expect(ctx, string(mode)+" "+arg, ReplyOK)
-	d.Setup = r
-	if err != nil {
-		d.Close()
-		return d, err
-	}
-	return d, nil
-}
-
-// listen opens a listener on host, inside the target's active range if
-// one is configured.
-func (c *Conn) listen(host netip.Addr) (net.Listener, error) {
-	rng := c.target.ActiveRange
-	if rng.IsZero() {
-		return net.Listen("tcp", netip.AddrPortFrom(host, 0).String())
-	}
-	var last error
-	for p := rng.Min; p <= rng.Max; p++ {
-		ln, err := net.Listen("tcp", net.JoinHostPort(host.String(), strconv.Itoa(p)))
-		if err == nil {
-			return ln, nil
-		}
-		last = err
-	}
-	if last == nil {
-		return nil, fmt.Errorf("no port in the active range %s", rng)
-	}
-	return nil, fmt.Errorf("no free port in %s: %w", rng, last)
+	c.T.Notef(c.name, "data: dialled %s from %s", nc.RemoteAddr(), nc.LocalAddr())
+	return wrapData(c, nc), nil
 }
 
 // Conn returns the data connection: the dialled one in passive mode, the

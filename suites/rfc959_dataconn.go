@@ -222,7 +222,7 @@ var _ = Describe("Data connection life cycle (RFC 959 §3.2-§3.3, RFC 1123 §4.
 					if port == 0 {
 						break
 					}
-					d, err = c.ActiveAt(ctx, harness.PORT, port, harness.DataOptions{})
+					d, err = c.Active(ctx, harness.PORT, harness.DataOptions{Port: port})
 					if d != nil || err == nil {
 						break
 					}
