@@ -199,10 +199,10 @@ func (r *Running) Reset() {
 // Close releases the data connection.
 func (r *Running) Close() { r.d.Close() }
 
-// ReadFinal reads the completion reply, allowing the data timeout on top of
-// the reply timeout (the transfer may still be running).
+// ReadFinal reads the completion reply (Completion: the transfer may
+// still be running).
 func (r *Running) ReadFinal(ctx context.Context) (*Reply, error) {
-	reply, err := r.c.ReadReplyWithin(ctx, r.c.target.ReplyTimeout+r.c.target.DataTimeout)
+	reply, err := r.c.Completion(ctx, r.Prelim)
 	if err == nil {
 		r.Final = reply
 	}

@@ -283,7 +283,7 @@ func (c *Conn) Retrieve(ctx context.Context, d *DataChannel, cmd string) (*Trans
 	}
 	// The data must be read while waiting for replies: some servers block
 	// on a full socket before they send 226.
-	dctx, cancel := context.WithTimeout(ctx, c.target.ReplyTimeout+c.target.DataTimeout)
+	dctx, cancel := context.WithTimeout(ctx, c.target.CompletionTimeout())
 	defer cancel()
 	results := make(chan dataResult, 1)
 	go func() {
@@ -359,10 +359,9 @@ func (c *Conn) readTransferReplies(ctx context.Context, t *Transfer) error {
 	}
 	if IsPreliminary(r.Code) {
 		t.Prelim = r
-		r, err = c.ReadReplyWithin(ctx, c.target.ReplyTimeout+c.target.DataTimeout)
-		if err != nil {
-			return err
-		}
+	}
+	if r, err = c.Completion(ctx, r); err != nil {
+		return err
 	}
 	t.Final, t.FinalAt = r, time.Now()
 	return nil
@@ -400,7 +399,7 @@ func (c *Conn) Store(ctx context.Context, d *DataChannel, cmd string, data []byt
 	}
 	replies := make(chan replyResult, 1)
 	go func() {
-		r, err := c.ReadReplyWithin(ctx, c.target.ReplyTimeout+c.target.DataTimeout)
+		r, err := c.Completion(ctx, t.Prelim)
 		replies <- replyResult{r, err}
 	}()
 	type connResult struct {

@@ -120,7 +120,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 			// The first reply may wait for the whole transfer; the second
 			// is due once the data has ended.
 			var got []*harness.Reply
-			r, rerr := c.ReadReplyWithin(ctx, cfg.Target.ReplyTimeout+cfg.Target.DataTimeout)
+			r, rerr := c.Completion(ctx, run.Prelim)
 			dr := <-drained
 			if rerr == nil {
 				got = append(got, r)

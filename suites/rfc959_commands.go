@@ -351,7 +351,7 @@ var _ = Describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Labe
 			drained := make(chan harness.Drained, 1)
 			go func() { drained <- run.Drain(ctx, cfg.Target.ReplyTimeout) }()
 			var got []*harness.Reply
-			r, rerr := c.ReadReplyWithin(ctx, cfg.Target.ReplyTimeout+cfg.Target.DataTimeout)
+			r, rerr := c.Completion(ctx, run.Prelim)
 			<-drained
 			if rerr == nil {
 				got = append(got, r)

@@ -362,26 +362,8 @@ func dcExpectClosed(ctx context.Context, nc net.Conn, what string) {
 // completion reply (nil if none came in time).
 func dcTransferNoData(ctx context.Context, c *harness.Conn, line string) (first, final *harness.Reply) {
 	first = cmd(ctx, c, line)
-	if !harness.IsPreliminary(first.Code) {
-		return first, first
-	}
-	r, err := c.ReadReplyWithin(ctx, c.Target().ReplyTimeout+c.Target().DataTimeout)
-	if err != nil {
-		return first, nil
-	}
-	return first, r
-}
-
-// dcTransferProbe sends a transfer command whose outcome does not matter and
-// reads its replies for a bounded time: the first reply, and after a 1yz
-// the completion reply if it comes within wait.
-func dcTransferProbe(ctx context.Context, c *harness.Conn, line string, wait time.Duration) (first, final *harness.Reply) {
-	first = cmd(ctx, c, line)
-	if !harness.IsPreliminary(first.Code) {
-		return first, first
-	}
-	r, _ := c.ReadReplyWithin(ctx, wait)
-	return first, r
+	final, _ = c.Completion(ctx, first)
+	return first, final
 }
 
 // dcDefaultPortObservation is what happened to a LIST sent without PORT or

@@ -89,11 +89,13 @@ var _ = Describe("Command-reply sequencing (RFC 959 §4.1.3, §4.2, §5.4)", Lab
 			}()
 			var got []*harness.Reply
 			for len(got) < 3 {
-				wait := cfg.Target.ReplyTimeout
+				var r *harness.Reply
+				var err error
 				if len(got) == 0 {
-					wait += cfg.Target.DataTimeout
+					r, err = c.Completion(ctx, prelim)
+				} else {
+					r, err = c.ReadReply(ctx)
 				}
-				r, err := c.ReadReplyWithin(ctx, wait)
 				if err != nil {
 					failf("RETR, then two NOOPs during the transfer: after %s: %v; commands that arrive during a transfer should be queued and answered after it (RFC 959 §4.2)",
 						ctrlReplyChain(append([]*harness.Reply{prelim}, got...)), err)
