@@ -139,7 +139,14 @@ func (c *Conn) Passive(ctx context.Context, mode DataMode, opt DataOptions) (*Da
 // DialData opens a TCP connection from the harness to ap (for instance a
 // passive port, again) within the connect timeout.
 func (c *Conn) DialData(ctx context.Context, ap netip.AddrPort) (net.Conn, error) {
-	nc, err := dialTCP(ctx, netip.Addr{}, ap.String(), c.target.ConnectTimeout)
+	return c.DialDataFrom(ctx, netip.Addr{}, ap)
+}
+
+// DialDataFrom is DialData from the local address local (zero: any): from
+// a second loopback address the server sees another client (RFC 2577 §4,
+// port stealing).
+func (c *Conn) DialDataFrom(ctx context.Context, local netip.Addr, ap netip.AddrPort) (net.Conn, error) {
+	nc, err := dialTCP(ctx, local, ap.String(), c.target.ConnectTimeout)
 	if err != nil {
 		c.T.Notef(c.name, "data: %v", err)
 		return nil, err

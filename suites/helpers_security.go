@@ -41,152 +41,36 @@ func requireSecondAddress(c *harness.Conn) netip.Addr {
 	return a.Unmap()
 }
 
-// dialFrom opens a TCP connection to addr from local (zero: any), within
-// the connect timeout; the connection is closed when the check ends.
-func dialFrom(ctx context.Context, local netip.Addr, addr netip.AddrPort) (net.Conn, error) {
-	d := net.Dialer{Timeout: cfg.Target.ConnectTimeout}
-	if local.IsValid() {
-		d.LocalAddr = &net.TCPAddr{IP: local.AsSlice()}
-	}
-	nc, err := d.DialContext(ctx, "tcp", addr.String())
+// dialFrom opens a data connection to addr from local (zero: any); the
+// connection is closed when the check ends.
+func dialFrom(ctx context.Context, c *harness.Conn, local netip.Addr, addr netip.AddrPort) (net.Conn, error) {
+	nc, err := c.DialDataFrom(ctx, local, addr)
 	if err != nil {
-		return nil, &harness.DialError{Addr: addr.String(), Kind: harness.ClassifyDialError(err), Err: err}
+		return nil, err
 	}
 	DeferCleanup(func() { nc.Close() })
 	return nc, nil
 }
 
-// dataSink reads a data connection in the background.
-type dataSink struct {
-	nc   net.Conn
-	done chan struct{}
-	data []byte
-}
-
-func sinkData(nc net.Conn) *dataSink {
-	s := &dataSink{nc: nc, done: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		s.data, _ = io.ReadAll(io.LimitReader(nc, harness.MaxDownload))
-		// Closed at its end, as any client would: some servers hold their
-		// completion reply until the client closes.
-		nc.Close()
-	}()
-	return s
-}
-
-// finish waits up to grace for the server to close the connection, closes
-// it and returns what arrived.
-func (s *dataSink) finish(ctx context.Context, grace time.Duration) []byte {
-	if s == nil {
-		return nil
-	}
-	t := time.NewTimer(grace)
-	defer t.Stop()
-	select {
-	case <-s.done:
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	s.nc.Close()
-	<-s.done
-	return s.data
-}
-
-// xferOutcome is what the control connection said about one transfer
-// command, with the 425 replies the server sent of its own accord set
-// apart.
-type xferOutcome struct {
-	Prelim, Final *harness.Reply
-	Unsolicited   []*harness.Reply
-}
-
-func (o xferOutcome) String() string {
-	var parts []string
-	for _, r := range []*harness.Reply{o.Prelim, o.Final} {
-		if r != nil {
-			parts = append(parts, r.String())
-		}
-	}
-	if len(parts) == 0 {
-		return "no reply"
-	}
-	return strings.Join(parts, " then ")
-}
-
-// readOutcome reads the replies to a transfer command that has just been
-// sent; afterPrelim, if set, runs once the preliminary reply is in (an
-// upload sends its data then). pyftpdlib reports a refused foreign data connection with a 425 of
-// its own accord, before or in the middle of the replies that belong to the
-// command: a 425 that another reply follows within CloseGrace is such a
-// reply, and the harness reads on so that it stays in step.
-func readOutcome(ctx context.Context, c *harness.Conn, afterPrelim func()) (xferOutcome, error) {
-	var o xferOutcome
-	var pending *harness.Reply
-	for range 8 {
-		r := pending
-		pending = nil
-		if r == nil {
-			d := cfg.Target.ReplyTimeout
-			if o.Prelim != nil {
-				d += cfg.Target.DataTimeout
-			}
-			var err error
-			if r, err = c.ReadReplyWithin(ctx, d); err != nil {
-				return o, err
-			}
-		}
-		if r.Code == harness.ReplyCantOpenData {
-			if next, err := c.ReadReplyWithin(ctx, cfg.Target.CloseGrace); err == nil {
-				o.Unsolicited = append(o.Unsolicited, r)
-				pending = next
-				continue
-			}
-		}
-		if harness.IsPreliminary(r.Code) && o.Prelim == nil {
-			o.Prelim = r
-			if afterPrelim != nil {
-				afterPrelim()
-			}
-			continue
-		}
-		o.Final = r
-		return o, nil
-	}
-	return o, errors.New("more than eight replies to one transfer command")
-}
-
 // warnUnsolicited records replies the server sent of its own accord.
-func warnUnsolicited(o xferOutcome) {
+func warnUnsolicited(o harness.TransferOutcome) {
 	for _, r := range o.Unsolicited {
 		warnf("the server sent %s of its own accord, outside the replies to the transfer command (RFC 959 §5.4 lists no such reply; pyftpdlib does this for a refused foreign data connection)", r)
 	}
 }
 
-// resync sends NOOP and reads until its 200, so that replies the server
-// sent of its own accord cannot be mistaken for answers to later commands.
+// resync brings the control connection back in step (harness Resync):
+// replies the server sent of its own accord are warned about, a broken
+// exchange fails the check.
 func resync(ctx context.Context, c *harness.Conn) {
 	need(harness.CapNOOP)
-	if err := c.Send(ctx, "NOOP"); err != nil {
-		failf("NOOP: %v", err)
-		return
-	}
-	for range 4 {
-		r, err := c.ReadReply(ctx)
-		if err != nil {
-			failf("NOOP: %v", err)
-			return
-		}
-		if r.Code == harness.ReplyOK {
-			return
-		}
-		if r.Code != harness.ReplyCantOpenData {
-			failf("NOOP: expected 200; got %s", r)
-			return
-		}
+	stray, err := c.Resync(ctx)
+	for _, r := range stray {
 		warnf("the server sent %s of its own accord after the transfer", r)
 	}
-	failf("NOOP: no 200 among four replies")
+	if err != nil {
+		failf("%v", err)
+	}
 }
 
 // connClosed reports whether err means the server closed the control

@@ -120,26 +120,24 @@ var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label(
 			if err != nil {
 				failf("%s", diagnoseDataSetup(mode, d, err))
 			}
-			thief, err := dialFrom(ctx, second, d.Dialled)
+			thief, err := dialFrom(ctx, c, second, d.Dialled)
+			var stolen, mine *harness.DataSink
 			if err != nil {
 				infof("the passive port refused a connection from %s: %v", second, err)
+			} else {
+				stolen = harness.SinkData(thief)
 			}
-			var stolen, mine *dataSink
-			if thief != nil {
-				transcript().Notef(c.Name(), "data: connected %s -> %s (the other client)", thief.LocalAddr(), thief.RemoteAddr())
-				stolen = sinkData(thief)
-			}
-			own, err := dialFrom(ctx, c.LocalAddr().Addr(), d.Dialled)
+			own, err := dialFrom(ctx, c, c.LocalAddr().Addr(), d.Dialled)
 			if err != nil {
 				infof("after the connection from %s the passive port refused the client: %v", second, err)
 			} else {
-				mine = sinkData(own)
+				mine = harness.SinkData(own)
 			}
 			must(c.Send(ctx, "RETR "+name), "RETR %s", name)
-			o, err := readOutcome(ctx, c, nil)
+			o, err := c.ReadOutcome(ctx, nil)
 			must(err, "RETR %s after a connection from %s to the passive port", name, second)
-			got := stolen.finish(ctx, cfg.Target.CloseGrace)
-			legit := mine.finish(ctx, cfg.Target.CloseGrace)
+			got := stolen.Finish(ctx, cfg.Target.CloseGrace)
+			legit := mine.Finish(ctx, cfg.Target.CloseGrace)
 			if len(got) > 0 {
 				failf("a connection to the passive port from %s (not the client's address %s) received %d bytes of %s; replies %s: the server must check the data connection's peer (RFC 2577 §4, port stealing)", second, c.LocalAddr().Addr(), len(got), name, o)
 			}
@@ -178,22 +176,22 @@ var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label(
 			if err != nil {
 				failf("%s", diagnoseDataSetup(mode, d, err))
 			}
-			if thief, err := dialFrom(ctx, second, d.Dialled); err != nil {
+			if thief, err := dialFrom(ctx, c, second, d.Dialled); err != nil {
 				infof("the passive port refused a connection from %s: %v", second, err)
 			} else {
-				transcript().Notef(c.Name(), "data: connected %s -> %s (the other client), writing %d bytes", thief.LocalAddr(), thief.RemoteAddr(), len(evil))
+				transcript().Notef(c.Name(), "data: the other client (%s) writes %d bytes", thief.LocalAddr(), len(evil))
 				_ = thief.SetWriteDeadline(time.Now().Add(cfg.Target.ReplyTimeout))
 				_, _ = thief.Write(evil)
 				if tc, ok := thief.(interface{ CloseWrite() error }); ok {
 					_ = tc.CloseWrite()
 				}
 			}
-			own, ownErr := dialFrom(ctx, c.LocalAddr().Addr(), d.Dialled)
+			own, ownErr := dialFrom(ctx, c, c.LocalAddr().Addr(), d.Dialled)
 			if ownErr != nil {
 				infof("after the connection from %s the passive port refused the client: %v", second, ownErr)
 			}
 			must(c.Send(ctx, "STOR "+name), "STOR %s", name)
-			o, err := readOutcome(ctx, c, func() {
+			o, err := c.ReadOutcome(ctx, func() {
 				// The preliminary reply came: send the file, end it with EOF.
 				if ownErr == nil {
 					_ = own.SetWriteDeadline(time.Now().Add(cfg.Target.DataTimeout))
