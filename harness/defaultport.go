@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"strings"
@@ -178,4 +179,127 @@ func (l *DefaultPortListener) Close() {
 			return
 		}
 	}
+}
+
+// DefaultPortTransfer is what happened to a transfer command sent with
+// neither PORT nor PASV before it, on a control connection whose own port U
+// the harness listens on (RFC 959 §3.2):
+//
+//	LIST
+//	150 Here comes the directory listing.   <- First
+//	(the server connects to U, from L-1)    <- At, Source
+//	226 Directory send OK.                  <- Final
+type DefaultPortTransfer struct {
+	Listener *DefaultPortListener
+	Server   netip.AddrPort // the server's end of the control connection (port L)
+	First    *Reply         // the first reply to the command
+	Final    *Reply         // the completion reply (First when it was not 1yz); nil if none came in time
+
+	Connected bool           // the server connected to one of the listener's addresses
+	At        netip.AddrPort // where the connection arrived (Addr, Alt or Below)
+	Source    netip.AddrPort // where it came from
+	Data      []byte         // what it delivered (at most 1 MiB is kept)
+	DataErr   error          // how reading it failed, if it did
+
+	// Silent is set when, after a preliminary reply, neither a connection
+	// nor the completion reply came within Waited.
+	Silent bool
+	Waited time.Duration
+}
+
+// Outcome renders the replies: `150 "..." then 226 "..."`, or the first
+// reply and how long nothing followed.
+func (o *DefaultPortTransfer) Outcome() string {
+	switch {
+	case o.First == nil:
+		return "no reply"
+	case o.Final == nil:
+		return fmt.Sprintf("%s and then nothing for %s", o.First, o.Waited)
+	case o.Final == o.First:
+		return o.First.String()
+	}
+	return fmt.Sprintf("%s then %s", o.First, o.Final)
+}
+
+// maxDefaultPortData bounds what a default data connection may deliver.
+const maxDefaultPortData = 1 << 20
+
+// Transfer sends line (LIST, say) on the listener's control connection,
+// which must be logged in, with no PORT or PASV before it, and watches
+// where the server connects. It waits the reply timeout for the server's
+// connection or the completion reply; a server that reports success must
+// have connected already, so after a 2yz the connection is looked for
+// during quiet only. An error means the command got no reply. After a
+// Silent transfer the control connection is out of step: close it.
+func (l *DefaultPortListener) Transfer(ctx context.Context, line string, quiet time.Duration) (*DefaultPortTransfer, error) {
+	c := l.c
+	o := &DefaultPortTransfer{Listener: l, Server: c.RemoteAddr(), Waited: c.target.ReplyTimeout}
+	arrived := make(chan arrival)
+	abandon := make(chan struct{})
+	defer close(abandon)
+	go func() {
+		nc, at, err := l.Accept(ctx, c.target.ReplyTimeout)
+		if err != nil {
+			return
+		}
+		select {
+		case arrived <- arrival{nc, at}:
+		case <-abandon:
+			nc.Close()
+		}
+	}()
+	take := func(a arrival) {
+		o.Connected, o.At, o.Source = true, a.at, addrPort(a.conn.RemoteAddr())
+		_ = a.conn.SetReadDeadline(deadline(ctx, c.target.DataTimeout))
+		o.Data, o.DataErr = io.ReadAll(io.LimitReader(a.conn, maxDefaultPortData))
+		a.conn.Close()
+	}
+	lateArrival := func() {
+		t := time.NewTimer(quiet)
+		defer t.Stop()
+		select {
+		case a := <-arrived:
+			take(a)
+		case <-t.C:
+		case <-ctx.Done():
+		}
+	}
+
+	first, err := c.Cmd(ctx, line)
+	if err != nil {
+		return o, err
+	}
+	o.First = first
+	if !IsPreliminary(first.Code) {
+		o.Final = first
+		if Class(first.Code) == 2 {
+			lateArrival()
+		}
+		return o, nil
+	}
+	type finalReply struct {
+		r   *Reply
+		err error
+	}
+	fin := make(chan finalReply, 1)
+	go func() {
+		r, err := c.Completion(ctx, first)
+		fin <- finalReply{r, err}
+	}()
+	bound := time.NewTimer(c.target.ReplyTimeout)
+	defer bound.Stop()
+	select {
+	case a := <-arrived:
+		take(a)
+		o.Final = (<-fin).r
+	case f := <-fin:
+		o.Final = f.r
+		if f.r != nil && Class(f.r.Code) == 2 {
+			lateArrival()
+		}
+	case <-bound.C:
+		o.Silent = true
+	case <-ctx.Done():
+	}
+	return o, nil
 }
