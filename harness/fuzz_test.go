@@ -374,3 +374,47 @@ func FuzzReadReplyWellFormed(f *testing.F) {
 		}
 	})
 }
+
+var pathname257Seeds = []string{
+	`"/usr/dm/pathname" directory created`,
+	`"/a ""quoted"" name" is current directory`,
+	`""`,
+	`"""`,
+	`""""`,
+	`"/a"b" x`,
+	`Current directory is "/home/x".`,
+	`"/never closed`,
+	`/no quote`,
+	"\"\xff\x00\"",
+	``,
+}
+
+// FuzzParse257: a clean parse writes back to the text it came from, any
+// name round-trips, and a name is never more than the text holds.
+func FuzzParse257(f *testing.F) {
+	for _, s := range pathname257Seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		name, problem := Parse257(text)
+		if len(name) > len(text) {
+			t.Fatalf("Parse257(%q) name %q is longer than the text", text, name)
+		}
+		if problem == "" {
+			q := quote257(name)
+			if !strings.HasPrefix(text, q) {
+				t.Fatalf("Parse257(%q) = %q without a problem, but the text does not begin with %s", text, name, q)
+			}
+			if rest := text[len(q):]; rest != "" && rest[0] != ' ' {
+				t.Fatalf("Parse257(%q) = %q without a problem, but %q follows the pathname", text, name, rest)
+			}
+		}
+		if problem == Problem257NoQuote && strings.Contains(text, `"`) {
+			t.Fatalf("Parse257(%q): %s", text, problem)
+		}
+		again, p := Parse257(quote257(text) + " is current directory")
+		if again != text || p != "" {
+			t.Fatalf("round trip of %q: %q, %q", text, again, p)
+		}
+	})
+}

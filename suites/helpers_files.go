@@ -60,36 +60,6 @@ func hardReply(ctx context.Context, c *harness.Conn, line, what string) *harness
 	return r
 }
 
-// parse257 extracts the pathname of a 257 reply (RFC 959 Appendix II):
-//
-//	257 "/usr/dm/pathname" directory created
-//
-// A '"' inside the name is written twice. problem is empty when the reply
-// has that form, else it says what is wrong.
-func parse257(r *harness.Reply) (name, problem string) {
-	text := r.Text()
-	if !strings.HasPrefix(text, `"`) {
-		return "", "the text does not begin with a quoted pathname"
-	}
-	var b strings.Builder
-	for i := 1; i < len(text); i++ {
-		if text[i] != '"' {
-			b.WriteByte(text[i])
-			continue
-		}
-		if i+1 < len(text) && text[i+1] == '"' {
-			b.WriteByte('"')
-			i++
-			continue
-		}
-		if rest := text[i+1:]; rest != "" && rest[0] != ' ' {
-			return "", fmt.Sprintf("the quote after %q is followed by %q instead of a space: a quote inside the name was not doubled", b.String(), rest[:1])
-		}
-		return b.String(), ""
-	}
-	return "", "the quoted pathname has no closing quote"
-}
-
 // pwdPath sends PWD and returns the pathname of the 257 reply; anything
 // else fails the check.
 func pwdPath(ctx context.Context, c *harness.Conn) string {
@@ -97,7 +67,7 @@ func pwdPath(ctx context.Context, c *harness.Conn) string {
 	if r.Code != harness.ReplyPathCreated {
 		failf("PWD: expected 257; got %s", r)
 	}
-	p, problem := parse257(r)
+	p, problem := harness.Parse257(r.Text())
 	if problem != "" {
 		failf("PWD: %s: %s (RFC 959 Appendix II)", r, problem)
 	}

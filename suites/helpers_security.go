@@ -467,30 +467,6 @@ func hostSignature(listing []string) []string {
 	return nil
 }
 
-// quotedPWD extracts the directory from a 257 reply: "dir" with "" for a
-// quote (RFC 959 Appendix II).
-func quotedPWD(r *harness.Reply) (string, bool) {
-	t := r.Text()
-	i := strings.IndexByte(t, '"')
-	if i < 0 {
-		return "", false
-	}
-	var b strings.Builder
-	for j := i + 1; j < len(t); j++ {
-		if t[j] != '"' {
-			b.WriteByte(t[j])
-			continue
-		}
-		if j+1 < len(t) && t[j+1] == '"' {
-			b.WriteByte('"')
-			j++
-			continue
-		}
-		return b.String(), true
-	}
-	return "", false
-}
-
 // workingDir asks PWD and fails the check when the answer is unusable.
 func workingDir(ctx context.Context, c *harness.Conn) string {
 	r := cmd(ctx, c, "PWD")
@@ -498,8 +474,10 @@ func workingDir(ctx context.Context, c *harness.Conn) string {
 		failf("PWD: expected 257; got %s", r)
 		return ""
 	}
-	d, ok := quotedPWD(r)
-	if !ok {
+	// Only the directory matters here; RFC959-AII-PWD-257 judges the
+	// reply's form.
+	d, problem := harness.Parse257(r.Text())
+	if problem == harness.Problem257NoQuote || problem == harness.Problem257Unterminated {
 		failf("PWD: no quoted directory in %s", r)
 	}
 	return d

@@ -21,7 +21,7 @@ const quoteName = `"q""t"`
 // the element name (whether the pathname is absolute is judged by
 // RFC959-AII-MKD-ABSOLUTE).
 func expectNamed(what string, r *harness.Reply, name string) string {
-	p, problem := parse257(r)
+	p, problem := harness.Parse257(r.Text())
 	if problem != "" {
 		failf("%s: %s: %s (RFC 959 Appendix II: 257 \"pathname\" text, a quote inside the name doubled)", what, r, problem)
 	}
@@ -75,7 +75,7 @@ var _ = Describe("PWD and the 257 reply (RFC 959 Appendix II)", Label("files"), 
 			if r.Code != harness.ReplyPathCreated {
 				return
 			}
-			p, problem := parse257(r)
+			p, problem := harness.Parse257(r.Text())
 			if problem != "" {
 				failf("PWD: %s: %s (RFC 959 Appendix II: 257 \"pathname\" text)", r, problem)
 			}
@@ -125,7 +125,7 @@ var _ = Describe("Directories (RFC 959 §4.1.3, Appendix II)", Label("files", "w
 			dir := pwdPath(ctx, c)
 			r, err := c.Cmd(ctx, "MKD sub")
 			r = expectCode("MKD sub", r, err, harness.ReplyPathCreated)
-			p, problem := parse257(r)
+			p, problem := harness.Parse257(r.Text())
 			if problem != "" {
 				failf("MKD sub: %s: %s", r, problem)
 			}

@@ -49,7 +49,7 @@ var _ = Describe("Commands before login (RFC 959 §5.4)", Label("login"), func()
 			c := connect(ctx)
 			r, err := c.Cmd(ctx, "PWD")
 			if judgeBeforeLogin("PWD before login", "PWD", r, err, harness.ReplyPathCreated) {
-				if _, problem := parse257(r); problem != "" {
+				if _, problem := harness.Parse257(r.Text()); problem != "" {
 					failf("PWD before login: %s: %s (RFC 959 Appendix II)", r, problem)
 				}
 			}
