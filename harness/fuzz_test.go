@@ -489,3 +489,28 @@ func FuzzDecodeRecords(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNameList: NLST data splits into non-empty lines without their LF
+// (and one CR before it), and written back with CRLF it splits the same; no name is ".", ".."
+// or holds a slash.
+func FuzzNameList(f *testing.F) {
+	for _, s := range []string{"a.txt\r\nb.bin\r\n", "a\nb", ".\r\n..\r\nx\r\n", "sub/a\r\n/abs/b/\r\n", "\r\r\n\n", "/", ""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l := &NameList{Lines: nameLines(data)}
+		for _, line := range l.Lines {
+			if line == "" || strings.Contains(line, "\n") {
+				t.Fatalf("nameLines(%q) gave the line %q", data, line)
+			}
+		}
+		if again := nameLines([]byte(strings.Join(l.Lines, "\r\n") + "\r\n")); strings.Join(again, "\n") != strings.Join(l.Lines, "\n") {
+			t.Fatalf("nameLines(%q) = %q, again %q", data, l.Lines, again)
+		}
+		for _, n := range l.Names() {
+			if n == "" || n == "." || n == ".." || strings.Contains(n, "/") || !l.Has(n) {
+				t.Fatalf("nameLines(%q): name %q", data, n)
+			}
+		}
+	})
+}

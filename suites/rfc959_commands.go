@@ -128,10 +128,10 @@ var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("c
 			name := uniqueName("vl")
 			r, err := c.Cmd(ctx, "MKD "+name)
 			expectCode("MKD "+name, r, err, harness.ReplyPathCreated)
-			names, err := nlst(ctx, c, "")
+			l, err := listNames(ctx, c, "")
 			must(err, "listing the scratch directory with NLST")
-			if !ctrlListed(names, name) {
-				failf("after MKD %s the directory lists %q: the argument of a three-letter verb starts right after its single SP", name, names)
+			if !l.Has(name) {
+				failf("after MKD %s the directory lists %q: the argument of a three-letter verb starts right after its single SP", name, l.Lines)
 			}
 			r, err = c.Cmd(ctx, "CWD "+name)
 			expectCode("CWD "+name, r, err, harness.ReplyFileActionOK)
@@ -144,9 +144,9 @@ var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("c
 			expectCode("CDUP", r, err, harness.ReplyFileActionOK, harness.ReplyOK)
 			r, err = c.Cmd(ctx, "RMD "+name)
 			expectCode("RMD "+name, r, err, harness.ReplyFileActionOK)
-			names, err = nlst(ctx, c, "")
+			l, err = listNames(ctx, c, "")
 			must(err, "listing the scratch directory with NLST")
-			if ctrlListed(names, name) {
+			if l.Has(name) {
 				failf("after RMD %s answered %s the directory still lists %q", name, r, name)
 			}
 		})
@@ -222,17 +222,6 @@ var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("c
 			}
 		})
 })
-
-// ctrlListed reports whether names (NLST output) holds name, either bare
-// or as the last element of a path.
-func ctrlListed(names []string, name string) bool {
-	for _, n := range names {
-		if n == name || strings.HasSuffix(n, "/"+name) {
-			return true
-		}
-	}
-	return false
-}
 
 var _ = Describe("Reply codes for errors (RFC 959 §4.2.1)", Label("control", "errors"), func() {
 	Check("RFC959-4.2.1-500-501/unknown", "answers an unknown command with 500",
@@ -413,14 +402,14 @@ var _ = Describe("Commands before login (RFC 959 §4.2, §5.4)", Label("control"
 			for _, line := range []string{"MKD " + dir, "DELE " + dir, "RNFR " + dir} {
 				r, err := c.Cmd(ctx, line)
 				if err == nil && r.Code == harness.ReplyPathCreated {
-					DeferCleanup(func() { removeScratch(dir) })
+					removeAfter(dir)
 				}
 				expectCode(line+" before login", r, err, harness.ReplyNotLoggedIn)
 			}
 			c2 := login(ctx)
 			r, err := c2.Cmd(ctx, "CWD "+dir)
 			if err == nil && harness.Class(r.Code) == 2 {
-				DeferCleanup(func() { removeScratch(dir) })
+				removeAfter(dir)
 				failf("MKD %s before login was refused, yet after login CWD %s got %s: a 4yz/5yz reply means the action did not happen", dir, dir, r)
 			}
 		})

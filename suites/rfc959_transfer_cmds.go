@@ -430,13 +430,11 @@ func stouFinish(ctx SpecContext, run *harness.Running, data []byte) *harness.Rep
 
 // baseNames lists the working directory's names (last path element).
 func baseNames(ctx SpecContext, c *harness.Conn) map[string]bool {
-	list, err := nlst(ctx, c, "")
+	l, err := listNames(ctx, c, "")
 	must(err, "NLST of the scratch directory")
 	out := map[string]bool{}
-	for _, n := range list {
-		if b := path.Base(n); b != "." && b != ".." {
-			out[b] = true
-		}
+	for _, n := range l.Names() {
+		out[n] = true
 	}
 	return out
 }
