@@ -44,6 +44,13 @@ type peerSession struct {
 // the first connection. A script error fails the test.
 func startPeer(t *testing.T, addr string, script func(s *peerSession) error) *ftpPeer {
 	t.Helper()
+	return startPeers(t, addr, 1, script)
+}
+
+// startPeers is startPeer for n connections, each with its own run of
+// script, concurrently (for code that opens several sessions at once).
+func startPeers(t *testing.T, addr string, n int, script func(s *peerSession) error) *ftpPeer {
+	t.Helper()
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
@@ -54,21 +61,28 @@ func startPeer(t *testing.T, addr string, script func(s *peerSession) error) *ft
 	p := &ftpPeer{Addr: addrPort(ln.Addr()), ln: ln, done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
+		defer p.closeAll()
 		_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(peerIOTimeout))
-		c, err := ln.Accept()
-		ln.Close()
-		if err != nil {
-			if !errors.Is(err, net.ErrClosed) {
-				t.Errorf("ftp peer: accept: %v", err)
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		for range n {
+			c, err := ln.Accept()
+			if err != nil {
+				if !errors.Is(err, net.ErrClosed) {
+					t.Errorf("ftp peer: accept: %v", err)
+				}
+				break
 			}
-			return
+			p.track(c)
+			wg.Go(func() {
+				s := &peerSession{p: p, c: c, br: bufio.NewReader(c)}
+				if err := script(s); err != nil {
+					t.Errorf("ftp peer: %v", err)
+				}
+				c.Close()
+			})
 		}
-		p.track(c)
-		s := &peerSession{p: p, c: c, br: bufio.NewReader(c)}
-		if err := script(s); err != nil {
-			t.Errorf("ftp peer: %v", err)
-		}
-		p.closeAll()
+		ln.Close()
 	}()
 	t.Cleanup(func() {
 		ln.Close()

@@ -117,7 +117,7 @@ var _ = Describe("Confinement to the root (operator policy, RFC 2577 §9)", Labe
 			dir := scratch(ctx, c)
 			mode := defaultMode(c)
 			up := "../../../" // from the scratch directory: two levels above the root
-			stor, mkd, mkdAbs, rnto := uniqueName("escape-stor"), uniqueName("escape-mkd"), uniqueName("escape-mkd"), uniqueName("escape-rnto")
+			stor, mkd, mkdAbs, rnto := harness.UniqueName("escape-stor"), harness.UniqueName("escape-mkd"), harness.UniqueName("escape-mkd"), harness.UniqueName("escape-rnto")
 			removeAfter("/"+stor, "/"+mkd, "/"+mkdAbs, "/"+rnto)
 			var problems []string
 			// found says where a name shows up: in the root or in the

@@ -170,7 +170,7 @@ var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label(
 			r, err := c.Cmd(ctx, "TYPE I")
 			expectCode("TYPE I", r, err, harness.ReplyOK)
 			name, data := "upload.bin", binaryFixture(16<<10)
-			evil := []byte(uniqueName("INJECTED-BY-ANOTHER-HOST") + "\n")
+			evil := []byte(harness.UniqueName("INJECTED-BY-ANOTHER-HOST") + "\n")
 			mode := defaultMode(c)
 			d, err := c.OpenData(ctx, mode, harness.DataOptions{NoDial: true})
 			if err != nil {
@@ -271,7 +271,7 @@ var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label(
 })
 
 // The checks of failed logins read the shared login probe (see
-// helpers_security.go); they run last, so that its delays overlap the other
+// helpers_logins.go); they run last, so that its delays overlap the other
 // checks.
 var _ = Describe("Password guessing (RFC 2577 §5)", Label("security", "login"), SpecPriority(-1), func() {
 	probeCheck("RFC2577-5-FAIL-DELAY", "answers a wrong password noticeably later than a right one", nil, false,
@@ -289,9 +289,9 @@ var _ = Describe("Password guessing (RFC 2577 §5)", Label("security", "login"),
 			good := time.Since(start)
 			expectCode("PASS with the right password", r, err, harness.ReplyLoggedIn, harness.ReplySuperfluous)
 			bad := f.Answered()[0].Took
-			infof("the first wrong password was answered after %s (%s), the right one after %s", ms(bad), f.Answered()[0].Pass, ms(good))
+			infof("the first wrong password was answered after %s (%s), the right one after %s", harness.Millis(bad), f.Answered()[0].Pass, harness.Millis(good))
 			if bad < good+500*time.Millisecond {
-				failf("a wrong password was answered after %s and the right one after %s: no deliberate delay before the 530 (RFC 2577 §5 suggests about 5 s)", ms(bad), ms(good))
+				failf("a wrong password was answered after %s and the right one after %s: no deliberate delay before the 530 (RFC 2577 §5 suggests about 5 s)", harness.Millis(bad), harness.Millis(good))
 			}
 		})
 
@@ -307,12 +307,12 @@ var _ = Describe("Password guessing (RFC 2577 §5)", Label("security", "login"),
 			var took []time.Duration
 			for _, a := range answered {
 				took = append(took, a.Took)
-				ds = append(ds, ms(a.Took))
+				ds = append(ds, harness.Millis(a.Took))
 			}
-			m := median(took)
-			infof("wrong passwords were answered after %s (median %s)", strings.Join(ds, ", "), ms(m))
+			m := harness.Median(took)
+			infof("wrong passwords were answered after %s (median %s)", strings.Join(ds, ", "), harness.Millis(m))
 			if m < time.Second {
-				failf("wrong passwords were answered after a median of %s (%s): below 1 s, password guessing is cheap (RFC 2577 §5 suggests about 5 s)", ms(m), strings.Join(ds, ", "))
+				failf("wrong passwords were answered after a median of %s (%s): below 1 s, password guessing is cheap (RFC 2577 §5 suggests about 5 s)", harness.Millis(m), strings.Join(ds, ", "))
 			}
 		})
 
@@ -368,14 +368,14 @@ var _ = Describe("Account names (RFC 2577 §7)", Label("security", "login"), Spe
 	Check("RFC2577-7-USER-331", "answers USER of a name without an account with 331",
 		func(ctx SpecContext) {
 			c := connect(ctx)
-			name := uniqueName("nosuchuser")
+			name := harness.UniqueName("nosuchuser")
 			r, err := c.Cmd(ctx, "USER "+name)
 			expectCode("USER "+name+" (no such account; RFC 2577 §7: answer 331 for every name)", r, err, harness.ReplyNeedPassword)
 		})
 
 	Check("RFC2577-7-SAME-USER-REPLY", "answers USER the same for an existing and an unknown account",
 		func(ctx SpecContext) {
-			name := uniqueName("nosuchuser")
+			name := harness.UniqueName("nosuchuser")
 			known, err := connect(ctx).Cmd(ctx, "USER "+cfg.Target.User)
 			must(err, "USER %s", cfg.Target.User)
 			unknown, err := connect(ctx).Cmd(ctx, "USER "+name)
@@ -426,18 +426,18 @@ var _ = Describe("Account names (RFC 2577 §7)", Label("security", "login"), Spe
 				Skip(u.Problem)
 			}
 			wrong := f.Answered()[0].Took
-			infof("wrong password for %s: %s after %s; unknown account %s: %s after %s", cfg.Target.User, f.Answered()[0].Pass, ms(wrong), u.Name, u.Pass, ms(u.Took))
+			infof("wrong password for %s: %s after %s; unknown account %s: %s after %s", cfg.Target.User, f.Answered()[0].Pass, harness.Millis(wrong), u.Name, u.Pass, harness.Millis(u.Took))
 			lo, hi := min(wrong, u.Took), max(wrong, u.Took)
 			// One sample each: only a gross difference is a finding (servers
 			// randomise their delays).
 			if hi-lo > 500*time.Millisecond && 3*lo < hi {
-				failf("refusing a wrong password for %s took %s, refusing %s (no such account) took %s: the delay may tell which accounts exist (beyond RFC 2577 §7's text, which asks only for the same replies)", cfg.Target.User, ms(wrong), u.Name, ms(u.Took))
+				failf("refusing a wrong password for %s took %s, refusing %s (no such account) took %s: the delay may tell which accounts exist (beyond RFC 2577 §7's text, which asks only for the same replies)", cfg.Target.User, harness.Millis(wrong), u.Name, harness.Millis(u.Took))
 			}
 		})
 
 	Check("RFC2577-7-NO-LEAK-OTHER", "answers pathname commands before login the same for existing and unknown accounts",
 		func(ctx SpecContext) {
-			name := uniqueName("nosuchuser")
+			name := harness.UniqueName("nosuchuser")
 			c := connect(ctx)
 			for _, f := range []string{"STAT ~%s", "MLST /home/%s", "SIZE ~%s"} {
 				lk, lu := fmt.Sprintf(f, cfg.Target.User), fmt.Sprintf(f, name)
@@ -463,16 +463,7 @@ var _ = Describe("Anonymous access and dangerous features (RFC 2577 §9)", Label
 			res := awaitLoginProbe(ctx)
 			a := res.Anon
 			if !a.Tried {
-				a = anonymousLogin{Tried: true}
-				c := connect(ctx)
-				r, err := c.Cmd(ctx, "USER anonymous")
-				must(err, "USER anonymous")
-				a.User, a.Enabled = r, r.Code == harness.ReplyLoggedIn
-				if r.Code == harness.ReplyNeedPassword {
-					a.Pass, err = c.Cmd(ctx, "PASS "+anonPassword)
-					must(err, "PASS after USER anonymous")
-					a.Enabled = harness.Class(a.Pass.Code) == 2
-				}
+				a = connect(ctx).TryAnonymous(ctx)
 			}
 			if a.Problem != "" {
 				failf("trying the anonymous login: %s", a.Problem)
@@ -483,17 +474,17 @@ var _ = Describe("Anonymous access and dangerous features (RFC 2577 §9)", Label
 			}
 			infof("anonymous login is enabled: USER anonymous got %s, PASS <e-mail address> got %s", a.User, a.Pass)
 			c := connect(ctx)
-			r, err := c.Cmd(ctx, "USER anonymous")
-			must(err, "USER anonymous")
-			if r.Code == harness.ReplyNeedPassword {
-				r, err = c.Cmd(ctx, "PASS "+anonPassword)
-				must(err, "PASS after USER anonymous")
-			}
-			if harness.Class(r.Code) != 2 {
-				failf("the anonymous login worked once but not again: %s", r)
+			if again := c.TryAnonymous(ctx); again.Problem != "" {
+				failf("logging in as anonymous again: %s", again.Problem)
+			} else if !again.Enabled {
+				last := again.User
+				if again.Pass != nil {
+					last = again.Pass
+				}
+				failf("the anonymous login worked once but not again: %s", last)
 			}
 			var allowed []string
-			dir := uniqueName("ftpconform-anon")
+			dir := harness.UniqueName("ftpconform-anon")
 			if r := cmd(ctx, c, "MKD "+dir); harness.Class(r.Code) == 2 {
 				allowed = append(allowed, fmt.Sprintf("MKD %s got %s", dir, r))
 				if r := cmd(ctx, c, "RMD "+dir); harness.Class(r.Code) != 2 {
@@ -520,7 +511,7 @@ var _ = Describe("Anonymous access and dangerous features (RFC 2577 §9)", Label
 			for _, line := range lines {
 				r, err := c.Cmd(ctx, line)
 				if err != nil {
-					if connClosed(err) {
+					if harness.ConnClosed(err) {
 						infof("%s %s: the server closed the connection", line, when)
 						return
 					}

@@ -125,7 +125,7 @@ var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("c
 		func(ctx SpecContext) {
 			c := login(ctx)
 			scratch(ctx, c)
-			name := uniqueName("vl")
+			name := harness.UniqueName("vl")
 			r, err := c.Cmd(ctx, "MKD "+name)
 			expectCode("MKD "+name, r, err, harness.ReplyPathCreated)
 			l, err := listNames(ctx, c, "")
@@ -265,7 +265,7 @@ var _ = Describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Labe
 				try(line)
 			}
 			// ACCT is judged once, by RFC959-5.4-ACCT-CODES.
-			dir := uniqueName("min")
+			dir := harness.UniqueName("min")
 			try("MKD " + dir)
 			try("CWD " + dir)
 			try("CDUP")
@@ -367,7 +367,7 @@ var _ = Describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Labe
 		func(ctx SpecContext) {
 			c := login(ctx)
 			scratch(ctx, c)
-			dir := uniqueName("x")
+			dir := harness.UniqueName("x")
 			steps := []struct {
 				line string
 				want []int
@@ -398,7 +398,7 @@ var _ = Describe("Commands before login (RFC 959 §4.2, §5.4)", Label("control"
 		Label("write"),
 		func(ctx SpecContext) {
 			c := connect(ctx)
-			dir := uniqueName("ftpconform-prelogin")
+			dir := harness.UniqueName("ftpconform-prelogin")
 			for _, line := range []string{"MKD " + dir, "DELE " + dir, "RNFR " + dir} {
 				r, err := c.Cmd(ctx, line)
 				if err == nil && r.Code == harness.ReplyPathCreated {

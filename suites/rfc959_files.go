@@ -168,7 +168,7 @@ var _ = Describe("Directories (RFC 959 §4.1.3, Appendix II)", Label("files", "w
 		func(ctx SpecContext) {
 			c := login(ctx)
 			scratch(ctx, c)
-			r, err := c.Cmd(ctx, "RMD "+uniqueName("missing"))
+			r, err := c.Cmd(ctx, "RMD "+harness.UniqueName("missing"))
 			expectCode("RMD of a missing directory", r, err, harness.ReplyActionNotTaken)
 		})
 
@@ -225,7 +225,7 @@ var _ = Describe("Deleting and renaming (RFC 959 §4.1.3)", Label("files", "writ
 		func(ctx SpecContext) {
 			c := login(ctx)
 			scratch(ctx, c)
-			r, err := c.Cmd(ctx, "DELE "+uniqueName("missing"))
+			r, err := c.Cmd(ctx, "DELE "+harness.UniqueName("missing"))
 			expectCode("DELE of a missing file", r, err, harness.ReplyActionNotTaken, harness.ReplyFileUnavailable)
 		})
 
@@ -242,7 +242,7 @@ var _ = Describe("Deleting and renaming (RFC 959 §4.1.3)", Label("files", "writ
 		func(ctx SpecContext) {
 			c := login(ctx)
 			scratch(ctx, c)
-			r, err := c.Cmd(ctx, "RNFR "+uniqueName("missing"))
+			r, err := c.Cmd(ctx, "RNFR "+harness.UniqueName("missing"))
 			expectCode("RNFR of a missing file", r, err, harness.ReplyActionNotTaken, harness.ReplyFileUnavailable)
 		})
 
@@ -371,9 +371,9 @@ var _ = Describe("What reply classes promise (RFC 959 §4.2)", Label("files", "w
 			try("RMD full")
 			try("MKD full")
 			try("MKD keep.bin")
-			try("DELE " + uniqueName("missing"))
+			try("DELE " + harness.UniqueName("missing"))
 			if r := try("RNFR keep.bin"); r.Code == harness.ReplyPendingInfo {
-				try("RNTO " + uniqueName("no-such-dir") + "/keep.bin")
+				try("RNTO " + harness.UniqueName("no-such-dir") + "/keep.bin")
 			}
 			if judged == 0 {
 				infof("the server refused none of the impossible requests")

@@ -45,7 +45,7 @@ var _ = Describe("Command-reply sequencing (RFC 959 §4.1.3, §4.2, §5.4)", Lab
 	Check("RFC959-4.2-EVERY-COMMAND-REPLY", "answers every command, valid or not", Needs(harness.CapNOOP),
 		func(ctx SpecContext) {
 			c := login(ctx)
-			missing := uniqueName("ftpconform-missing")
+			missing := harness.UniqueName("ftpconform-missing")
 			lines := []string{"NOOP", "SYST", "PWD", "STAT", "HELP", "HELP NOOP", "FEAT", "TYPE I", "MODE S", "STRU F",
 				"ALLO 100", "CWD " + missing, "DELE " + missing, "RNFR " + missing, "RMD " + missing,
 				"SITE FTPCONFORM-NOSUCH", "XYZZY", "PORT 1,2,3", "TYPE Q", "ACCT ftpconform", "NOOP"}

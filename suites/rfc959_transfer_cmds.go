@@ -38,7 +38,7 @@ var _ = Describe("Transfer commands (RFC 959 §4.1.3, §5.4; RFC 1123 §4.1.2.9)
 		Label("write"), func(ctx SpecContext) {
 			c := login(ctx)
 			scratch(ctx, c)
-			name := uniqueName("missing")
+			name := harness.UniqueName("missing")
 			d := openData(ctx, c, defaultMode(c))
 			t, err := c.Retrieve(ctx, d, "RETR "+name)
 			must(err, "RETR %s", name)
@@ -108,7 +108,7 @@ var _ = Describe("Transfer commands (RFC 959 §4.1.3, §5.4; RFC 1123 §4.1.2.9)
 			Label("write"), func(ctx SpecContext) {
 				c := login(ctx)
 				scratch(ctx, c)
-				line := verb + " " + uniqueName("no-such-dir") + "/x.bin"
+				line := verb + " " + harness.UniqueName("no-such-dir") + "/x.bin"
 				t := xferPut(ctx, c, line, []byte("data"))
 				if t.Prelim != nil {
 					// RFC 959 §5.4 lists, after STOR's (and APPE's)

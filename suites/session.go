@@ -2,8 +2,6 @@ package suites
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -73,19 +71,12 @@ func maskForMessage(line string) string {
 	return line
 }
 
-// uniqueName returns a name no other run uses: prefix-<8 hex>.
-func uniqueName(prefix string) string {
-	var b [4]byte
-	_, _ = crand.Read(b[:])
-	return prefix + "-" + hex.EncodeToString(b[:])
-}
-
 // scratch creates a fresh directory in the login directory, makes it the
 // working directory of c, and removes it (and what the check put in it)
 // when the check ends, even if it failed. It returns the directory's name.
 func scratch(ctx context.Context, c *harness.Conn) string {
 	need(harness.CapMKD, harness.CapCWD)
-	name := uniqueName("ftpconform")
+	name := harness.UniqueName("ftpconform")
 	r := cmd(ctx, c, "MKD "+name)
 	if r.Code != harness.ReplyPathCreated {
 		failf("cannot create the scratch directory: MKD %s: %s", name, r)
