@@ -102,11 +102,7 @@ type Running struct {
 // connect). An error means the exchange broke.
 func (c *Conn) Start(ctx context.Context, d *DataChannel, cmd string) (*Running, error) {
 	run := &Running{Cmd: cmd, c: c, d: d}
-	if err := passGate(ctx, cmd, d); err != nil {
-		return run, err
-	}
-	if err := c.Send(ctx, cmd); err != nil {
-		d.Close()
+	if err := c.sendTransfer(ctx, d, cmd); err != nil {
 		return run, err
 	}
 	r, err := c.ReadReply(ctx)

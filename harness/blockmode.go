@@ -118,13 +118,10 @@ func (t *BlockTransfer) Replies() []*Reply {
 // error means the exchange itself broke.
 func (c *Conn) RetrieveBlocks(ctx context.Context, d *DataChannel, cmd string) (*BlockTransfer, error) {
 	t := &BlockTransfer{Cmd: cmd}
-	if err := passGate(ctx, cmd, d); err != nil {
+	if err := c.sendTransfer(ctx, d, cmd); err != nil {
 		return t, err
 	}
 	defer d.Close()
-	if err := c.Send(ctx, cmd); err != nil {
-		return t, err
-	}
 	dctx, cancel := context.WithTimeout(ctx, c.target.CompletionTimeout())
 	defer cancel()
 	done := make(chan struct{})

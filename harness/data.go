@@ -264,6 +264,9 @@ func (t *Transfer) Replies() []*Reply {
 	return out
 }
 
+// ReplyChain renders the transfer's replies: `150 "..." then 226 "..."`.
+func (t *Transfer) ReplyChain() string { return ReplyChain(t.Replies()...) }
+
 // MaxDownload bounds how many bytes one transfer may deliver.
 const MaxDownload = 256 << 20
 
@@ -274,6 +277,19 @@ type dataResult struct {
 	source netip.AddrPort
 }
 
+// sendTransfer sends a transfer command for the data channel d, if the
+// context's gate lets it pass; when it is not sent, d is closed.
+func (c *Conn) sendTransfer(ctx context.Context, d *DataChannel, cmd string) error {
+	if err := passGate(ctx, cmd, d); err != nil {
+		return err
+	}
+	if err := c.Send(ctx, cmd); err != nil {
+		d.Close()
+		return err
+	}
+	return nil
+}
+
 // Retrieve sends a command that sends data to the harness (RETR, LIST,
 // NLST), reads the data concurrently with the replies, and returns what
 // happened. Unexpected reply codes are not errors here: the checks judge
@@ -281,11 +297,7 @@ type dataResult struct {
 // connection closed).
 func (c *Conn) Retrieve(ctx context.Context, d *DataChannel, cmd string) (*Transfer, error) {
 	t := &Transfer{Cmd: cmd}
-	if err := passGate(ctx, cmd, d); err != nil {
-		return t, err
-	}
-	if err := c.Send(ctx, cmd); err != nil {
-		d.Close()
+	if err := c.sendTransfer(ctx, d, cmd); err != nil {
 		return t, err
 	}
 	// The data must be read while waiting for replies: some servers block
@@ -379,11 +391,7 @@ func (c *Conn) readTransferReplies(ctx context.Context, t *Transfer) error {
 // connection (stream mode EOF, RFC 959 §3.4.1) and reads the completion.
 func (c *Conn) Store(ctx context.Context, d *DataChannel, cmd string, data []byte) (*Transfer, error) {
 	t := &Transfer{Cmd: cmd}
-	if err := passGate(ctx, cmd, d); err != nil {
-		return t, err
-	}
-	if err := c.Send(ctx, cmd); err != nil {
-		d.Close()
+	if err := c.sendTransfer(ctx, d, cmd); err != nil {
 		return t, err
 	}
 	r, err := c.ReadReply(ctx)

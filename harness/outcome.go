@@ -3,7 +3,6 @@ package harness
 import (
 	"context"
 	"errors"
-	"strings"
 )
 
 // TransferOutcome is what the control connection said about one transfer
@@ -21,18 +20,7 @@ type TransferOutcome struct {
 
 // String renders the replies that belong to the command: `150 "..." then
 // 226 "..."`, or "no reply".
-func (o TransferOutcome) String() string {
-	var parts []string
-	for _, r := range []*Reply{o.Prelim, o.Final} {
-		if r != nil {
-			parts = append(parts, r.String())
-		}
-	}
-	if len(parts) == 0 {
-		return "no reply"
-	}
-	return strings.Join(parts, " then ")
-}
+func (o TransferOutcome) String() string { return ReplyChain(o.Prelim, o.Final) }
 
 // maxOutcomeReplies bounds the replies ReadOutcome reads for one command.
 const maxOutcomeReplies = 8

@@ -102,6 +102,6 @@ func judgeActiveAcceptance(ctx context.Context, c *harness.Conn, what string, d 
 	case err != nil:
 		failf("%s was accepted with %s (a refusal was expected, RFC 2577 §3); LIST then broke: %v", what, d.Setup, err)
 	default:
-		failf("%s was accepted with %s (a refusal was expected, RFC 2577 §3); LIST then got %s and no connection arrived, but accepting the command is already the finding", what, d.Setup, replyList(t))
+		failf("%s was accepted with %s (a refusal was expected, RFC 2577 §3); LIST then got %s and no connection arrived, but accepting the command is already the finding", what, d.Setup, t.ReplyChain())
 	}
 }

@@ -49,7 +49,7 @@ func storeIn(ctx context.Context, c *harness.Conn, typ, name string, data []byte
 	t, err := transferOut(ctx, c, defaultMode(c), "STOR "+name, data)
 	must(err, "STOR %s in TYPE %s", name, typ)
 	if t.Final == nil || harness.Class(t.Final.Code) != 2 {
-		failf("STOR %s in TYPE %s: expected 125 or 150, then 226 or 250; got %s", name, typ, replyList(t))
+		failf("STOR %s in TYPE %s: expected 125 or 150, then 226 or 250; got %s", name, typ, t.ReplyChain())
 	}
 	if t.DataErr != nil {
 		failf("STOR %s in TYPE %s: data connection: %v", name, typ, t.DataErr)

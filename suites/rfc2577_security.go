@@ -231,7 +231,7 @@ var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label(
 			}
 			switch {
 			case !stored:
-				failf("STOR %s completed with %s, but RETR %s then got %s", name, o.Final, name, replyList(t))
+				failf("STOR %s completed with %s, but RETR %s then got %s", name, o.Final, name, t.ReplyChain())
 			case string(t.Data) != string(data):
 				failf("STOR %s completed with %s, but the stored file differs from what the client sent: %s", name, o.Final, firstDiff(t.Data, data))
 			}
@@ -494,7 +494,7 @@ var _ = Describe("Anonymous access and dangerous features (RFC 2577 §9)", Label
 			file := dir + ".txt"
 			t, err := transferOut(ctx, c, defaultMode(c), "STOR "+file, []byte("written by ftpconform as anonymous\r\n"))
 			if err == nil && t.Final != nil && harness.Class(t.Final.Code) == 2 {
-				allowed = append(allowed, fmt.Sprintf("STOR %s got %s", file, replyList(t)))
+				allowed = append(allowed, fmt.Sprintf("STOR %s got %s", file, t.ReplyChain()))
 				if r := cmd(ctx, c, "DELE "+file); harness.Class(r.Code) == 2 {
 					allowed = append(allowed, fmt.Sprintf("DELE %s got %s", file, r))
 				} else {

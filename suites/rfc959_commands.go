@@ -356,7 +356,7 @@ var _ = Describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Labe
 					blocked("RFC959-5.2-TELNET", fmt.Sprintf("STAT during RETR %s was answered %s: the server did not strip the Telnet IP and Synch sent before it", name, r))
 				}
 				if notImplemented(r) {
-					failf("STAT during RETR %s was answered %s (replies: %s), though STAT works between transfers; STAT is in RFC 1123's minimum set (§4.1.2.13) and RFC 959 §4.1.3 has the server \"respond with the status of the operation in progress\"", name, r, xferReplies(got))
+					failf("STAT during RETR %s was answered %s (replies: %s), though STAT works between transfers; STAT is in RFC 1123's minimum set (§4.1.2.13) and RFC 959 §4.1.3 has the server \"respond with the status of the operation in progress\"", name, r, harness.ReplyChain(got...))
 				}
 			}
 			// Missing or late replies are RFC959-4.1.3-STAT-DURING-XFER's.

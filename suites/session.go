@@ -173,24 +173,12 @@ func download(ctx context.Context, c *harness.Conn, mode harness.DataMode, line 
 	t, err := transferIn(ctx, c, mode, line)
 	must(err, "%s", line)
 	if t.Final == nil || harness.Class(t.Final.Code) != 2 {
-		failf("%s over %s: expected 125 or 150, then 226 or 250; got %s", line, mode, replyList(t))
+		failf("%s over %s: expected 125 or 150, then 226 or 250; got %s", line, mode, t.ReplyChain())
 	}
 	if t.DataErr != nil {
 		failf("%s over %s: data connection: %v", line, mode, t.DataErr)
 	}
 	return t
-}
-
-// replyList renders a transfer's replies: `150 "..." then 226 "..."`.
-func replyList(t *harness.Transfer) string {
-	var parts []string
-	for _, r := range t.Replies() {
-		parts = append(parts, r.String())
-	}
-	if len(parts) == 0 {
-		return "no reply"
-	}
-	return strings.Join(parts, " then ")
 }
 
 // binaryFixture returns n deterministic bytes that contain every byte
