@@ -111,23 +111,9 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 		Confirm, Label("write"), func(ctx SpecContext) {
 			c, name, data := withLargeFixture(ctx)
 			run := xferStall(ctx, c, name)
-			_, err := c.SendWithSynch(ctx, "STAT")
+			during, err := run.SendDuring(ctx, "STAT")
 			must(err, "sending STAT during RETR %s", name)
-			// Drain the data meanwhile: a server may also keep STAT
-			// waiting until the transfer is over.
-			drained := make(chan harness.Drained, 1)
-			go func() { drained <- run.Drain(ctx, cfg.Target.ReplyTimeout) }()
-			// The first reply may wait for the whole transfer; the second
-			// is due once the data has ended.
-			var got []*harness.Reply
-			r, rerr := c.Completion(ctx, run.Prelim)
-			dr := <-drained
-			if rerr == nil {
-				got = append(got, r)
-				if r, rerr = c.ReadReply(ctx); rerr == nil {
-					got = append(got, r)
-				}
-			}
+			got, rerr, dr := during.Replies, during.Err, during.Drained
 			xfer, stat := -1, -1
 			for i, r := range got {
 				switch {

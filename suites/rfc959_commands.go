@@ -335,19 +335,9 @@ var _ = Describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Labe
 				Skip(fmt.Sprintf("STAT is not implemented at all (%s): judged by RFC1123-4.1.2.13-MIN-COMMANDS", r))
 			}
 			run := xferStall(ctx, c, name)
-			_, err := c.SendWithSynch(ctx, "STAT")
+			during, err := run.SendDuring(ctx, "STAT")
 			must(err, "sending STAT during RETR %s", name)
-			drained := make(chan harness.Drained, 1)
-			go func() { drained <- run.Drain(ctx, cfg.Target.ReplyTimeout) }()
-			var got []*harness.Reply
-			r, rerr := c.Completion(ctx, run.Prelim)
-			<-drained
-			if rerr == nil {
-				got = append(got, r)
-				if r, rerr = c.ReadReply(ctx); rerr == nil {
-					got = append(got, r)
-				}
-			}
+			got := during.Replies
 			for _, r := range got {
 				if notImplemented(r) && bytes.ContainsFunc(r.Raw, func(b rune) bool { return b >= 0x80 || b == utf8.RuneError }) {
 					// The reply quotes bytes of the Telnet IP and Synch that
