@@ -57,13 +57,7 @@ func TestActiveChosenPort(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if err := sendData(dc, data); err != nil {
-			return err
-		}
-		if err := s.send("226 Done."); err != nil {
-			return err
-		}
-		return s.untilClosed()
+		return s.deliver(dc, data, "226 Done.")
 	})
 	ctx := testCtx(t)
 	c := loggedIn(t, ctx, peerTarget(p))

@@ -3,7 +3,6 @@ package harness
 import (
 	"bytes"
 	"errors"
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -101,10 +100,7 @@ func TestRetrieveBlocks(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := startPeer(t, "", func(s *peerSession) error {
-				if err := s.greetLogin(); err != nil {
-					return err
-				}
-				ln, err := s.pasv(netip.Addr{})
+				ln, err := s.greetPASV()
 				if err != nil {
 					return err
 				}
@@ -139,10 +135,7 @@ func TestRetrieveBlocks(t *testing.T) {
 			tg.CloseGrace = 200 * time.Millisecond
 			ctx := testCtx(t)
 			c := loggedIn(t, ctx, tg)
-			d, err := c.Passive(ctx, PASV, DataOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			d := openData(t, ctx, c, PASV)
 			bt, err := c.RetrieveBlocks(ctx, d, "RETR f")
 			if err != nil {
 				t.Fatal(err)

@@ -28,10 +28,7 @@ func TestDataSink(t *testing.T) {
 			data := payload(100 << 10)
 			source := make(chan netip.AddrPort, 1)
 			p := startPeer(t, "", func(s *peerSession) error {
-				if err := s.greetLogin(); err != nil {
-					return err
-				}
-				ln, err := s.pasv(netip.Addr{})
+				ln, err := s.greetPASV()
 				if err != nil {
 					return err
 				}

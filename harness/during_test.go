@@ -2,7 +2,6 @@ package harness
 
 import (
 	"fmt"
-	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -27,10 +26,7 @@ func TestSendDuring(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := startPeer(t, "", func(s *peerSession) error {
-				if err := s.greetLogin(); err != nil {
-					return err
-				}
-				ln, err := s.pasv(netip.Addr{})
+				ln, err := s.greetPASV()
 				if err != nil {
 					return err
 				}
@@ -65,10 +61,7 @@ func TestSendDuring(t *testing.T) {
 			tg.ReplyTimeout = 300 * time.Millisecond
 			ctx := testCtx(t)
 			c := loggedIn(t, ctx, tg)
-			d, err := c.Passive(ctx, PASV, DataOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			d := openData(t, ctx, c, PASV)
 			run := start(t, ctx, c, d)
 			if _, err := run.Read(ctx, 1000); err != nil {
 				t.Fatal(err)

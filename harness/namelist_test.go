@@ -3,7 +3,6 @@ package harness
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -59,10 +58,7 @@ func TestListNames(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := startPeer(t, "", func(s *peerSession) error {
-				if err := s.greetLogin(); err != nil {
-					return err
-				}
-				ln, err := s.pasv(netip.Addr{})
+				ln, err := s.greetPASV()
 				if err != nil {
 					return err
 				}
@@ -84,13 +80,7 @@ func TestListNames(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				if err := sendData(dc, []byte(tc.data)); err != nil {
-					return err
-				}
-				if err := s.send(tc.final); err != nil {
-					return err
-				}
-				return s.untilClosed()
+				return s.deliver(dc, []byte(tc.data), tc.final)
 			})
 			ctx := testCtx(t)
 			c := loggedIn(t, ctx, peerTarget(p))

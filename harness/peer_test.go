@@ -172,6 +172,29 @@ func (s *peerSession) greetLogin() error {
 	return s.exchange("PASS "+testPassword, "230 Logged in")
 }
 
+// greetPASV greets, logs the client in and answers its PASV.
+func (s *peerSession) greetPASV() (net.Listener, error) {
+	if err := s.greetLogin(); err != nil {
+		return nil, err
+	}
+	return s.pasv(netip.Addr{})
+}
+
+// deliver sends data on the data connection dc and closes it, then sends
+// the reply lines (the completion) and waits for the client to close.
+func (s *peerSession) deliver(dc net.Conn, data []byte, replies ...string) error {
+	if _, err := dc.Write(data); err != nil {
+		return fmt.Errorf("writing data: %w", err)
+	}
+	if err := dc.Close(); err != nil {
+		return err
+	}
+	if err := s.send(replies...); err != nil {
+		return err
+	}
+	return s.untilClosed()
+}
+
 // listen opens a data listener on addr (host:0).
 func (s *peerSession) listen(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
@@ -341,6 +364,16 @@ func loggedIn(t *testing.T, ctx context.Context, tg Target) *Conn {
 		t.Fatalf("Login: %v", err)
 	}
 	return c
+}
+
+// openData sets up a data channel in mode, failing the test if it cannot.
+func openData(t *testing.T, ctx context.Context, c *Conn, mode DataMode) *DataChannel {
+	t.Helper()
+	d, err := c.OpenData(ctx, mode, DataOptions{})
+	if err != nil {
+		t.Fatalf("%s: %v", mode, err)
+	}
+	return d
 }
 
 // recv takes a value the peer reports, failing instead of hanging when the
