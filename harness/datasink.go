@@ -17,13 +17,15 @@ type DataSink struct {
 	data []byte
 }
 
-// SinkData starts reading nc until the server closes it. The sink closes
-// nc at its end, as any client would: some servers hold their completion
-// reply until the client closes.
-func SinkData(nc net.Conn) *DataSink {
+// SinkData starts reading nc until the server closes it, Finish is
+// called, or ctx ends. The sink closes nc at its end, as any client would:
+// some servers hold their completion reply until the client closes.
+func SinkData(ctx context.Context, nc net.Conn) *DataSink {
 	s := &DataSink{nc: nc, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
+		stop := guard(ctx, nc)
+		defer stop()
 		s.data, _ = io.ReadAll(io.LimitReader(nc, MaxDownload))
 		nc.Close()
 	}()

@@ -60,7 +60,7 @@ func TestDataSink(t *testing.T) {
 				t.Errorf("the data connection came from %s, want %s", src, second)
 			}
 			start := time.Now()
-			got := SinkData(nc).Finish(ctx, tc.grace)
+			got := SinkData(ctx, nc).Finish(ctx, tc.grace)
 			if took := time.Since(start); took > tc.grace+time.Second {
 				t.Errorf("Finish took %s with a grace of %s", took, tc.grace)
 			}

@@ -125,13 +125,13 @@ var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label(
 			if err != nil {
 				infof("the passive port refused a connection from %s: %v", second, err)
 			} else {
-				stolen = harness.SinkData(thief)
+				stolen = harness.SinkData(ctx, thief)
 			}
 			own, err := dialFrom(ctx, c, c.LocalAddr().Addr(), d.Dialled)
 			if err != nil {
 				infof("after the connection from %s the passive port refused the client: %v", second, err)
 			} else {
-				mine = harness.SinkData(own)
+				mine = harness.SinkData(ctx, own)
 			}
 			must(c.Send(ctx, "RETR "+name), "RETR %s", name)
 			o, err := c.ReadOutcome(ctx, nil)
