@@ -126,12 +126,6 @@ func fixtureMode(c *harness.Conn) harness.DataMode {
 // transferIn sets up a data connection in mode and runs a download command.
 func transferIn(ctx context.Context, c *harness.Conn, mode harness.DataMode, line string) (*harness.Transfer, error) {
 	need(dataCapability(mode))
-	return retrieveOver(ctx, c, mode, line)
-}
-
-// retrieveOver is transferIn without the prerequisite: for cleanups, which
-// run after the check's verdict and must not change it.
-func retrieveOver(ctx context.Context, c *harness.Conn, mode harness.DataMode, line string) (*harness.Transfer, error) {
 	d, err := c.OpenData(ctx, mode, harness.DataOptions{})
 	if err != nil {
 		d.Close()
