@@ -11,15 +11,31 @@ import (
 )
 
 // Cleaning up after the checks that write: what a check created is
-// removed when it ends, even when it failed, over the run's cleanup
-// session, with a deadline of its own (the check's may be over).
+// removed when it ends, even when it failed, with harness Remove, over a
+// session other than the check's and with a deadline of its own (the
+// check's may be over). Scratch directories go through the run's cleanup
+// session; the rare paths outside them through a session of their own.
 
 // cleanupTimeout bounds one cleanup.
 const cleanupTimeout = 30 * time.Second
 
-// removeAfter removes paths (files, or directories with what they hold;
-// relative to the login directory, or absolute) when the check ends,
-// through the run's cleanup session (harness Remove).
+// removeScratchAfter removes the directory dir (relative to the login
+// directory) and what it holds when the check ends, through the run's
+// cleanup session.
+func removeScratchAfter(dir string) {
+	DeferCleanup(func() {
+		if cfg.health.stopped() != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+		defer cancel()
+		cleaner.remove(ctx, transcript(), dir)
+	})
+}
+
+// removeAfter removes paths a check may have left outside its scratch
+// directory (files, or empty directories; relative to the login directory,
+// or absolute) when the check ends, over a fresh session.
 func removeAfter(paths ...string) {
 	DeferCleanup(func() {
 		if cfg.health.stopped() != nil {
@@ -27,7 +43,20 @@ func removeAfter(paths ...string) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 		defer cancel()
-		cleaner.remove(ctx, transcript(), paths...)
+		c, _, err := harness.Connect(ctx, cfg.Target, transcript())
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		if c.Login(ctx) != nil {
+			return
+		}
+		for _, p := range paths {
+			if c.Remove(ctx, defaultMode(c), p, 0) != nil {
+				return
+			}
+		}
+		_, _ = c.Quit(ctx)
 	})
 }
 

@@ -392,14 +392,14 @@ var _ = Describe("Commands before login (RFC 959 §4.2, §5.4)", Label("control"
 			for _, line := range []string{"MKD " + dir, "DELE " + dir, "RNFR " + dir} {
 				r, err := c.Cmd(ctx, line)
 				if err == nil && r.Code == harness.ReplyPathCreated {
-					removeAfter(dir)
+					removeScratchAfter(dir)
 				}
 				expectCode(line+" before login", r, err, harness.ReplyNotLoggedIn)
 			}
 			c2 := login(ctx)
 			r, err := c2.Cmd(ctx, "CWD "+dir)
 			if err == nil && harness.Class(r.Code) == 2 {
-				removeAfter(dir)
+				removeScratchAfter(dir)
 				failf("MKD %s before login was refused, yet after login CWD %s got %s: a 4yz/5yz reply means the action did not happen", dir, dir, r)
 			}
 		})

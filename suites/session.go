@@ -81,7 +81,7 @@ func scratch(ctx context.Context, c *harness.Conn) string {
 	if r.Code != harness.ReplyPathCreated {
 		failf("cannot create the scratch directory: MKD %s: %s", name, r)
 	}
-	removeAfter(name)
+	removeScratchAfter(name)
 	if r := cmd(ctx, c, "CWD "+name); harness.Class(r.Code) != 2 {
 		failf("cannot enter the scratch directory: CWD %s: %s", name, r)
 	}
