@@ -102,11 +102,7 @@ type Running struct {
 // connect). An error means the exchange broke.
 func (c *Conn) Start(ctx context.Context, d *DataChannel, cmd string) (*Running, error) {
 	run := &Running{Cmd: cmd, c: c, d: d}
-	if err := passGate(ctx, cmd, d); err != nil {
-		return run, err
-	}
-	if err := c.Send(ctx, cmd); err != nil {
-		d.Close()
+	if err := c.sendTransfer(ctx, d, cmd); err != nil {
 		return run, err
 	}
 	r, err := c.ReadReply(ctx)
@@ -199,10 +195,10 @@ func (r *Running) Reset() {
 // Close releases the data connection.
 func (r *Running) Close() { r.d.Close() }
 
-// ReadFinal reads the completion reply, allowing the data timeout on top of
-// the reply timeout (the transfer may still be running).
+// ReadFinal reads the completion reply (Completion: the transfer may
+// still be running).
 func (r *Running) ReadFinal(ctx context.Context) (*Reply, error) {
-	reply, err := r.c.ReadReplyWithin(ctx, r.c.target.ReplyTimeout+r.c.target.DataTimeout)
+	reply, err := r.c.Completion(ctx, r.Prelim)
 	if err == nil {
 		r.Final = reply
 	}

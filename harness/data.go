@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -34,6 +33,10 @@ type DataOptions struct {
 	// Listen is where to listen in active mode (default: the target's
 	// ActiveAddress, else the control connection's local address).
 	Listen netip.Addr
+	// Port is the local port to listen on in active mode (default: any
+	// free port, inside the target's ActiveRange if one is set), for
+	// arguments such as "PORT h1,h2,h3,h4,p1,0".
+	Port uint16
 	// Arg replaces the argument of PASV/EPSV/PORT/EPRT (e.g. "2" for
 	// "EPSV 2"); for PORT/EPRT the harness still listens as usual.
 	Arg string
@@ -133,75 +136,23 @@ func (c *Conn) Passive(ctx context.Context, mode DataMode, opt DataOptions) (*Da
 	return d, nil
 }
 
-// Active listens locally, sends PORT or EPRT naming the listener, and
-// expects 200. The server's connection is accepted in the background; Conn
-// waits for it.
-func (c *Conn) Active(ctx context.Context, mode DataMode, opt DataOptions) (*DataChannel, error) {
-	host := opt.Listen
-	if !host.IsValid() {
-		host = c.target.ActiveAddress
-	}
-	if !host.IsValid() {
-		host = c.LocalAddr().Addr()
-	}
-	ln, err := c.listen(host)
-	if err != nil {
-		return nil, fmt.Errorf("active mode: cannot listen on %s: %w", host, err)
-	}
-	d := &DataChannel{Mode: mode, c: c, ln: ln, Listen: addrPort(ln.Addr()), accepted: make(chan acceptResult, 1), done: make(chan struct{})}
-	_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(c.target.ReplyTimeout + c.target.DataTimeout))
-	go func() {
-		nc, err := ln.Accept()
-		ln.Close()
-		d.mu.Lock()
-		if d.closed && nc != nil {
-			nc.Close()
-			nc, err = nil, net.ErrClosed
-		}
-		d.mu.Unlock()
-		d.accepted <- acceptResult{nc, err}
-	}()
-	arg := opt.Arg
-	if arg == "" {
-		if mode == PORT {
-			arg, err = FormatPORT(d.Listen)
-			if err != nil {
-				d.Close()
-				return nil, err
-			}
-		} else {
-			arg = FormatEPRT(d.Listen)
-		}
-	}
-	c.T.Notef(c.name, "data: listening on %s", d.Listen)
-	r, err := c.Expect(ctx, string(mode)+" "+arg, ReplyOK)
-	d.Setup = r
-	if err != nil {
-		d.Close()
-		return d, err
-	}
-	return d, nil
+// DialData opens a TCP connection from the harness to ap (for instance a
+// passive port, again) within the connect timeout.
+func (c *Conn) DialData(ctx context.Context, ap netip.AddrPort) (net.Conn, error) {
+	return c.DialDataFrom(ctx, netip.Addr{}, ap)
 }
 
-// listen opens a listener on host, inside the target's active range if
-// one is configured.
-func (c *Conn) listen(host netip.Addr) (net.Listener, error) {
-	rng := c.target.ActiveRange
-	if rng.IsZero() {
-		return net.Listen("tcp", netip.AddrPortFrom(host, 0).String())
+// DialDataFrom is DialData from the local address local (zero: any): from
+// a second loopback address the server sees another client (RFC 2577 §4,
+// port stealing).
+func (c *Conn) DialDataFrom(ctx context.Context, local netip.Addr, ap netip.AddrPort) (net.Conn, error) {
+	nc, err := dialTCP(ctx, local, ap.String(), c.target.ConnectTimeout)
+	if err != nil {
+		c.T.Notef(c.name, "data: %v", err)
+		return nil, err
 	}
-	var last error
-	for p := rng.Min; p <= rng.Max; p++ {
-		ln, err := net.Listen("tcp", net.JoinHostPort(host.String(), strconv.Itoa(p)))
-		if err == nil {
-			return ln, nil
-		}
-		last = err
-	}
-	if last == nil {
-		return nil, fmt.Errorf("no port in the active range %s", rng)
-	}
-	return nil, fmt.Errorf("no free port in %s: %w", rng, last)
+	c.T.Notef(c.name, "data: dialled %s from %s", nc.RemoteAddr(), nc.LocalAddr())
+	return wrapData(c, nc), nil
 }
 
 // Conn returns the data connection: the dialled one in passive mode, the
@@ -313,6 +264,9 @@ func (t *Transfer) Replies() []*Reply {
 	return out
 }
 
+// ReplyChain renders the transfer's replies: `150 "..." then 226 "..."`.
+func (t *Transfer) ReplyChain() string { return ReplyChain(t.Replies()...) }
+
 // MaxDownload bounds how many bytes one transfer may deliver.
 const MaxDownload = 256 << 20
 
@@ -323,6 +277,19 @@ type dataResult struct {
 	source netip.AddrPort
 }
 
+// sendTransfer sends a transfer command for the data channel d, if the
+// context's gate lets it pass; when it is not sent, d is closed.
+func (c *Conn) sendTransfer(ctx context.Context, d *DataChannel, cmd string) error {
+	if err := passGate(ctx, cmd, d); err != nil {
+		return err
+	}
+	if err := c.Send(ctx, cmd); err != nil {
+		d.Close()
+		return err
+	}
+	return nil
+}
+
 // Retrieve sends a command that sends data to the harness (RETR, LIST,
 // NLST), reads the data concurrently with the replies, and returns what
 // happened. Unexpected reply codes are not errors here: the checks judge
@@ -330,16 +297,12 @@ type dataResult struct {
 // connection closed).
 func (c *Conn) Retrieve(ctx context.Context, d *DataChannel, cmd string) (*Transfer, error) {
 	t := &Transfer{Cmd: cmd}
-	if err := passGate(ctx, cmd, d); err != nil {
-		return t, err
-	}
-	if err := c.Send(ctx, cmd); err != nil {
-		d.Close()
+	if err := c.sendTransfer(ctx, d, cmd); err != nil {
 		return t, err
 	}
 	// The data must be read while waiting for replies: some servers block
 	// on a full socket before they send 226.
-	dctx, cancel := context.WithTimeout(ctx, c.target.ReplyTimeout+c.target.DataTimeout)
+	dctx, cancel := context.WithTimeout(ctx, c.target.CompletionTimeout())
 	defer cancel()
 	results := make(chan dataResult, 1)
 	go func() {
@@ -415,10 +378,9 @@ func (c *Conn) readTransferReplies(ctx context.Context, t *Transfer) error {
 	}
 	if IsPreliminary(r.Code) {
 		t.Prelim = r
-		r, err = c.ReadReplyWithin(ctx, c.target.ReplyTimeout+c.target.DataTimeout)
-		if err != nil {
-			return err
-		}
+	}
+	if r, err = c.Completion(ctx, r); err != nil {
+		return err
 	}
 	t.Final, t.FinalAt = r, time.Now()
 	return nil
@@ -429,11 +391,7 @@ func (c *Conn) readTransferReplies(ctx context.Context, t *Transfer) error {
 // connection (stream mode EOF, RFC 959 §3.4.1) and reads the completion.
 func (c *Conn) Store(ctx context.Context, d *DataChannel, cmd string, data []byte) (*Transfer, error) {
 	t := &Transfer{Cmd: cmd}
-	if err := passGate(ctx, cmd, d); err != nil {
-		return t, err
-	}
-	if err := c.Send(ctx, cmd); err != nil {
-		d.Close()
+	if err := c.sendTransfer(ctx, d, cmd); err != nil {
 		return t, err
 	}
 	r, err := c.ReadReply(ctx)
@@ -456,7 +414,7 @@ func (c *Conn) Store(ctx context.Context, d *DataChannel, cmd string, data []byt
 	}
 	replies := make(chan replyResult, 1)
 	go func() {
-		r, err := c.ReadReplyWithin(ctx, c.target.ReplyTimeout+c.target.DataTimeout)
+		r, err := c.Completion(ctx, t.Prelim)
 		replies <- replyResult{r, err}
 	}()
 	type connResult struct {

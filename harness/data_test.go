@@ -65,10 +65,7 @@ func TestPASVRetrieve(t *testing.T) {
 	t.Parallel()
 	data := payload(8 << 20)
 	p := startPeer(t, "", func(s *peerSession) error {
-		if err := s.greetLogin(); err != nil {
-			return err
-		}
-		ln, err := s.pasv(netip.Addr{})
+		ln, err := s.greetPASV()
 		if err != nil {
 			return err
 		}
@@ -79,13 +76,7 @@ func TestPASVRetrieve(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if err := sendData(dc, data); err != nil {
-			return err
-		}
-		if err := s.send("226 Transfer complete."); err != nil {
-			return err
-		}
-		return s.untilClosed()
+		return s.deliver(dc, data, "226 Transfer complete.")
 	})
 	ctx := testCtx(t)
 	c := loggedIn(t, ctx, peerTarget(p))

@@ -3,10 +3,15 @@
 //
 // It covers the client side of
 //   - RFC 959 (FTP): reply framing (§4.2), the control connection, PORT and
-//     PASV data connections (§3.2, §4.1.2), transfer reply sequences (§5.4);
+//     PASV data connections and the default data port (§3.2, §4.1.2),
+//     transfer reply sequences and the completion reply after a 1yz (§4.2,
+//     §5.4), block mode and record structure (§3.4), NLST name lists
+//     (§4.1.3), the 257 pathname (Appendix II);
 //   - RFC 1123 §4.1: lenient 227 parsing (§4.1.2.6);
 //   - RFC 2428: EPRT and EPSV for IPv4 and IPv6, the 229 reply;
-//   - RFC 2389: any reply may be multi-line.
+//   - RFC 2389: any reply may be multi-line;
+//   - RFC 2577: the login probe (wrong passwords, unknown accounts,
+//     anonymous login) and data connections from another address.
 //
 // The central value is Reply, parsed once from the wire with its raw lines.
 // Deviations from the reply grammar are recorded on the Reply as Violations

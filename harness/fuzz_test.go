@@ -374,3 +374,143 @@ func FuzzReadReplyWellFormed(f *testing.F) {
 		}
 	})
 }
+
+var pathname257Seeds = []string{
+	`"/usr/dm/pathname" directory created`,
+	`"/a ""quoted"" name" is current directory`,
+	`""`,
+	`"""`,
+	`""""`,
+	`"/a"b" x`,
+	`Current directory is "/home/x".`,
+	`"/never closed`,
+	`/no quote`,
+	"\"\xff\x00\"",
+	``,
+}
+
+// FuzzParse257: a clean parse writes back to the text it came from, any
+// name round-trips, and a name is never more than the text holds.
+func FuzzParse257(f *testing.F) {
+	for _, s := range pathname257Seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		name, problem := Parse257(text)
+		if len(name) > len(text) {
+			t.Fatalf("Parse257(%q) name %q is longer than the text", text, name)
+		}
+		if problem == "" {
+			q := quote257(name)
+			if !strings.HasPrefix(text, q) {
+				t.Fatalf("Parse257(%q) = %q without a problem, but the text does not begin with %s", text, name, q)
+			}
+			if rest := text[len(q):]; rest != "" && rest[0] != ' ' {
+				t.Fatalf("Parse257(%q) = %q without a problem, but %q follows the pathname", text, name, rest)
+			}
+		}
+		if problem == Problem257NoQuote && strings.Contains(text, `"`) {
+			t.Fatalf("Parse257(%q): %s", text, problem)
+		}
+		again, p := Parse257(quote257(text) + " is current directory")
+		if again != text || p != "" {
+			t.Fatalf("round trip of %q: %q, %q", text, again, p)
+		}
+	})
+}
+
+// FuzzReadBlocks: whatever arrives, the payload is never more than the
+// input; a complete stream re-encodes to blocks that read back the same.
+func FuzzReadBlocks(f *testing.F) {
+	for _, s := range []string{
+		"\x40\x00\x05hello",
+		"\x00\x00\x02ab\x80\x00\x02cd\x40\x00\x00",
+		"\x10\x00\x03mrk\xc0\x00\x01x",
+		"\x40\x00",
+		"\x40\x00\x05abc",
+		"plain file data",
+		"",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		bs := ReadBlocks(bytes.NewReader(in))
+		if len(bs.Data) > len(in) || 3*len(bs.Headers) > len(in)+3 {
+			t.Fatalf("ReadBlocks(%q): %d bytes and %d headers from %d bytes", in, len(bs.Data), len(bs.Headers), len(in))
+		}
+		if (bs.Err == nil) != bs.EOF {
+			t.Fatalf("ReadBlocks(%q): EOF %v with error %v", in, bs.EOF, bs.Err)
+		}
+		if bs.Err != nil {
+			return
+		}
+		again := ReadBlocks(bytes.NewReader(EncodeBlocks(bs.Data, 1+len(in)%7)))
+		if again.Err != nil || !bytes.Equal(again.Data, bs.Data) {
+			t.Fatalf("round trip of %q: %q, %v", bs.Data, again.Data, again.Err)
+		}
+	})
+}
+
+// FuzzDecodeRecords: the records never hold more bytes than the input,
+// and any records decoded re-encode to a stream that decodes the same.
+func FuzzDecodeRecords(f *testing.F) {
+	for _, s := range []string{
+		"ab\xff\x01cd\xff\x01\xff\x02",
+		"ab\xff\x01cd\xff\x03",
+		"a\xff\xffb\xff\x01\xff\x02",
+		"\xff\x01\xff\x02",
+		"ab\xff\x01cd",
+		"ab\xff",
+		"ab\xff\x07",
+		"",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		records, err := DecodeRecords(in)
+		n := 0
+		for _, r := range records {
+			n += len(r)
+		}
+		if n > len(in) {
+			t.Fatalf("DecodeRecords(%q): %d bytes of records from %d", in, n, len(in))
+		}
+		if err != nil && !safeText(err.Error()) {
+			t.Fatalf("error %q is not printable", err)
+		}
+		again, err := DecodeRecords(EncodeRecords(records))
+		if err != nil || len(again) != len(records) {
+			t.Fatalf("round trip of %q: %q, %v", records, again, err)
+		}
+		for i := range again {
+			if !bytes.Equal(again[i], records[i]) {
+				t.Fatalf("round trip of %q: record %d is %q", records, i, again[i])
+			}
+		}
+	})
+}
+
+// FuzzNameList: NLST data splits into non-empty lines without their LF
+// (and one CR before it), and written back with CRLF it splits the same; no name is ".", ".."
+// or holds a slash.
+func FuzzNameList(f *testing.F) {
+	for _, s := range []string{"a.txt\r\nb.bin\r\n", "a\nb", ".\r\n..\r\nx\r\n", "sub/a\r\n/abs/b/\r\n", "\r\r\n\n", "/", ""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l := &NameList{Lines: nameLines(data)}
+		for _, line := range l.Lines {
+			if line == "" || strings.Contains(line, "\n") {
+				t.Fatalf("nameLines(%q) gave the line %q", data, line)
+			}
+		}
+		if again := nameLines([]byte(strings.Join(l.Lines, "\r\n") + "\r\n")); strings.Join(again, "\n") != strings.Join(l.Lines, "\n") {
+			t.Fatalf("nameLines(%q) = %q, again %q", data, l.Lines, again)
+		}
+		for _, n := range l.Names() {
+			if n == "" || n == "." || n == ".." || strings.Contains(n, "/") || !l.Has(n) {
+				t.Fatalf("nameLines(%q): name %q", data, n)
+			}
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"syscall"
 )
 
@@ -51,4 +52,11 @@ func ServerGone(err error) (reason GoneReason, ok bool) {
 		return GoneSilent, true
 	}
 	return "", false
+}
+
+// ConnClosed reports whether err means the connection was closed: by the
+// server (EOF, a reset, a broken pipe) or already by us.
+func ConnClosed(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed)
 }

@@ -82,3 +82,23 @@ func TestServerGoneLoopback(t *testing.T) {
 		}
 	}
 }
+
+func TestConnClosed(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{io.EOF, true},
+		{&ProtocolError{Msg: "reading a reply", Err: io.ErrUnexpectedEOF}, true},
+		{&ProtocolError{Msg: "sending", Err: syscall.EPIPE}, true},
+		{fmt.Errorf("read: %w", syscall.ECONNRESET), true},
+		{net.ErrClosed, true},
+		{&ProtocolError{Msg: "timeout", Err: os.ErrDeadlineExceeded}, false},
+		{errors.New("other"), false},
+		{nil, false},
+	} {
+		if got := ConnClosed(tc.err); got != tc.want {
+			t.Errorf("ConnClosed(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}

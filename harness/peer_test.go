@@ -44,6 +44,13 @@ type peerSession struct {
 // the first connection. A script error fails the test.
 func startPeer(t *testing.T, addr string, script func(s *peerSession) error) *ftpPeer {
 	t.Helper()
+	return startPeers(t, addr, 1, script)
+}
+
+// startPeers is startPeer for n connections, each with its own run of
+// script, concurrently (for code that opens several sessions at once).
+func startPeers(t *testing.T, addr string, n int, script func(s *peerSession) error) *ftpPeer {
+	t.Helper()
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
@@ -54,21 +61,28 @@ func startPeer(t *testing.T, addr string, script func(s *peerSession) error) *ft
 	p := &ftpPeer{Addr: addrPort(ln.Addr()), ln: ln, done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
+		defer p.closeAll()
 		_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(peerIOTimeout))
-		c, err := ln.Accept()
-		ln.Close()
-		if err != nil {
-			if !errors.Is(err, net.ErrClosed) {
-				t.Errorf("ftp peer: accept: %v", err)
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		for range n {
+			c, err := ln.Accept()
+			if err != nil {
+				if !errors.Is(err, net.ErrClosed) {
+					t.Errorf("ftp peer: accept: %v", err)
+				}
+				break
 			}
-			return
+			p.track(c)
+			wg.Go(func() {
+				s := &peerSession{p: p, c: c, br: bufio.NewReader(c)}
+				if err := script(s); err != nil {
+					t.Errorf("ftp peer: %v", err)
+				}
+				c.Close()
+			})
 		}
-		p.track(c)
-		s := &peerSession{p: p, c: c, br: bufio.NewReader(c)}
-		if err := script(s); err != nil {
-			t.Errorf("ftp peer: %v", err)
-		}
-		p.closeAll()
+		ln.Close()
 	}()
 	t.Cleanup(func() {
 		ln.Close()
@@ -156,6 +170,29 @@ func (s *peerSession) greetLogin() error {
 		return err
 	}
 	return s.exchange("PASS "+testPassword, "230 Logged in")
+}
+
+// greetPASV greets, logs the client in and answers its PASV.
+func (s *peerSession) greetPASV() (net.Listener, error) {
+	if err := s.greetLogin(); err != nil {
+		return nil, err
+	}
+	return s.pasv(netip.Addr{})
+}
+
+// deliver sends data on the data connection dc and closes it, then sends
+// the reply lines (the completion) and waits for the client to close.
+func (s *peerSession) deliver(dc net.Conn, data []byte, replies ...string) error {
+	if _, err := dc.Write(data); err != nil {
+		return fmt.Errorf("writing data: %w", err)
+	}
+	if err := dc.Close(); err != nil {
+		return err
+	}
+	if err := s.send(replies...); err != nil {
+		return err
+	}
+	return s.untilClosed()
 }
 
 // listen opens a data listener on addr (host:0).
@@ -327,6 +364,16 @@ func loggedIn(t *testing.T, ctx context.Context, tg Target) *Conn {
 		t.Fatalf("Login: %v", err)
 	}
 	return c
+}
+
+// openData sets up a data channel in mode, failing the test if it cannot.
+func openData(t *testing.T, ctx context.Context, c *Conn, mode DataMode) *DataChannel {
+	t.Helper()
+	d, err := c.OpenData(ctx, mode, DataOptions{})
+	if err != nil {
+		t.Fatalf("%s: %v", mode, err)
+	}
+	return d
 }
 
 // recv takes a value the peer reports, failing instead of hanging when the

@@ -451,7 +451,7 @@ func (f *Facts) list(ctx context.Context, c *Conn, cap Capability, mode DataMode
 	case t.DataErr != nil:
 		f.set(cap, CapBroken, StageData, "LIST over %s: data connection: %v", mode, t.DataErr)
 	case t.Final == nil || t.Final.Code == ReplyCantOpenData || t.Final.Code == ReplyTransferAborted:
-		f.set(cap, CapBroken, StageData, "LIST over %s got %s", mode, replyChain(t))
+		f.set(cap, CapBroken, StageData, "LIST over %s got %s", mode, t.ReplyChain())
 	default:
 		f.set(cap, CapWorks, StageData, "")
 		if _, judged := f.Caps[CapLIST]; !judged {
@@ -468,9 +468,9 @@ func (f *Facts) transferFact(cap Capability, t *Transfer, what string) {
 	case t.Prelim != nil && t.Final != nil && Class(t.Final.Code) == 2:
 		f.set(cap, CapWorks, StageCommand, "")
 	case t.Final != nil && notImplemented(t.Final.Code):
-		f.set(cap, CapUnsupported, StageCommand, "%s got %s", what, replyChain(t))
+		f.set(cap, CapUnsupported, StageCommand, "%s got %s", what, t.ReplyChain())
 	default:
-		f.set(cap, CapBroken, StageCommand, "%s got %s", what, replyChain(t))
+		f.set(cap, CapBroken, StageCommand, "%s got %s", what, t.ReplyChain())
 	}
 }
 
@@ -503,18 +503,6 @@ func (f *Facts) nlst(ctx context.Context, c *Conn) bool {
 
 func notImplemented(code int) bool {
 	return code == ReplySyntaxError || code == ReplyNotImplemented || code == ReplyNotImplParam
-}
-
-// replyChain renders a transfer's replies: `150 "..." then 226 "..."`.
-func replyChain(t *Transfer) string {
-	var parts []string
-	for _, r := range t.Replies() {
-		parts = append(parts, r.String())
-	}
-	if len(parts) == 0 {
-		return "no reply"
-	}
-	return strings.Join(parts, " then ")
 }
 
 // defaultDataMode is the mode the write probes use: PASV on IPv4 (EPSV on
@@ -625,7 +613,7 @@ func (f *Facts) storeAndRetrieve(ctx context.Context, c *Conn, mode DataMode, pa
 		if t.Final != nil && notImplemented(t.Final.Code) {
 			st = CapUnsupported
 		}
-		f.set(CapSTOR, st, StageCommand, "STOR %s over %s got %s", path, mode, replyChain(t))
+		f.set(CapSTOR, st, StageCommand, "STOR %s over %s got %s", path, mode, t.ReplyChain())
 		return !outOfStep(t)
 	case t.DataErr != nil:
 		f.set(CapSTOR, CapBroken, StageData, "STOR %s over %s: data connection: %v", path, mode, t.DataErr)
@@ -645,7 +633,7 @@ func (f *Facts) storeAndRetrieve(ctx context.Context, c *Conn, mode DataMode, pa
 	}
 	switch {
 	case t.Final == nil || Class(t.Final.Code) != 2:
-		f.set(CapRETR, CapBroken, StageCommand, "RETR %s over %s got %s", path, mode, replyChain(t))
+		f.set(CapRETR, CapBroken, StageCommand, "RETR %s over %s got %s", path, mode, t.ReplyChain())
 		return !outOfStep(t)
 	case t.DataErr != nil:
 		f.set(CapRETR, CapBroken, StageData, "RETR %s over %s: data connection: %v", path, mode, t.DataErr)

@@ -147,6 +147,21 @@ func (r *Reply) String() string {
 	return s
 }
 
+// ReplyChain renders the replies of one exchange in order, nil ones left
+// out: `150 "Opening." then 226 "Done."`, or "no reply".
+func ReplyChain(rs ...*Reply) string {
+	var parts []string
+	for _, r := range rs {
+		if r != nil {
+			parts = append(parts, r.String())
+		}
+	}
+	if len(parts) == 0 {
+		return "no reply"
+	}
+	return strings.Join(parts, " then ")
+}
+
 // lineText strips the code and separator from a reply line.
 func lineText(line string) string {
 	i := 0

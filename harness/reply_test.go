@@ -677,3 +677,24 @@ func TestReadReplyRawConcatenation(t *testing.T) {
 		t.Errorf("after the last reply: %v", err)
 	}
 }
+
+func TestReplyChain(t *testing.T) {
+	r150 := &Reply{Code: 150, Lines: []string{"150 Opening."}}
+	r226 := &Reply{Code: 226, Lines: []string{"226 Done."}}
+	for _, tc := range []struct {
+		rs   []*Reply
+		want string
+	}{
+		{nil, "no reply"},
+		{[]*Reply{nil}, "no reply"},
+		{[]*Reply{r226}, `226 "Done."`},
+		{[]*Reply{r150, nil, r226}, `150 "Opening." then 226 "Done."`},
+	} {
+		if got := ReplyChain(tc.rs...); got != tc.want {
+			t.Errorf("ReplyChain(%v) = %q, want %q", tc.rs, got, tc.want)
+		}
+	}
+	if got := (&Transfer{Prelim: r150, Final: r226}).ReplyChain(); got != `150 "Opening." then 226 "Done."` {
+		t.Errorf("Transfer.ReplyChain() = %q", got)
+	}
+}

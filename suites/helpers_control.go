@@ -161,7 +161,7 @@ func probeControl(ctx context.Context) *controlProbe {
 			}
 		}
 		for _, line := range []string{"SYST", "FEAT", "HELP", "STAT", "PWD", "TYPE I", "MODE S", "STRU F",
-			"ALLO 100", "NOOP", "CWD " + uniqueName("ftpconform-missing"), "XYZZY", "PORT 1,2,3"} {
+			"ALLO 100", "NOOP", "CWD " + harness.UniqueName("ftpconform-missing"), "XYZZY", "PORT 1,2,3"} {
 			if _, ok := cmd(line); !ok {
 				return
 			}

@@ -145,7 +145,7 @@ func dcJudge522Text(what string, r *harness.Reply, own int) {
 
 // dcSummary renders replies and data-connection outcome for messages.
 func dcSummary(t *harness.Transfer) string {
-	s := replyList(t)
+	s := t.ReplyChain()
 	if t.DataErr != nil {
 		s += fmt.Sprintf("; data connection: %v", t.DataErr)
 	}

@@ -60,36 +60,6 @@ func hardReply(ctx context.Context, c *harness.Conn, line, what string) *harness
 	return r
 }
 
-// parse257 extracts the pathname of a 257 reply (RFC 959 Appendix II):
-//
-//	257 "/usr/dm/pathname" directory created
-//
-// A '"' inside the name is written twice. problem is empty when the reply
-// has that form, else it says what is wrong.
-func parse257(r *harness.Reply) (name, problem string) {
-	text := r.Text()
-	if !strings.HasPrefix(text, `"`) {
-		return "", "the text does not begin with a quoted pathname"
-	}
-	var b strings.Builder
-	for i := 1; i < len(text); i++ {
-		if text[i] != '"' {
-			b.WriteByte(text[i])
-			continue
-		}
-		if i+1 < len(text) && text[i+1] == '"' {
-			b.WriteByte('"')
-			i++
-			continue
-		}
-		if rest := text[i+1:]; rest != "" && rest[0] != ' ' {
-			return "", fmt.Sprintf("the quote after %q is followed by %q instead of a space: a quote inside the name was not doubled", b.String(), rest[:1])
-		}
-		return b.String(), ""
-	}
-	return "", "the quoted pathname has no closing quote"
-}
-
 // pwdPath sends PWD and returns the pathname of the 257 reply; anything
 // else fails the check.
 func pwdPath(ctx context.Context, c *harness.Conn) string {
@@ -97,7 +67,7 @@ func pwdPath(ctx context.Context, c *harness.Conn) string {
 	if r.Code != harness.ReplyPathCreated {
 		failf("PWD: expected 257; got %s", r)
 	}
-	p, problem := parse257(r)
+	p, problem := harness.Parse257(r.Text())
 	if problem != "" {
 		failf("PWD: %s: %s (RFC 959 Appendix II)", r, problem)
 	}
@@ -120,38 +90,24 @@ func mkdir(ctx context.Context, c *harness.Conn, name string) {
 	}
 }
 
-// names lists the entries of dir (the working directory when dir is "")
-// with NLST and returns their last pathname elements. "450/550 No files
-// found", which some servers answer for an empty directory, counts as an
-// empty listing.
+// listNames lists dir (the working directory when dir is "") with NLST
+// over the default mode (harness ListNames: "450/550 No files found",
+// which some servers answer for an empty directory, is an empty listing).
+// It checks no prerequisite, so that cleanups can use it too.
+func listNames(ctx context.Context, c *harness.Conn, dir string) (*harness.NameList, error) {
+	return c.ListNames(ctx, defaultMode(c), dir)
+}
+
+// names is listNames for a check that looks at the effect of a command:
+// the set of the entries' last pathname elements; a failed listing fails
+// the check.
 func names(ctx context.Context, c *harness.Conn, dir string) map[string]bool {
-	line := "NLST"
-	if dir != "" {
-		line += " " + dir
-	}
-	t, err := transferIn(ctx, c, defaultMode(c), line)
-	must(err, "listing the directory to see the effect: %s", line)
+	need(dataCapability(defaultMode(c)))
+	l, err := listNames(ctx, c, dir)
+	must(err, "listing the directory to see the effect")
 	set := map[string]bool{}
-	switch {
-	case t.Final == nil:
-		failf("listing the directory to see the effect: %s: no completion reply", line)
-	case harness.Class(t.Final.Code) == 2:
-	case t.Final.Code == harness.ReplyFileUnavailable || t.Final.Code == harness.ReplyActionNotTaken:
-		transcript().Notef("--", "%s answered %s: taken as an empty directory", line, t.Final)
-		return set
-	default:
-		failf("listing the directory to see the effect: %s got %s", line, replyList(t))
-	}
-	if t.DataErr != nil {
-		failf("listing the directory to see the effect: %s: data connection: %v", line, t.DataErr)
-	}
-	lines, _ := splitLines(t.Data)
-	for _, l := range lines {
-		l = strings.TrimRight(l, "/")
-		base := l[strings.LastIndex(l, "/")+1:]
-		if base != "" && base != "." && base != ".." {
-			set[base] = true
-		}
+	for _, n := range l.Names() {
+		set[n] = true
 	}
 	return set
 }

@@ -3,11 +3,8 @@ package suites
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
-	"time"
 
 	"github.com/ftpconform/ftpconform/harness"
 )
@@ -52,7 +49,7 @@ func storeIn(ctx context.Context, c *harness.Conn, typ, name string, data []byte
 	t, err := transferOut(ctx, c, defaultMode(c), "STOR "+name, data)
 	must(err, "STOR %s in TYPE %s", name, typ)
 	if t.Final == nil || harness.Class(t.Final.Code) != 2 {
-		failf("STOR %s in TYPE %s: expected 125 or 150, then 226 or 250; got %s", name, typ, replyList(t))
+		failf("STOR %s in TYPE %s: expected 125 or 150, then 226 or 250; got %s", name, typ, t.ReplyChain())
 	}
 	if t.DataErr != nil {
 		failf("STOR %s in TYPE %s: data connection: %v", name, typ, t.DataErr)
@@ -122,162 +119,13 @@ func lineSet(lines []string) map[string]bool {
 	return m
 }
 
-// blockTransfer is what a RETR in block mode delivered.
-type blockTransfer struct {
-	replies []*harness.Reply
-	final   *harness.Reply
-	data    []byte // payload of the data blocks (restart markers excluded)
-	headers []string
-	eofSeen bool
-	err     error  // what broke the block format, if anything
-	raw     []byte // everything read from the data connection
-}
-
-// retrieveBlocks runs a download command in MODE B (RFC 959 §3.4.2): it
-// reads blocks (3-byte header: descriptor, 16-bit count) until the block
-// with the EOF flag (64), while reading the replies. The server need not
-// close the data connection after that block.
-func retrieveBlocks(ctx context.Context, c *harness.Conn, line string) *blockTransfer {
-	mode := defaultMode(c)
-	d := openData(ctx, c, mode)
-	defer d.Close()
-	bt := &blockTransfer{}
-	if err := c.Send(ctx, line); err != nil {
-		failf("%s: %v", line, err)
-		return bt
-	}
-	tgt := cfg.Target
-	dctx, cancel := context.WithTimeout(ctx, tgt.ReplyTimeout+tgt.DataTimeout)
-	defer cancel()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		nc, err := d.Conn(dctx)
-		if err != nil {
-			bt.err = err
-			return
-		}
-		if dl, ok := dctx.Deadline(); ok {
-			_ = nc.SetReadDeadline(dl)
-		}
-		var raw bytes.Buffer
-		readBlocks(io.TeeReader(nc, &raw), bt)
-		bt.raw = raw.Bytes()
-	}()
-	r, err := c.ReadReply(ctx)
-	if err == nil && harness.IsPreliminary(r.Code) {
-		bt.replies = append(bt.replies, r)
-		r, err = c.ReadReplyWithin(ctx, tgt.ReplyTimeout+tgt.DataTimeout)
-	}
-	if err != nil {
-		d.Close()
-		<-done
-		failf("%s in MODE B: %v", line, err)
-		return bt
-	}
-	bt.replies = append(bt.replies, r)
-	bt.final = r
-	// The blocks were all sent before the completion reply; allow the
-	// usual grace for what is still in flight.
-	grace := time.NewTimer(tgt.CloseGrace)
-	defer grace.Stop()
-	select {
-	case <-done:
-	case <-grace.C:
-		d.Close()
-		<-done
-		if bt.err == nil && !bt.eofSeen {
-			bt.err = fmt.Errorf("no block with the EOF flag arrived within %s of the %d reply", tgt.CloseGrace, r.Code)
-		}
-	}
+// retrieveBlocks runs a download command in MODE B (harness
+// RetrieveBlocks) over the default mode; a broken exchange fails the check.
+func retrieveBlocks(ctx context.Context, c *harness.Conn, line string) *harness.BlockTransfer {
+	d := openData(ctx, c, defaultMode(c))
+	bt, err := c.RetrieveBlocks(ctx, d, line)
+	must(err, "%s in MODE B", line)
 	return bt
-}
-
-// errShortBlock: the connection ended in the middle of a block.
-var errShortBlock = errors.New("the data connection closed in the middle of a block")
-
-// readBlocks parses block-mode data from r into bt.
-func readBlocks(r io.Reader, bt *blockTransfer) {
-	var hdr [3]byte
-	for !bt.eofSeen {
-		_, err := io.ReadFull(r, hdr[:])
-		if err == io.EOF {
-			bt.err = errors.New("the data connection closed before a block with the EOF flag (64)")
-			return
-		}
-		if err != nil {
-			bt.err = fmt.Errorf("reading a block header: %w", err)
-			return
-		}
-		desc, count := hdr[0], int(hdr[1])<<8|int(hdr[2])
-		bt.headers = append(bt.headers, fmt.Sprintf("descriptor %d, count %d", desc, count))
-		buf := make([]byte, count)
-		n, err := io.ReadFull(r, buf)
-		if err != nil {
-			bt.err = fmt.Errorf("block %d (descriptor %d, count %d): got %d bytes: %w", len(bt.headers), desc, count, n, errShortBlock)
-			return
-		}
-		if desc&16 == 0 { // 16: a restart marker, not file data
-			bt.data = append(bt.data, buf...)
-		}
-		bt.eofSeen = desc&64 != 0
-	}
-}
-
-// Record structure in stream mode (RFC 959 §3.4.1): 0xFF 0x01 ends a
-// record, 0xFF 0x02 ends the file, 0xFF 0x03 both; a data byte 0xFF is
-// sent as 0xFF 0xFF.
-
-// encodeRecords builds a record stream ending with end of file.
-func encodeRecords(records [][]byte) []byte {
-	var out []byte
-	for _, r := range records {
-		out = append(out, bytes.ReplaceAll(r, []byte{0xff}, []byte{0xff, 0xff})...)
-		out = append(out, 0xff, 0x01)
-	}
-	return append(out, 0xff, 0x02)
-}
-
-// decodeRecords parses a record stream. A trailing record without an end
-// of record marker is returned as a record too; an end of file marker is
-// optional (closing the connection also ends the file).
-func decodeRecords(b []byte) ([][]byte, error) {
-	var out [][]byte
-	var cur []byte
-	open := false
-	for i := 0; i < len(b); i++ {
-		if b[i] != 0xff {
-			cur = append(cur, b[i])
-			open = true
-			continue
-		}
-		if i+1 == len(b) {
-			return out, fmt.Errorf("the data ends with a lone 0xFF at byte %d", i)
-		}
-		i++
-		switch b[i] {
-		case 0xff:
-			cur = append(cur, 0xff)
-			open = true
-		case 0x01, 0x03:
-			out = append(out, cur)
-			cur, open = nil, false
-			if b[i] == 0x03 {
-				return out, nil
-			}
-		case 0x02:
-			if open {
-				out = append(out, cur)
-			}
-			return out, nil
-		default:
-			return out, fmt.Errorf("0xFF followed by 0x%02x at byte %d is no record-structure control code", b[i], i-1)
-		}
-	}
-	if open {
-		out = append(out, cur)
-	}
-	return out, nil
 }
 
 // sameRecords compares two record lists and describes the first difference.

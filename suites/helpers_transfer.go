@@ -114,18 +114,6 @@ func xferHalfClose(ctx context.Context, c *harness.Conn, line string, data []byt
 	return run, final
 }
 
-// xferReplies renders replies as `426 "..." then 226 "..."`.
-func xferReplies(rs []*harness.Reply) string {
-	if len(rs) == 0 {
-		return "no reply"
-	}
-	parts := make([]string, len(rs))
-	for i, r := range rs {
-		parts[i] = r.String()
-	}
-	return strings.Join(parts, " then ")
-}
-
 // abortResult is what came back after ABOR during a transfer.
 type abortResult struct {
 	urgent  bool
@@ -205,19 +193,19 @@ func judgeAbort(verb string, res abortResult, size int64) (finished bool) {
 		// RFC 959 §4.1.3: ABOR "tells the server to abort the previous FTP
 		// service command and any associated transfer of data".
 		noteFinding(findingAborIgnored)
-		failf("%s: no reply within %s while the download was stalled (the client had stopped reading); once the client read on, the server sent the rest of the %d-byte file and then %s: it did not abort the transfer (RFC 959 §4.1.3)", what, abortWait(), size, xferReplies(res.replies))
+		failf("%s: no reply within %s while the download was stalled (the client had stopped reading); once the client read on, the server sent the rest of the %d-byte file and then %s: it did not abort the transfer (RFC 959 §4.1.3)", what, abortWait(), size, harness.ReplyChain(res.replies...))
 	}
 	if res.late && len(res.replies) == 0 {
 		noteFinding(findingAborIgnored)
 	}
 	if res.late && size == 0 && len(res.replies) > 0 && harness.Class(res.replies[0].Code) == 2 && res.replies[0].Code != harness.ReplyDataOpenNoTransfer {
-		failf("%s: no reply within %s while the upload was stalled; once the client ended the upload, the server completed it with %s: it did not abort the transfer (RFC 959 §4.1.3)", what, abortWait(), xferReplies(res.replies))
+		failf("%s: no reply within %s while the upload was stalled; once the client ended the upload, the server completed it with %s: it did not abort the transfer (RFC 959 §4.1.3)", what, abortWait(), harness.ReplyChain(res.replies...))
 	}
 	if res.err != nil && len(res.replies) == 0 {
 		failf("%s: expected %s; got no reply: %v", what, abortWant, res.err)
 	}
 	if res.err != nil {
-		failf("%s: expected %s; got %s, then no further reply: %v", what, abortWant, xferReplies(res.replies), res.err)
+		failf("%s: expected %s; got %s, then no further reply: %v", what, abortWant, harness.ReplyChain(res.replies...), res.err)
 	}
 	first := res.replies[0]
 	if len(res.replies) < 2 {
@@ -229,7 +217,7 @@ func judgeAbort(verb string, res abortResult, size int64) (finished bool) {
 		// RFC 959 §4.1.3, ABOR: "the server aborts the FTP service in
 		// progress and closes the data connection, returning a 426 reply
 		// ... The server then sends a 226 reply".
-		failf("%s: expected %s; got %s: the aborted transfer's 4yz reply must come first, then the ABOR's 226 (RFC 959 §4.1.3)", what, abortWant, xferReplies(res.replies))
+		failf("%s: expected %s; got %s: the aborted transfer's 4yz reply must come first, then the ABOR's 226 (RFC 959 §4.1.3)", what, abortWant, harness.ReplyChain(res.replies...))
 	case harness.Class(first.Code) == 4:
 		expectCode(verb+": its reply after ABOR interrupted it (expected "+abortWant+")", first, nil, harness.ReplyTransferAborted)
 		expectCode(what+": reply to ABOR after "+first.String(), second, nil, harness.ReplyClosingData)
@@ -239,7 +227,7 @@ func judgeAbort(verb string, res abortResult, size int64) (finished bool) {
 		expectCode(what+": reply to ABOR after the transfer's "+first.String(), second, nil, harness.ReplyDataOpenNoTransfer, harness.ReplyClosingData)
 		return true
 	}
-	failf("%s: expected %s; got %s", what, abortWant, xferReplies(res.replies))
+	failf("%s: expected %s; got %s", what, abortWant, harness.ReplyChain(res.replies...))
 	return false
 }
 

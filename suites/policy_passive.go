@@ -150,7 +150,7 @@ var _ = Describe("Operator policy for passive mode", Label("policy", "pasv", "fi
 			t, err := c.Retrieve(ctx, d, "LIST")
 			must(err, "LIST over EPSV")
 			if t.DataErr != nil || t.Final == nil || harness.Class(t.Final.Code) != 2 {
-				failf("LIST over EPSV (port %d at %s): expected 125 or 150, then 226 or 250, and the listing; got %s (data connection: %v)", d.Advertised.Port(), d.Dialled.Addr(), replyList(t), t.DataErr)
+				failf("LIST over EPSV (port %d at %s): expected 125 or 150, then 226 or 250, and the listing; got %s (data connection: %v)", d.Advertised.Port(), d.Dialled.Addr(), t.ReplyChain(), t.DataErr)
 			}
 			infof("LIST over EPSV: %d bytes on port %d at %s", len(t.Data), d.Dialled.Port(), d.Dialled.Addr())
 		})

@@ -35,10 +35,10 @@ var _ = Describe("Confinement to the root (operator policy, RFC 2577 §9)", Labe
 				if path.Clean(pwd) != "/" {
 					problems = append(problems, fmt.Sprintf("after %s (%s) PWD is %q, not the root", line, r, pwd))
 				}
-				names, err := listNames(ctx, c, "")
+				l, err := listNames(ctx, c, "")
 				if err != nil {
 					infof("NLST after %s: %v", line, err)
-				} else if sig := hostSignature(names); sig != nil {
+				} else if sig := hostSignature(l.Names()); sig != nil {
 					problems = append(problems, fmt.Sprintf("after %s NLST lists the host directories %s", line, strings.Join(sig, ", ")))
 				}
 				if path.Clean(pwd) != "/" {
@@ -117,16 +117,16 @@ var _ = Describe("Confinement to the root (operator policy, RFC 2577 §9)", Labe
 			dir := scratch(ctx, c)
 			mode := defaultMode(c)
 			up := "../../../" // from the scratch directory: two levels above the root
-			stor, mkd, mkdAbs, rnto := uniqueName("escape-stor"), uniqueName("escape-mkd"), uniqueName("escape-mkd"), uniqueName("escape-rnto")
+			stor, mkd, mkdAbs, rnto := harness.UniqueName("escape-stor"), harness.UniqueName("escape-mkd"), harness.UniqueName("escape-mkd"), harness.UniqueName("escape-rnto")
 			removeAfter("/"+stor, "/"+mkd, "/"+mkdAbs, "/"+rnto)
 			var problems []string
 			// found says where a name shows up: in the root or in the
 			// working directory (a server may drop the leading "..").
 			found := func(name string) string {
 				for _, d := range []string{"/", ""} {
-					names, err := listNames(ctx, c, d)
+					l, err := listNames(ctx, c, d)
 					must(err, "NLST %s", d)
-					if slices.Contains(names, name) {
+					if l.Has(name) {
 						if d == "" {
 							return "/" + dir + "/" + name
 						}
@@ -186,7 +186,7 @@ var _ = Describe("Confinement to the root (operator policy, RFC 2577 §9)", Labe
 				problems = append(problems, fmt.Sprintf("SIZE %s<NUL>.jpg got %s", name, r))
 			}
 			if r := cmd(ctx, c, "DELE "+name+"\x00.jpg"); harness.Class(r.Code) == 2 {
-				if names, err := listNames(ctx, c, ""); err == nil && !slices.Contains(names, name) {
+				if l, err := listNames(ctx, c, ""); err == nil && !l.Has(name) {
 					problems = append(problems, fmt.Sprintf("DELE %s<NUL>.jpg got %s and deleted %s", name, r, name))
 				}
 			}
@@ -222,9 +222,9 @@ var _ = Describe("Confinement to the root (operator policy, RFC 2577 §9)", Labe
 					}
 				}
 				if r := cmd(ctx, c, "CWD "+l.name); harness.Class(r.Code) == 2 {
-					names, err := listNames(ctx, c, "")
+					list, err := listNames(ctx, c, "")
 					if err == nil {
-						if sig := hostSignature(names); sig != nil {
+						if sig := hostSignature(list.Names()); sig != nil {
 							problems = append(problems, fmt.Sprintf("CWD %s (a link to %s) got %s and NLST there lists the host directories %s", l.name, l.target, r, strings.Join(sig, ", ")))
 						}
 					}

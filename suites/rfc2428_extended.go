@@ -36,7 +36,7 @@ var _ = Describe("Extended data commands EPSV and EPRT (RFC 2428)", Label("rfc24
 			t, err := c.Retrieve(ctx, d, "RETR "+name)
 			must(err, "RETR over EPSV")
 			if t.Final == nil || harness.Class(t.Final.Code) != 2 {
-				failf("RETR over EPSV: expected 125 or 150, then 226 or 250; got %s", replyList(t))
+				failf("RETR over EPSV: expected 125 or 150, then 226 or 250; got %s", t.ReplyChain())
 			}
 			if !bytes.Equal(t.Data, want) {
 				failf("RETR over EPSV: %s", firstDiff(t.Data, want))
@@ -57,10 +57,10 @@ var _ = Describe("Extended data commands EPSV and EPRT (RFC 2428)", Label("rfc24
 			t, err := c.Retrieve(ctx, d, "LIST")
 			must(err, "LIST over EPRT")
 			if t.DataErr != nil {
-				failf("LIST over EPRT %s: %v; the replies were %s", harness.FormatEPRT(d.Listen), t.DataErr, replyList(t))
+				failf("LIST over EPRT %s: %v; the replies were %s", harness.FormatEPRT(d.Listen), t.DataErr, t.ReplyChain())
 			}
 			if t.Final == nil || harness.Class(t.Final.Code) != 2 || t.Prelim == nil {
-				failf("LIST over EPRT: expected 125 or 150, then 226 or 250; got %s", replyList(t))
+				failf("LIST over EPRT: expected 125 or 150, then 226 or 250; got %s", t.ReplyChain())
 			}
 			checkSourceAddress(c, harness.EPRT, t.Source)
 		})

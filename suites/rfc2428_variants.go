@@ -397,7 +397,7 @@ func dcActiveWithArg(ctx SpecContext, c *harness.Conn, mode harness.DataMode, ar
 		if err != nil {
 			return nil, err
 		}
-		d, err := c.ActiveAt(ctx, mode, ap.Port(), harness.DataOptions{Arg: arg(ap)})
+		d, err := c.Active(ctx, mode, harness.DataOptions{Port: ap.Port(), Arg: arg(ap)})
 		if d != nil || err == nil {
 			return d, err
 		}

@@ -120,26 +120,24 @@ var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label(
 			if err != nil {
 				failf("%s", diagnoseDataSetup(mode, d, err))
 			}
-			thief, err := dialFrom(ctx, second, d.Dialled)
+			thief, err := dialFrom(ctx, c, second, d.Dialled)
+			var stolen, mine *harness.DataSink
 			if err != nil {
 				infof("the passive port refused a connection from %s: %v", second, err)
+			} else {
+				stolen = harness.SinkData(ctx, thief)
 			}
-			var stolen, mine *dataSink
-			if thief != nil {
-				transcript().Notef(c.Name(), "data: connected %s -> %s (the other client)", thief.LocalAddr(), thief.RemoteAddr())
-				stolen = sinkData(thief)
-			}
-			own, err := dialFrom(ctx, c.LocalAddr().Addr(), d.Dialled)
+			own, err := dialFrom(ctx, c, c.LocalAddr().Addr(), d.Dialled)
 			if err != nil {
 				infof("after the connection from %s the passive port refused the client: %v", second, err)
 			} else {
-				mine = sinkData(own)
+				mine = harness.SinkData(ctx, own)
 			}
 			must(c.Send(ctx, "RETR "+name), "RETR %s", name)
-			o, err := readOutcome(ctx, c, nil)
+			o, err := c.ReadOutcome(ctx, nil)
 			must(err, "RETR %s after a connection from %s to the passive port", name, second)
-			got := stolen.finish(ctx, cfg.Target.CloseGrace)
-			legit := mine.finish(ctx, cfg.Target.CloseGrace)
+			got := stolen.Finish(ctx, cfg.Target.CloseGrace)
+			legit := mine.Finish(ctx, cfg.Target.CloseGrace)
 			if len(got) > 0 {
 				failf("a connection to the passive port from %s (not the client's address %s) received %d bytes of %s; replies %s: the server must check the data connection's peer (RFC 2577 §4, port stealing)", second, c.LocalAddr().Addr(), len(got), name, o)
 			}
@@ -172,28 +170,28 @@ var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label(
 			r, err := c.Cmd(ctx, "TYPE I")
 			expectCode("TYPE I", r, err, harness.ReplyOK)
 			name, data := "upload.bin", binaryFixture(16<<10)
-			evil := []byte(uniqueName("INJECTED-BY-ANOTHER-HOST") + "\n")
+			evil := []byte(harness.UniqueName("INJECTED-BY-ANOTHER-HOST") + "\n")
 			mode := defaultMode(c)
 			d, err := c.OpenData(ctx, mode, harness.DataOptions{NoDial: true})
 			if err != nil {
 				failf("%s", diagnoseDataSetup(mode, d, err))
 			}
-			if thief, err := dialFrom(ctx, second, d.Dialled); err != nil {
+			if thief, err := dialFrom(ctx, c, second, d.Dialled); err != nil {
 				infof("the passive port refused a connection from %s: %v", second, err)
 			} else {
-				transcript().Notef(c.Name(), "data: connected %s -> %s (the other client), writing %d bytes", thief.LocalAddr(), thief.RemoteAddr(), len(evil))
+				transcript().Notef(c.Name(), "data: the other client (%s) writes %d bytes", thief.LocalAddr(), len(evil))
 				_ = thief.SetWriteDeadline(time.Now().Add(cfg.Target.ReplyTimeout))
 				_, _ = thief.Write(evil)
 				if tc, ok := thief.(interface{ CloseWrite() error }); ok {
 					_ = tc.CloseWrite()
 				}
 			}
-			own, ownErr := dialFrom(ctx, c.LocalAddr().Addr(), d.Dialled)
+			own, ownErr := dialFrom(ctx, c, c.LocalAddr().Addr(), d.Dialled)
 			if ownErr != nil {
 				infof("after the connection from %s the passive port refused the client: %v", second, ownErr)
 			}
 			must(c.Send(ctx, "STOR "+name), "STOR %s", name)
-			o, err := readOutcome(ctx, c, func() {
+			o, err := c.ReadOutcome(ctx, func() {
 				// The preliminary reply came: send the file, end it with EOF.
 				if ownErr == nil {
 					_ = own.SetWriteDeadline(time.Now().Add(cfg.Target.DataTimeout))
@@ -233,7 +231,7 @@ var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label(
 			}
 			switch {
 			case !stored:
-				failf("STOR %s completed with %s, but RETR %s then got %s", name, o.Final, name, replyList(t))
+				failf("STOR %s completed with %s, but RETR %s then got %s", name, o.Final, name, t.ReplyChain())
 			case string(t.Data) != string(data):
 				failf("STOR %s completed with %s, but the stored file differs from what the client sent: %s", name, o.Final, firstDiff(t.Data, data))
 			}
@@ -273,7 +271,7 @@ var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label(
 })
 
 // The checks of failed logins read the shared login probe (see
-// helpers_security.go); they run last, so that its delays overlap the other
+// helpers_logins.go); they run last, so that its delays overlap the other
 // checks.
 var _ = Describe("Password guessing (RFC 2577 §5)", Label("security", "login"), SpecPriority(-1), func() {
 	probeCheck("RFC2577-5-FAIL-DELAY", "answers a wrong password noticeably later than a right one", nil, false,
@@ -291,9 +289,9 @@ var _ = Describe("Password guessing (RFC 2577 §5)", Label("security", "login"),
 			good := time.Since(start)
 			expectCode("PASS with the right password", r, err, harness.ReplyLoggedIn, harness.ReplySuperfluous)
 			bad := f.Answered()[0].Took
-			infof("the first wrong password was answered after %s (%s), the right one after %s", ms(bad), f.Answered()[0].Pass, ms(good))
+			infof("the first wrong password was answered after %s (%s), the right one after %s", harness.Millis(bad), f.Answered()[0].Pass, harness.Millis(good))
 			if bad < good+500*time.Millisecond {
-				failf("a wrong password was answered after %s and the right one after %s: no deliberate delay before the 530 (RFC 2577 §5 suggests about 5 s)", ms(bad), ms(good))
+				failf("a wrong password was answered after %s and the right one after %s: no deliberate delay before the 530 (RFC 2577 §5 suggests about 5 s)", harness.Millis(bad), harness.Millis(good))
 			}
 		})
 
@@ -309,12 +307,12 @@ var _ = Describe("Password guessing (RFC 2577 §5)", Label("security", "login"),
 			var took []time.Duration
 			for _, a := range answered {
 				took = append(took, a.Took)
-				ds = append(ds, ms(a.Took))
+				ds = append(ds, harness.Millis(a.Took))
 			}
-			m := median(took)
-			infof("wrong passwords were answered after %s (median %s)", strings.Join(ds, ", "), ms(m))
+			m := harness.Median(took)
+			infof("wrong passwords were answered after %s (median %s)", strings.Join(ds, ", "), harness.Millis(m))
 			if m < time.Second {
-				failf("wrong passwords were answered after a median of %s (%s): below 1 s, password guessing is cheap (RFC 2577 §5 suggests about 5 s)", ms(m), strings.Join(ds, ", "))
+				failf("wrong passwords were answered after a median of %s (%s): below 1 s, password guessing is cheap (RFC 2577 §5 suggests about 5 s)", harness.Millis(m), strings.Join(ds, ", "))
 			}
 		})
 
@@ -370,14 +368,14 @@ var _ = Describe("Account names (RFC 2577 §7)", Label("security", "login"), Spe
 	Check("RFC2577-7-USER-331", "answers USER of a name without an account with 331",
 		func(ctx SpecContext) {
 			c := connect(ctx)
-			name := uniqueName("nosuchuser")
+			name := harness.UniqueName("nosuchuser")
 			r, err := c.Cmd(ctx, "USER "+name)
 			expectCode("USER "+name+" (no such account; RFC 2577 §7: answer 331 for every name)", r, err, harness.ReplyNeedPassword)
 		})
 
 	Check("RFC2577-7-SAME-USER-REPLY", "answers USER the same for an existing and an unknown account",
 		func(ctx SpecContext) {
-			name := uniqueName("nosuchuser")
+			name := harness.UniqueName("nosuchuser")
 			known, err := connect(ctx).Cmd(ctx, "USER "+cfg.Target.User)
 			must(err, "USER %s", cfg.Target.User)
 			unknown, err := connect(ctx).Cmd(ctx, "USER "+name)
@@ -428,18 +426,18 @@ var _ = Describe("Account names (RFC 2577 §7)", Label("security", "login"), Spe
 				Skip(u.Problem)
 			}
 			wrong := f.Answered()[0].Took
-			infof("wrong password for %s: %s after %s; unknown account %s: %s after %s", cfg.Target.User, f.Answered()[0].Pass, ms(wrong), u.Name, u.Pass, ms(u.Took))
+			infof("wrong password for %s: %s after %s; unknown account %s: %s after %s", cfg.Target.User, f.Answered()[0].Pass, harness.Millis(wrong), u.Name, u.Pass, harness.Millis(u.Took))
 			lo, hi := min(wrong, u.Took), max(wrong, u.Took)
 			// One sample each: only a gross difference is a finding (servers
 			// randomise their delays).
 			if hi-lo > 500*time.Millisecond && 3*lo < hi {
-				failf("refusing a wrong password for %s took %s, refusing %s (no such account) took %s: the delay may tell which accounts exist (beyond RFC 2577 §7's text, which asks only for the same replies)", cfg.Target.User, ms(wrong), u.Name, ms(u.Took))
+				failf("refusing a wrong password for %s took %s, refusing %s (no such account) took %s: the delay may tell which accounts exist (beyond RFC 2577 §7's text, which asks only for the same replies)", cfg.Target.User, harness.Millis(wrong), u.Name, harness.Millis(u.Took))
 			}
 		})
 
 	Check("RFC2577-7-NO-LEAK-OTHER", "answers pathname commands before login the same for existing and unknown accounts",
 		func(ctx SpecContext) {
-			name := uniqueName("nosuchuser")
+			name := harness.UniqueName("nosuchuser")
 			c := connect(ctx)
 			for _, f := range []string{"STAT ~%s", "MLST /home/%s", "SIZE ~%s"} {
 				lk, lu := fmt.Sprintf(f, cfg.Target.User), fmt.Sprintf(f, name)
@@ -465,16 +463,7 @@ var _ = Describe("Anonymous access and dangerous features (RFC 2577 §9)", Label
 			res := awaitLoginProbe(ctx)
 			a := res.Anon
 			if !a.Tried {
-				a = anonymousLogin{Tried: true}
-				c := connect(ctx)
-				r, err := c.Cmd(ctx, "USER anonymous")
-				must(err, "USER anonymous")
-				a.User, a.Enabled = r, r.Code == harness.ReplyLoggedIn
-				if r.Code == harness.ReplyNeedPassword {
-					a.Pass, err = c.Cmd(ctx, "PASS "+anonPassword)
-					must(err, "PASS after USER anonymous")
-					a.Enabled = harness.Class(a.Pass.Code) == 2
-				}
+				a = connect(ctx).TryAnonymous(ctx)
 			}
 			if a.Problem != "" {
 				failf("trying the anonymous login: %s", a.Problem)
@@ -485,17 +474,17 @@ var _ = Describe("Anonymous access and dangerous features (RFC 2577 §9)", Label
 			}
 			infof("anonymous login is enabled: USER anonymous got %s, PASS <e-mail address> got %s", a.User, a.Pass)
 			c := connect(ctx)
-			r, err := c.Cmd(ctx, "USER anonymous")
-			must(err, "USER anonymous")
-			if r.Code == harness.ReplyNeedPassword {
-				r, err = c.Cmd(ctx, "PASS "+anonPassword)
-				must(err, "PASS after USER anonymous")
-			}
-			if harness.Class(r.Code) != 2 {
-				failf("the anonymous login worked once but not again: %s", r)
+			if again := c.TryAnonymous(ctx); again.Problem != "" {
+				failf("logging in as anonymous again: %s", again.Problem)
+			} else if !again.Enabled {
+				last := again.User
+				if again.Pass != nil {
+					last = again.Pass
+				}
+				failf("the anonymous login worked once but not again: %s", last)
 			}
 			var allowed []string
-			dir := uniqueName("ftpconform-anon")
+			dir := harness.UniqueName("ftpconform-anon")
 			if r := cmd(ctx, c, "MKD "+dir); harness.Class(r.Code) == 2 {
 				allowed = append(allowed, fmt.Sprintf("MKD %s got %s", dir, r))
 				if r := cmd(ctx, c, "RMD "+dir); harness.Class(r.Code) != 2 {
@@ -505,7 +494,7 @@ var _ = Describe("Anonymous access and dangerous features (RFC 2577 §9)", Label
 			file := dir + ".txt"
 			t, err := transferOut(ctx, c, defaultMode(c), "STOR "+file, []byte("written by ftpconform as anonymous\r\n"))
 			if err == nil && t.Final != nil && harness.Class(t.Final.Code) == 2 {
-				allowed = append(allowed, fmt.Sprintf("STOR %s got %s", file, replyList(t)))
+				allowed = append(allowed, fmt.Sprintf("STOR %s got %s", file, t.ReplyChain()))
 				if r := cmd(ctx, c, "DELE "+file); harness.Class(r.Code) == 2 {
 					allowed = append(allowed, fmt.Sprintf("DELE %s got %s", file, r))
 				} else {
@@ -522,7 +511,7 @@ var _ = Describe("Anonymous access and dangerous features (RFC 2577 §9)", Label
 			for _, line := range lines {
 				r, err := c.Cmd(ctx, line)
 				if err != nil {
-					if connClosed(err) {
+					if harness.ConnClosed(err) {
 						infof("%s %s: the server closed the connection", line, when)
 						return
 					}

@@ -49,7 +49,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 			run := xferStall(ctx, c, name)
 			res := abortTransfer(ctx, c, run, false)
 			if judgeAbort("RETR "+name, res, largeSize) {
-				infof("the RETR had finished before ABOR arrived: %s", xferReplies(res.replies))
+				infof("the RETR had finished before ABOR arrived: %s", harness.ReplyChain(res.replies...))
 			}
 			if !res.urgent {
 				infof("TCP urgent data was not available; Telnet IP and Synch went in-band")
@@ -68,7 +68,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 			}
 			r, err := c.Cmd(ctx, "NOOP")
 			if err != nil {
-				failf("after ABOR during RETR %s (%s), NOOP got no reply: %v; after ABOR the control connection stays open and usable (RFC 959 §4.1.3)", name, xferReplies(res.replies), err)
+				failf("after ABOR during RETR %s (%s), NOOP got no reply: %v; after ABOR the control connection stays open and usable (RFC 959 §4.1.3)", name, harness.ReplyChain(res.replies...), err)
 			}
 			expectCode("NOOP after ABOR", r, nil, harness.ReplyOK)
 		})
@@ -99,11 +99,11 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 			finished := len(res.replies) > 0 && harness.Class(res.replies[0].Code) == 2 && res.replies[0].Code != harness.ReplyDataOpenNoTransfer
 			switch {
 			case dr.Idle:
-				failf("ABOR during RETR %s (%s): after %d bytes the data connection was still open %s later; the server must close it on ABOR (RFC 959 §3.2, §4.1.3)", name, xferReplies(res.replies), run.Received, cfg.Target.CloseGrace)
+				failf("ABOR during RETR %s (%s): after %d bytes the data connection was still open %s later; the server must close it on ABOR (RFC 959 §3.2, §4.1.3)", name, harness.ReplyChain(res.replies...), run.Received, cfg.Target.CloseGrace)
 			case !dr.Closed:
 				failf("ABOR during RETR %s: reading the data connection: %v", name, dr.Err)
 			case run.Received >= int64(len(data)) && !finished:
-				failf("ABOR during RETR %s was answered %s, yet all %d bytes of the file arrived afterwards: the server did not stop the transfer (RFC 959 §4.1.3)", name, xferReplies(res.replies), len(data))
+				failf("ABOR during RETR %s was answered %s, yet all %d bytes of the file arrived afterwards: the server did not stop the transfer (RFC 959 §4.1.3)", name, harness.ReplyChain(res.replies...), len(data))
 			}
 		})
 
@@ -111,23 +111,9 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 		Confirm, Label("write"), func(ctx SpecContext) {
 			c, name, data := withLargeFixture(ctx)
 			run := xferStall(ctx, c, name)
-			_, err := c.SendWithSynch(ctx, "STAT")
+			during, err := run.SendDuring(ctx, "STAT")
 			must(err, "sending STAT during RETR %s", name)
-			// Drain the data meanwhile: a server may also keep STAT
-			// waiting until the transfer is over.
-			drained := make(chan harness.Drained, 1)
-			go func() { drained <- run.Drain(ctx, cfg.Target.ReplyTimeout) }()
-			// The first reply may wait for the whole transfer; the second
-			// is due once the data has ended.
-			var got []*harness.Reply
-			r, rerr := c.ReadReplyWithin(ctx, cfg.Target.ReplyTimeout+cfg.Target.DataTimeout)
-			dr := <-drained
-			if rerr == nil {
-				got = append(got, r)
-				if r, rerr = c.ReadReply(ctx); rerr == nil {
-					got = append(got, r)
-				}
-			}
+			got, rerr, dr := during.Replies, during.Err, during.Drained
 			xfer, stat := -1, -1
 			for i, r := range got {
 				switch {
@@ -139,7 +125,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 			}
 			switch {
 			case xfer < 0:
-				failf("STAT during RETR %s: expected the transfer's completion reply and a reply to STAT; got %s%s", name, xferReplies(got), harness.ErrSuffix("; then: ", rerr))
+				failf("STAT during RETR %s: expected the transfer's completion reply and a reply to STAT; got %s%s", name, harness.ReplyChain(got...), harness.ErrSuffix("; then: ", rerr))
 			case stat < 0:
 				failf("STAT during RETR %s: the transfer ended with %s, but STAT got no reply (%v); every command gets a reply (RFC 959 §4.2)", name, got[xfer], rerr)
 			case harness.Class(got[xfer].Code) != 2:
@@ -179,7 +165,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 				}
 			}
 			if xfer < 0 || quit < 0 {
-				failf("QUIT during RETR %s: expected the transfer's reply (226 or 250; 426 or 451 if the server aborted it) and 221, then the close; got %s%s", name, xferReplies(got), harness.ErrSuffix("; then: ", rerr))
+				failf("QUIT during RETR %s: expected the transfer's reply (226 or 250; 426 or 451 if the server aborted it) and 221, then the close; got %s%s", name, harness.ReplyChain(got...), harness.ErrSuffix("; then: ", rerr))
 			}
 			expectCode("RETR "+name+": completion reply when QUIT came during the transfer", got[xfer], nil,
 				harness.ReplyClosingData, harness.ReplyFileActionOK, harness.ReplyTransferAborted, harness.ReplyLocalError)
@@ -190,7 +176,7 @@ var _ = Describe("Aborting and interrupting transfers (RFC 959 §3.2, §4.1.1, �
 				warnf("QUIT during RETR %s: 221 came before the transfer's reply %s; RFC 959 §4.1.1 keeps the connection open for the transfer's result and closes it afterwards", name, got[xfer])
 			}
 			if closed, _ := c.WaitClose(ctx, cfg.Target.ReplyTimeout); !closed {
-				failf("QUIT during RETR %s: after %s the control connection was still open %s later", name, xferReplies(got), cfg.Target.ReplyTimeout)
+				failf("QUIT during RETR %s: after %s the control connection was still open %s later", name, harness.ReplyChain(got...), cfg.Target.ReplyTimeout)
 			}
 		})
 

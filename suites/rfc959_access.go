@@ -159,7 +159,7 @@ var _ = Describe("Working directory commands (RFC 959 §4.1.1, §5.4)", Label("a
 		func(ctx SpecContext) {
 			c := login(ctx)
 			home := pwdPath(ctx, c)
-			missing := uniqueName("ftpconform-missing")
+			missing := harness.UniqueName("ftpconform-missing")
 			r, err := c.Cmd(ctx, "CWD "+missing)
 			expectCode("CWD to a missing directory", r, err, harness.ReplyActionNotTaken)
 			if got := pwdPath(ctx, c); got != home {
@@ -242,7 +242,7 @@ var _ = Describe("Working directory commands (RFC 959 §4.1.1, §5.4)", Label("a
 				Skip("SMNT is optional (RFC 1123 §4.1.5) and the server does not implement it: " + r.String())
 			}
 			expectCode("SMNT "+home+" (an existing directory)", r, nil, harness.ReplySuperfluous, harness.ReplyFileActionOK, harness.ReplyActionNotTaken)
-			missing := uniqueName("/ftpconform-missing")
+			missing := harness.UniqueName("/ftpconform-missing")
 			r2, err := c.Cmd(ctx, "SMNT "+missing)
 			expectCode("SMNT of a missing pathname", r2, err, harness.ReplyActionNotTaken)
 		})

@@ -125,13 +125,13 @@ var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("c
 		func(ctx SpecContext) {
 			c := login(ctx)
 			scratch(ctx, c)
-			name := uniqueName("vl")
+			name := harness.UniqueName("vl")
 			r, err := c.Cmd(ctx, "MKD "+name)
 			expectCode("MKD "+name, r, err, harness.ReplyPathCreated)
-			names, err := nlst(ctx, c, "")
+			l, err := listNames(ctx, c, "")
 			must(err, "listing the scratch directory with NLST")
-			if !ctrlListed(names, name) {
-				failf("after MKD %s the directory lists %q: the argument of a three-letter verb starts right after its single SP", name, names)
+			if !l.Has(name) {
+				failf("after MKD %s the directory lists %q: the argument of a three-letter verb starts right after its single SP", name, l.Lines)
 			}
 			r, err = c.Cmd(ctx, "CWD "+name)
 			expectCode("CWD "+name, r, err, harness.ReplyFileActionOK)
@@ -144,9 +144,9 @@ var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("c
 			expectCode("CDUP", r, err, harness.ReplyFileActionOK, harness.ReplyOK)
 			r, err = c.Cmd(ctx, "RMD "+name)
 			expectCode("RMD "+name, r, err, harness.ReplyFileActionOK)
-			names, err = nlst(ctx, c, "")
+			l, err = listNames(ctx, c, "")
 			must(err, "listing the scratch directory with NLST")
-			if ctrlListed(names, name) {
+			if l.Has(name) {
 				failf("after RMD %s answered %s the directory still lists %q", name, r, name)
 			}
 		})
@@ -223,17 +223,6 @@ var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("c
 		})
 })
 
-// ctrlListed reports whether names (NLST output) holds name, either bare
-// or as the last element of a path.
-func ctrlListed(names []string, name string) bool {
-	for _, n := range names {
-		if n == name || strings.HasSuffix(n, "/"+name) {
-			return true
-		}
-	}
-	return false
-}
-
 var _ = Describe("Reply codes for errors (RFC 959 §4.2.1)", Label("control", "errors"), func() {
 	Check("RFC959-4.2.1-500-501/unknown", "answers an unknown command with 500",
 		func(ctx SpecContext) {
@@ -276,7 +265,7 @@ var _ = Describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Labe
 				try(line)
 			}
 			// ACCT is judged once, by RFC959-5.4-ACCT-CODES.
-			dir := uniqueName("min")
+			dir := harness.UniqueName("min")
 			try("MKD " + dir)
 			try("CWD " + dir)
 			try("CDUP")
@@ -346,19 +335,9 @@ var _ = Describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Labe
 				Skip(fmt.Sprintf("STAT is not implemented at all (%s): judged by RFC1123-4.1.2.13-MIN-COMMANDS", r))
 			}
 			run := xferStall(ctx, c, name)
-			_, err := c.SendWithSynch(ctx, "STAT")
+			during, err := run.SendDuring(ctx, "STAT")
 			must(err, "sending STAT during RETR %s", name)
-			drained := make(chan harness.Drained, 1)
-			go func() { drained <- run.Drain(ctx, cfg.Target.ReplyTimeout) }()
-			var got []*harness.Reply
-			r, rerr := c.ReadReplyWithin(ctx, cfg.Target.ReplyTimeout+cfg.Target.DataTimeout)
-			<-drained
-			if rerr == nil {
-				got = append(got, r)
-				if r, rerr = c.ReadReply(ctx); rerr == nil {
-					got = append(got, r)
-				}
-			}
+			got := during.Replies
 			for _, r := range got {
 				if notImplemented(r) && bytes.ContainsFunc(r.Raw, func(b rune) bool { return b >= 0x80 || b == utf8.RuneError }) {
 					// The reply quotes bytes of the Telnet IP and Synch that
@@ -367,7 +346,7 @@ var _ = Describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Labe
 					blocked("RFC959-5.2-TELNET", fmt.Sprintf("STAT during RETR %s was answered %s: the server did not strip the Telnet IP and Synch sent before it", name, r))
 				}
 				if notImplemented(r) {
-					failf("STAT during RETR %s was answered %s (replies: %s), though STAT works between transfers; STAT is in RFC 1123's minimum set (§4.1.2.13) and RFC 959 §4.1.3 has the server \"respond with the status of the operation in progress\"", name, r, xferReplies(got))
+					failf("STAT during RETR %s was answered %s (replies: %s), though STAT works between transfers; STAT is in RFC 1123's minimum set (§4.1.2.13) and RFC 959 §4.1.3 has the server \"respond with the status of the operation in progress\"", name, r, harness.ReplyChain(got...))
 				}
 			}
 			// Missing or late replies are RFC959-4.1.3-STAT-DURING-XFER's.
@@ -378,7 +357,7 @@ var _ = Describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Labe
 		func(ctx SpecContext) {
 			c := login(ctx)
 			scratch(ctx, c)
-			dir := uniqueName("x")
+			dir := harness.UniqueName("x")
 			steps := []struct {
 				line string
 				want []int
@@ -409,18 +388,18 @@ var _ = Describe("Commands before login (RFC 959 §4.2, §5.4)", Label("control"
 		Label("write"),
 		func(ctx SpecContext) {
 			c := connect(ctx)
-			dir := uniqueName("ftpconform-prelogin")
+			dir := harness.UniqueName("ftpconform-prelogin")
 			for _, line := range []string{"MKD " + dir, "DELE " + dir, "RNFR " + dir} {
 				r, err := c.Cmd(ctx, line)
 				if err == nil && r.Code == harness.ReplyPathCreated {
-					DeferCleanup(func() { removeScratch(dir) })
+					removeScratchAfter(dir)
 				}
 				expectCode(line+" before login", r, err, harness.ReplyNotLoggedIn)
 			}
 			c2 := login(ctx)
 			r, err := c2.Cmd(ctx, "CWD "+dir)
 			if err == nil && harness.Class(r.Code) == 2 {
-				DeferCleanup(func() { removeScratch(dir) })
+				removeScratchAfter(dir)
 				failf("MKD %s before login was refused, yet after login CWD %s got %s: a 4yz/5yz reply means the action did not happen", dir, dir, r)
 			}
 		})

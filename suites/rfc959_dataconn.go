@@ -5,9 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/netip"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -154,26 +152,27 @@ var _ = Describe("Data connection life cycle (RFC 959 §3.2-§3.3, RFC 1123 §4.
 					return
 				}
 				o := dcDefaultPortTransfer(ctx)
+				l := o.Listener
 				switch {
-				case o.conn != nil && o.l.Below.IsValid() && o.at == o.l.Below:
+				case o.Connected && l.Below.IsValid() && o.At == l.Below:
 					// RFC 959 §3.2: "The user-process default data port is
 					// the same as the control connection port (i.e., U)."
-					warnf("LIST without PORT or PASV: the server dialled port U-1 = %d instead of the client's control port U = %d, the user's default data port (RFC 959 §3.2); the replies were %s then %s", o.at.Port(), o.l.Addr.Port(), o.first, o.final)
-				case o.conn != nil:
-					if o.dataErr != nil {
-						failf("LIST without PORT or PASV: the server connected to %s, but the data connection failed: %v", o.at, o.dataErr)
+					warnf("LIST without PORT or PASV: the server dialled port U-1 = %d instead of the client's control port U = %d, the user's default data port (RFC 959 §3.2); the replies were %s then %s", o.At.Port(), l.Addr.Port(), o.First, o.Final)
+				case o.Connected:
+					if o.DataErr != nil {
+						failf("LIST without PORT or PASV: the server connected to %s, but the data connection failed: %v", o.At, o.DataErr)
 					}
-					if o.final == nil || harness.Class(o.final.Code) != 2 {
-						failf("LIST without PORT or PASV: the server connected to %s, but the replies were %s then %s", o.at, o.first, o.final)
+					if o.Final == nil || harness.Class(o.Final.Code) != 2 {
+						failf("LIST without PORT or PASV: the server connected to %s, but the replies were %s then %s", o.At, o.First, o.Final)
 					}
-					infof("the default data connection came from %s (control port L = %d)", o.src, o.c.RemoteAddr().Port())
-					if want := o.c.RemoteAddr().Port() - 1; o.src.Port() != want {
-						warnf("the default data connection came from port %d, not from the server's default data port L-1 = %d (RFC 959 §3.2)", o.src.Port(), want)
+					infof("the default data connection came from %s (control port L = %d)", o.Source, o.Server.Port())
+					if want := o.Server.Port() - 1; o.Source.Port() != want {
+						warnf("the default data connection came from port %d, not from the server's default data port L-1 = %d (RFC 959 §3.2)", o.Source.Port(), want)
 					}
-				case o.final != nil && harness.Class(o.final.Code) == 2:
-					failf("LIST without PORT or PASV: the server answered %s then %s, reporting success, but never connected to %s, the client's default data port (RFC 959 §3.2)", o.first, o.final, o.l.Addr)
+				case o.Final != nil && harness.Class(o.Final.Code) == 2:
+					failf("LIST without PORT or PASV: the server answered %s then %s, reporting success, but never connected to %s, the client's default data port (RFC 959 §3.2)", o.First, o.Final, l.Addr)
 				default:
-					warnf("the server does not support the default data port: LIST without PORT or PASV got %s; RFC 959 §3.2 says every implementation must support it (most servers no longer do)", o.outcome())
+					warnf("the server does not support the default data port: LIST without PORT or PASV got %s; RFC 959 §3.2 says every implementation must support it (most servers no longer do)", o.Outcome())
 				}
 			})
 
@@ -184,11 +183,11 @@ var _ = Describe("Data connection life cycle (RFC 959 §3.2-§3.3, RFC 1123 §4.
 				}
 				o := dcDefaultPortTransfer(ctx)
 				switch {
-				case o.conn != nil && o.at.Addr() != o.l.Addr.Addr():
-					failf("LIST without PORT or PASV: the server connected to %s, not to the control connection's address %s (RFC 1123 §4.1.2.12)", o.at, o.l.Addr.Addr())
-				case o.conn != nil:
+				case o.Connected && o.At.Addr() != o.Listener.Addr.Addr():
+					failf("LIST without PORT or PASV: the server connected to %s, not to the control connection's address %s (RFC 1123 §4.1.2.12)", o.At, o.Listener.Addr.Addr())
+				case o.Connected:
 				default:
-					Skip("no default data connection to judge: LIST without PORT or PASV got " + o.outcome() + " (RFC959-3.2-DEFAULT-PORTS reports it)")
+					Skip("no default data connection to judge: LIST without PORT or PASV got " + o.Outcome() + " (RFC959-3.2-DEFAULT-PORTS reports it)")
 				}
 			})
 	})
@@ -225,7 +224,7 @@ var _ = Describe("Data connection life cycle (RFC 959 §3.2-§3.3, RFC 1123 §4.
 					if port == 0 {
 						break
 					}
-					d, err = c.ActiveAt(ctx, harness.PORT, port, harness.DataOptions{})
+					d, err = c.Active(ctx, harness.PORT, harness.DataOptions{Port: port})
 					if d != nil || err == nil {
 						break
 					}
@@ -365,59 +364,14 @@ func dcExpectClosed(ctx context.Context, nc net.Conn, what string) {
 // completion reply (nil if none came in time).
 func dcTransferNoData(ctx context.Context, c *harness.Conn, line string) (first, final *harness.Reply) {
 	first = cmd(ctx, c, line)
-	if !harness.IsPreliminary(first.Code) {
-		return first, first
-	}
-	r, err := c.ReadReplyWithin(ctx, c.Target().ReplyTimeout+c.Target().DataTimeout)
-	if err != nil {
-		return first, nil
-	}
-	return first, r
-}
-
-// dcTransferProbe sends a transfer command whose outcome does not matter and
-// reads its replies for a bounded time: the first reply, and after a 1yz
-// the completion reply if it comes within wait.
-func dcTransferProbe(ctx context.Context, c *harness.Conn, line string, wait time.Duration) (first, final *harness.Reply) {
-	first = cmd(ctx, c, line)
-	if !harness.IsPreliminary(first.Code) {
-		return first, first
-	}
-	r, _ := c.ReadReplyWithin(ctx, wait)
-	return first, r
-}
-
-// dcDefaultPortObservation is what happened to a LIST sent without PORT or
-// PASV on a control connection whose own port U the harness listens on.
-type dcDefaultPortObservation struct {
-	c       *harness.Conn
-	l       *harness.DefaultPortListener
-	first   *harness.Reply // first reply to LIST
-	final   *harness.Reply // completion reply, nil if none came in time
-	conn    net.Conn       // the server's connection, if one came
-	at      netip.AddrPort // where it arrived (the listener's address or Alt)
-	src     netip.AddrPort // where it came from
-	data    []byte
-	dataErr error
-	waited  time.Duration
-}
-
-func (o *dcDefaultPortObservation) outcome() string {
-	switch {
-	case o.first == nil:
-		return "no reply"
-	case o.final == nil:
-		return fmt.Sprintf("%s and then nothing for %s", o.first, o.waited)
-	case o.final == o.first:
-		return o.first.String()
-	}
-	return fmt.Sprintf("%s then %s", o.first, o.final)
+	final, _ = c.Completion(ctx, first)
+	return first, final
 }
 
 // dcDefaultPortTransfer logs in on a control connection whose local port U
-// the harness also listens on, sends LIST without any data command, and
-// waits a bounded time for the server's connection (RFC 959 §3.2).
-func dcDefaultPortTransfer(ctx SpecContext) *dcDefaultPortObservation {
+// the harness also listens on and sends LIST without any data command
+// (RFC 959 §3.2); harness.DefaultPortListener.Transfer observes it.
+func dcDefaultPortTransfer(ctx SpecContext) *harness.DefaultPortTransfer {
 	c, l, err := harness.DialDefaultPort(ctx, cfg.Target, transcript())
 	if errors.Is(err, harness.ErrDefaultPortUnsupported) {
 		Skip(err.Error())
@@ -433,81 +387,12 @@ func dcDefaultPortTransfer(ctx SpecContext) *dcDefaultPortObservation {
 	_, err = c.ReadGreeting(ctx)
 	must(err, "reading the greeting")
 	must(c.Login(ctx), "logging in as %q", cfg.Target.User)
-
-	o := &dcDefaultPortObservation{c: c, l: l, waited: cfg.Target.ReplyTimeout}
-	type arrival struct {
-		nc net.Conn
-		at netip.AddrPort
-	}
-	arrived := make(chan arrival)
-	abandon := make(chan struct{})
-	defer close(abandon)
-	go func() {
-		nc, at, err := l.Accept(ctx, cfg.Target.ReplyTimeout)
-		if err != nil {
-			return
-		}
-		select {
-		case arrived <- arrival{nc, at}:
-		case <-abandon:
-			nc.Close()
-		}
-	}()
-	take := func(a arrival) {
-		o.conn, o.at = a.nc, a.at
-		if ta, ok := a.nc.RemoteAddr().(*net.TCPAddr); ok {
-			ap := ta.AddrPort()
-			o.src = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-		}
-		_ = a.nc.SetReadDeadline(time.Now().Add(cfg.Target.DataTimeout))
-		o.data, o.dataErr = io.ReadAll(io.LimitReader(a.nc, 1<<20))
-		a.nc.Close()
-	}
-	// A server that reports success must have connected already: the
-	// connection is waiting to be taken.
-	lateArrival := func() {
-		t := time.NewTimer(dcQuietWindow())
-		defer t.Stop()
-		select {
-		case a := <-arrived:
-			take(a)
-		case <-t.C:
-		}
-	}
-
-	o.first = cmd(ctx, c, "LIST")
-	if !harness.IsPreliminary(o.first.Code) {
-		o.final = o.first
-		if harness.Class(o.first.Code) == 2 {
-			lateArrival()
-		}
-		return o
-	}
-	type finalReply struct {
-		r   *harness.Reply
-		err error
-	}
-	fin := make(chan finalReply, 1)
-	go func() {
-		r, err := c.ReadReplyWithin(ctx, cfg.Target.ReplyTimeout+cfg.Target.DataTimeout)
-		fin <- finalReply{r, err}
-	}()
-	bound := time.NewTimer(cfg.Target.ReplyTimeout)
-	defer bound.Stop()
-	select {
-	case a := <-arrived:
-		take(a)
-		o.final = (<-fin).r
-	case f := <-fin:
-		o.final = f.r
-		if f.r != nil && harness.Class(f.r.Code) == 2 {
-			lateArrival()
-		}
-	case <-bound.C:
+	o, err := l.Transfer(ctx, "LIST", dcQuietWindow())
+	must(err, "LIST")
+	if o.Silent {
 		// Nothing connected and no completion reply: the other check of
 		// the default port need not wait for it again.
-		noteSilence(exchangeDefaultPort, o.outcome())
-	case <-ctx.Done():
+		noteSilence(exchangeDefaultPort, o.Outcome())
 	}
 	return o
 }

@@ -21,7 +21,7 @@ const quoteName = `"q""t"`
 // the element name (whether the pathname is absolute is judged by
 // RFC959-AII-MKD-ABSOLUTE).
 func expectNamed(what string, r *harness.Reply, name string) string {
-	p, problem := parse257(r)
+	p, problem := harness.Parse257(r.Text())
 	if problem != "" {
 		failf("%s: %s: %s (RFC 959 Appendix II: 257 \"pathname\" text, a quote inside the name doubled)", what, r, problem)
 	}
@@ -75,7 +75,7 @@ var _ = Describe("PWD and the 257 reply (RFC 959 Appendix II)", Label("files"), 
 			if r.Code != harness.ReplyPathCreated {
 				return
 			}
-			p, problem := parse257(r)
+			p, problem := harness.Parse257(r.Text())
 			if problem != "" {
 				failf("PWD: %s: %s (RFC 959 Appendix II: 257 \"pathname\" text)", r, problem)
 			}
@@ -125,7 +125,7 @@ var _ = Describe("Directories (RFC 959 §4.1.3, Appendix II)", Label("files", "w
 			dir := pwdPath(ctx, c)
 			r, err := c.Cmd(ctx, "MKD sub")
 			r = expectCode("MKD sub", r, err, harness.ReplyPathCreated)
-			p, problem := parse257(r)
+			p, problem := harness.Parse257(r.Text())
 			if problem != "" {
 				failf("MKD sub: %s: %s", r, problem)
 			}
@@ -168,7 +168,7 @@ var _ = Describe("Directories (RFC 959 §4.1.3, Appendix II)", Label("files", "w
 		func(ctx SpecContext) {
 			c := login(ctx)
 			scratch(ctx, c)
-			r, err := c.Cmd(ctx, "RMD "+uniqueName("missing"))
+			r, err := c.Cmd(ctx, "RMD "+harness.UniqueName("missing"))
 			expectCode("RMD of a missing directory", r, err, harness.ReplyActionNotTaken)
 		})
 
@@ -225,7 +225,7 @@ var _ = Describe("Deleting and renaming (RFC 959 §4.1.3)", Label("files", "writ
 		func(ctx SpecContext) {
 			c := login(ctx)
 			scratch(ctx, c)
-			r, err := c.Cmd(ctx, "DELE "+uniqueName("missing"))
+			r, err := c.Cmd(ctx, "DELE "+harness.UniqueName("missing"))
 			expectCode("DELE of a missing file", r, err, harness.ReplyActionNotTaken, harness.ReplyFileUnavailable)
 		})
 
@@ -242,7 +242,7 @@ var _ = Describe("Deleting and renaming (RFC 959 §4.1.3)", Label("files", "writ
 		func(ctx SpecContext) {
 			c := login(ctx)
 			scratch(ctx, c)
-			r, err := c.Cmd(ctx, "RNFR "+uniqueName("missing"))
+			r, err := c.Cmd(ctx, "RNFR "+harness.UniqueName("missing"))
 			expectCode("RNFR of a missing file", r, err, harness.ReplyActionNotTaken, harness.ReplyFileUnavailable)
 		})
 
@@ -371,9 +371,9 @@ var _ = Describe("What reply classes promise (RFC 959 §4.2)", Label("files", "w
 			try("RMD full")
 			try("MKD full")
 			try("MKD keep.bin")
-			try("DELE " + uniqueName("missing"))
+			try("DELE " + harness.UniqueName("missing"))
 			if r := try("RNFR keep.bin"); r.Code == harness.ReplyPendingInfo {
-				try("RNTO " + uniqueName("no-such-dir") + "/keep.bin")
+				try("RNTO " + harness.UniqueName("no-such-dir") + "/keep.bin")
 			}
 			if judged == 0 {
 				infof("the server refused none of the impossible requests")

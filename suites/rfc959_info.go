@@ -49,7 +49,7 @@ var _ = Describe("Commands before login (RFC 959 §5.4)", Label("login"), func()
 			c := connect(ctx)
 			r, err := c.Cmd(ctx, "PWD")
 			if judgeBeforeLogin("PWD before login", "PWD", r, err, harness.ReplyPathCreated) {
-				if _, problem := parse257(r); problem != "" {
+				if _, problem := harness.Parse257(r.Text()); problem != "" {
 					failf("PWD before login: %s: %s (RFC 959 Appendix II)", r, problem)
 				}
 			}
@@ -105,7 +105,7 @@ var _ = Describe("Informational commands (RFC 959 §4.1.3, §5.4)", Label("info"
 	Check("RFC959-5.4-SITE-CODES", "refuses an unknown SITE subcommand with 500, 501 or 502",
 		func(ctx SpecContext) {
 			c := login(ctx)
-			line := "SITE " + strings.ToUpper(uniqueName("FTPCONFORM"))
+			line := "SITE " + strings.ToUpper(harness.UniqueName("FTPCONFORM"))
 			r, err := c.Cmd(ctx, line)
 			if err == nil && r.Code == harness.ReplySuperfluous {
 				warnf("%s (an unknown subcommand): got %s; a refusal (500, 501 or 502) is expected", line, r)

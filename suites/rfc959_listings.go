@@ -52,10 +52,10 @@ var _ = Describe("Directory listings (RFC 959 §4.1.3, RFC 1123 §4.1.2.7)", Lab
 			must(err, "%s", line)
 			if t.Final == nil || harness.Class(t.Final.Code) != 2 {
 				if t.Final != nil && (harness.Class(t.Final.Code) == 4 || harness.Class(t.Final.Code) == 5) {
-					warnf("%s was refused: %s; with a file argument the server should send current information on the file (RFC 959 §4.1.3)", line, replyList(t))
+					warnf("%s was refused: %s; with a file argument the server should send current information on the file (RFC 959 §4.1.3)", line, t.ReplyChain())
 					return
 				}
-				failf("%s: expected 125 or 150, then 226 or 250; got %s", line, replyList(t))
+				failf("%s: expected 125 or 150, then 226 or 250; got %s", line, t.ReplyChain())
 			}
 			if !mentions(t.Data, treeOuter) {
 				failf("%s: the listing does not mention the file; got %s", line, describeText(t.Data))
@@ -148,7 +148,7 @@ var _ = Describe("Directory listings (RFC 959 §4.1.3, RFC 1123 §4.1.2.7)", Lab
 					must(err, "RETR %s", entry)
 					if t.Final == nil || harness.Class(t.Final.Code) != 2 {
 						failf("%s returned the line %q, but RETR %s from the same working directory got %s: every NLST line must be usable as the argument of a transfer command (RFC 1123 §4.1.2.7), e.g. %q",
-							line, entry, entry, replyList(t), rel)
+							line, entry, entry, t.ReplyChain(), rel)
 					}
 					if !bytes.Equal(t.Data, content) {
 						failf("%s returned the line %q, and RETR %s delivered another file: %s", line, entry, entry, firstDiff(t.Data, content))
@@ -184,7 +184,7 @@ var _ = Describe("Pathname arguments (RFC 959 §5.3.2)", Label("files", "write")
 				return
 			}
 			if t.Final == nil || harness.Class(t.Final.Code) != 2 {
-				failf("STOR %q: expected 125 or 150, then 226 or 250; got %s", name, replyList(t))
+				failf("STOR %q: expected 125 or 150, then 226 or 250; got %s", name, t.ReplyChain())
 			}
 			if entries := nlstBases(ctx, c); !contains(entries, name) {
 				failf("after STOR %q the directory does not hold that name: NLST lists %q; a pathname argument is every character up to CRLF, spaces and 8-bit bytes included (RFC 959 §5.3.2)", name, entries)

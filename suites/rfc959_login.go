@@ -41,7 +41,7 @@ var _ = Describe("Login and session commands (RFC 959 §4.1.1, §5.4)", Label("l
 			if r.Code == harness.ReplyLoggedIn {
 				Skip("the account needs no password (USER answered 230)")
 			}
-			r, err = c.Cmd(ctx, "PASS "+uniqueName("wrong"))
+			r, err = c.Cmd(ctx, "PASS "+harness.UniqueName("wrong"))
 			expectCode("PASS with a wrong password", r, err, harness.ReplyNotLoggedIn)
 			if r, err := c.Cmd(ctx, "PWD"); err == nil && harness.Class(r.Code) == 2 {
 				failf("after a refused password the session still works: PWD got %s", r)

@@ -58,7 +58,7 @@ var _ = Describe("Passive mode (RFC 959 §4.1.2, RFC 1123 §4.1.2.6)", Label("pa
 			t, err := c.Retrieve(ctx, d, "LIST")
 			must(err, "LIST over PASV")
 			if t.Final == nil || harness.Class(t.Final.Code) != 2 || t.Prelim == nil {
-				failf("LIST over PASV: expected 125 or 150, then 226 or 250; got %s", replyList(t))
+				failf("LIST over PASV: expected 125 or 150, then 226 or 250; got %s", t.ReplyChain())
 			}
 		})
 })

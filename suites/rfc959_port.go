@@ -30,10 +30,10 @@ var _ = Describe("Active mode (RFC 959 §3.2, §4.1.2)", Label("port", "data"), 
 			t, err := c.Retrieve(ctx, d, "LIST")
 			must(err, "LIST over PORT")
 			if t.DataErr != nil {
-				failf("LIST over PORT %s: %v; the replies were %s", d.Listen, t.DataErr, replyList(t))
+				failf("LIST over PORT %s: %v; the replies were %s", d.Listen, t.DataErr, t.ReplyChain())
 			}
 			if t.Final == nil || harness.Class(t.Final.Code) != 2 || t.Prelim == nil {
-				failf("LIST over PORT: expected 125 or 150, then 226 or 250; got %s", replyList(t))
+				failf("LIST over PORT: expected 125 or 150, then 226 or 250; got %s", t.ReplyChain())
 			}
 			checkSourceAddress(c, harness.PORT, t.Source)
 		})
@@ -50,7 +50,7 @@ var _ = Describe("Active mode (RFC 959 §3.2, §4.1.2)", Label("port", "data"), 
 			t, err := c.Retrieve(ctx, d, "LIST")
 			must(err, "LIST over PORT")
 			if !t.Source.IsValid() {
-				failf("LIST over PORT: the server never connected (%v); replies %s", t.DataErr, replyList(t))
+				failf("LIST over PORT: the server never connected (%v); replies %s", t.DataErr, t.ReplyChain())
 			}
 			l := c.RemoteAddr().Port()
 			infof("active data connections come from port %d (control port %d; RFC 959's default is L-1 = %d)", t.Source.Port(), l, l-1)

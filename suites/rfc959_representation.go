@@ -358,10 +358,10 @@ var _ = Describe("Transfer parameter commands (RFC 959 §4.1.2, §5.4)", Label("
 				[]byte("a record holding \xff, sent doubled"),
 				[]byte("last record"),
 			}
-			stream := encodeRecords(records)
+			stream := harness.EncodeRecords(records)
 			storeIn(ctx, c, "I", "records.dat", stream)
 			got := retrieveIn(ctx, c, "I", "records.dat")
-			back, err := decodeRecords(got)
+			back, err := harness.DecodeRecords(got)
 			if err != nil {
 				failf("STOR then RETR with STRU R: the data is no record stream (RFC 959 §3.4.1): %v; got %s", err, describeText(got))
 				return
@@ -378,21 +378,21 @@ var _ = Describe("Transfer parameter commands (RFC 959 §4.1.2, §5.4)", Label("
 				Skip(fmt.Sprintf("MODE B is optional (RFC 1123 §4.1.2.13) and not accepted here (%s)", r))
 			}
 			bt := retrieveBlocks(ctx, c, "RETR "+name)
-			if bt.final == nil || harness.Class(bt.final.Code) != 2 {
-				failf("RETR %s in MODE B: expected 125 or 150, then 226 or 250; got %v", name, bt.replies)
+			if bt.Final == nil || harness.Class(bt.Final.Code) != 2 {
+				failf("RETR %s in MODE B: expected 125 or 150, then 226 or 250; got %v", name, bt.Replies())
 				return
 			}
-			if bt.err != nil {
+			if bt.Err != nil {
 				hint := ""
-				if len(bt.raw) >= 16 && bytes.HasPrefix(data, bt.raw[:16]) {
+				if len(bt.Raw) >= 16 && bytes.HasPrefix(data, bt.Raw[:16]) {
 					hint = "; the data connection carried the file itself, as in stream mode"
 				}
 				failf("RETR %s in MODE B: %v after %d bytes (first headers: %s)%s. RFC 959 §3.4.2: block mode sends blocks of a descriptor byte and a 16-bit count followed by that many bytes, the last block with the EOF flag (64)",
-					name, bt.err, len(bt.raw), strings.Join(bt.headers[:min(3, len(bt.headers))], "; "), hint)
+					name, bt.Err, len(bt.Raw), strings.Join(bt.Headers[:min(3, len(bt.Headers))], "; "), hint)
 				return
 			}
-			if !bytes.Equal(bt.data, data) {
-				failf("RETR %s in MODE B: the data of the %d blocks differs from the %d-byte file: %s", name, len(bt.headers), len(data), firstDiff(bt.data, data))
+			if !bytes.Equal(bt.Data, data) {
+				failf("RETR %s in MODE B: the data of the %d blocks differs from the %d-byte file: %s", name, len(bt.Headers), len(data), firstDiff(bt.Data, data))
 			}
 		})
 

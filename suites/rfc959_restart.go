@@ -35,7 +35,7 @@ var _ = Describe("Restarting transfers with REST (RFC 959 §4.1.3, RFC 3659 §5)
 			t, err := c.Retrieve(ctx, d, "RETR "+name)
 			must(err, "RETR %s after REST %d", name, off)
 			if t.Final == nil || harness.Class(t.Final.Code) != 2 || t.DataErr != nil {
-				failf("REST %d then RETR %s: expected 125 or 150, then 226 or 250; got %s (data: %v)", off, name, replyList(t), t.DataErr)
+				failf("REST %d then RETR %s: expected 125 or 150, then 226 or 250; got %s (data: %v)", off, name, t.ReplyChain(), t.DataErr)
 			}
 			if !bytes.Equal(t.Data, want[off:]) {
 				hint := ""
@@ -61,7 +61,7 @@ var _ = Describe("Restarting transfers with REST (RFC 959 §4.1.3, RFC 3659 §5)
 				Skip("the server does not restart uploads: STOR after REST 5 got " + t.Final.String())
 			}
 			if t.Final == nil || harness.Class(t.Final.Code) != 2 {
-				failf("REST 5 then STOR rest.bin: expected 125 or 150, then 226 or 250; got %s", replyList(t))
+				failf("REST 5 then STOR rest.bin: expected 125 or 150, then 226 or 250; got %s", t.ReplyChain())
 			}
 			got := xferFetch(ctx, c, "rest.bin")
 			if string(got) != "0123456789" {
@@ -87,15 +87,15 @@ var _ = Describe("Restarting transfers with REST (RFC 959 §4.1.3, RFC 3659 §5)
 			t, err := c.Retrieve(ctx, d, "RETR "+name)
 			must(err, "RETR %s after REST 1100", name)
 			if len(t.Data) > 0 {
-				failf("REST 1100 then RETR of the 1000-byte %s (%s): %d bytes arrived on the data connection; there is nothing beyond the end of the file", name, replyList(t), len(t.Data))
+				failf("REST 1100 then RETR of the 1000-byte %s (%s): %d bytes arrived on the data connection; there is nothing beyond the end of the file", name, t.ReplyChain(), len(t.Data))
 			}
 			switch cl := harness.Class(t.Final.Code); {
 			case cl == 2:
-				warnf("REST 1100 then RETR of the 1000-byte %s: an empty transfer answered %s; RFC 3659 §5.3 rejects the transfer with an error (554, RFC 1123 §4.1.3.4) when the offset lies beyond the end", name, replyList(t))
+				warnf("REST 1100 then RETR of the 1000-byte %s: an empty transfer answered %s; RFC 3659 §5.3 rejects the transfer with an error (554, RFC 1123 §4.1.3.4) when the offset lies beyond the end", name, t.ReplyChain())
 			case cl != 4 && cl != 5:
-				failf("REST 1100 then RETR of the 1000-byte %s: expected a 4yz or 5yz reply (554 per RFC 1123 §4.1.3.4; 550 or 451 also seen); got %s", name, replyList(t))
+				failf("REST 1100 then RETR of the 1000-byte %s: expected a 4yz or 5yz reply (554 per RFC 1123 §4.1.3.4; 550 or 451 also seen); got %s", name, t.ReplyChain())
 			}
-			infof("REST beyond the end of the file, then RETR: %s", replyList(t))
+			infof("REST beyond the end of the file, then RETR: %s", t.ReplyChain())
 		})
 })
 

@@ -31,11 +31,11 @@ var _ = Describe("Command-reply sequencing (RFC 959 §4.1.3, §4.2, §5.4)", Lab
 			t, err := transferIn(ctx, c, defaultMode(c), "LIST")
 			must(err, "LIST")
 			if t.Prelim == nil || harness.Class(t.Final.Code) != 2 {
-				failf("LIST: expected a 1yz reply, then 226 or 250; got %s", replyList(t))
+				failf("LIST: expected a 1yz reply, then 226 or 250; got %s", t.ReplyChain())
 			}
 			r := cmd(ctx, c, "NOOP")
 			if r.Code != harness.ReplyOK {
-				failf("NOOP after LIST (%s) got %s: most likely a third reply to LIST; a transfer gets one preliminary and one completion reply", replyList(t), r)
+				failf("NOOP after LIST (%s) got %s: most likely a third reply to LIST; a transfer gets one preliminary and one completion reply", t.ReplyChain(), r)
 			}
 			if r := cmd(ctx, c, "SYST"); !ctrlPlausible("SYST", r.Code) {
 				failf("SYST after NOOP got %s: most likely a second reply to NOOP", r)
@@ -45,7 +45,7 @@ var _ = Describe("Command-reply sequencing (RFC 959 §4.1.3, §4.2, §5.4)", Lab
 	Check("RFC959-4.2-EVERY-COMMAND-REPLY", "answers every command, valid or not", Needs(harness.CapNOOP),
 		func(ctx SpecContext) {
 			c := login(ctx)
-			missing := uniqueName("ftpconform-missing")
+			missing := harness.UniqueName("ftpconform-missing")
 			lines := []string{"NOOP", "SYST", "PWD", "STAT", "HELP", "HELP NOOP", "FEAT", "TYPE I", "MODE S", "STRU F",
 				"ALLO 100", "CWD " + missing, "DELE " + missing, "RNFR " + missing, "RMD " + missing,
 				"SITE FTPCONFORM-NOSUCH", "XYZZY", "PORT 1,2,3", "TYPE Q", "ACCT ftpconform", "NOOP"}
@@ -89,14 +89,16 @@ var _ = Describe("Command-reply sequencing (RFC 959 §4.1.3, §4.2, §5.4)", Lab
 			}()
 			var got []*harness.Reply
 			for len(got) < 3 {
-				wait := cfg.Target.ReplyTimeout
+				var r *harness.Reply
+				var err error
 				if len(got) == 0 {
-					wait += cfg.Target.DataTimeout
+					r, err = c.Completion(ctx, prelim)
+				} else {
+					r, err = c.ReadReply(ctx)
 				}
-				r, err := c.ReadReplyWithin(ctx, wait)
 				if err != nil {
 					failf("RETR, then two NOOPs during the transfer: after %s: %v; commands that arrive during a transfer should be queued and answered after it (RFC 959 §4.2)",
-						ctrlReplyChain(append([]*harness.Reply{prelim}, got...)), err)
+						harness.ReplyChain(append([]*harness.Reply{prelim}, got...)...), err)
 				}
 				got = append(got, r)
 			}
@@ -114,10 +116,10 @@ var _ = Describe("Command-reply sequencing (RFC 959 §4.1.3, §4.2, §5.4)", Lab
 				}
 			}
 			if noops != 2 || completion == nil || harness.Class(completion.Code) != 2 {
-				failf("RETR, then two NOOPs during the transfer: expected the transfer's 226 or 250 and two 200s; got %s", ctrlReplyChain(append([]*harness.Reply{prelim}, got...)))
+				failf("RETR, then two NOOPs during the transfer: expected the transfer's 226 or 250 and two 200s; got %s", harness.ReplyChain(append([]*harness.Reply{prelim}, got...)...))
 			}
 			if got[0].Code == harness.ReplyOK {
-				warnf("a NOOP sent during the transfer was answered before the transfer's completion reply (%s): RFC 959 §4.2 wants such commands queued", ctrlReplyChain(got))
+				warnf("a NOOP sent during the transfer was answered before the transfer's completion reply (%s): RFC 959 §4.2 wants such commands queued", harness.ReplyChain(got...))
 			}
 		})
 
@@ -137,25 +139,13 @@ var _ = Describe("Command-reply sequencing (RFC 959 §4.1.3, §4.2, §5.4)", Lab
 			t, err := c.Retrieve(ctx, d, "RETR "+name)
 			must(err, "RETR %s", name)
 			if t.Final == nil || harness.Class(t.Final.Code) != 2 {
-				failf("RETR %s after %s and TYPE I: expected 125 or 150, then 226 or 250; got %s", name, mode, replyList(t))
+				failf("RETR %s after %s and TYPE I: expected 125 or 150, then 226 or 250; got %s", name, mode, t.ReplyChain())
 			}
 			if !bytes.Equal(t.Data, data) {
 				failf("RETR %s: the TYPE I sent after %s was not applied to the transfer: %s", name, mode, firstDiff(t.Data, data))
 			}
 		})
 })
-
-// ctrlReplyChain renders replies as `150 "..." then 226 "..."`.
-func ctrlReplyChain(rs []*harness.Reply) string {
-	parts := make([]string, len(rs))
-	for i, r := range rs {
-		parts[i] = r.String()
-	}
-	if len(parts) == 0 {
-		return "no reply"
-	}
-	return strings.Join(parts, " then ")
-}
 
 var _ = Describe("Reply codes in use (RFC 959 §4.2, RFC 1123 §4.1.2.11)", Label("control", "format"), func() {
 	Check("RFC959-4.2-NO-NEW-CODES", "uses only reply codes the RFCs define", Needs(harness.CapNOOP),

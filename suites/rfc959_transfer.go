@@ -90,7 +90,7 @@ var _ = Describe("Transfers in both data-connection modes (RFC 959 §3.2, §4.1.
 				t, err := transferIn(ctx, c, defaultMode(c), line)
 				must(err, "%s", line)
 				if t.Prelim == nil {
-					failf("%s: expected 125 or 150 before the data, then 226 or 250; got %s with no preliminary reply", line, replyList(t))
+					failf("%s: expected 125 or 150 before the data, then 226 or 250; got %s with no preliminary reply", line, t.ReplyChain())
 				}
 				expectCode(line+" preliminary reply", t.Prelim, nil, harness.ReplyFileStatusOK, harness.ReplyDataAlreadyOpen)
 			}

@@ -25,7 +25,7 @@ var _ = Describe("Transfer commands (RFC 959 §4.1.3, §5.4; RFC 1123 §4.1.2.9)
 			t, err := transferIn(ctx, c, defaultMode(c), "RETR "+name)
 			must(err, "RETR %s", name)
 			if t.Prelim == nil {
-				failf("RETR %s: expected 125 or 150, then 226 or 250; got %s with no preliminary reply", name, replyList(t))
+				failf("RETR %s: expected 125 or 150, then 226 or 250; got %s with no preliminary reply", name, t.ReplyChain())
 			}
 			expectCode("RETR preliminary reply", t.Prelim, nil, harness.ReplyFileStatusOK, harness.ReplyDataAlreadyOpen)
 			expectCode("RETR completion reply after "+t.Prelim.String(), t.Final, nil, harness.ReplyClosingData, harness.ReplyFileActionOK)
@@ -38,12 +38,12 @@ var _ = Describe("Transfer commands (RFC 959 §4.1.3, §5.4; RFC 1123 §4.1.2.9)
 		Label("write"), func(ctx SpecContext) {
 			c := login(ctx)
 			scratch(ctx, c)
-			name := uniqueName("missing")
+			name := harness.UniqueName("missing")
 			d := openData(ctx, c, defaultMode(c))
 			t, err := c.Retrieve(ctx, d, "RETR "+name)
 			must(err, "RETR %s", name)
 			if t.Prelim != nil {
-				failf("RETR of the missing file %s: expected 550 or 450 with no preliminary reply (the transfer cannot start); got %s", name, replyList(t))
+				failf("RETR of the missing file %s: expected 550 or 450 with no preliminary reply (the transfer cannot start); got %s", name, t.ReplyChain())
 			}
 			expectCode("RETR of a missing file", t.Final, nil, harness.ReplyActionNotTaken, harness.ReplyFileUnavailable)
 		})
@@ -55,7 +55,7 @@ var _ = Describe("Transfer commands (RFC 959 §4.1.3, §5.4; RFC 1123 §4.1.2.9)
 			t, err := c.Retrieve(ctx, d, "RETR")
 			must(err, "RETR")
 			if t.Prelim != nil {
-				failf("RETR without an argument: expected 501 with no preliminary reply; got %s", replyList(t))
+				failf("RETR without an argument: expected 501 with no preliminary reply; got %s", t.ReplyChain())
 			}
 			expectCode("RETR without an argument", t.Final, nil, harness.ReplySyntaxErrorParams)
 		})
@@ -68,7 +68,7 @@ var _ = Describe("Transfer commands (RFC 959 §4.1.3, §5.4; RFC 1123 §4.1.2.9)
 			t, err := c.Store(ctx, d, "STOR", nil)
 			must(err, "STOR")
 			if t.Prelim != nil {
-				failf("STOR without an argument: expected 501 with no preliminary reply; got %s", replyList(t))
+				failf("STOR without an argument: expected 501 with no preliminary reply; got %s", t.ReplyChain())
 			}
 			expectCode("STOR without an argument", t.Final, nil, harness.ReplySyntaxErrorParams)
 		})
@@ -90,7 +90,7 @@ var _ = Describe("Transfer commands (RFC 959 §4.1.3, §5.4; RFC 1123 §4.1.2.9)
 			scratch(ctx, c)
 			t := xferPut(ctx, c, "STOR new.bin", binaryFixture(10000))
 			if t.Prelim == nil {
-				failf("STOR new.bin: expected 125 or 150, then 226 or 250; got %s with no preliminary reply", replyList(t))
+				failf("STOR new.bin: expected 125 or 150, then 226 or 250; got %s with no preliminary reply", t.ReplyChain())
 			}
 			expectCode("STOR preliminary reply", t.Prelim, nil, harness.ReplyFileStatusOK, harness.ReplyDataAlreadyOpen)
 			expectCode("STOR completion reply after "+t.Prelim.String(), t.Final, nil, harness.ReplyClosingData, harness.ReplyFileActionOK)
@@ -108,7 +108,7 @@ var _ = Describe("Transfer commands (RFC 959 §4.1.3, §5.4; RFC 1123 §4.1.2.9)
 			Label("write"), func(ctx SpecContext) {
 				c := login(ctx)
 				scratch(ctx, c)
-				line := verb + " " + uniqueName("no-such-dir") + "/x.bin"
+				line := verb + " " + harness.UniqueName("no-such-dir") + "/x.bin"
 				t := xferPut(ctx, c, line, []byte("data"))
 				if t.Prelim != nil {
 					// RFC 959 §5.4 lists, after STOR's (and APPE's)
@@ -117,9 +117,9 @@ var _ = Describe("Transfer commands (RFC 959 §4.1.3, §5.4; RFC 1123 §4.1.2.9)
 					// sequence (ftp-srv: 150 then 550). Only a
 					// completion reply claims what cannot be true.
 					if t.Final == nil || harness.Class(t.Final.Code) == 2 {
-						failf("%s: the directory does not exist, so nothing can be stored there, yet the server answered %s", line, replyList(t))
+						failf("%s: the directory does not exist, so nothing can be stored there, yet the server answered %s", line, t.ReplyChain())
 					}
-					infof("%s: the refusal came after a preliminary reply (%s); 553, 550, 450 or 452 without one would be more direct", line, replyList(t))
+					infof("%s: the refusal came after a preliminary reply (%s); 553, 550, 450 or 452 without one would be more direct", line, t.ReplyChain())
 					return
 				}
 				expectCode(line, t.Final, nil, harness.ReplyBadFileName, harness.ReplyActionNotTaken, harness.ReplyFileUnavailable, harness.ReplyInsufficientSpace)
@@ -227,7 +227,7 @@ var _ = Describe("Transfer commands (RFC 959 §4.1.3, §5.4; RFC 1123 §4.1.2.9)
 			upload(ctx, c, defaultMode(c), "log.txt", []byte("abc"))
 			t := xferPut(ctx, c, "APPE log.txt", []byte("def"))
 			if t.Final == nil || harness.Class(t.Final.Code) != 2 {
-				failf("APPE log.txt: expected 125 or 150, then 226 or 250; got %s", replyList(t))
+				failf("APPE log.txt: expected 125 or 150, then 226 or 250; got %s", t.ReplyChain())
 			}
 			if got := xferFetch(ctx, c, "log.txt"); string(got) != "abcdef" {
 				failf("STOR \"abc\" then APPE \"def\": RETR returns %q; expected \"abcdef\" (APPE appends, RFC 959 §4.1.3)", got)
@@ -241,7 +241,7 @@ var _ = Describe("Transfer commands (RFC 959 §4.1.3, §5.4; RFC 1123 §4.1.2.9)
 			data := binaryFixture(3000)
 			t := xferPut(ctx, c, "APPE created.bin", data)
 			if t.Final == nil || harness.Class(t.Final.Code) != 2 {
-				failf("APPE of a file that does not exist: expected 125 or 150, then 226 or 250 (APPE creates the file, RFC 959 §4.1.3); got %s", replyList(t))
+				failf("APPE of a file that does not exist: expected 125 or 150, then 226 or 250 (APPE creates the file, RFC 959 §4.1.3); got %s", t.ReplyChain())
 			}
 			if got := xferFetch(ctx, c, "created.bin"); !bytes.Equal(got, data) {
 				failf("APPE created.bin: the new file differs from the %d bytes sent: %s", len(data), firstDiff(got, data))
@@ -255,7 +255,7 @@ var _ = Describe("Transfer commands (RFC 959 §4.1.3, §5.4; RFC 1123 §4.1.2.9)
 			upload(ctx, c, defaultMode(c), "grow.bin", []byte("start"))
 			t := xferPut(ctx, c, "APPE grow.bin", []byte("more"))
 			if t.Prelim == nil {
-				failf("APPE grow.bin: expected 125 or 150, then 226 or 250 (APPE is in RFC 1123 §4.1.2.13's minimum set); got %s with no preliminary reply", replyList(t))
+				failf("APPE grow.bin: expected 125 or 150, then 226 or 250 (APPE is in RFC 1123 §4.1.2.13's minimum set); got %s with no preliminary reply", t.ReplyChain())
 			}
 			expectCode("APPE preliminary reply", t.Prelim, nil, harness.ReplyFileStatusOK, harness.ReplyDataAlreadyOpen)
 			expectCode("APPE completion reply after "+t.Prelim.String(), t.Final, nil, harness.ReplyClosingData, harness.ReplyFileActionOK)
@@ -303,10 +303,10 @@ var _ = Describe("Transfer commands (RFC 959 §4.1.3, §5.4; RFC 1123 §4.1.2.9)
 				}
 				r, err := c.Cmd(ctx, "NOOP")
 				if err != nil {
-					failf("%s: after %s, NOOP got no reply: %v", st.line, replyList(t), err)
+					failf("%s: after %s, NOOP got no reply: %v", st.line, t.ReplyChain(), err)
 				}
 				if r.Code != harness.ReplyOK {
-					failf("%s: after %s, the next reply, read for a NOOP, was %s: a 1yz reply is followed by exactly one more reply for its command (RFC 959 §4.2), and this one had another", st.line, replyList(t), r)
+					failf("%s: after %s, the next reply, read for a NOOP, was %s: a 1yz reply is followed by exactly one more reply for its command (RFC 959 §4.2), and this one had another", st.line, t.ReplyChain(), r)
 				}
 			}
 		})
@@ -430,13 +430,11 @@ func stouFinish(ctx SpecContext, run *harness.Running, data []byte) *harness.Rep
 
 // baseNames lists the working directory's names (last path element).
 func baseNames(ctx SpecContext, c *harness.Conn) map[string]bool {
-	list, err := nlst(ctx, c, "")
+	l, err := listNames(ctx, c, "")
 	must(err, "NLST of the scratch directory")
 	out := map[string]bool{}
-	for _, n := range list {
-		if b := path.Base(n); b != "." && b != ".." {
-			out[b] = true
-		}
+	for _, n := range l.Names() {
+		out[n] = true
 	}
 	return out
 }
@@ -452,7 +450,7 @@ func mustTransferIn(ctx SpecContext, c *harness.Conn, line string) *harness.Tran
 // 250.
 func judgeCompletion(line string, t *harness.Transfer) {
 	if t.Prelim == nil {
-		failf("%s: expected 125 or 150, then 226 or 250; got %s with no preliminary reply", line, replyList(t))
+		failf("%s: expected 125 or 150, then 226 or 250; got %s with no preliminary reply", line, t.ReplyChain())
 	}
 	expectCode(line+": completion reply after "+t.Prelim.String()+" for a transfer that moved all its data", t.Final, nil, harness.ReplyClosingData, harness.ReplyFileActionOK)
 }

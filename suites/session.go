@@ -2,15 +2,11 @@ package suites
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"strings"
-	"sync"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 
@@ -75,153 +71,21 @@ func maskForMessage(line string) string {
 	return line
 }
 
-// uniqueName returns a name no other run uses: prefix-<8 hex>.
-func uniqueName(prefix string) string {
-	var b [4]byte
-	_, _ = crand.Read(b[:])
-	return prefix + "-" + hex.EncodeToString(b[:])
-}
-
 // scratch creates a fresh directory in the login directory, makes it the
 // working directory of c, and removes it (and what the check put in it)
 // when the check ends, even if it failed. It returns the directory's name.
 func scratch(ctx context.Context, c *harness.Conn) string {
 	need(harness.CapMKD, harness.CapCWD)
-	name := uniqueName("ftpconform")
+	name := harness.UniqueName("ftpconform")
 	r := cmd(ctx, c, "MKD "+name)
 	if r.Code != harness.ReplyPathCreated {
 		failf("cannot create the scratch directory: MKD %s: %s", name, r)
 	}
-	DeferCleanup(func() { removeScratch(name) })
+	removeScratchAfter(name)
 	if r := cmd(ctx, c, "CWD "+name); harness.Class(r.Code) != 2 {
 		failf("cannot enter the scratch directory: CWD %s: %s", name, r)
 	}
 	return name
-}
-
-// removeScratch deletes a scratch directory through the run's cleanup
-// session. It works with its own deadline, independent of the check's
-// (which may be over).
-func removeScratch(name string) {
-	if cfg.health.stopped() != nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cleaner.remove(ctx, name, transcript())
-}
-
-// cleaner is the run's cleanup session: one login, kept for the whole
-// run, that removes what the checks left behind, instead of a new login
-// after every check that wrote something.
-var cleaner janitor
-
-type janitor struct {
-	mu sync.Mutex
-	c  *harness.Conn
-}
-
-// remove deletes dir (relative to the login directory) and its contents,
-// logging the exchange in tr. A session that broke is replaced once.
-func (j *janitor) remove(ctx context.Context, dir string, tr *harness.Transcript) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	for attempt := 0; attempt < 2; attempt++ {
-		if j.c == nil {
-			c, _, err := harness.Connect(ctx, cfg.Target, tr)
-			if err != nil {
-				return
-			}
-			c.SetName("cleanup")
-			if c.Login(ctx) != nil {
-				c.Close()
-				return
-			}
-			j.c = c
-		}
-		j.c.T = tr
-		err := removeTree(ctx, j.c, dir, 3)
-		j.c.T = harness.NewTranscript()
-		if err == nil {
-			return
-		}
-		j.c.Close()
-		j.c = nil
-	}
-}
-
-// close ends the cleanup session.
-func (j *janitor) close() {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.c == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	j.c.T = harness.NewTranscript()
-	_, _ = j.c.Quit(ctx)
-	j.c.Close()
-	j.c = nil
-}
-
-// removeTree deletes dir and its contents, depth levels deep. It returns
-// an error only when the session itself broke (no reply, closed).
-func removeTree(ctx context.Context, c *harness.Conn, dir string, depth int) error {
-	r, err := c.Cmd(ctx, "RMD "+dir)
-	if err != nil {
-		return err
-	}
-	if harness.Class(r.Code) == 2 {
-		return nil
-	}
-	if depth > 0 {
-		if names, err := nlst(ctx, c, dir); err == nil {
-			for _, n := range names {
-				p := n
-				if !strings.Contains(n, "/") {
-					p = dir + "/" + n
-				}
-				base := p[strings.LastIndex(p, "/")+1:]
-				if base == "." || base == ".." {
-					continue
-				}
-				r, err := c.Cmd(ctx, "DELE "+p)
-				if err != nil {
-					return err
-				}
-				if harness.Class(r.Code) != 2 {
-					if err := removeTree(ctx, c, p, depth-1); err != nil {
-						return err
-					}
-				}
-			}
-		}
-	}
-	_, err = c.Cmd(ctx, "RMD "+dir)
-	return err
-}
-
-// nlst lists names over a passive (or, on failure, active) connection.
-func nlst(ctx context.Context, c *harness.Conn, path string) ([]string, error) {
-	line := "NLST"
-	if path != "" {
-		line += " " + path
-	}
-	t, err := retrieveOver(ctx, c, defaultMode(c), line)
-	if err != nil {
-		return nil, err
-	}
-	if t.Final == nil || harness.Class(t.Final.Code) != 2 {
-		return nil, fmt.Errorf("%s: %s", line, t.Final)
-	}
-	var out []string
-	for _, l := range strings.Split(strings.ReplaceAll(string(t.Data), "\r\n", "\n"), "\n") {
-		if l != "" {
-			out = append(out, l)
-		}
-	}
-	return out, nil
 }
 
 // defaultMode is the data mode helpers use when the check is not about the
@@ -262,12 +126,6 @@ func fixtureMode(c *harness.Conn) harness.DataMode {
 // transferIn sets up a data connection in mode and runs a download command.
 func transferIn(ctx context.Context, c *harness.Conn, mode harness.DataMode, line string) (*harness.Transfer, error) {
 	need(dataCapability(mode))
-	return retrieveOver(ctx, c, mode, line)
-}
-
-// retrieveOver is transferIn without the prerequisite: for cleanups, which
-// run after the check's verdict and must not change it.
-func retrieveOver(ctx context.Context, c *harness.Conn, mode harness.DataMode, line string) (*harness.Transfer, error) {
 	d, err := c.OpenData(ctx, mode, harness.DataOptions{})
 	if err != nil {
 		d.Close()
@@ -309,24 +167,12 @@ func download(ctx context.Context, c *harness.Conn, mode harness.DataMode, line 
 	t, err := transferIn(ctx, c, mode, line)
 	must(err, "%s", line)
 	if t.Final == nil || harness.Class(t.Final.Code) != 2 {
-		failf("%s over %s: expected 125 or 150, then 226 or 250; got %s", line, mode, replyList(t))
+		failf("%s over %s: expected 125 or 150, then 226 or 250; got %s", line, mode, t.ReplyChain())
 	}
 	if t.DataErr != nil {
 		failf("%s over %s: data connection: %v", line, mode, t.DataErr)
 	}
 	return t
-}
-
-// replyList renders a transfer's replies: `150 "..." then 226 "..."`.
-func replyList(t *harness.Transfer) string {
-	var parts []string
-	for _, r := range t.Replies() {
-		parts = append(parts, r.String())
-	}
-	if len(parts) == 0 {
-		return "no reply"
-	}
-	return strings.Join(parts, " then ")
 }
 
 // binaryFixture returns n deterministic bytes that contain every byte

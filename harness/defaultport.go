@@ -7,170 +7,14 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 )
 
-// Data-connection tools for the checks of RFC 959 §3.2-§3.3 and RFC 2428
-// that need more than one ordinary transfer: a port where nothing listens,
-// an active listener on a chosen port, a second dial to a passive port, an
-// early look at an active listener, and the default data port of RFC 959
-// §3.2 (the server dials the client's control connection port U).
-
-// ActiveHost is the address the harness listens on in active mode: the
-// target's ActiveAddress, else the control connection's local address.
-func (c *Conn) ActiveHost() netip.Addr {
-	if c.target.ActiveAddress.IsValid() {
-		return c.target.ActiveAddress
-	}
-	return c.LocalAddr().Addr()
-}
-
-// DeadPort returns an address of the harness on which nothing listens: a
-// port it listened on a moment ago (inside the active range if one is
-// configured) and closed again. A server that dials it is refused.
-func (c *Conn) DeadPort() (netip.AddrPort, error) {
-	ln, err := c.listen(c.ActiveHost())
-	if err != nil {
-		return netip.AddrPort{}, fmt.Errorf("cannot find a free local port: %w", err)
-	}
-	ap := addrPort(ln.Addr())
-	ln.Close()
-	c.T.Notef(c.name, "data: %s is closed (nothing listens there)", ap)
-	return ap, nil
-}
-
-// ActiveAt is Active with the harness listening on a chosen local port of
-// the active host (for arguments such as "PORT h1,h2,h3,h4,p1,0").
-func (c *Conn) ActiveAt(ctx context.Context, mode DataMode, port uint16, opt DataOptions) (*DataChannel, error) {
-	host := opt.Listen
-	if !host.IsValid() {
-		host = c.ActiveHost()
-	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(host.String(), strconv.Itoa(int(port))))
-	if err != nil {
-		return nil, fmt.Errorf("active mode: cannot listen on port %d of %s: %w", port, host, err)
-	}
-	d := &DataChannel{Mode: mode, c: c, ln: ln, Listen: addrPort(ln.Addr()), accepted: make(chan acceptResult, 1), done: make(chan struct{})}
-	_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(c.target.ReplyTimeout + c.target.DataTimeout))
-	go func() {
-		nc, err := ln.Accept()
-		ln.Close()
-		d.mu.Lock()
-		if d.closed && nc != nil {
-			nc.Close()
-			nc, err = nil, net.ErrClosed
-		}
-		d.mu.Unlock()
-		d.accepted <- acceptResult{nc, err}
-	}()
-	arg := opt.Arg
-	if arg == "" {
-		if mode == PORT {
-			if arg, err = FormatPORT(d.Listen); err != nil {
-				d.Close()
-				return nil, err
-			}
-		} else {
-			arg = FormatEPRT(d.Listen)
-		}
-	}
-	c.T.Notef(c.name, "data: listening on %s", d.Listen)
-	r, err := c.Expect(ctx, string(mode)+" "+arg, ReplyOK)
-	d.Setup = r
-	if err != nil {
-		d.Close()
-		return d, err
-	}
-	return d, nil
-}
-
-// ConnectedWithin reports whether the server has connected to an
-// active-mode listener, waiting at most window for it. The connection, if
-// any, becomes the channel's data connection (Conn returns it). In passive
-// mode it reports whether the harness has dialled.
-func (d *DataChannel) ConnectedWithin(ctx context.Context, window time.Duration) bool {
-	if d == nil {
-		return false
-	}
-	if d.conn != nil || d.Mode.Passive() || d.accepted == nil {
-		return d.conn != nil
-	}
-	t := time.NewTimer(window)
-	defer t.Stop()
-	select {
-	case a := <-d.accepted:
-		if a.err != nil {
-			d.accepted <- a // Conn reports it later
-			return false
-		}
-		d.mu.Lock()
-		if d.closed {
-			d.mu.Unlock()
-			a.conn.Close()
-			return false
-		}
-		d.conn = wrapData(d.c, a.conn)
-		d.Source = addrPort(a.conn.RemoteAddr())
-		d.mu.Unlock()
-		d.c.T.Notef(d.c.name, "data: accepted from %s on %s before any transfer command", d.Source, d.Listen)
-		return true
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	return false
-}
-
-// DialData opens a TCP connection from the harness to ap (for instance a
-// passive port, again) within the connect timeout.
-func (c *Conn) DialData(ctx context.Context, ap netip.AddrPort) (net.Conn, error) {
-	nc, err := dialTCP(ctx, netip.Addr{}, ap.String(), c.target.ConnectTimeout)
-	if err != nil {
-		c.T.Notef(c.name, "data: %v", err)
-		return nil, err
-	}
-	c.T.Notef(c.name, "data: dialled %s from %s", nc.RemoteAddr(), nc.LocalAddr())
-	return wrapData(c, nc), nil
-}
-
-// PeerClosed is what WaitPeerClose observed.
-type PeerClosed struct {
-	Closed bool   // the peer ended the connection (FIN or RST)
-	Reset  bool   // ... with a reset
-	Data   []byte // bytes that arrived first (at most 64 KiB are kept)
-}
-
-// WaitPeerClose reads nc for up to d (or until ctx ends) and reports
-// whether the peer closed it, and what arrived before. When the peer
-// closed it, nc is closed too.
-func WaitPeerClose(ctx context.Context, nc net.Conn, d time.Duration) PeerClosed {
-	var pc PeerClosed
-	defer guard(ctx, nc)()
-	_ = nc.SetReadDeadline(deadline(ctx, d))
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := nc.Read(buf)
-		if n > 0 && len(pc.Data) < 64<<10 {
-			pc.Data = append(pc.Data, buf[:n]...)
-		}
-		switch {
-		case err == nil:
-			continue
-		case errors.Is(err, io.EOF):
-			pc.Closed = true
-		case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
-			pc.Closed, pc.Reset = true, true
-		}
-		if pc.Closed {
-			// Close our end at once: a server may hold its reply until the
-			// client has closed too.
-			_ = nc.Close()
-		}
-		return pc
-	}
-}
+// The default data port of RFC 959 §3.2: for a transfer that came without
+// PORT or PASV the server connects to the client's control connection
+// port U, from its own port L-1.
 
 // DefaultPortListener listens on the local port U of a control connection,
 // where RFC 959 §3.2 has the server connect for a transfer that came
@@ -335,4 +179,127 @@ func (l *DefaultPortListener) Close() {
 			return
 		}
 	}
+}
+
+// DefaultPortTransfer is what happened to a transfer command sent with
+// neither PORT nor PASV before it, on a control connection whose own port U
+// the harness listens on (RFC 959 §3.2):
+//
+//	LIST
+//	150 Here comes the directory listing.   <- First
+//	(the server connects to U, from L-1)    <- At, Source
+//	226 Directory send OK.                  <- Final
+type DefaultPortTransfer struct {
+	Listener *DefaultPortListener
+	Server   netip.AddrPort // the server's end of the control connection (port L)
+	First    *Reply         // the first reply to the command
+	Final    *Reply         // the completion reply (First when it was not 1yz); nil if none came in time
+
+	Connected bool           // the server connected to one of the listener's addresses
+	At        netip.AddrPort // where the connection arrived (Addr, Alt or Below)
+	Source    netip.AddrPort // where it came from
+	Data      []byte         // what it delivered (at most 1 MiB is kept)
+	DataErr   error          // how reading it failed, if it did
+
+	// Silent is set when, after a preliminary reply, neither a connection
+	// nor the completion reply came within Waited.
+	Silent bool
+	Waited time.Duration
+}
+
+// Outcome renders the replies: `150 "..." then 226 "..."`, or the first
+// reply and how long nothing followed.
+func (o *DefaultPortTransfer) Outcome() string {
+	switch {
+	case o.First == nil:
+		return "no reply"
+	case o.Final == nil:
+		return fmt.Sprintf("%s and then nothing for %s", o.First, o.Waited)
+	case o.Final == o.First:
+		return o.First.String()
+	}
+	return fmt.Sprintf("%s then %s", o.First, o.Final)
+}
+
+// maxDefaultPortData bounds what a default data connection may deliver.
+const maxDefaultPortData = 1 << 20
+
+// Transfer sends line (LIST, say) on the listener's control connection,
+// which must be logged in, with no PORT or PASV before it, and watches
+// where the server connects. It waits the reply timeout for the server's
+// connection or the completion reply; a server that reports success must
+// have connected already, so after a 2yz the connection is looked for
+// during quiet only. An error means the command got no reply. After a
+// Silent transfer the control connection is out of step: close it.
+func (l *DefaultPortListener) Transfer(ctx context.Context, line string, quiet time.Duration) (*DefaultPortTransfer, error) {
+	c := l.c
+	o := &DefaultPortTransfer{Listener: l, Server: c.RemoteAddr(), Waited: c.target.ReplyTimeout}
+	arrived := make(chan arrival)
+	abandon := make(chan struct{})
+	defer close(abandon)
+	go func() {
+		nc, at, err := l.Accept(ctx, c.target.ReplyTimeout)
+		if err != nil {
+			return
+		}
+		select {
+		case arrived <- arrival{nc, at}:
+		case <-abandon:
+			nc.Close()
+		}
+	}()
+	take := func(a arrival) {
+		o.Connected, o.At, o.Source = true, a.at, addrPort(a.conn.RemoteAddr())
+		_ = a.conn.SetReadDeadline(deadline(ctx, c.target.DataTimeout))
+		o.Data, o.DataErr = io.ReadAll(io.LimitReader(a.conn, maxDefaultPortData))
+		a.conn.Close()
+	}
+	lateArrival := func() {
+		t := time.NewTimer(quiet)
+		defer t.Stop()
+		select {
+		case a := <-arrived:
+			take(a)
+		case <-t.C:
+		case <-ctx.Done():
+		}
+	}
+
+	first, err := c.Cmd(ctx, line)
+	if err != nil {
+		return o, err
+	}
+	o.First = first
+	if !IsPreliminary(first.Code) {
+		o.Final = first
+		if Class(first.Code) == 2 {
+			lateArrival()
+		}
+		return o, nil
+	}
+	type finalReply struct {
+		r   *Reply
+		err error
+	}
+	fin := make(chan finalReply, 1)
+	go func() {
+		r, err := c.Completion(ctx, first)
+		fin <- finalReply{r, err}
+	}()
+	bound := time.NewTimer(c.target.ReplyTimeout)
+	defer bound.Stop()
+	select {
+	case a := <-arrived:
+		take(a)
+		o.Final = (<-fin).r
+	case f := <-fin:
+		o.Final = f.r
+		if f.r != nil && Class(f.r.Code) == 2 {
+			lateArrival()
+		}
+	case <-bound.C:
+		o.Silent = true
+	case <-ctx.Done():
+	}
+	return o, nil
 }
