@@ -269,6 +269,13 @@ var transferFaults = []Fault{
 				return false
 			}
 			pl := s.data.passive
+			// A client that dialled just before ABOR may not have been
+			// accepted yet: give the accept loop a moment, or the fault
+			// would depend on that race.
+			select {
+			case <-pl.ready:
+			case <-time.After(time.Second):
+			}
 			pl.mu.Lock()
 			c := pl.conn
 			pl.conn = nil

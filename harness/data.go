@@ -236,7 +236,8 @@ type Transfer struct {
 	Final   *Reply // the completion (or only) reply
 	FinalAt time.Time
 
-	Data    []byte    // downloaded bytes
+	Data     []byte    // downloaded bytes (Retrieve)
+	Received int64     // how many bytes were downloaded
 	Sent    int       // uploaded bytes
 	DataErr error     // what went wrong on the data connection, if anything
 	DataEOF time.Time // when the server closed the data connection (downloads)
@@ -270,12 +271,6 @@ func (t *Transfer) ReplyChain() string { return ReplyChain(t.Replies()...) }
 // MaxDownload bounds how many bytes one transfer may deliver.
 const MaxDownload = 256 << 20
 
-type dataResult struct {
-	data   []byte
-	eof    time.Time
-	err    error
-	source netip.AddrPort
-}
 
 // sendTransfer sends a transfer command for the data channel d, if the
 // context's gate lets it pass; when it is not sent, d is closed.
@@ -292,74 +287,22 @@ func (c *Conn) sendTransfer(ctx context.Context, d *DataChannel, cmd string) err
 
 // Retrieve sends a command that sends data to the harness (RETR, LIST,
 // NLST), reads the data concurrently with the replies, and returns what
-// happened. Unexpected reply codes are not errors here: the checks judge
-// them. An error means the exchange itself broke (no reply in time, the
-// connection closed).
+// happened; at most MaxDownload bytes are kept (Transfer.Data), and the
+// whole transfer gets Target.CompletionTimeout. Unexpected reply codes are
+// not errors here: the checks judge them. An error means the exchange
+// itself broke (no reply in time, the connection closed).
 func (c *Conn) Retrieve(ctx context.Context, d *DataChannel, cmd string) (*Transfer, error) {
-	t := &Transfer{Cmd: cmd}
-	if err := c.sendTransfer(ctx, d, cmd); err != nil {
-		return t, err
-	}
-	// The data must be read while waiting for replies: some servers block
-	// on a full socket before they send 226.
-	dctx, cancel := context.WithTimeout(ctx, c.target.CompletionTimeout())
-	defer cancel()
-	results := make(chan dataResult, 1)
-	go func() {
-		var res dataResult
-		nc, err := d.Conn(dctx)
-		if err != nil {
-			res.err = err
-			results <- res
-			return
-		}
-		res.source = d.Source
-		stop := guard(dctx, nc)
-		defer stop()
-		dl, _ := dctx.Deadline()
-		_ = nc.SetReadDeadline(dl)
-		res.data, res.err = io.ReadAll(io.LimitReader(nc, MaxDownload+1))
-		res.eof = time.Now()
-		if at := endTime(nc); !at.IsZero() {
-			res.eof = at // before the close that may release the reply
-		}
-		if len(res.data) > MaxDownload {
-			res.err = fmt.Errorf("more than %d bytes on the data connection", MaxDownload)
-		}
-		nc.Close()
-		results <- res
-	}()
-	err := c.readTransferReplies(ctx, t)
-	if err != nil || (t.Prelim == nil && Class(t.Final.Code) != 2) {
-		// No data is due: the command failed before a preliminary reply.
-		d.Close()
-		res := <-results
-		t.Data = res.data
-		return t, err
-	}
-	var res dataResult
-	if Class(t.Final.Code) != 2 {
-		// The transfer failed after it started: the server will not
-		// connect or send more. Allow CloseGrace for what is in flight.
-		grace := time.NewTimer(c.target.CloseGrace)
-		select {
-		case res = <-results:
-		case <-grace.C:
-			d.Close()
-			res = <-results
-		}
-		grace.Stop()
-	} else {
-		res = <-results
-	}
-	t.Data, t.DataEOF, t.Source = res.data, res.eof, res.source
-	if res.err != nil {
-		t.DataErr = res.err
-		c.T.Notef(c.name, "data: %v", res.err)
-	}
-	c.T.Notef(c.name, "data: received %d bytes; EOF %s the completion reply", len(t.Data), lagWords(t.EOFLag()))
-	d.Close()
-	return t, nil
+	return c.retrieve(ctx, d, cmd, nil, c.target.CompletionTimeout())
+}
+
+// RetrieveTo is Retrieve for data of any size: the bytes go to w as they
+// arrive (a hash, a file, io.Discard) and are never all held; Transfer.Data
+// stays nil and Transfer.Received counts them. The data connection may be
+// silent for at most DataTimeout at a time, however long the transfer
+// takes as a whole (ctx bounds it). An error writing to w ends the
+// transfer with a data error.
+func (c *Conn) RetrieveTo(ctx context.Context, d *DataChannel, cmd string, w io.Writer) (*Transfer, error) {
+	return c.retrieve(ctx, d, cmd, w, 0)
 }
 
 func lagWords(lag time.Duration) string {

@@ -142,11 +142,8 @@ var _ = Describe("Data connection life cycle (RFC 959 §3.2-§3.3, RFC 1123 §4.
 	}
 
 	Context("the default data port: a transfer without PORT or PASV (RFC 959 §3.2)", func() {
-		// Serial: the harness listens on its control connection's port U
-		// (and U-1, where some servers dial), which other sessions' sockets
-		// beside it may hold.
 		Check("RFC959-3.2-DEFAULT-PORTS", "connects to the client's control port for a transfer without PORT or PASV",
-			Serial, Label("port"), func(ctx SpecContext) {
+			Label("port"), func(ctx SpecContext) {
 				if seen, ok := silenceSeen(exchangeDefaultPort); ok {
 					warnf("the server does not support the default data port: %s; RFC 959 §3.2 says every implementation must support it (most servers no longer do)", seen)
 					return
@@ -177,7 +174,7 @@ var _ = Describe("Data connection life cycle (RFC 959 §3.2-§3.3, RFC 1123 §4.
 			})
 
 		Check("RFC1123-4.1.2.12-DEFAULT-SAME-IP", "sends the default data connection to the control connection's address",
-			Serial, Label("port"), func(ctx SpecContext) {
+			Label("port"), func(ctx SpecContext) {
 				if seen, ok := silenceSeen(exchangeDefaultPort); ok {
 					Skip("no default data connection to judge: " + seen + " (RFC959-3.2-DEFAULT-PORTS reports it)")
 				}

@@ -10,13 +10,15 @@
 //     testdata/interop's scripts; skipped with the reason when they cannot
 //     start): the default run against --parallel 1 and, for pure-ftpd,
 //     against its own login-probe run;
+//   - retrieve: the harness's streaming download (Conn.RetrieveTo) against
+//     curl, same server and file, and its memory against the file's size;
 //   - server/retr: the reference server's RETR throughput against
 //     pure-ftpd's, both measured with curl;
 //   - server/capacity: 1,000 concurrent sessions against the reference
 //     server (login, PASV, RETR 64 KiB, QUIT), and its memory per idle
 //     session.
 //
-// Usage: ftpbench [-bin bin/ftpconform] [-rows suite,server] [-runs 3]
+// Usage: ftpbench [-bin bin/ftpconform] [-rows suite,retrieve,server] [-runs 3]
 package main
 
 import (
@@ -41,7 +43,7 @@ type row struct {
 
 func main() {
 	bin := flag.String("bin", "bin/ftpconform", "the ftpconform binary to measure")
-	rows := flag.String("rows", "suite,server", "which groups of rows to measure: suite, server")
+	rows := flag.String("rows", "suite,retrieve,server", "which groups of rows to measure: suite, retrieve, server")
 	runs := flag.Int("runs", 3, "runs per figure; the median is reported")
 	flag.Parse()
 	abs, err := filepath.Abs(*bin)
@@ -58,6 +60,8 @@ func main() {
 		switch strings.TrimSpace(g) {
 		case "suite":
 			table = append(table, b.suiteRows()...)
+		case "retrieve":
+			table = append(table, b.retrieveRows()...)
 		case "server":
 			table = append(table, b.serverRows()...)
 		case "":
