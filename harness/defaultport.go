@@ -25,8 +25,9 @@ type DefaultPortListener struct {
 	Addr netip.AddrPort // the control connection's local address and port
 	Alt  netip.AddrPort // same port on another loopback address, if bound
 	// Below is the port U-1 on the control connection's address, held
-	// before U was chosen: a server that mixes up the user's default data
-	// port (U) with its own (L-1) dials there, and the check can say so.
+	// when U was chosen (unset if no free pair turned up): a server that
+	// mixes up the user's default data port (U) with its own (L-1) dials
+	// there, and the check can say so.
 	Below netip.AddrPort
 
 	c   *Conn
@@ -83,25 +84,36 @@ func dialDefaultPortOnce(ctx context.Context, t Target, tr *Transcript, ra *net.
 	if ra.IP.To4() == nil {
 		wild = "[::]:0"
 	}
-	// Some servers dial U-1 instead of U: hold U-1 first (an ephemeral
-	// port of the kernel's choice), then take U just above it, so that no
-	// other socket of this machine (another session of a parallel run)
-	// can be sitting on U-1 when the server dials it.
-	belowLn, err := (&net.ListenConfig{}).Listen(ctx, "tcp", wild)
-	if err != nil {
-		return nil, nil, fmt.Errorf("choosing a local port: %w", err)
-	}
-	port := belowLn.Addr().(*net.TCPAddr).Port + 1
-	if probe, err := lc.Listen(ctx, "tcp", netip.AddrPortFrom(addrPort(belowLn.Addr()).Addr(), uint16(port)).String()); err == nil {
+	// Some servers dial U-1 instead of U: pick U so that U-1 can be held
+	// as well, so that no other socket of this machine (another session
+	// of a parallel run) sits on U-1 when the server dials it. When no
+	// such U turns up in a few tries, U-1 is left out (Below stays unset).
+	var port int
+	var belowLn net.Listener
+	for range 20 {
+		probe, err := lc.Listen(ctx, "tcp", wild)
+		if err != nil {
+			return nil, nil, fmt.Errorf("choosing a local port: %w", err)
+		}
+		port = probe.Addr().(*net.TCPAddr).Port
 		probe.Close()
-	} else {
-		belowLn.Close()
-		return nil, nil, &DialError{Addr: ra.String(), Kind: DialRefused, Err: fmt.Errorf("local port %d: %w", port, syscall.EADDRINUSE)}
+		if port <= 1 {
+			continue
+		}
+		below := netip.AddrPortFrom(addrPort(probe.Addr()).Addr(), uint16(port-1))
+		if belowLn, err = (&net.ListenConfig{}).Listen(ctx, "tcp", below.String()); err == nil {
+			break
+		}
+	}
+	closeBelow := func() {
+		if belowLn != nil {
+			belowLn.Close()
+		}
 	}
 	dl := net.Dialer{Timeout: t.ConnectTimeout, Control: reuseControl, LocalAddr: &net.TCPAddr{Port: port}}
 	nc, err := dl.DialContext(ctx, "tcp", ra.String())
 	if err != nil {
-		belowLn.Close()
+		closeBelow()
 		return nil, nil, &DialError{Addr: ra.String(), Kind: ClassifyDialError(err), Err: err}
 	}
 	c := &Conn{nc: nc, target: t, T: tr, name: tr.nextConn()}
@@ -114,7 +126,7 @@ func dialDefaultPortOnce(ctx context.Context, t Target, tr *Transcript, ra *net.
 	ln, err := lc.Listen(ctx, "tcp", local.String())
 	if err != nil {
 		c.Close()
-		belowLn.Close()
+		closeBelow()
 		return nil, nil, fmt.Errorf("listening on the control connection's own address %s: %w", local, err)
 	}
 	l.lns = append(l.lns, ln)
@@ -124,8 +136,10 @@ func dialDefaultPortOnce(ctx context.Context, t Target, tr *Transcript, ra *net.
 			l.lns = append(l.lns, aln)
 		}
 	}
-	l.Below = netip.AddrPortFrom(local.Addr(), local.Port()-1)
-	l.lns = append(l.lns, belowLn)
+	if belowLn != nil {
+		l.Below = netip.AddrPortFrom(local.Addr(), local.Port()-1)
+		l.lns = append(l.lns, belowLn)
+	}
 	for _, ln := range l.lns {
 		go func() {
 			for {
