@@ -33,12 +33,16 @@ interop: build
 	testdata/interop/install.sh
 	STOP=1 OUT=$(abspath $(OUT))/interop FTPCONFORM_BIN=$(abspath $(BIN)) testdata/interop/run.sh $(SERVERS)
 
-# Short fuzzing runs of every parser (longer: FUZZTIME=5m make fuzz).
+# Short fuzzing runs of every parser: each Fuzz target of each package in
+# turn (longer: FUZZTIME=5m make fuzz).
 FUZZTIME ?= 20s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzReadReply -fuzztime $(FUZZTIME) ./harness/
-	$(GO) test -run '^$$' -fuzz FuzzParsePASV -fuzztime $(FUZZTIME) ./harness/
-	$(GO) test -run '^$$' -fuzz FuzzParseEPSV -fuzztime $(FUZZTIME) ./harness/
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
 
 # The speed and memory goals as ratios, each against a reference measured
 # in the same run (cmd/ftpbench). As root it also starts proftpd, vsftpd
