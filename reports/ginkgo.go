@@ -263,6 +263,9 @@ func (cl *classifier) check(s types.SpecReport) Check {
 				c.Message = "the run stopped during " + mark.root
 			}
 		}
+	case s.State == types.SpecStateInterrupted:
+		// Ctrl-C or SIGTERM ended it while it ran: no verdict either way.
+		c.Verdict, c.Message = VerdictNotRun, "interrupted while it ran: "+failureMessage(s)
 	case mark.verdict == VerdictNotRun && mark.root != "":
 		// It failed because the server stopped answering during another
 		// check that ran at the same time (a parallel run): that check

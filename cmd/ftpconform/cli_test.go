@@ -2,9 +2,13 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ftpconform/ftpconform/fakeserver"
 )
@@ -76,5 +80,65 @@ func TestPasswordNeverShown(t *testing.T) {
 	}
 	if !bytes.Contains(r.files["junit.xml"], []byte("PASS ****")) {
 		t.Errorf("the JUnit transcript should show the PASS command masked")
+	}
+}
+
+// TestInterruptWritesReport: Ctrl-C during the preflight or during the
+// checks, serial or parallel, ends the run quickly with exit 1 and a
+// report in which what did not finish is not run, never failed.
+func TestInterruptWritesReport(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		fault    string // noop-no-reply holds the preflight, site-no-reply a check
+		parallel string
+	}{
+		{"preflight", "noop-no-reply", "4"},
+		{"serial", "site-no-reply", "1"},
+		{"parallel", "site-no-reply", "4"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			jsonPath := filepath.Join(t.TempDir(), "r.json")
+			cmd := exec.Command(binary(t), "run", "--fault", tc.fault, "--timeout", "30s", "--parallel", tc.parallel, "--json", jsonPath)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(3 * time.Second)
+			_ = cmd.Process.Signal(os.Interrupt)
+			done := make(chan struct{})
+			go func() { _ = cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				_ = cmd.Process.Kill()
+				t.Fatal("the run went on for 20 s after Ctrl-C")
+			}
+			if code := cmd.ProcessState.ExitCode(); code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			b, err := os.ReadFile(jsonPath)
+			if err != nil {
+				t.Fatalf("no report: %v", err)
+			}
+			var rep struct {
+				Stopped string
+				Checks  []struct{ Key, Verdict, Message string }
+			}
+			if err := json.Unmarshal(b, &rep); err != nil {
+				t.Fatal(err)
+			}
+			notRun := 0
+			for _, c := range rep.Checks {
+				if c.Verdict == "not-run" {
+					notRun++
+				}
+				if c.Verdict == "failed" && strings.Contains(strings.ToLower(c.Message), "interrupt") {
+					t.Errorf("%s failed for the interrupt: %s", c.Key, c.Message)
+				}
+			}
+			if notRun == 0 || !strings.Contains(strings.ToLower(rep.Stopped), "interrupt") {
+				t.Errorf("%d checks not run; stopped %q", notRun, rep.Stopped)
+			}
+		})
 	}
 }

@@ -271,8 +271,28 @@ type coordinator struct {
 	started atomic.Int32 // workers started, to name their files
 	begin   time.Time
 
-	mu      sync.Mutex
-	timings []workerTiming
+	mu          sync.Mutex
+	timings     []workerTiming
+	running     map[*exec.Cmd]bool // worker processes under way
+	interrupted bool               // a signal came: start no more workers
+}
+
+// interrupt passes a signal on to the workers under way (they stop and
+// write what they have) and keeps new ones from starting.
+func (c *coordinator) interrupt(sig os.Signal) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.interrupted = true
+	for cmd := range c.running {
+		_ = cmd.Process.Signal(sig)
+	}
+}
+
+// wasInterrupted reports whether a signal came.
+func (c *coordinator) wasInterrupted() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.interrupted
 }
 
 // workerTiming is when one worker ran, for the line that tells where a
@@ -365,9 +385,22 @@ func (c *coordinator) runWorker(n, i, count int, plan workerPlan) (rep *types.Re
 	if err != nil {
 		return nil, 0, err
 	}
+	c.mu.Lock()
+	if c.interrupted {
+		c.mu.Unlock()
+		return nil, 0, errors.New("not started: interrupted")
+	}
 	if err := cmd.Start(); err != nil {
+		c.mu.Unlock()
 		return nil, 0, err
 	}
+	c.running[cmd] = true
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.running, cmd)
+		c.mu.Unlock()
+	}()
 	c.out.copyFrom(out)
 	werr := cmd.Wait()
 	raw, err := os.ReadFile(reportPath)
@@ -401,12 +434,23 @@ func runParallel(o *runOptions, t harness.Target, srcPort int, filter string, fa
 	}
 	defer os.RemoveAll(dir)
 
+	c := &coordinator{exe: exe, dir: dir, base: workerArgs(o, t, srcPort, filter), target: t, facts: facts,
+		out: &lockedLines{w: stdout}, stderr: stderr, begin: time.Now(), running: map[*exec.Cmd]bool{}}
+	// A signal goes on to the workers, which stop and write their reports;
+	// the checks no worker ran are reported as not run.
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case s := <-sig:
+			c.interrupt(s)
+		case <-done:
+		}
+	}()
 
-	c := &coordinator{exe: exe, dir: dir, base: workerArgs(o, t, srcPort, filter), target: t, facts: facts,
-		out: &lockedLines{w: stdout}, stderr: stderr, begin: time.Now()}
 	probe, pool, serial, units := shareChecks(planChecks(dry))
 	started := time.Now()
 	var probeDone sync.WaitGroup
@@ -418,18 +462,13 @@ func runParallel(o *runOptions, t harness.Target, srcPort int, filter string, fa
 	if len(serial) > 0 {
 		got = c.runWorkers("serial", [][]string{serial})
 	}
-	interrupted := false
-	select {
-	case <-sig:
-		interrupted = true
-	default:
-	}
-	if !interrupted {
+	if !c.wasInterrupted() {
 		got = append(got, c.runSharing(min(o.parallel, len(pool)), pool, units)...)
 	}
 	probeDone.Wait()
 	got = append(got, probeReports...)
 	c.out.println(c.timeline())
+	interrupted := c.wasInterrupted()
 	return mergeReports(dry, got, started, interrupted), nil
 }
 

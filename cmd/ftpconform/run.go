@@ -11,8 +11,10 @@ import (
 	mrand "math/rand/v2"
 	"net/netip"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
@@ -365,6 +367,10 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 	if run.Failed() || (o.strict && run.Baseline != nil && run.Baseline.Differs()) {
 		return exitFailures
 	}
+	if interrupted(report) {
+		// Not every check ran: conformance is not shown.
+		return exitFailures
+	}
 	return exitOK
 }
 
@@ -469,6 +475,16 @@ func runAsWorker(o *runOptions, t harness.Target, srcPort int, filter string, ba
 	return exitOK
 }
 
+// interrupted reports whether a signal cut the run short.
+func interrupted(r types.Report) bool {
+	for _, reason := range r.SpecialSuiteFailureReasons {
+		if strings.Contains(strings.ToLower(reason), "interrupt") {
+			return true
+		}
+	}
+	return false
+}
+
 // readBaseline reads a baseline file.
 func readBaseline(path string) (reports.Baseline, error) {
 	f, err := os.Open(path)
@@ -495,12 +511,21 @@ func combineFilters(a, b string) string {
 func preflight(t harness.Target, o *runOptions, stdout, stderr io.Writer) (*harness.Facts, string, int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	// Ginkgo handles Ctrl-C and SIGTERM once the checks run; before that,
+	// a signal ends the preflight, and the run reports every check as not
+	// run.
+	sigCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	facts, err := harness.Preflight(ctx, t, nil, harness.PreflightOptions{
+	facts, err := harness.Preflight(sigCtx, t, nil, harness.PreflightOptions{
 		Write:       !o.readOnly,
 		ScratchName: "ftpconform-preflight-" + hex.EncodeToString(b[:]),
 	})
+	if sigCtx.Err() != nil && ctx.Err() == nil {
+		fmt.Fprintln(stderr, "ftpconform: interrupted during the preflight")
+		return nil, "interrupted by a signal during the preflight", exitFailures
+	}
 	var pe *harness.PreflightError
 	if errors.As(err, &pe) {
 		switch pe.Kind {
