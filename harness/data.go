@@ -298,8 +298,8 @@ func (c *Conn) Retrieve(ctx context.Context, d *DataChannel, cmd string) (*Trans
 // RetrieveTo is Retrieve for data of any size: the bytes go to w as they
 // arrive (a hash, a file, io.Discard) and are never all held; Transfer.Data
 // stays nil and Transfer.Received counts them. The data connection may be
-// silent for at most DataTimeout at a time, however long the transfer
-// takes as a whole (ctx bounds it). An error writing to w ends the
+// silent for at most CompletionTimeout at a time, however long the
+// transfer takes as a whole (ctx bounds it). An error writing to w ends the
 // transfer with a data error.
 func (c *Conn) RetrieveTo(ctx context.Context, d *DataChannel, cmd string, w io.Writer) (*Transfer, error) {
 	return c.retrieve(ctx, d, cmd, w, 0)

@@ -28,7 +28,8 @@ type dataResult struct {
 // replies (some servers block on a full socket before they send 226).
 // With w nil the bytes are kept in Transfer.Data, at most MaxDownload of
 // them; otherwise they go to w. total, if positive, bounds the reading of
-// the data as a whole; each read may wait DataTimeout.
+// the data as a whole; each read may wait CompletionTimeout (the reply and
+// data timeouts together, what a whole transfer of Retrieve may take).
 func (c *Conn) retrieve(ctx context.Context, d *DataChannel, cmd string, w io.Writer, total time.Duration) (*Transfer, error) {
 	t := &Transfer{Cmd: cmd}
 	if err := c.sendTransfer(ctx, d, cmd); err != nil {
@@ -79,7 +80,7 @@ func (c *Conn) retrieve(ctx context.Context, d *DataChannel, cmd string, w io.Wr
 
 // readData reads d's connection to its end, into w or (w nil) into
 // memory, at most MaxDownload bytes. ctx bounds the whole; each read may
-// wait DataTimeout.
+// wait CompletionTimeout.
 func (c *Conn) readData(ctx context.Context, d *DataChannel, w io.Writer) dataResult {
 	var res dataResult
 	nc, err := d.Conn(ctx)
@@ -97,7 +98,7 @@ func (c *Conn) readData(ctx context.Context, d *DataChannel, w io.Writer) dataRe
 	}
 	// The plain Writer hides a ReadFrom (io.Discard has one, with small
 	// reads), so that the reads are streamBuffer large.
-	res.n, res.err = io.CopyBuffer(struct{ io.Writer }{w}, idleReader{nc, c.target.DataTimeout}, make([]byte, streamBuffer))
+	res.n, res.err = io.CopyBuffer(struct{ io.Writer }{w}, idleReader{nc, c.target.CompletionTimeout()}, make([]byte, streamBuffer))
 	res.eof = time.Now()
 	if at := endTime(nc); !at.IsZero() {
 		res.eof = at // before the close that may release the reply
