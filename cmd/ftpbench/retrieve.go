@@ -51,11 +51,7 @@ func (b *bench) retrieveRows() []row {
 		ours, curls = append(ours, bps), append(curls, c)
 		peak = max(peak, grown)
 	}
-	o, c := medianF(ours), medianF(curls)
-	speed.measured = fmt.Sprintf("Conn.RetrieveTo %.0f MiB/s", o/(1<<20))
-	speed.reference = fmt.Sprintf("curl %.0f MiB/s", c/(1<<20))
-	speed.ratio = o / c
-	speed.met = verdict(speed.ratio, speed.goal)
+	speed.compareSpeeds("Conn.RetrieveTo", ours, "curl", curls)
 	speed.note = fmt.Sprintf("a %d MiB file from the reference server, %d runs each, alternating", retrieveFileSize>>20, b.runs)
 	mem.measured = fmt.Sprintf("peak resident memory grew %.1f MiB", float64(peak)/(1<<20))
 	mem.reference = fmt.Sprintf("file %d MiB", retrieveFileSize>>20)

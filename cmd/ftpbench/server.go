@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -320,24 +321,24 @@ func (b *bench) retrThroughputRow() row {
 		}
 		refs, pures = append(refs, a), append(pures, p)
 	}
-	ref, pu := medianF(refs), medianF(pures)
-	r.measured = fmt.Sprintf("reference server %.0f MiB/s", ref/(1<<20))
-	r.reference = fmt.Sprintf("pure-ftpd %.0f MiB/s", pu/(1<<20))
-	r.ratio = ref / pu
-	r.met = verdict(r.ratio, r.goal)
+	r.compareSpeeds("reference server", refs, "pure-ftpd", pures)
 	r.note = fmt.Sprintf("a %d MiB file fetched with curl, %d runs each, alternating", retrFileSize>>20, b.runs)
 	return r
 }
 
+// compareSpeeds fills in a row that compares the medians of two series of
+// speeds (bytes/s), ours against the reference's.
+func (r *row) compareSpeeds(ourName string, ours []float64, refName string, refs []float64) {
+	o, c := medianF(ours), medianF(refs)
+	r.measured = fmt.Sprintf("%s %.0f MiB/s", ourName, o/(1<<20))
+	r.reference = fmt.Sprintf("%s %.0f MiB/s", refName, c/(1<<20))
+	r.ratio = o / c
+	r.met = verdict(r.ratio, r.goal)
+}
+
 func medianF(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	for i := range s {
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < s[i] {
-				s[i], s[j] = s[j], s[i]
-			}
-		}
-	}
+	s := slices.Clone(v)
+	slices.Sort(s)
 	return s[len(s)/2]
 }
 
