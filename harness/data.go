@@ -238,10 +238,10 @@ type Transfer struct {
 
 	Data     []byte    // downloaded bytes (Retrieve)
 	Received int64     // how many bytes were downloaded
-	Sent    int       // uploaded bytes
-	DataErr error     // what went wrong on the data connection, if anything
-	DataEOF time.Time // when the server closed the data connection (downloads)
-	Source  netip.AddrPort
+	Sent     int       // uploaded bytes
+	DataErr  error     // what went wrong on the data connection, if anything
+	DataEOF  time.Time // when the server closed the data connection (downloads)
+	Source   netip.AddrPort
 }
 
 // EOFLag is how long after the completion reply the data connection's EOF
@@ -270,7 +270,6 @@ func (t *Transfer) ReplyChain() string { return ReplyChain(t.Replies()...) }
 
 // MaxDownload bounds how many bytes one transfer may deliver.
 const MaxDownload = 256 << 20
-
 
 // sendTransfer sends a transfer command for the data channel d, if the
 // context's gate lets it pass; when it is not sent, d is closed.

@@ -132,4 +132,3 @@ type failingWriter struct{ after int }
 func (w failingWriter) Write(p []byte) (int, error) {
 	return 0, errors.New("disk full")
 }
-
