@@ -417,15 +417,7 @@ func keepOldPassive(keep func(verb string, connected bool) bool) func(*session, 
 		if !s.loggedIn || old == nil || old.passive == nil {
 			return false
 		}
-		// A client that dialled just before this command may not have been
-		// accepted yet: give the accept loop a moment.
-		connected := false
-		select {
-		case <-old.passive.ready:
-			connected = true
-		case <-time.After(time.Second):
-		}
-		if keep(r.verb, connected) {
+		if keep(r.verb, old.passive.connectedWithin(time.Second)) {
 			s.data = nil
 			s.faults.keep(old.close)
 		}

@@ -269,13 +269,9 @@ var transferFaults = []Fault{
 				return false
 			}
 			pl := s.data.passive
-			// A client that dialled just before ABOR may not have been
-			// accepted yet: give the accept loop a moment, or the fault
-			// would depend on that race.
-			select {
-			case <-pl.ready:
-			case <-time.After(time.Second):
-			}
+			// Without the wait the fault would depend on whether the
+			// client's connection was accepted before ABOR arrived.
+			pl.connectedWithin(time.Second)
 			pl.mu.Lock()
 			c := pl.conn
 			pl.conn = nil

@@ -108,6 +108,20 @@ func (pl *passiveListener) connected() bool {
 	}
 }
 
+// connectedWithin reports whether the client has connected, waiting up to
+// d for a connection it may have made just before its latest command
+// (the accept loop may not have picked it up yet).
+func (pl *passiveListener) connectedWithin(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-pl.ready:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
 var (
 	errDataTimeout    = errors.New("no data connection within the data timeout")
 	errDataClosed     = errors.New("data listener closed")

@@ -27,6 +27,7 @@ type Journal struct {
 	f       *os.File // nil: in memory only
 	off     int64    // how much of f has been read
 	partial []byte   // an incomplete last line (a write under way)
+	buf     []byte   // reused for reading f
 	facts   map[string]string
 }
 
@@ -100,15 +101,22 @@ func (j *Journal) Claim(name, value string) string {
 }
 
 // refresh reads the lines appended since the last read. j.mu is held.
+// It is called before every lookup (Stalls looks one up per command), so
+// it reads only when the file has grown.
 func (j *Journal) refresh() {
 	if j.f == nil {
 		return
 	}
-	buf := make([]byte, 32*1024)
+	if st, err := j.f.Stat(); err != nil || st.Size() <= j.off {
+		return
+	}
+	if j.buf == nil {
+		j.buf = make([]byte, 32*1024)
+	}
 	for {
-		n, err := j.f.ReadAt(buf, j.off)
+		n, err := j.f.ReadAt(j.buf, j.off)
 		j.off += int64(n)
-		j.partial = append(j.partial, buf[:n]...)
+		j.partial = append(j.partial, j.buf[:n]...)
 		if err != nil || n == 0 {
 			if err != nil && err != io.EOF {
 				return

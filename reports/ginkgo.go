@@ -58,7 +58,7 @@ func FromGinkgo(r types.Report) Run {
 		switch {
 		case s.State == types.SpecStatePending:
 			pending++
-		case neverStarted(s):
+		case NeverStarted(s):
 			notRun++
 		}
 	}
@@ -128,13 +128,13 @@ func CheckFromSpec(s types.SpecReport, cfg types.SuiteConfig) Check {
 	return newClassifier(cfg).check(s)
 }
 
-// neverStarted reports whether ginkgo skipped the spec without running any
+// NeverStarted reports whether ginkgo skipped the spec without running any
 // of it and without saying why: the mark of a spec excluded by a filter,
 // and also of one left out because the run stopped early (fail-fast, an
 // abort, an interrupt, the suite timeout, a BeforeSuite that skipped).
 // A spec that called Skip() has an attempt and, usually, a message; one
 // skipped because an ordered container failed has a message.
-func neverStarted(s types.SpecReport) bool {
+func NeverStarted(s types.SpecReport) bool {
 	return s.State == types.SpecStateSkipped && s.NumAttempts == 0 && s.Failure.Message == ""
 }
 
@@ -249,7 +249,7 @@ func (cl *classifier) check(s types.SpecReport) Check {
 		}
 	case s.State == types.SpecStatePending:
 		c.Verdict, c.Message = VerdictSkipped, "pending"
-	case neverStarted(s):
+	case NeverStarted(s):
 		if cl.allNotRunFiltered || cl.excluded(s) {
 			c.Verdict = VerdictFiltered
 		} else {

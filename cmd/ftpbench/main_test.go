@@ -25,8 +25,8 @@ func TestVerdict(t *testing.T) {
 }
 
 func TestMedians(t *testing.T) {
-	if m := medianF([]float64{3, 1, 2}); m != 2 {
-		t.Errorf("medianF = %v", m)
+	if m := median([]float64{3, 1, 2}); m != 2 {
+		t.Errorf("median = %v", m)
 	}
 	if m := median([]time.Duration{5, 1, 9, 7, 3}); m != 5 {
 		t.Errorf("median = %v", m)

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -329,17 +328,11 @@ func (b *bench) retrThroughputRow() row {
 // compareSpeeds fills in a row that compares the medians of two series of
 // speeds (bytes/s), ours against the reference's.
 func (r *row) compareSpeeds(ourName string, ours []float64, refName string, refs []float64) {
-	o, c := medianF(ours), medianF(refs)
+	o, c := median(ours), median(refs)
 	r.measured = fmt.Sprintf("%s %.0f MiB/s", ourName, o/(1<<20))
 	r.reference = fmt.Sprintf("%s %.0f MiB/s", refName, c/(1<<20))
 	r.ratio = o / c
 	r.met = verdict(r.ratio, r.goal)
-}
-
-func medianF(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 // interopDir is where testdata/interop's servers keep their state.

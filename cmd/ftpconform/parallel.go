@@ -58,6 +58,7 @@ import (
 
 	"github.com/ftpconform/ftpconform/checkmeta"
 	"github.com/ftpconform/ftpconform/harness"
+	"github.com/ftpconform/ftpconform/reports"
 	"github.com/ftpconform/ftpconform/suites"
 )
 
@@ -96,15 +97,10 @@ type plannedCheck struct {
 	shares []string // exchanges it shares with other checks (suites.Shares)
 }
 
-// specKey is the check key in a spec's text, "[KEY] title".
-var specKey = regexp.MustCompile(`^\[([^\]]+)\] `)
-
 // keyOf returns the check key of a spec report ("" for other nodes).
 func keyOf(s types.SpecReport) string {
-	if m := specKey.FindStringSubmatch(s.LeafNodeText); m != nil {
-		return m[1]
-	}
-	return ""
+	key, _, _ := checkmeta.ParseHeading(s.LeafNodeText)
+	return key
 }
 
 // planChecks lists the checks a dry run would run.
@@ -335,7 +331,7 @@ func (c *coordinator) runPlans(what string, n int, plan func(i int) workerPlan) 
 	for i := range shards {
 		shards[i] = plan(i)
 	}
-	reports := make([]*types.Report, len(shards))
+	got := make([]*types.Report, len(shards))
 	var wg sync.WaitGroup
 	for i, p := range shards {
 		n := int(c.started.Add(1))
@@ -352,11 +348,11 @@ func (c *coordinator) runPlans(what string, n int, plan func(i int) workerPlan) 
 			if err != nil {
 				fmt.Fprintf(c.stderr, "ftpconform: worker %d: %v\n", n, err)
 			}
-			reports[i] = r
+			got[i] = r
 		})
 	}
 	wg.Wait()
-	return reports
+	return got
 }
 
 // runWorker runs plan in worker process n, the i-th of the phase's count,
@@ -412,7 +408,7 @@ func (c *coordinator) runWorker(n, i, count int, plan workerPlan) (rep *types.Re
 		return nil, 0, fmt.Errorf("its report: %w", err)
 	}
 	for _, s := range rep.SpecReports {
-		if s.LeafNodeType == types.NodeTypeIt && !neverRan(s) && !elsewhere(s) {
+		if s.LeafNodeType == types.NodeTypeIt && !reports.NeverStarted(s) && !elsewhere(s) {
 			ran++
 		}
 	}
@@ -497,7 +493,7 @@ func mergeReports(dry types.Report, workers []*types.Report, started time.Time, 
 				}
 				continue
 			}
-			if k := keyOf(s); k != "" && !neverRan(s) && !elsewhere(s) {
+			if k := keyOf(s); k != "" && !reports.NeverStarted(s) && !elsewhere(s) {
 				ran[k] = s
 			}
 		}
@@ -535,11 +531,6 @@ func mergeReports(dry types.Report, workers []*types.Report, started time.Time, 
 	}
 	merged.SpecReports = append(specs, suiteNodes...)
 	return merged
-}
-
-// neverRan reports whether a worker left s out (another worker's check).
-func neverRan(s types.SpecReport) bool {
-	return s.State == types.SpecStateSkipped && s.NumAttempts == 0 && s.Failure.Message == ""
 }
 
 // elsewhere reports whether a worker skipped s because another one ran it.
