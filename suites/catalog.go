@@ -58,48 +58,57 @@ func specLabels(own []string) []string {
 	return out
 }
 
-// The registry of checks, filled by Check while ginkgo builds the spec
-// tree (in RunSpecs or PreviewSpecs): regByKey has every check's
-// metadata by key, regByTitle the key of every title (titles are unique
-// too), registryErr the problems found on the way.
-var (
-	regMu       sync.Mutex
-	regByKey    = map[string]checkmeta.Check{}
-	regByTitle  = map[string]string{}
-	registryErr []string
-)
+// registry holds the run's checks, filled by Check while ginkgo builds
+// the spec tree (in RunSpecs or PreviewSpecs): byKey has every check's
+// metadata by key, byTitle the key of every title (titles are unique
+// too), errs the problems found on the way, order the keys in ginkgo's
+// order once a preview took it.
+type registry struct {
+	mu      sync.Mutex
+	byKey   map[string]checkmeta.Check
+	byTitle map[string]string
+	errs    []string
+
+	orderOnce sync.Once
+	order     []string
+}
+
+func (g *registry) init() {
+	g.byKey = map[string]checkmeta.Check{}
+	g.byTitle = map[string]string{}
+}
 
 // register records a check with its topic labels and returns its
 // metadata; ok is false when the key is malformed or names no requirement
 // of the catalog, and the check must not become a spec. It runs while
 // ginkgo builds the container the check is in.
-func register(key, title string, topics []string, loc types.CodeLocation) (c checkmeta.Check, ok bool) {
-	regMu.Lock()
-	defer regMu.Unlock()
+func (g *registry) register(key, title string, topics []string, loc types.CodeLocation) (c checkmeta.Check, ok bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	where := loc.String()
 	c, err := catalog.Describe(key, title)
 	if err != nil {
-		addRegistryError(where + ": " + err.Error())
+		g.addError(where + ": " + err.Error())
 		return c, false
 	}
 	c.Labels = specLabels(append(slices.Clone(topics), catalogLabels(c)...))
 	c.Location = checkmeta.Location{File: loc.FileName, Line: loc.LineNumber}
-	if prev, dup := regByKey[key]; dup && prev.Location.String() != where {
-		addRegistryError(fmt.Sprintf("%s: check key %q already used at %s", where, key, prev.Location))
+	if prev, dup := g.byKey[key]; dup && prev.Location.String() != where {
+		g.addError(fmt.Sprintf("%s: check key %q already used at %s", where, key, prev.Location))
 	}
-	regByKey[key] = c
-	if prev, dup := regByTitle[title]; dup && prev != key {
-		addRegistryError(fmt.Sprintf("%s: title %q already used by check %s", where, title, prev))
+	g.byKey[key] = c
+	if prev, dup := g.byTitle[title]; dup && prev != key {
+		g.addError(fmt.Sprintf("%s: title %q already used by check %s", where, title, prev))
 	}
-	regByTitle[title] = key
+	g.byTitle[title] = key
 	return c, true
 }
 
-// addRegistryError records a problem once, however often the tree is
-// built. The caller holds regMu.
-func addRegistryError(msg string) {
-	if !slices.Contains(registryErr, msg) {
-		registryErr = append(registryErr, msg)
+// addError records a problem once, however often the tree is built. The
+// caller holds g.mu.
+func (g *registry) addError(msg string) {
+	if !slices.Contains(g.errs, msg) {
+		g.errs = append(g.errs, msg)
 	}
 }
 
@@ -107,10 +116,10 @@ func addRegistryError(msg string) {
 // requirement IDs, malformed keys, duplicate keys or titles, checks
 // without a body. Checks are registered when ginkgo builds the spec tree,
 // so the list is empty before RunSpecs, PreviewSpecs or Checks.
-func RegistryErrors() []string {
-	regMu.Lock()
-	defer regMu.Unlock()
-	out := slices.Clone(registryErr)
+func (r *Run) RegistryErrors() []string {
+	r.reg.mu.Lock()
+	defer r.reg.mu.Unlock()
+	out := slices.Clone(r.reg.errs)
 	sort.Strings(out)
 	return out
 }
@@ -123,32 +132,27 @@ func RegistryErrors() []string {
 // The first call builds the spec tree with ginkgo.PreviewSpecs, a dry run
 // that runs no check. Ginkgo keeps the configuration a preview is given
 // (random seed 1): a RunSpecs after it must pass its own, as the CLI does.
-func Checks() ([]checkmeta.Check, error) {
-	order := specOrder()
-	regMu.Lock()
+func (r *Run) Checks() ([]checkmeta.Check, error) {
+	order := r.specOrder()
+	r.reg.mu.Lock()
 	out := make([]checkmeta.Check, 0, len(order))
 	for _, key := range order {
-		if c, ok := regByKey[key]; ok {
+		if c, ok := r.reg.byKey[key]; ok {
 			c.Labels = slices.Clone(c.Labels)
 			out = append(out, c)
 		}
 	}
-	regMu.Unlock()
-	if errs := RegistryErrors(); len(errs) > 0 {
+	r.reg.mu.Unlock()
+	if errs := r.RegistryErrors(); len(errs) > 0 {
 		return out, errors.New("check registry:\n  " + strings.Join(errs, "\n  "))
 	}
 	return out, nil
 }
 
-var (
-	specOrderOnce sync.Once
-	specKeys      []string
-)
-
 // specOrder returns the keys of the checks in the order of ginkgo's
 // preview with random seed 1, building the spec tree on the first call.
-func specOrder() []string {
-	specOrderOnce.Do(func() {
+func (r *Run) specOrder() []string {
+	r.reg.orderOnce.Do(func() {
 		suiteConfig, _ := ginkgo.GinkgoConfiguration()
 		suiteConfig.LabelFilter = ""
 		suiteConfig.RandomSeed = 1
@@ -158,9 +162,9 @@ func specOrder() []string {
 				continue
 			}
 			if key, _, ok := checkmeta.ParseHeading(s.LeafNodeText); ok {
-				specKeys = append(specKeys, key)
+				r.reg.order = append(r.reg.order, key)
 			}
 		}
 	})
-	return specKeys
+	return r.reg.order
 }

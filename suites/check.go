@@ -48,15 +48,18 @@ type confirmDecorator struct{}
 // what the server hands out over many sessions, counts sessions, or is
 // judged by timing or by a race (every Confirm check is Serial).
 
-// Check registers one conformance check: It("[KEY] title") with the labels
-// derived from the catalog (requirement ID, RFC, level, section) plus any
-// Label decorators in args, and the body, a func(SpecContext), also in args.
-// Its metadata goes to the registry (Checks).
+// Check registers one conformance check of the run: It("[KEY] title")
+// with the labels derived from the catalog (requirement ID, RFC, level,
+// section) plus any Label decorators in args, and the body, a func(*Ctx),
+// also in args. Its metadata goes to the run's registry (Checks).
 //
-// Call it inside a Describe so that the configuration is in force.
-func Check(key, title string, args ...any) {
-	loc := types.NewCodeLocation(1)
-	var body func(SpecContext)
+// Call it in the body of a describe container, which gets the run.
+func (r *Run) Check(key, title string, args ...any) {
+	r.check(types.NewCodeLocation(1), key, title, args...)
+}
+
+func (r *Run) check(loc types.CodeLocation, key, title string, args ...any) {
+	var body func(*Ctx)
 	var decorators []any
 	var topics []string
 	confirm := false
@@ -69,7 +72,7 @@ func Check(key, title string, args ...any) {
 			continue
 		}
 		switch v := a.(type) {
-		case func(SpecContext):
+		case func(*Ctx):
 			body = v
 		case confirmDecorator:
 			confirm = true
@@ -85,40 +88,39 @@ func Check(key, title string, args ...any) {
 		}
 	}
 	if body == nil {
-		regMu.Lock()
-		addRegistryError(fmt.Sprintf("%s: check %q has no body", loc, key))
-		regMu.Unlock()
+		r.reg.mu.Lock()
+		r.reg.addError(fmt.Sprintf("%s: check %q has no body", loc, key))
+		r.reg.mu.Unlock()
 		return
 	}
-	meta, ok := register(key, title, topics, loc)
+	meta, ok := r.reg.register(key, title, topics, loc)
 	if !ok {
 		return
 	}
 	level := meta.Level
-	decorators = append(decorators, Label(catalogLabels(meta)...), SpecTimeout(cfg.CheckTimeout), loc)
-	decorators = append(decorators, func(ctx SpecContext) {
-		if cfg.Claim != nil {
-			if mine, unit := cfg.Claim(key); !mine {
+	decorators = append(decorators, Label(catalogLabels(meta)...), SpecTimeout(r.cfg.CheckTimeout), loc)
+	decorators = append(decorators, func(sctx SpecContext) {
+		if r.cfg.Claim != nil {
+			if mine, unit := r.cfg.Claim(key); !mine {
 				AddReportEntry(checkmeta.EntryElsewhere, unit, ReportEntryVisibilityNever)
 				Skip("run by another worker of this parallel run")
 			}
 		}
-		if stop := cfg.health.stopped(); stop != nil {
+		if stop := r.health.stopped(); stop != nil {
 			notRun(stop.Key, stop.Reason)
 		}
-		st := beginCheck(key)
-		st.level = level
-		DeferCleanup(st.finish)
+		ctx := r.beginCheck(sctx, key, level)
+		DeferCleanup(ctx.st.finish)
 		// A failed check may have been the server's last: look before the
 		// next check waits for it.
 		DeferCleanup(func() {
 			if CurrentSpecReport().Failed() {
-				cfg.health.recordFindings(key, st.findings)
-				checkServerAlive(key)
-				switch stop := cfg.health.stopped(); {
+				r.health.recordFindings(key, ctx.st.findings)
+				r.checkServerAlive(key)
+				switch stop := r.health.stopped(); {
 				case stop == nil:
 				case stop.Key == key:
-					infof("%s: every later check is not run", stop.Reason)
+					ctx.infof("%s: every later check is not run", stop.Reason)
 				default:
 					// The server went away during another check running
 					// at the same time: the failure is that check's.
@@ -127,15 +129,15 @@ func Check(key, title string, args ...any) {
 			}
 		})
 		// Labels include those of the enclosing containers.
-		if cfg.ReadOnly && hasLabel(CurrentSpecReport().Labels(), "write") {
+		if r.cfg.ReadOnly && hasLabel(CurrentSpecReport().Labels(), "write") {
 			Skip("read-only mode: this check writes to the server")
 		}
-		need(needs...)
-		values := harness.WithStalls(ctx, &cfg.health.stalls, key, judgesVerb(meta.ID), func(s harness.Stall) { st.stalled = &s })
-		cctx := checkContext{ctx, harness.WithGate(values, gateCommand(st))}
-		run := func() { body(cctx) }
+		ctx.need(needs...)
+		values := harness.WithStalls(sctx, &r.health.stalls, key, judgesVerb(meta.ID), func(s harness.Stall) { ctx.st.stalled = &s })
+		ctx.Context = checkContext{sctx, harness.WithGate(values, ctx.gateCommand)}
+		run := func() { body(ctx) }
 		if confirm {
-			run = func() { confirmed(cctx, body) }
+			run = func() { ctx.confirmed(body) }
 		}
 		// The level is the RFC's keyword: a SHOULD that is not met warns,
 		// a MAY informs; only --strict makes either fail.
@@ -143,31 +145,31 @@ func Check(key, title string, args ...any) {
 			if err := InterceptGomegaFailure(run); err != nil {
 				// Not if the server died meanwhile: that is no finding of
 				// this level.
-				checkServerAlive(key)
-				if stop := cfg.health.stopped(); stop != nil && stop.Key == key {
+				r.checkServerAlive(key)
+				if stop := r.health.stopped(); stop != nil && stop.Key == key {
 					Fail(stop.Reason + ": " + err.Error())
 				}
 				record(format, err)
 			}
 		}
 		switch {
-		case level == "SHOULD" && !cfg.Strict:
-			lenient(warnf, "SHOULD-level requirement not met: %v")
-		case level == "MAY" && !cfg.Strict:
-			lenient(infof, "MAY-level behaviour not offered: %v")
+		case level == "SHOULD" && !r.cfg.Strict:
+			lenient(ctx.warnf, "SHOULD-level requirement not met: %v")
+		case level == "MAY" && !r.cfg.Strict:
+			lenient(ctx.infof, "MAY-level behaviour not offered: %v")
 		default:
 			run()
 		}
 		// A command the gate held back leaves the check without its
 		// observation, even when the check got over the error.
-		if g := st.gated.Load(); g != nil {
+		if g := ctx.st.gated.Load(); g != nil {
 			blocked(g.root, g.reason)
 		}
 	})
 	It(checkmeta.Heading(key, title), decorators...)
 }
 
-// checkState is what the running check accumulates (specs run serially).
+// checkState is what the running check accumulates.
 type checkState struct {
 	key   string
 	level string
@@ -190,29 +192,42 @@ func (st *checkState) gate(root, reason string) {
 	st.gated.CompareAndSwap(nil, &gatedBy{root, reason})
 }
 
-var current *checkState
+// Ctx is what a check body gets: the check's context (ginkgo's, with the
+// run's values; it ends with the check), the run the check belongs to
+// (configuration, server health, shared fixtures) and the check's own
+// state (transcript, findings). Helpers take it as their first argument.
+type Ctx struct {
+	context.Context
+	*Run
+	st *checkState
+}
 
-func beginCheck(key string) *checkState {
-	st := &checkState{key: key, tr: harness.NewTranscript()}
-	st.tr.AddSecret(cfg.Target.Password)
-	current = st
-	return st
+// beginCheck starts the state of check key, of the given level.
+func (r *Run) beginCheck(ctx context.Context, key, level string) *Ctx {
+	st := &checkState{key: key, level: level, tr: harness.NewTranscript()}
+	st.tr.AddSecret(r.cfg.Target.Password)
+	return &Ctx{Context: ctx, Run: r, st: st}
 }
 
 func (st *checkState) finish() {
 	if s := st.tr.String(); s != "" {
 		AddReportEntry(EntryTranscript, s, ReportEntryVisibilityNever)
 	}
-	current = nil
 }
 
-// transcript returns the running check's transcript.
-func transcript() *harness.Transcript {
-	if current == nil {
-		return harness.NewTranscript()
-	}
-	return current.tr
+// with returns the check's Ctx under another context (a shorter deadline,
+// say): same run, same check.
+func (c *Ctx) with(ctx context.Context) *Ctx {
+	d := *c
+	d.Context = ctx
+	return &d
 }
+
+// key is the running check's key.
+func (c *Ctx) key() string { return c.st.key }
+
+// transcript returns the running check's transcript.
+func (c *Ctx) transcript() *harness.Transcript { return c.st.tr }
 
 // failure is a gomega matcher that always fails with a fixed message, so
 // that check failures go through gomega (and can be intercepted for
@@ -224,37 +239,37 @@ func (f failure) FailureMessage(any) string        { return f.msg }
 func (f failure) NegatedFailureMessage(any) string { return f.msg }
 
 // failf fails the running check.
-func failf(format string, args ...any) {
-	blockedIfStalled()
+func (c *Ctx) failf(format string, args ...any) {
+	c.blockedIfStalled()
 	ExpectWithOffset(2, nil).To(failure{fmt.Sprintf(format, args...)})
 }
 
 // warnf records a tolerated deviation; with --strict it fails the check.
-func warnf(format string, args ...any) {
-	blockedIfStalled()
+func (c *Ctx) warnf(format string, args ...any) {
+	c.blockedIfStalled()
 	msg := fmt.Sprintf(format, args...)
-	if current != nil && current.level == "MAY" && !cfg.Strict {
+	if c.st.level == "MAY" && !c.cfg.Strict {
 		// A MAY only informs, whatever the check found.
-		infof("%s", msg)
+		c.infof("%s", msg)
 		return
 	}
-	if cfg.Strict {
+	if c.cfg.Strict {
 		ExpectWithOffset(2, nil).To(failure{msg + " (a warning, failed because of --strict)"})
 		return
 	}
-	transcript().Notef("--", "WARNING: %s", msg)
+	c.transcript().Notef("--", "WARNING: %s", msg)
 	AddReportEntry(EntryWarning, msg, ReportEntryVisibilityNever)
 }
 
 // infof records an observation for the report.
-func infof(format string, args ...any) {
+func (c *Ctx) infof(format string, args ...any) {
 	AddReportEntry(EntryInfo, fmt.Sprintf(format, args...), ReportEntryVisibilityNever)
 }
 
 // must fails the check if err is not nil, saying what was being done.
-func must(err error, what string, args ...any) {
+func (c *Ctx) must(err error, what string, args ...any) {
 	if err != nil {
-		blockedIfStalled()
+		c.blockedIfStalled()
 		ExpectWithOffset(2, nil).To(failure{fmt.Sprintf(what, args...) + ": " + err.Error()})
 	}
 }
@@ -269,47 +284,25 @@ func hasLabel(labels []string, l string) bool {
 	return false
 }
 
-// Hooks that hand results to the CLI while the run goes on and at its end.
-// A preview (Checks) runs them too, as a dry run: it has no results.
-var (
-	_ = ReportAfterEach(func(r SpecReport) {
-		if suiteConfig, _ := GinkgoConfiguration(); suiteConfig.DryRun {
-			return
-		}
-		if cfg.OnCheckDone != nil {
-			cfg.OnCheckDone(r)
-		}
-	})
-	_ = ReportAfterSuite("ftpconform report", func(r Report) {
-		cleaner.close()
-		if r.SuiteConfig.DryRun {
-			return
-		}
-		if cfg.OnSuiteDone != nil {
-			cfg.OnSuiteDone(r)
-		}
-	})
-)
-
 // confirmed runs the body of a Confirm check: a failure is only a verdict
 // when a second, independent attempt fails too. Attempts that disagree
 // give a warning "inconsistent" with both observations, since nothing
 // about the server is certain then.
-func confirmed(ctx SpecContext, body func(SpecContext)) {
+func (ctx *Ctx) confirmed(body func(*Ctx)) {
 	first := InterceptGomegaFailure(func() { body(ctx) })
 	if first == nil {
 		return
 	}
-	transcript().Notef("--", "first attempt failed (%v); a second, independent attempt follows", first)
+	ctx.transcript().Notef("--", "first attempt failed (%v); a second, independent attempt follows", first)
 	second := InterceptGomegaFailure(func() { body(ctx) })
 	if second == nil {
-		warnf("inconsistent: the first attempt found %v; a second, independent attempt found nothing wrong", first)
+		ctx.warnf("inconsistent: the first attempt found %v; a second, independent attempt found nothing wrong", first)
 		return
 	}
 	if second.Error() == first.Error() {
-		failf("%v (seen in two independent attempts)", first)
+		ctx.failf("%v (seen in two independent attempts)", first)
 	}
-	failf("%v; a second, independent attempt found: %v", first, second)
+	ctx.failf("%v; a second, independent attempt found: %v", first, second)
 }
 
 // checkContext is the context a check body runs under: ginkgo's, with the
@@ -337,16 +330,13 @@ func judgesVerb(id string) func(string) bool {
 // blockedIfStalled turns the failure the running check is about to report
 // into "blocked" when a command of it was not sent because it stalled in
 // an earlier check: that check failed for it already.
-func blockedIfStalled() {
-	if current == nil {
-		return
-	}
-	if g := current.gated.Load(); g != nil {
+func (c *Ctx) blockedIfStalled() {
+	if g := c.st.gated.Load(); g != nil {
 		blocked(g.root, g.reason)
 	}
-	if current.stalled == nil || current.stalled.Check == current.key {
+	if c.st.stalled == nil || c.st.stalled.Check == c.st.key {
 		return
 	}
-	s := current.stalled
+	s := c.st.stalled
 	blocked(s.Check, fmt.Sprintf("%s got no reply during %s (also in a fresh session), so it was not sent again", s.Line, s.Check))
 }

@@ -4,11 +4,8 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
-	"github.com/onsi/gomega"
 
-	"github.com/ftpconform/ftpconform/checkmeta"
 	"github.com/ftpconform/ftpconform/harness"
 )
 
@@ -58,38 +55,4 @@ type Config struct {
 	// OnSuiteDone, if set, receives the whole report at the end of the
 	// run, also when the run failed or was interrupted.
 	OnSuiteDone func(types.Report)
-
-	health *runHealth
 }
-
-var cfg = Config{}
-
-// Configure sets the run's configuration; call it before running the specs.
-func Configure(c Config) {
-	// Checks fail through gomega (so SHOULD-level failures can be turned
-	// into warnings); route its failures to ginkgo.
-	gomega.RegisterFailHandler(ginkgo.Fail)
-	c.Target = c.Target.WithDefaults()
-	if c.CheckTimeout <= 0 {
-		c.CheckTimeout = 2 * time.Minute
-	}
-	if c.Samples <= 0 {
-		c.Samples = 20
-	}
-	if !c.SecondAddress.IsValid() {
-		if a, err := netip.ParseAddr(c.Target.Host); err == nil && a.Unmap().Is4() && a.IsLoopback() {
-			c.SecondAddress = netip.AddrFrom4([4]byte{127, 0, 0, 2})
-			if a.Unmap() == c.SecondAddress {
-				c.SecondAddress = netip.AddrFrom4([4]byte{127, 0, 0, 3})
-			}
-		}
-	}
-	c.health = newRunHealth(c.Journal)
-	if c.Halted != "" {
-		c.health.setStop(checkmeta.PreflightKey, c.Halted)
-	}
-	cfg = c
-}
-
-// CurrentConfig returns the configuration in force.
-func CurrentConfig() Config { return cfg }

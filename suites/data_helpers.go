@@ -1,7 +1,6 @@
 package suites
 
 import (
-	"context"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -22,14 +21,14 @@ func requireFamily(c *harness.Conn, mode harness.DataMode) {
 
 // openData sets up a data connection and fails the check with a diagnosis
 // when it cannot be made.
-func openData(ctx context.Context, c *harness.Conn, mode harness.DataMode) *harness.DataChannel {
-	need(dataCapability(mode))
+func openData(ctx *Ctx, c *harness.Conn, mode harness.DataMode) *harness.DataChannel {
+	ctx.need(dataCapability(mode))
 	d, err := c.OpenData(ctx, mode, harness.DataOptions{})
 	if err != nil {
 		d.Close()
 		diagnosis := diagnoseDataSetup(mode, d, err)
-		dataModeLost(ctx, mode, diagnosis)
-		failf("%s", diagnosis)
+		ctx.dataModeLost(mode, diagnosis)
+		ctx.failf("%s", diagnosis)
 	}
 	return d
 }
@@ -55,13 +54,13 @@ func diagnoseDataSetup(mode harness.DataMode, d *harness.DataChannel, err error)
 // withFixture logs in, makes a scratch directory, uploads a binary fixture
 // there over the default passive mode and returns the session, the name
 // and the bytes. The check will retrieve the fixture: it relies on RETR.
-func withFixture(ctx context.Context, size int) (*harness.Conn, string, []byte) {
-	need(harness.CapRETR)
+func withFixture(ctx *Ctx, size int) (*harness.Conn, string, []byte) {
+	ctx.need(harness.CapRETR)
 	c := login(ctx)
 	scratch(ctx, c)
 	data := binaryFixture(size)
 	name := "fixture.bin"
-	upload(ctx, c, fixtureMode(c), name, data)
+	upload(ctx, c, ctx.fixtureMode(c), name, data)
 	return c, name, data
 }
 
@@ -73,7 +72,7 @@ var sourceAddressJudges = []string{"RFC959-4.1.2-PORT-SEMANTICS/list", "RFC2428-
 // checkSourceAddress fails (in the checks that judge it) when an
 // active-mode data connection came from an address other than the
 // server's control address.
-func checkSourceAddress(c *harness.Conn, mode harness.DataMode, src netip.AddrPort) {
+func checkSourceAddress(ctx *Ctx, c *harness.Conn, mode harness.DataMode, src netip.AddrPort) {
 	if !src.IsValid() {
 		return
 	}
@@ -81,10 +80,10 @@ func checkSourceAddress(c *harness.Conn, mode harness.DataMode, src netip.AddrPo
 	if src.Addr().Unmap() == want {
 		return
 	}
-	if current != nil && slices.Contains(sourceAddressJudges, current.key) {
-		failf("%s: the server's data connection came from %s, not from its control address %s", mode, src, want)
+	if slices.Contains(sourceAddressJudges, ctx.key()) {
+		ctx.failf("%s: the server's data connection came from %s, not from its control address %s", mode, src, want)
 	}
-	infof("%s: the server's data connection came from %s, not from its control address %s (judged by %s)", mode, src, want, strings.Join(sourceAddressJudges, " and "))
+	ctx.infof("%s: the server's data connection came from %s, not from its control address %s (judged by %s)", mode, src, want, strings.Join(sourceAddressJudges, " and "))
 }
 
 // splitLines splits listing data into lines and reports lines that do not

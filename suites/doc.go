@@ -12,5 +12,7 @@
 //   - an optional feature the server does not implement is skipped with the
 //     reason.
 //
-// The CLI sets the target with Configure before it runs the specs.
+// The CLI creates the run with New (its configuration, the spec tree)
+// before it runs the specs; each check body gets the run and its own
+// state through the Ctx it is given.
 package suites

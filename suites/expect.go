@@ -79,9 +79,9 @@ func judgeCode(code int, want []int) codeVerdict {
 	return codeWrong
 }
 
-// describe builds the standard message "CMD: expected one of A, B; got
+// expectation builds the standard message "CMD: expected one of A, B; got
 // 226 "text" (RFC 959 §5.4 permits ...)".
-func describe(what string, want []int, r *harness.Reply) string {
+func expectation(what string, want []int, r *harness.Reply) string {
 	msg := fmt.Sprintf("%s: expected one of %s; got %s", what, harness.Codes(want), r)
 	if p, ok := permitted[verbOf(what)]; ok && !sameSet(p, want) {
 		msg += fmt.Sprintf(" (RFC 959 §5.4 permits %s for %s)", harness.Codes(p), verbOf(what))
@@ -112,11 +112,11 @@ func sameSet(a, b []int) bool {
 
 // expectCode judges a reply: wanted code passes, same class warns, any
 // other class fails. A broken exchange (err) fails.
-func expectCode(what string, r *harness.Reply, err error, want ...int) *harness.Reply {
+func expectCode(ctx *Ctx, what string, r *harness.Reply, err error, want ...int) *harness.Reply {
 	if err != nil {
 		var re *harness.ReplyError
 		if !errors.As(err, &re) {
-			failf("%s: %v", what, err)
+			ctx.failf("%s: %v", what, err)
 			return nil
 		}
 		r = re.Reply
@@ -126,19 +126,19 @@ func expectCode(what string, r *harness.Reply, err error, want ...int) *harness.
 		if listedFor(verbOf(what), r.Code) {
 			// A code RFC 959 §5.4 lists for the command, of the expected
 			// class: a legitimate choice, only less specific.
-			infof("%s: got %s; %s would be more specific, but RFC 959 §5.4 lists %d for %s", what, r, harness.Codes(want), r.Code, verbOf(what))
+			ctx.infof("%s: got %s; %s would be more specific, but RFC 959 §5.4 lists %d for %s", what, r, harness.Codes(want), r.Code, verbOf(what))
 			return r
 		}
 		verb := verbOf(what)
-		if judge := codesJudge(verb); judge != "" && current != nil && !strings.HasPrefix(current.key, judge) {
+		if judge := ctx.codesJudge(verb); judge != "" && !strings.HasPrefix(ctx.key(), judge) {
 			// One root cause, one warning: the check that judges the
 			// command's reply codes warns about it; here it is context.
-			infof("%s (a code of the same class that RFC 959 §5.4 does not list for %s; %s judges it)", describe(what, want, r), verb, judge)
+			ctx.infof("%s (a code of the same class that RFC 959 §5.4 does not list for %s; %s judges it)", expectation(what, want, r), verb, judge)
 			return r
 		}
-		warnf("%s (a code of the same class that RFC 959 §5.4 does not list for %s: tolerated per RFC 1123 §4.1.2.11)", describe(what, want, r), verb)
+		ctx.warnf("%s (a code of the same class that RFC 959 §5.4 does not list for %s: tolerated per RFC 1123 §4.1.2.11)", expectation(what, want, r), verb)
 	case codeWrong:
-		failf("%s", describe(what, want, r))
+		ctx.failf("%s", expectation(what, want, r))
 	}
 	return r
 }
@@ -150,14 +150,14 @@ func expectCode(what string, r *harness.Reply, err error, want ...int) *harness.
 // in every check that logs in its own way; for any other verb the check
 // that sends it may be the only one that sends that form of it (STRU P,
 // say), so it judges the reply itself.
-func codesJudge(verb string) string {
+func (r *Run) codesJudge(verb string) string {
 	if verb != "USER" && verb != "PASS" {
 		return ""
 	}
 	id := "RFC959-5.4-" + verb + "-CODES"
-	regMu.Lock()
-	defer regMu.Unlock()
-	for k := range regByKey {
+	r.reg.mu.Lock()
+	defer r.reg.mu.Unlock()
+	for k := range r.reg.byKey {
 		if k == id || strings.HasPrefix(k, id+"/") {
 			return id
 		}
@@ -177,17 +177,17 @@ func listedFor(verb string, code int) bool {
 }
 
 // expectExactly fails unless the reply code is one of want.
-func expectExactly(what string, r *harness.Reply, err error, want ...int) *harness.Reply {
+func expectExactly(ctx *Ctx, what string, r *harness.Reply, err error, want ...int) *harness.Reply {
 	if err != nil {
 		var re *harness.ReplyError
 		if !errors.As(err, &re) {
-			failf("%s: %v", what, err)
+			ctx.failf("%s: %v", what, err)
 			return nil
 		}
 		r = re.Reply
 	}
 	if judgeCode(r.Code, want) != codeOK {
-		failf("%s", describe(what, want, r))
+		ctx.failf("%s", expectation(what, want, r))
 	}
 	return r
 }

@@ -129,12 +129,12 @@ func serverGone(t harness.Target) error {
 // checkServerAlive is called when a check failed: when the server no
 // longer accepts connections, the run stops with this check as the one
 // during which it happened.
-func checkServerAlive(key string) {
-	if cfg.health.stopped() != nil {
+func (r *Run) checkServerAlive(key string) {
+	if r.health.stopped() != nil {
 		return
 	}
-	if err := serverGone(cfg.Target); err != nil {
-		cfg.health.setStop(key, fmt.Sprintf("the server stopped answering during %s (%v)", key, err))
+	if err := serverGone(r.cfg.Target); err != nil {
+		r.health.setStop(key, fmt.Sprintf("the server stopped answering during %s (%v)", key, err))
 	}
 }
 
@@ -142,12 +142,9 @@ func checkServerAlive(key string) {
 // when the server no longer accepts any, the check fails with that
 // diagnosis whatever its level (a dead server is no SHOULD finding), and
 // the run stops.
-func failConnect(err error) {
-	if current == nil {
-		return
-	}
-	checkServerAlive(current.key)
-	if stop := cfg.health.stopped(); stop != nil && stop.Key == current.key {
+func (c *Ctx) failConnect(err error) {
+	c.checkServerAlive(c.st.key)
+	if stop := c.health.stopped(); stop != nil && stop.Key == c.st.key {
 		Fail(fmt.Sprintf("the server stopped accepting connections during this check: %v", err), 2)
 	}
 }
@@ -158,18 +155,18 @@ func failConnect(err error) {
 // server ran out of passive ports, say), the mode is lost for the rest of
 // the run, this check fails with that diagnosis, and every later check
 // that needs the mode is blocked by it.
-func dataModeLost(ctx context.Context, mode harness.DataMode, diagnosis string) {
+func (ctx *Ctx) dataModeLost(mode harness.DataMode, diagnosis string) {
 	capability := dataCapability(mode)
 	p := prerequisites[capability]
-	if current == nil || p.ownedBy(current.key, harness.StageData) {
+	if p.ownedBy(ctx.st.key, harness.StageData) {
 		return
 	}
-	fact := harness.ProbeDataMode(ctx, cfg.Target, transcript(), mode)
+	fact := harness.ProbeDataMode(ctx, ctx.cfg.Target, ctx.transcript(), mode)
 	if fact.State == harness.CapWorks || fact.State == harness.CapUnknown {
 		return
 	}
-	cfg.health.setLost(capability, lostCapability{Key: current.key, Detail: fact.Detail})
-	failf("%s; a fresh session cannot use %s either (%s): the server stopped serving %s during this check", diagnosis, mode, fact.Detail, mode)
+	ctx.health.setLost(capability, lostCapability{Key: ctx.st.key, Detail: fact.Detail})
+	ctx.failf("%s; a fresh session cannot use %s either (%s): the server stopped serving %s during this check", diagnosis, mode, fact.Detail, mode)
 }
 
 // Named findings: a check that fails for a root cause other checks would
@@ -190,9 +187,9 @@ const (
 
 // noteFinding records that the running check is failing for the named
 // root cause; it counts once the check has failed.
-func noteFinding(name string) {
-	if current != nil && !slices.Contains(current.findings, name) {
-		current.findings = append(current.findings, name)
+func (c *Ctx) noteFinding(name string) {
+	if !slices.Contains(c.st.findings, name) {
+		c.st.findings = append(c.st.findings, name)
 	}
 }
 
@@ -210,9 +207,9 @@ func (h *runHealth) findingOwner(name string) (string, bool) {
 
 // blockedByFinding blocks the running check when an earlier check failed
 // for the named root cause.
-func blockedByFinding(name string) {
-	key, ok := cfg.health.findingOwner(name)
-	if ok && current != nil && key != current.key {
+func (c *Ctx) blockedByFinding(name string) {
+	key, ok := c.health.findingOwner(name)
+	if ok && key != c.st.key {
 		blocked(key, name+" (this check would fail for the same reason)")
 	}
 }
@@ -222,14 +219,14 @@ func blockedByFinding(name string) {
 // observes the same cause is blocked by that first one, with its own
 // observation in the reason. Unlike blockedByFinding, the check has run and
 // seen the cause itself, so a sibling that passes still passes.
-func failForCause(cause, format string, args ...any) {
+func (c *Ctx) failForCause(cause, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	key, ok := cfg.health.findingOwner(cause)
-	if ok && current != nil && key != current.key {
+	key, ok := c.health.findingOwner(cause)
+	if ok && key != c.st.key {
 		blocked(key, cause+"; here too: "+msg)
 	}
-	noteFinding(cause)
-	failf("%s", msg)
+	c.noteFinding(cause)
+	c.failf("%s", msg)
 }
 
 // LabelSharesPrefix starts the label of checks that start the same
@@ -254,19 +251,16 @@ const (
 // noteSilence records that the exchange got no reply within the reply
 // timeout during the running check; detail, if any, says more about what
 // was sent.
-func noteSilence(exchange, detail string) {
-	if current == nil {
-		return
-	}
+func (c *Ctx) noteSilence(exchange, detail string) {
 	what := exchange
 	if detail != "" {
 		what += " (" + detail + ")"
 	}
-	cfg.health.journal.Claim(factSilent+exchange, fmt.Sprintf("%s got no reply within %s during %s", what, cfg.Target.ReplyTimeout, current.key))
+	c.health.journal.Claim(factSilent+exchange, fmt.Sprintf("%s got no reply within %s during %s", what, c.cfg.Target.ReplyTimeout, c.st.key))
 }
 
 // silenceSeen returns what an earlier check saw when the exchange got no
 // reply, if it did.
-func silenceSeen(exchange string) (string, bool) {
-	return cfg.health.journal.Lookup(factSilent + exchange)
+func (r *Run) silenceSeen(exchange string) (string, bool) {
+	return r.health.journal.Lookup(factSilent + exchange)
 }

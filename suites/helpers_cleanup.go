@@ -22,28 +22,28 @@ const cleanupTimeout = 30 * time.Second
 // removeScratchAfter removes the directory dir (relative to the login
 // directory) and what it holds when the check ends, through the run's
 // cleanup session.
-func removeScratchAfter(dir string) {
+func (c *Ctx) removeScratchAfter(dir string) {
 	DeferCleanup(func() {
-		if cfg.health.stopped() != nil {
+		if c.health.stopped() != nil {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 		defer cancel()
-		cleaner.remove(ctx, transcript(), dir)
+		c.cleaner.remove(ctx, c.Run, c.transcript(), dir)
 	})
 }
 
 // removeAfter removes paths a check may have left outside its scratch
 // directory (files, or empty directories; relative to the login directory,
 // or absolute) when the check ends, over a fresh session.
-func removeAfter(paths ...string) {
+func (cc *Ctx) removeAfter(paths ...string) {
 	DeferCleanup(func() {
-		if cfg.health.stopped() != nil {
+		if cc.health.stopped() != nil {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 		defer cancel()
-		c, _, err := harness.Connect(ctx, cfg.Target, transcript())
+		c, _, err := harness.Connect(ctx, cc.cfg.Target, cc.transcript())
 		if err != nil {
 			return
 		}
@@ -52,7 +52,7 @@ func removeAfter(paths ...string) {
 			return
 		}
 		for _, p := range paths {
-			if c.Remove(ctx, defaultMode(c), p, 0) != nil {
+			if c.Remove(ctx, cc.defaultMode(c), p, 0) != nil {
 				return
 			}
 		}
@@ -60,11 +60,9 @@ func removeAfter(paths ...string) {
 	})
 }
 
-// cleaner is the run's cleanup session: one login, kept for the whole
+// janitor is the run's cleanup session: one login, kept for the whole
 // run, that removes what the checks left behind, instead of a new login
 // after every check that wrote something.
-var cleaner janitor
-
 type janitor struct {
 	mu sync.Mutex
 	c  *harness.Conn
@@ -72,12 +70,12 @@ type janitor struct {
 
 // remove deletes paths, three directory levels deep, logging the exchange
 // in tr. A session that broke is replaced once.
-func (j *janitor) remove(ctx context.Context, tr *harness.Transcript, paths ...string) {
+func (j *janitor) remove(ctx context.Context, r *Run, tr *harness.Transcript, paths ...string) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for attempt := 0; attempt < 2; attempt++ {
 		if j.c == nil {
-			c, _, err := harness.Connect(ctx, cfg.Target, tr)
+			c, _, err := harness.Connect(ctx, r.cfg.Target, tr)
 			if err != nil {
 				return
 			}
@@ -91,7 +89,7 @@ func (j *janitor) remove(ctx context.Context, tr *harness.Transcript, paths ...s
 		j.c.T = tr
 		var err error
 		for len(paths) > 0 && err == nil {
-			if err = j.c.Remove(ctx, defaultMode(j.c), paths[0], 3); err == nil {
+			if err = j.c.Remove(ctx, r.defaultMode(j.c), paths[0], 3); err == nil {
 				paths = paths[1:]
 			}
 		}

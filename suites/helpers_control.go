@@ -1,7 +1,6 @@
 package suites
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -21,36 +20,36 @@ import (
 // ctrlSilence is how long a check waits to see that the server sends
 // nothing: long enough for a reply on loopback or a LAN, short enough to
 // keep the suite fast, and never longer than the target's CloseGrace.
-func ctrlSilence() time.Duration {
-	return min(cfg.Target.CloseGrace, 200*time.Millisecond)
+func ctrlSilence(ctx *Ctx) time.Duration {
+	return min(ctx.cfg.Target.CloseGrace, 200*time.Millisecond)
 }
 
 // ctrlSend writes bytes as they are and fails the check if it cannot.
-func ctrlSend(ctx context.Context, c *harness.Conn, b string) {
-	must(c.SendRaw(ctx, []byte(b)), "sending %q", b)
+func ctrlSend(ctx *Ctx, c *harness.Conn, b string) {
+	ctx.must(c.SendRaw(ctx, []byte(b)), "sending %q", b)
 }
 
 // ctrlExpectSilence fails the check when the server sends anything, or closes
 // the connection, within d. what says what the client has just done.
-func ctrlExpectSilence(ctx context.Context, c *harness.Conn, d time.Duration, what string) {
+func ctrlExpectSilence(ctx *Ctx, c *harness.Conn, d time.Duration, what string) {
 	silent, err := c.Silent(ctx, d)
 	switch {
 	case err != nil:
-		failf("%s: %v", what, err)
+		ctx.failf("%s: %v", what, err)
 	case !silent:
 		r, rerr := c.ReadReply(ctx)
 		if rerr != nil {
-			failf("%s: the server sent something within %s, and reading it failed: %v", what, d, rerr)
+			ctx.failf("%s: the server sent something within %s, and reading it failed: %v", what, d, rerr)
 		}
-		failf("%s: the server answered %s within %s", what, r, d)
+		ctx.failf("%s: the server answered %s within %s", what, r, d)
 	}
 }
 
 // ctrlRead reads one reply and fails the check if none comes.
-func ctrlRead(ctx context.Context, c *harness.Conn, what string) *harness.Reply {
+func ctrlRead(ctx *Ctx, c *harness.Conn, what string) *harness.Reply {
 	r, err := c.ReadReply(ctx)
 	if err != nil {
-		failf("%s: %v", what, err)
+		ctx.failf("%s: %v", what, err)
 	}
 	return r
 }
@@ -111,11 +110,11 @@ type controlProbe struct {
 // directory, an unknown verb, a malformed PORT), a listing and QUIT. Every
 // reply is read with the Telnet-aware reader, so Telnet commands the server
 // slips in are collected instead of garbling the replies.
-func probeControl(ctx context.Context) *controlProbe {
+func probeControl(ctx *Ctx) *controlProbe {
 	p := &controlProbe{}
-	c, err := harness.Dial(ctx, cfg.Target, transcript(), netip.Addr{})
+	c, err := harness.Dial(ctx, ctx.cfg.Target, ctx.transcript(), netip.Addr{})
 	if err != nil {
-		failf("cannot connect to %s: %v", cfg.Target.Addr(), err)
+		ctx.failf("cannot connect to %s: %v", ctx.cfg.Target.Addr(), err)
 	}
 	DeferCleanup(c.Close)
 	var partial *harness.Reply
@@ -127,7 +126,7 @@ func probeControl(ctx context.Context) *controlProbe {
 			if errors.As(err, &pe) && pe.Partial != nil {
 				partial = pe.Partial
 			}
-			infof("probe session ended at %s: %v", what, err)
+			ctx.infof("probe session ended at %s: %v", what, err)
 			return nil, false
 		}
 		return r, true
@@ -151,12 +150,12 @@ func probeControl(ctx context.Context) *controlProbe {
 		if r.Code != harness.ReplyServiceReady {
 			return
 		}
-		r, ok = cmd("USER " + cfg.Target.User)
+		r, ok = cmd("USER " + ctx.cfg.Target.User)
 		if !ok {
 			return
 		}
 		if r.Code == harness.ReplyNeedPassword {
-			if _, ok = cmd("PASS " + cfg.Target.Password); !ok {
+			if _, ok = cmd("PASS " + ctx.cfg.Target.Password); !ok {
 				return
 			}
 		}
@@ -166,12 +165,12 @@ func probeControl(ctx context.Context) *controlProbe {
 				return
 			}
 		}
-		if _, err := transferIn(ctx, c, defaultMode(c), "LIST"); err != nil {
+		if _, err := transferIn(ctx, c, ctx.defaultMode(c), "LIST"); err != nil {
 			var pe *harness.ProtocolError
 			if errors.As(err, &pe) && pe.Partial != nil {
 				partial = pe.Partial
 			}
-			infof("probe session: LIST: %v", err)
+			ctx.infof("probe session: LIST: %v", err)
 			return
 		}
 		_, _ = cmd("QUIT")
@@ -200,23 +199,23 @@ type mlExchange struct {
 // command), each followed by NOOP. A reply whose framing ends too early
 // leaves lines behind, which then arrive before NOOP's 200: they are the
 // extras of the exchange.
-func probeMultiline(ctx context.Context) []mlExchange {
+func probeMultiline(ctx *Ctx) []mlExchange {
 	c := login(ctx)
 	var out []mlExchange
 	for _, line := range []string{"HELP", "STAT", "FEAT", "STAT .", "HELP HELP"} {
 		ex := mlExchange{cmd: line, reply: cmd(ctx, c, line)}
-		must(c.Send(ctx, "NOOP"), "sending NOOP after %s", line)
+		ctx.must(c.Send(ctx, "NOOP"), "sending NOOP after %s", line)
 		for i := 0; ; i++ {
 			r, err := c.ReadReply(ctx)
 			if err != nil {
-				failf("reading the replies after %s and NOOP: %v (%d stray replies so far)", line, err, len(ex.extras))
+				ctx.failf("reading the replies after %s and NOOP: %v (%d stray replies so far)", line, err, len(ex.extras))
 			}
 			if r.Code == harness.ReplyOK {
 				break
 			}
 			ex.extras = append(ex.extras, r)
 			if i > 200 {
-				failf("more than 200 replies after %s and NOOP, none of them NOOP's 200", line)
+				ctx.failf("more than 200 replies after %s and NOOP, none of them NOOP's 200", line)
 			}
 		}
 		out = append(out, ex)

@@ -1,7 +1,6 @@
 package suites
 
 import (
-	"context"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -37,13 +36,13 @@ func dcFamilies(c *harness.Conn) (own, other int) {
 
 // dcQuietWindow bounds the waits for something that must not happen (a
 // connection, data, an EOF that a correct server sends at once).
-func dcQuietWindow() time.Duration {
-	return min(cfg.Target.CloseGrace, 150*time.Millisecond)
+func dcQuietWindow(ctx *Ctx) time.Duration {
+	return min(ctx.cfg.Target.CloseGrace, 150*time.Millisecond)
 }
 
 // dcEpsvOrSkip sends an EPSV command and skips the check when the server
 // does not implement EPSV at all (500/502 to a plain EPSV).
-func dcEpsvOrSkip(ctx context.Context, c *harness.Conn, line string) *harness.Reply {
+func dcEpsvOrSkip(ctx *Ctx, c *harness.Conn, line string) *harness.Reply {
 	r := cmd(ctx, c, line)
 	if notImplemented(r) && line == "EPSV" {
 		Skip("EPSV is not implemented: " + r.String())
@@ -54,8 +53,8 @@ func dcEpsvOrSkip(ctx context.Context, c *harness.Conn, line string) *harness.Re
 // dcRequireEPSV skips the check unless the server implements EPSV. The
 // preflight knows; without its fact a probe finds out, and the listener
 // it opened is closed again with ABOR.
-func dcRequireEPSV(ctx context.Context, c *harness.Conn) {
-	switch f := cfg.Facts.Cap(harness.CapEPSV); f.State {
+func dcRequireEPSV(ctx *Ctx, c *harness.Conn) {
+	switch f := ctx.cfg.Facts.Cap(harness.CapEPSV); f.State {
 	case harness.CapUnsupported:
 		Skip("EPSV is not implemented: " + f.Detail)
 	case harness.CapWorks, harness.CapBroken:
@@ -71,8 +70,8 @@ func dcRequireEPSV(ctx context.Context, c *harness.Conn) {
 // EPRT naming a harness listener is answered with something other than
 // 500/502. The preflight knows; without its fact a probe finds out, and
 // the data setting is dropped again with ABOR.
-func dcRequireEPRT(ctx context.Context, c *harness.Conn) {
-	switch f := cfg.Facts.Cap(harness.CapEPRT); f.State {
+func dcRequireEPRT(ctx *Ctx, c *harness.Conn) {
+	switch f := ctx.cfg.Facts.Cap(harness.CapEPRT); f.State {
 	case harness.CapUnsupported:
 		Skip("EPRT is not implemented: " + f.Detail)
 	case harness.CapWorks, harness.CapBroken:
@@ -92,15 +91,15 @@ func dcRequireEPRT(ctx context.Context, c *harness.Conn) {
 // §3 tells clients to, before the check goes on on the same connection;
 // the reply is not judged. (At the end of a check there is no need: the
 // control connection closes.)
-func dcDropData(ctx context.Context, c *harness.Conn) {
+func dcDropData(ctx *Ctx, c *harness.Conn) {
 	_, _ = c.Cmd(ctx, "ABOR")
 }
 
 // dcDeadPort is an address and port of the harness on which nothing listens,
 // for error-path commands a faulty server might act on.
-func dcDeadPort(c *harness.Conn) netip.AddrPort {
+func dcDeadPort(ctx *Ctx, c *harness.Conn) netip.AddrPort {
 	ap, err := c.DeadPort()
-	must(err, "choosing a closed local port")
+	ctx.must(err, "choosing a closed local port")
 	return ap
 }
 
@@ -112,7 +111,7 @@ var dcProtoList = regexp.MustCompile(`\(\s*(\d+(?:\s*,\s*\d+)*)\s*\)(.*)$`)
 // text without parentheses, then the supported protocol numbers in
 // parentheses, comma separated, at the end. own is the control
 // connection's protocol, which the list should contain.
-func dcJudge522Text(what string, r *harness.Reply, own int) {
+func dcJudge522Text(ctx *Ctx, what string, r *harness.Reply, own int) {
 	msg := r.Message()
 	last := msg
 	if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
@@ -120,18 +119,18 @@ func dcJudge522Text(what string, r *harness.Reply, own int) {
 	}
 	m := dcProtoList.FindStringSubmatchIndex(last)
 	if m == nil {
-		failf("%s: the 522 text %q does not end with the supported network protocols in parentheses, e.g. \"(1)\" or \"(1,2)\" (RFC 2428 §2: the text MUST indicate them in that format)", what, last)
+		ctx.failf("%s: the 522 text %q does not end with the supported network protocols in parentheses, e.g. \"(1)\" or \"(1,2)\" (RFC 2428 §2: the text MUST indicate them in that format)", what, last)
 		return
 	}
 	human := last[:m[0]]
 	if strings.ContainsAny(human, "()") {
-		failf("%s: the human text %q before the protocol list contains a parenthesis, which RFC 2428 §2 forbids (software reads the list between '(' and ')')", what, human)
+		ctx.failf("%s: the human text %q before the protocol list contains a parenthesis, which RFC 2428 §2 forbids (software reads the list between '(' and ')')", what, human)
 	}
 	if tail := strings.TrimSpace(last[m[4]:m[5]]); tail != "" {
 		if tail == "." {
-			warnf("%s: the 522 text %q has a \".\" after the protocol list; RFC 2428 §2 ends the text with the list", what, last)
+			ctx.warnf("%s: the 522 text %q has a \".\" after the protocol list; RFC 2428 §2 ends the text with the list", what, last)
 		} else {
-			failf("%s: the 522 text %q continues after the protocol list with %q; RFC 2428 §2 ends the text with the list", what, last, tail)
+			ctx.failf("%s: the 522 text %q continues after the protocol list with %q; RFC 2428 §2 ends the text with the list", what, last, tail)
 		}
 	}
 	var nums []string
@@ -139,7 +138,7 @@ func dcJudge522Text(what string, r *harness.Reply, own int) {
 		nums = append(nums, strings.TrimSpace(f))
 	}
 	if !contains(nums, strconv.Itoa(own)) {
-		warnf("%s: the 522 text lists protocols (%s) but not %d, the protocol of this very control connection", what, strings.Join(nums, ","), own)
+		ctx.warnf("%s: the 522 text lists protocols (%s) but not %d, the protocol of this very control connection", what, strings.Join(nums, ","), own)
 	}
 }
 
@@ -154,8 +153,8 @@ func dcSummary(t *harness.Transfer) string {
 
 // dcZeroBytePort picks a free local port whose low byte is 0 (so that the
 // PORT argument ends in ",0"), inside the active range if one is set.
-func dcZeroBytePort(c *harness.Conn, attempt int) uint16 {
-	rng := cfg.Target.ActiveRange
+func dcZeroBytePort(ctx *Ctx, c *harness.Conn, attempt int) uint16 {
+	rng := ctx.cfg.Target.ActiveRange
 	lo, hi := 4, 255 // ports 1024-65280
 	if !rng.IsZero() {
 		lo, hi = (rng.Min+255)/256, rng.Max/256

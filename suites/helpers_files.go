@@ -2,7 +2,6 @@ package suites
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -47,29 +46,29 @@ func classes(verb string) string {
 // reply of a class RFC 959 §5.4 never allows for the verb, fails the check
 // at its own level; for the commands of RFC 1123's minimum set the MUST
 // judgement of those classes is RFC1123-4.1.2.13-MIN-COMMANDS.
-func hardReply(ctx context.Context, c *harness.Conn, line, what string) *harness.Reply {
+func hardReply(ctx *Ctx, c *harness.Conn, line, what string) *harness.Reply {
 	r, err := c.Cmd(ctx, line)
 	if err != nil {
-		failf("%s: %v (every command must get a reply, RFC 959 §4.2)", what, err)
+		ctx.failf("%s: %v (every command must get a reply, RFC 959 §4.2)", what, err)
 		return nil
 	}
 	verb := verbOf(strings.ToUpper(line))
 	if !classAllowed(verb, r.Code) {
-		failf("%s: got %s; RFC 959 §5.4 permits only %s replies (%s) for %s", what, r, classes(verb), harness.Codes(permitted[verb]), verb)
+		ctx.failf("%s: got %s; RFC 959 §5.4 permits only %s replies (%s) for %s", what, r, classes(verb), harness.Codes(permitted[verb]), verb)
 	}
 	return r
 }
 
 // pwdPath sends PWD and returns the pathname of the 257 reply; anything
 // else fails the check.
-func pwdPath(ctx context.Context, c *harness.Conn) string {
+func pwdPath(ctx *Ctx, c *harness.Conn) string {
 	r := cmd(ctx, c, "PWD")
 	if r.Code != harness.ReplyPathCreated {
-		failf("PWD: expected 257; got %s", r)
+		ctx.failf("PWD: expected 257; got %s", r)
 	}
 	p, problem := harness.Parse257(r.Text())
 	if problem != "" {
-		failf("PWD: %s: %s (RFC 959 Appendix II)", r, problem)
+		ctx.failf("PWD: %s: %s (RFC 959 Appendix II)", r, problem)
 	}
 	return p
 }
@@ -83,10 +82,10 @@ func joinPath(dir, name string) string {
 }
 
 // mkdir creates a directory and fails the check unless MKD answers 257.
-func mkdir(ctx context.Context, c *harness.Conn, name string) {
+func mkdir(ctx *Ctx, c *harness.Conn, name string) {
 	r := cmd(ctx, c, "MKD "+name)
 	if r.Code != harness.ReplyPathCreated {
-		failf("cannot create the directory %q for the check: MKD got %s", name, r)
+		ctx.failf("cannot create the directory %q for the check: MKD got %s", name, r)
 	}
 }
 
@@ -94,17 +93,17 @@ func mkdir(ctx context.Context, c *harness.Conn, name string) {
 // over the default mode (harness ListNames: "450/550 No files found",
 // which some servers answer for an empty directory, is an empty listing).
 // It checks no prerequisite, so that cleanups can use it too.
-func listNames(ctx context.Context, c *harness.Conn, dir string) (*harness.NameList, error) {
-	return c.ListNames(ctx, defaultMode(c), dir)
+func listNames(ctx *Ctx, c *harness.Conn, dir string) (*harness.NameList, error) {
+	return c.ListNames(ctx, ctx.defaultMode(c), dir)
 }
 
 // names is listNames for a check that looks at the effect of a command:
 // the set of the entries' last pathname elements; a failed listing fails
 // the check.
-func names(ctx context.Context, c *harness.Conn, dir string) map[string]bool {
-	need(dataCapability(defaultMode(c)))
+func names(ctx *Ctx, c *harness.Conn, dir string) map[string]bool {
+	ctx.need(dataCapability(ctx.defaultMode(c)))
 	l, err := listNames(ctx, c, dir)
-	must(err, "listing the directory to see the effect")
+	ctx.must(err, "listing the directory to see the effect")
 	set := map[string]bool{}
 	for _, n := range l.Names() {
 		set[n] = true
@@ -126,8 +125,8 @@ func listed(set map[string]bool) string {
 }
 
 // fetch downloads name in the current TYPE and returns its bytes.
-func fetch(ctx context.Context, c *harness.Conn, name string) []byte {
-	return download(ctx, c, defaultMode(c), "RETR "+name).Data
+func fetch(ctx *Ctx, c *harness.Conn, name string) []byte {
+	return download(ctx, c, ctx.defaultMode(c), "RETR "+name).Data
 }
 
 // sameBytes describes how got differs from want, or returns "".

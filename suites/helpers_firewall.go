@@ -1,7 +1,6 @@
 package suites
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -25,26 +24,26 @@ const ActiveSourceL1 = -1
 const FixPrefix = "fix: "
 
 // problem fails the running check with a finding and its remedies.
-func problem(finding string, fixes ...string) {
+func problem(ctx *Ctx, finding string, fixes ...string) {
 	var b strings.Builder
 	b.WriteString(finding)
 	for _, f := range fixes {
 		b.WriteString("\n" + FixPrefix + f)
 	}
-	failf("%s", b.String())
+	ctx.failf("%s", b.String())
 }
 
-// samplePassive runs cfg.Samples fresh sessions and collects their PASV
+// samplePassive runs ctx.cfg.Samples fresh sessions and collects their PASV
 // and EPSV replies (modes, if given, instead), probing each port when
 // probe is set. A session that cannot be opened fails the check.
-func samplePassive(ctx context.Context, probe bool, modes ...harness.DataMode) []harness.PassiveSample {
-	samples, err := harness.SamplePassive(ctx, cfg.Target, transcript(), harness.SampleOptions{
-		Sessions: cfg.Samples,
+func samplePassive(ctx *Ctx, probe bool, modes ...harness.DataMode) []harness.PassiveSample {
+	samples, err := harness.SamplePassive(ctx, ctx.cfg.Target, ctx.transcript(), harness.SampleOptions{
+		Sessions: ctx.cfg.Samples,
 		Modes:    modes,
 		Probe:    probe,
 	})
 	if err != nil {
-		failf("sampling passive replies over %d sessions: %v", cfg.Samples, err)
+		ctx.failf("sampling passive replies over %d sessions: %v", ctx.cfg.Samples, err)
 	}
 	return samples
 }
@@ -70,11 +69,11 @@ func usableSamples(samples []harness.PassiveSample) (ok, failed []harness.Passiv
 
 // requireSamples skips the check when no mode was implemented and fails it
 // when no reply was usable; it returns the usable samples.
-func requireSamples(samples []harness.PassiveSample) []harness.PassiveSample {
+func requireSamples(ctx *Ctx, samples []harness.PassiveSample) []harness.PassiveSample {
 	ok, failed, unimpl := usableSamples(samples)
 	if len(ok) > 0 {
 		if len(unimpl) > 0 {
-			infof("%s not implemented (500/502): sampled %s only", modeList(unimpl), modeList(modesOf(ok)))
+			ctx.infof("%s not implemented (500/502): sampled %s only", modeList(unimpl), modeList(modesOf(ok)))
 		}
 		return ok
 	}
@@ -82,7 +81,7 @@ func requireSamples(samples []harness.PassiveSample) []harness.PassiveSample {
 		Skip(fmt.Sprintf("no passive mode to sample: %s not implemented", modeList(unimpl)))
 	}
 	s := failed[0]
-	failf("no usable passive reply in %d sessions; %s: %v", cfg.Samples, s.Mode, s.Err)
+	ctx.failf("no usable passive reply in %d sessions; %s: %v", ctx.cfg.Samples, s.Mode, s.Err)
 	return nil
 }
 
@@ -160,8 +159,8 @@ func internal(a netip.Addr) bool {
 // diagnosePasvAddress explains an advertised passive address that is not
 // the expected one (the operator's --pasv-address, else the control peer).
 // It returns the finding and the fix.
-func diagnosePasvAddress(adv, peer netip.Addr, n, total int) (string, string) {
-	want := expectedPasvAddr(peer)
+func diagnosePasvAddress(ctx *Ctx, adv, peer netip.Addr, n, total int) (string, string) {
+	want := expectedPasvAddr(ctx, peer)
 	in := ""
 	if total > 1 {
 		in = fmt.Sprintf(" (in %d of %d sessions)", n, total)
@@ -198,15 +197,15 @@ func activeMode(c *harness.Conn) harness.DataMode {
 
 // probeActive asks the server to connect back for a LIST and waits up to
 // the reply timeout for its connection.
-func probeActive(ctx context.Context, c *harness.Conn) *harness.ActiveProbe {
+func probeActive(ctx *Ctx, c *harness.Conn) *harness.ActiveProbe {
 	mode := activeMode(c)
-	p, err := c.ProbeActive(ctx, mode, "LIST", cfg.Target.ReplyTimeout)
+	p, err := c.ProbeActive(ctx, mode, "LIST", ctx.cfg.Target.ReplyTimeout)
 	if err != nil {
 		var re *harness.ReplyError
 		if errors.As(err, &re) {
-			failf("%s: %v", mode, err)
+			ctx.failf("%s: %v", mode, err)
 		}
-		failf("%s and LIST: %v", mode, err)
+		ctx.failf("%s and LIST: %v", mode, err)
 	}
 	return p
 }

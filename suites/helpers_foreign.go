@@ -1,7 +1,6 @@
 package suites
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -16,10 +15,10 @@ import (
 // a passive port from another address (port stealing).
 
 // requireSecondAddress returns the local address the server sees as another
-// client (cfg.SecondAddress), or skips the check when there is none for
+// client (ctx.cfg.SecondAddress), or skips the check when there is none for
 // this control connection's family.
-func requireSecondAddress(c *harness.Conn) netip.Addr {
-	a := cfg.SecondAddress
+func requireSecondAddress(ctx *Ctx, c *harness.Conn) netip.Addr {
+	a := ctx.cfg.SecondAddress
 	local := c.LocalAddr().Addr()
 	switch {
 	case !a.IsValid() && local.Is6():
@@ -34,7 +33,7 @@ func requireSecondAddress(c *harness.Conn) netip.Addr {
 
 // dialFrom opens a data connection to addr from local (zero: any); the
 // connection is closed when the check ends.
-func dialFrom(ctx context.Context, c *harness.Conn, local netip.Addr, addr netip.AddrPort) (net.Conn, error) {
+func dialFrom(ctx *Ctx, c *harness.Conn, local netip.Addr, addr netip.AddrPort) (net.Conn, error) {
 	nc, err := c.DialDataFrom(ctx, local, addr)
 	if err != nil {
 		return nil, err
@@ -44,23 +43,23 @@ func dialFrom(ctx context.Context, c *harness.Conn, local netip.Addr, addr netip
 }
 
 // warnUnsolicited records replies the server sent of its own accord.
-func warnUnsolicited(o harness.TransferOutcome) {
+func warnUnsolicited(ctx *Ctx, o harness.TransferOutcome) {
 	for _, r := range o.Unsolicited {
-		warnf("the server sent %s of its own accord, outside the replies to the transfer command (RFC 959 §5.4 lists no such reply; pyftpdlib does this for a refused foreign data connection)", r)
+		ctx.warnf("the server sent %s of its own accord, outside the replies to the transfer command (RFC 959 §5.4 lists no such reply; pyftpdlib does this for a refused foreign data connection)", r)
 	}
 }
 
 // resync brings the control connection back in step (harness Resync):
 // replies the server sent of its own accord are warned about, a broken
 // exchange fails the check.
-func resync(ctx context.Context, c *harness.Conn) {
-	need(harness.CapNOOP)
+func resync(ctx *Ctx, c *harness.Conn) {
+	ctx.need(harness.CapNOOP)
 	stray, err := c.Resync(ctx)
 	for _, r := range stray {
-		warnf("the server sent %s of its own accord after the transfer", r)
+		ctx.warnf("the server sent %s of its own accord after the transfer", r)
 	}
 	if err != nil {
-		failf("%v", err)
+		ctx.failf("%v", err)
 	}
 }
 
@@ -68,40 +67,40 @@ func resync(ctx context.Context, c *harness.Conn) {
 // refuse. It returns true when the server accepted it (and the check must
 // look at what happens next). A 5yz is a refusal; 504 is what RFC 2577 §3
 // suggests for privileged ports, other 5yz codes are noted.
-func judgeRefusal(what string, r *harness.Reply, ideal int) bool {
+func judgeRefusal(ctx *Ctx, what string, r *harness.Reply, ideal int) bool {
 	switch harness.Class(r.Code) {
 	case 5:
 		if ideal != 0 && r.Code != ideal {
-			infof("%s was refused with %s (RFC 2577 suggests %d; any 5yz refuses)", what, r, ideal)
+			ctx.infof("%s was refused with %s (RFC 2577 suggests %d; any 5yz refuses)", what, r, ideal)
 		} else {
-			infof("%s was refused with %s", what, r)
+			ctx.infof("%s was refused with %s", what, r)
 		}
 		return false
 	case 4:
 		if r.Code == harness.ReplyCantOpenData {
-			failf("%s: expected a 5yz refusal; got %s, which says the server tried to open that data connection", what, r)
+			ctx.failf("%s: expected a 5yz refusal; got %s, which says the server tried to open that data connection", what, r)
 		} else {
-			warnf("%s: expected a 5yz refusal; got %s, a temporary failure rather than a refusal", what, r)
+			ctx.warnf("%s: expected a 5yz refusal; got %s, a temporary failure rather than a refusal", what, r)
 		}
 		return false
 	case 2:
 		return true
 	}
-	failf("%s: expected a 5yz refusal; got %s", what, r)
+	ctx.failf("%s: expected a 5yz refusal; got %s", what, r)
 	return false
 }
 
 // judgeActiveAcceptance follows up a PORT or EPRT that should have been
 // refused and was accepted: LIST shows whether the server really connects
 // to the address it was given.
-func judgeActiveAcceptance(ctx context.Context, c *harness.Conn, what string, d *harness.DataChannel) {
+func judgeActiveAcceptance(ctx *Ctx, c *harness.Conn, what string, d *harness.DataChannel) {
 	t, err := c.Retrieve(ctx, d, "LIST")
 	switch {
 	case t != nil && t.Source.IsValid():
-		failf("%s was accepted with %s and the server connected there from %s for LIST: it can be used to bounce connections to other hosts (RFC 2577 §2-3)", what, d.Setup, t.Source)
+		ctx.failf("%s was accepted with %s and the server connected there from %s for LIST: it can be used to bounce connections to other hosts (RFC 2577 §2-3)", what, d.Setup, t.Source)
 	case err != nil:
-		failf("%s was accepted with %s (a refusal was expected, RFC 2577 §3); LIST then broke: %v", what, d.Setup, err)
+		ctx.failf("%s was accepted with %s (a refusal was expected, RFC 2577 §3); LIST then broke: %v", what, d.Setup, err)
 	default:
-		failf("%s was accepted with %s (a refusal was expected, RFC 2577 §3); LIST then got %s and no connection arrived, but accepting the command is already the finding", what, d.Setup, t.ReplyChain())
+		ctx.failf("%s was accepted with %s (a refusal was expected, RFC 2577 §3); LIST then got %s and no connection arrived, but accepting the command is already the finding", what, d.Setup, t.ReplyChain())
 	}
 }

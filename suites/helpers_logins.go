@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
@@ -24,7 +25,9 @@ type loginProbeResult struct {
 	tr *harness.Transcript
 }
 
-var loginProbe struct {
+// loginProbe is the run's shared probe of failed logins, a fixture of
+// the checks that read it.
+type loginProbe struct {
 	selectOnce sync.Once
 	once       sync.Once
 	done       chan struct{}
@@ -35,51 +38,52 @@ var loginProbe struct {
 }
 
 // probeCheck registers a check that reads the shared login probe.
-func probeCheck(key, title string, topics []string, anon bool, body func(SpecContext)) {
+func (r *Run) probeCheck(key, title string, topics []string, anon bool, body func(*Ctx)) {
 	id, _, _ := strings.Cut(key, "/")
 	rfc, section := rfcAndSection(id)
 	labels := append([]string{id, rfc, section, catalog[id].Level}, topics...)
 	for _, l := range CurrentTreeConstructionNodeReport().ContainerHierarchyLabels {
 		labels = append(labels, l...)
 	}
-	loginProbe.consumers = append(loginProbe.consumers, labels)
+	r.probe.consumers = append(r.probe.consumers, labels)
 	if anon {
-		loginProbe.anonConsumers = append(loginProbe.anonConsumers, labels)
+		r.probe.anonConsumers = append(r.probe.anonConsumers, labels)
 	}
 	// The label lets a parallel run start these checks first, beside the
 	// Serial ones: they wait for the probe, which takes seconds.
-	Check(key, title, Label(append(topics, LabelLoginProbe)...), body)
+	r.check(types.NewCodeLocation(1), key, title, Label(append(topics, LabelLoginProbe)...), body)
 }
 
 // LabelLoginProbe marks the checks that judge the shared login probe.
 const LabelLoginProbe = "login-probe"
 
-// The probe starts before the first check of the run, whatever its order.
-var _ = BeforeEach(func() {
-	if cfg.health.stopped() != nil {
+// startProbeIfSelected starts the probe, before the first check of the
+// run, when a check that reads it is selected.
+func (r *Run) startProbeIfSelected() {
+	if r.health.stopped() != nil {
 		return // the run stopped (or never started): no more logins
 	}
-	loginProbe.selectOnce.Do(func() {
+	r.probe.selectOnce.Do(func() {
 		match := func([]string) bool { return true }
 		if f := GinkgoLabelFilter(); f != "" {
 			if lf, err := types.ParseLabelFilter(f); err == nil {
 				match = func(l []string) bool { return lf(l) }
 			}
 		}
-		for _, l := range loginProbe.consumers {
+		for _, l := range r.probe.consumers {
 			if match(l) {
-				startLoginProbe(anonSelected(match))
+				r.startLoginProbe(r.anonSelected(match))
 				return
 			}
 		}
 	})
-})
+}
 
-func anonSelected(match func([]string) bool) bool {
-	if cfg.ReadOnly {
+func (r *Run) anonSelected(match func([]string) bool) bool {
+	if r.cfg.ReadOnly {
 		return false
 	}
-	for _, l := range loginProbe.anonConsumers {
+	for _, l := range r.probe.anonConsumers {
 		if match(l) {
 			return true
 		}
@@ -87,34 +91,33 @@ func anonSelected(match func([]string) bool) bool {
 	return false
 }
 
-func startLoginProbe(anon bool) {
-	loginProbe.once.Do(func() {
-		loginProbe.done = make(chan struct{})
-		t := cfg.Target
+func (r *Run) startLoginProbe(anon bool) {
+	r.probe.once.Do(func() {
+		r.probe.done = make(chan struct{})
 		go func() {
-			defer close(loginProbe.done)
-			loginProbe.res = runLoginProbe(t, anon)
+			defer close(r.probe.done)
+			r.probe.res = runLoginProbe(r.cfg.Target, r.cfg.CheckTimeout, anon)
 		}()
 	})
 }
 
 // awaitLoginProbe waits for the shared probe (starting it if no earlier
 // check did) and attaches its transcript to the running check.
-func awaitLoginProbe(ctx context.Context) *loginProbeResult {
-	startLoginProbe(!cfg.ReadOnly)
+func (ctx *Ctx) awaitLoginProbe() *loginProbeResult {
+	ctx.startLoginProbe(!ctx.cfg.ReadOnly)
 	select {
-	case <-loginProbe.done:
+	case <-ctx.probe.done:
 	case <-ctx.Done():
-		failf("interrupted while waiting for the login probe (wrong passwords on three parallel connections): %v", ctx.Err())
+		ctx.failf("interrupted while waiting for the login probe (wrong passwords on three parallel connections): %v", ctx.Err())
 		return nil
 	}
-	res := &loginProbe.res
+	res := &ctx.probe.res
 	AddReportEntry(EntryTranscript, "shared login probe, run once for every check of failed logins:\n"+res.tr.String(), ReportEntryVisibilityNever)
 	return res
 }
 
-func runLoginProbe(t harness.Target, anon bool) loginProbeResult {
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.CheckTimeout)
+func runLoginProbe(t harness.Target, timeout time.Duration, anon bool) loginProbeResult {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	res := loginProbeResult{tr: harness.NewTranscript()}
 	res.tr.AddSecret(t.Password)

@@ -1,7 +1,6 @@
 package suites
 
 import (
-	"context"
 	"path"
 	"regexp"
 	"strings"
@@ -43,28 +42,28 @@ func hostSignature(listing []string) []string {
 }
 
 // workingDir asks PWD and fails the check when the answer is unusable.
-func workingDir(ctx context.Context, c *harness.Conn) string {
+func workingDir(ctx *Ctx, c *harness.Conn) string {
 	r := cmd(ctx, c, "PWD")
 	if r.Code != harness.ReplyPathCreated {
-		failf("PWD: expected 257; got %s", r)
+		ctx.failf("PWD: expected 257; got %s", r)
 		return ""
 	}
 	// Only the directory matters here; RFC959-AII-PWD-257 judges the
 	// reply's form.
 	d, problem := harness.Parse257(r.Text())
 	if problem == harness.Problem257NoQuote || problem == harness.Problem257Unterminated {
-		failf("PWD: no quoted directory in %s", r)
+		ctx.failf("PWD: no quoted directory in %s", r)
 	}
 	return d
 }
 
 // virtualRoot logs in and reports the login directory and whether the
 // server presents a virtual root ("/").
-func virtualRoot(ctx context.Context) (*harness.Conn, string, bool) {
+func virtualRoot(ctx *Ctx) (*harness.Conn, string, bool) {
 	c := login(ctx)
 	home := workingDir(ctx, c)
 	if path.Clean(home) != "/" {
-		infof("the server does not present a virtual root: PWD after login is %q; only \"no host file is readable\" is judged", home)
+		ctx.infof("the server does not present a virtual root: PWD after login is %q; only \"no host file is readable\" is judged", home)
 		return c, home, false
 	}
 	return c, home, true

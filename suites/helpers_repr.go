@@ -2,7 +2,6 @@ package suites
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"strings"
 
@@ -37,34 +36,34 @@ func dropCR(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\r"), nil) }
 
 // setType sends TYPE arg and fails the check unless it is accepted (200;
 // another 2yz is tolerated with a warning).
-func setType(ctx context.Context, c *harness.Conn, arg string) {
+func setType(ctx *Ctx, c *harness.Conn, arg string) {
 	r, err := c.Cmd(ctx, "TYPE "+arg)
-	expectCode("TYPE "+arg, r, err, harness.ReplyOK)
+	expectCode(ctx, "TYPE "+arg, r, err, harness.ReplyOK)
 }
 
 // storeIn stores data under name in the representation type typ and fails
 // the check unless the server confirms it (1yz then 2yz).
-func storeIn(ctx context.Context, c *harness.Conn, typ, name string, data []byte) {
+func storeIn(ctx *Ctx, c *harness.Conn, typ, name string, data []byte) {
 	setType(ctx, c, typ)
-	t, err := transferOut(ctx, c, defaultMode(c), "STOR "+name, data)
-	must(err, "STOR %s in TYPE %s", name, typ)
+	t, err := transferOut(ctx, c, ctx.defaultMode(c), "STOR "+name, data)
+	ctx.must(err, "STOR %s in TYPE %s", name, typ)
 	if t.Final == nil || harness.Class(t.Final.Code) != 2 {
-		failf("STOR %s in TYPE %s: expected 125 or 150, then 226 or 250; got %s", name, typ, t.ReplyChain())
+		ctx.failf("STOR %s in TYPE %s: expected 125 or 150, then 226 or 250; got %s", name, typ, t.ReplyChain())
 	}
 	if t.DataErr != nil {
-		failf("STOR %s in TYPE %s: data connection: %v", name, typ, t.DataErr)
+		ctx.failf("STOR %s in TYPE %s: data connection: %v", name, typ, t.DataErr)
 	}
 }
 
 // retrieveIn retrieves name in the representation type typ.
-func retrieveIn(ctx context.Context, c *harness.Conn, typ, name string) []byte {
+func retrieveIn(ctx *Ctx, c *harness.Conn, typ, name string) []byte {
 	setType(ctx, c, typ)
-	return download(ctx, c, defaultMode(c), "RETR "+name).Data
+	return download(ctx, c, ctx.defaultMode(c), "RETR "+name).Data
 }
 
 // systemType asks SYST and reports the system name and whether it is a
 // UNIX-type system (whose text files end their lines with LF).
-func systemType(ctx context.Context, c *harness.Conn) (name string, unix bool) {
+func systemType(ctx *Ctx, c *harness.Conn) (name string, unix bool) {
 	r, err := c.Cmd(ctx, "SYST")
 	if err != nil || r.Code != harness.ReplySystemType {
 		return "", false
@@ -85,24 +84,24 @@ func describeText(b []byte) string {
 
 // loginAt logs a second session in and enters dir (relative to the login
 // directory).
-func loginAt(ctx context.Context, dir string) *harness.Conn {
+func loginAt(ctx *Ctx, dir string) *harness.Conn {
 	c := login(ctx)
 	if r := cmd(ctx, c, "CWD "+dir); harness.Class(r.Code) != 2 {
-		failf("a second session cannot enter the scratch directory: CWD %s: %s", dir, r)
+		ctx.failf("a second session cannot enter the scratch directory: CWD %s: %s", dir, r)
 	}
 	return c
 }
 
 // acceptedParam sends a TYPE, MODE or STRU command and reports whether the
 // server accepted it (2yz). A broken exchange fails the check.
-func acceptedParam(ctx context.Context, c *harness.Conn, line string) (*harness.Reply, bool) {
+func acceptedParam(ctx *Ctx, c *harness.Conn, line string) (*harness.Reply, bool) {
 	r := cmd(ctx, c, line)
 	return r, harness.Class(r.Code) == 2
 }
 
 // statLines returns the lines of a STAT reply without argument, or nil if
 // the server gives no status (not 2yz).
-func statLines(ctx context.Context, c *harness.Conn) []string {
+func statLines(ctx *Ctx, c *harness.Conn) []string {
 	r := cmd(ctx, c, "STAT")
 	if harness.Class(r.Code) != 2 {
 		return nil
@@ -121,10 +120,10 @@ func lineSet(lines []string) map[string]bool {
 
 // retrieveBlocks runs a download command in MODE B (harness
 // RetrieveBlocks) over the default mode; a broken exchange fails the check.
-func retrieveBlocks(ctx context.Context, c *harness.Conn, line string) *harness.BlockTransfer {
-	d := openData(ctx, c, defaultMode(c))
+func retrieveBlocks(ctx *Ctx, c *harness.Conn, line string) *harness.BlockTransfer {
+	d := openData(ctx, c, ctx.defaultMode(c))
 	bt, err := c.RetrieveBlocks(ctx, d, line)
-	must(err, "%s in MODE B", line)
+	ctx.must(err, "%s in MODE B", line)
 	return bt
 }
 
@@ -191,7 +190,7 @@ const (
 
 // makeListingTree logs in, makes a scratch directory with the listing
 // layout and returns the session (in TYPE I) and the tree.
-func makeListingTree(ctx context.Context) (*harness.Conn, listingTree) {
+func makeListingTree(ctx *Ctx) (*harness.Conn, listingTree) {
 	c := login(ctx)
 	tr := listingTree{dir: scratch(ctx, c), files: map[string][]byte{
 		treeOuter:                  []byte("outer file\n"),
@@ -200,19 +199,19 @@ func makeListingTree(ctx context.Context) (*harness.Conn, listingTree) {
 		treeSub + "/" + treeSecond: binaryFixture(300),
 	}}
 	if r := cmd(ctx, c, "MKD "+treeSub); r.Code != harness.ReplyPathCreated {
-		failf("cannot create a subdirectory in the scratch directory: MKD %s: %s", treeSub, r)
+		ctx.failf("cannot create a subdirectory in the scratch directory: MKD %s: %s", treeSub, r)
 	}
 	for _, name := range []string{treeOuter, treeOther, treeSub + "/" + treeInner, treeSub + "/" + treeSecond} {
-		upload(ctx, c, defaultMode(c), name, tr.files[name])
+		upload(ctx, c, ctx.defaultMode(c), name, tr.files[name])
 	}
 	return c, tr
 }
 
 // listIn runs LIST or NLST (line) in the representation type typ and
 // returns the data; the transfer must succeed.
-func listIn(ctx context.Context, c *harness.Conn, typ, line string) []byte {
+func listIn(ctx *Ctx, c *harness.Conn, typ, line string) []byte {
 	setType(ctx, c, typ)
-	return download(ctx, c, defaultMode(c), line).Data
+	return download(ctx, c, ctx.defaultMode(c), line).Data
 }
 
 // mentions reports whether listing data contains name.

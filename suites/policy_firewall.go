@@ -13,41 +13,41 @@ import (
 // control connection), inside --active-range if given. PORT is used on
 // IPv4, EPRT on IPv6.
 
-var _ = Describe("Operator policy for active mode", Label("policy", "port", "data", "firewall"), func() {
-	Check("POLICY-ACTIVE-EGRESS", "connects back to the client in active mode, or refuses PORT outright",
-		func(ctx SpecContext) {
+var _ = describe("Operator policy for active mode", Label("policy", "port", "data", "firewall"), func(r *Run) {
+	r.Check("POLICY-ACTIVE-EGRESS", "connects back to the client in active mode, or refuses PORT outright",
+		func(ctx *Ctx) {
 			c := login(ctx)
 			p := probeActive(ctx, c)
 			switch {
 			case p.Setup == nil:
-				failf("%s: no reply", activeSetupText(p))
+				ctx.failf("%s: no reply", activeSetupText(p))
 			case activeRefused(p):
-				infof("active mode is refused: %s got %s; clients must use passive mode", activeSetupText(p), p.Setup)
+				ctx.infof("active mode is refused: %s got %s; clients must use passive mode", activeSetupText(p), p.Setup)
 			case !p.Accepted() && harness.Class(p.Setup.Code) != 4:
-				failf("%s: expected 200 (or 5yz if active mode is not allowed); got %s", activeSetupText(p), p.Setup)
+				ctx.failf("%s: expected 200 (or 5yz if active mode is not allowed); got %s", activeSetupText(p), p.Setup)
 			case !p.Connected():
 				finding, fixes := noDialIn(p)
-				problem(finding, fixes...)
+				problem(ctx, finding, fixes...)
 			default:
-				infof("the server connected from %s to %s (%s %s)", p.Source, p.Listen, p.Cmd, activeReplies(p))
+				ctx.infof("the server connected from %s to %s (%s %s)", p.Source, p.Listen, p.Cmd, activeReplies(p))
 			}
 		})
 
-	Check("POLICY-ACTIVE-EGRESS/source-address", "connects back from the address the client reached it at",
-		func(ctx SpecContext) {
+	r.Check("POLICY-ACTIVE-EGRESS/source-address", "connects back from the address the client reached it at",
+		func(ctx *Ctx) {
 			c := login(ctx)
 			p := requireDialIn(probeActive(ctx, c))
 			want := c.RemoteAddr().Addr()
 			if p.Source.Addr().Unmap() != want {
-				problem(fmt.Sprintf("the server's %s data connection came from %s, not from %s, the address this client reached it at: a client-side firewall that admits data connections only from the server's address drops it, and clients that check the source (RFC 2577 §4) refuse it",
+				problem(ctx, fmt.Sprintf("the server's %s data connection came from %s, not from %s, the address this client reached it at: a client-side firewall that admits data connections only from the server's address drops it, and clients that check the source (RFC 2577 §4) refuse it",
 					p.Mode, p.Source, want),
 					fmt.Sprintf("make the server dial active data connections from its control address %s (on a multi-homed host or behind source NAT, use one address for both)", want))
 			}
-			infof("the server connected from %s", p.Source)
+			ctx.infof("the server connected from %s", p.Source)
 		})
 
-	Check("POLICY-ACTIVE-EGRESS/source-port", "dials active data connections from the expected source port",
-		func(ctx SpecContext) {
+	r.Check("POLICY-ACTIVE-EGRESS/source-port", "dials active data connections from the expected source port",
+		func(ctx *Ctx) {
 			c := login(ctx)
 			first := requireDialIn(probeActive(ctx, c))
 			ports := []int{int(first.Source.Port())}
@@ -58,8 +58,8 @@ var _ = Describe("Operator policy for active mode", Label("policy", "port", "dat
 			}
 			l := int(c.RemoteAddr().Port())
 			desc := describeSourcePorts(ports, l)
-			infof("%s", desc)
-			exp := cfg.ExpectActiveSourcePort
+			ctx.infof("%s", desc)
+			exp := ctx.cfg.ExpectActiveSourcePort
 			if exp == 0 {
 				Skip("no expected active source port given (--expect-active-source-port); " + desc)
 			}
@@ -69,7 +69,7 @@ var _ = Describe("Operator policy for active mode", Label("policy", "port", "dat
 			}
 			for _, p := range ports {
 				if p != want {
-					problem(fmt.Sprintf("the server's active data connections came from port %s, but the expected source port is %s (--expect-active-source-port): a firewall that admits active-mode data only from that source port drops them",
+					problem(ctx, fmt.Sprintf("the server's active data connections came from port %s, but the expected source port is %s (--expect-active-source-port): a firewall that admits active-mode data only from that source port drops them",
 						portList(ports, 4), wantText),
 						fmt.Sprintf("set the server's active-mode source port to %d (its data-port or connect-from-port-20 setting), or correct the firewall rule and --expect-active-source-port to what the server uses", want))
 				}

@@ -12,16 +12,16 @@ import (
 	"github.com/ftpconform/ftpconform/harness"
 )
 
-// The passive-mode policy checks sample cfg.Samples fresh sessions each
+// The passive-mode policy checks sample ctx.cfg.Samples fresh sessions each
 // (harness.SamplePassive): a server may hand out ports or addresses that
 // differ between sessions (a random port per PASV, a cluster of nodes
 // behind one address), and one reply proves little about the range.
 
-var _ = Describe("Operator policy for passive mode", Label("policy", "pasv", "firewall"), func() {
-	Check("POLICY-PASV-RANGE", "advertises passive ports inside the expected range",
-		Serial, func(ctx SpecContext) {
-			samples := requireSamples(samplePassive(ctx, false))
-			rng := cfg.Target.PasvRange
+var _ = describe("Operator policy for passive mode", Label("policy", "pasv", "firewall"), func(r *Run) {
+	r.Check("POLICY-PASV-RANGE", "advertises passive ports inside the expected range",
+		Serial, func(ctx *Ctx) {
+			samples := requireSamples(ctx, samplePassive(ctx, false))
+			rng := ctx.cfg.Target.PasvRange
 			var ports, outside []int
 			for _, s := range samples {
 				p := int(s.Advertised.Port())
@@ -31,8 +31,8 @@ var _ = Describe("Operator policy for passive mode", Label("policy", "pasv", "fi
 				}
 			}
 			modes := modesOf(samples)
-			spread := describeSpread(ports, rng, modes, cfg.Samples)
-			infof("%s", spread)
+			spread := describeSpread(ports, rng, modes, ctx.cfg.Samples)
+			ctx.infof("%s", spread)
 			if rng.IsZero() {
 				Skip("no expected passive range given (--pasv-range); " + spread)
 			}
@@ -45,14 +45,14 @@ var _ = Describe("Operator policy for passive mode", Label("policy", "pasv", "fi
 					// free port when its range is busy.
 					fixes = append(fixes, "the ports outside the range look kernel-chosen: if the server falls back to any free port when its range is busy, make the range larger than the number of concurrent passive transfers")
 				}
-				problem(fmt.Sprintf("%d of %d passive replies (%s) advertise ports outside %s: %s; clients behind a firewall that opens only %s cannot connect to them",
+				problem(ctx, fmt.Sprintf("%d of %d passive replies (%s) advertise ports outside %s: %s; clients behind a firewall that opens only %s cannot connect to them",
 					len(outside), len(ports), modeList(modes), rng, portList(outside, 12), rng), fixes...)
 			}
 		})
 
-	Check("POLICY-PASV-ADDR", "advertises the expected public address in the 227 reply",
-		Serial, func(ctx SpecContext) {
-			if !cfg.Target.PasvAddress.IsValid() {
+	r.Check("POLICY-PASV-ADDR", "advertises the expected public address in the 227 reply",
+		Serial, func(ctx *Ctx) {
+			if !ctx.cfg.Target.PasvAddress.IsValid() {
 				// A POLICY check judges only what the operator stated.
 				Skip("no --pasv-address given; whether the 227 address is one this client can reach is judged by RFC959-4.1.2-227-ADDRESS")
 			}
@@ -60,9 +60,9 @@ var _ = Describe("Operator policy for passive mode", Label("policy", "pasv", "fi
 			if len(samples) == 0 {
 				Skip("PASV carries IPv4 addresses only and this control connection is IPv6; EPSV advertises no address (RFC 2428 §3), clients dial the control connection's address")
 			}
-			samples = requireSamples(samples)
+			samples = requireSamples(ctx, samples)
 			peer := samples[0].Peer.Addr()
-			want := expectedPasvAddr(peer)
+			want := expectedPasvAddr(ctx, peer)
 			byAddr := map[netip.Addr]int{}
 			var wrong []netip.Addr
 			for _, s := range samples {
@@ -73,23 +73,23 @@ var _ = Describe("Operator policy for passive mode", Label("policy", "pasv", "fi
 				byAddr[a]++
 			}
 			if len(wrong) == 0 {
-				infof("all %d sessions advertised %s in the 227 reply", len(samples), want)
+				ctx.infof("all %d sessions advertised %s in the 227 reply", len(samples), want)
 				return
 			}
 			var findings, fixes []string
 			for _, a := range wrong {
-				f, fix := diagnosePasvAddress(a, peer, byAddr[a], len(samples))
+				f, fix := diagnosePasvAddress(ctx, a, peer, byAddr[a], len(samples))
 				findings = append(findings, f)
 				fixes = append(fixes, fix)
 			}
-			problem(strings.Join(findings, "; also, "), fixes...)
+			problem(ctx, strings.Join(findings, "; also, "), fixes...)
 		})
 
-	Check("POLICY-PASV-RANGE-REACHABLE", "accepts connections on every passive port it advertises",
-		Serial, func(ctx SpecContext) {
+	r.Check("POLICY-PASV-RANGE-REACHABLE", "accepts connections on every passive port it advertises",
+		Serial, func(ctx *Ctx) {
 			samples := samplePassive(ctx, true)
 			ok, failed, _ := usableSamples(samples)
-			samples = requireSamples(samples)
+			samples = requireSamples(ctx, samples)
 			byKind := map[harness.DialFailure][]int{}
 			modesBy := map[harness.DialFailure][]harness.DataMode{}
 			for _, s := range ok {
@@ -99,14 +99,14 @@ var _ = Describe("Operator policy for passive mode", Label("policy", "pasv", "fi
 					modesBy[k] = append(modesBy[k], s.Mode)
 				}
 			}
-			infof("%s", describeProbes(byKind, len(samples)))
+			ctx.infof("%s", describeProbes(byKind, len(samples)))
 			var findings, fixes []string
 			if ports := byKind[harness.DialTimeout]; len(ports) > 0 {
 				// Only EPSV ports dropped while PASV ports connect: a
 				// firewall that opens the ports it reads in 227 replies.
 				epsvOnly := slices.Equal(modesBy[harness.DialTimeout], []harness.DataMode{harness.EPSV}) &&
 					slices.Contains(modesBy[""], harness.PASV)
-				f, fix := diagnoseTimedOut(ports, len(samples), epsvOnly)
+				f, fix := diagnoseTimedOut(ctx, ports, len(samples), epsvOnly)
 				findings, fixes = append(findings, f), append(fixes, fix...)
 			}
 			if ports := byKind[harness.DialRefused]; len(ports) > 0 {
@@ -127,12 +127,12 @@ var _ = Describe("Operator policy for passive mode", Label("policy", "pasv", "fi
 				fixes = append(fixes, "check the server's log for why it could not open a passive port; a range smaller than the number of concurrent transfers runs out")
 			}
 			if len(findings) > 0 {
-				problem(strings.Join(findings, "; also, "), fixes...)
+				problem(ctx, strings.Join(findings, "; also, "), fixes...)
 			}
 		})
 
-	Check("POLICY-EPSV-WORKS-NAT", "serves a listing over EPSV at the address the client reached it at",
-		func(ctx SpecContext) {
+	r.Check("POLICY-EPSV-WORKS-NAT", "serves a listing over EPSV at the address the client reached it at",
+		func(ctx *Ctx) {
 			c := login(ctx)
 			d, err := c.OpenData(ctx, harness.EPSV, harness.DataOptions{})
 			if err != nil {
@@ -143,16 +143,16 @@ var _ = Describe("Operator policy for passive mode", Label("policy", "pasv", "fi
 				}
 				if de, ok := isUnreachable(err); ok && d != nil {
 					finding, fixes := diagnoseEPSVDial(d, de)
-					problem(finding, fixes...)
+					problem(ctx, finding, fixes...)
 				}
-				failf("%s", diagnoseDataSetup(harness.EPSV, d, err))
+				ctx.failf("%s", diagnoseDataSetup(harness.EPSV, d, err))
 			}
 			t, err := c.Retrieve(ctx, d, "LIST")
-			must(err, "LIST over EPSV")
+			ctx.must(err, "LIST over EPSV")
 			if t.DataErr != nil || t.Final == nil || harness.Class(t.Final.Code) != 2 {
-				failf("LIST over EPSV (port %d at %s): expected 125 or 150, then 226 or 250, and the listing; got %s (data connection: %v)", d.Advertised.Port(), d.Dialled.Addr(), t.ReplyChain(), t.DataErr)
+				ctx.failf("LIST over EPSV (port %d at %s): expected 125 or 150, then 226 or 250, and the listing; got %s (data connection: %v)", d.Advertised.Port(), d.Dialled.Addr(), t.ReplyChain(), t.DataErr)
 			}
-			infof("LIST over EPSV: %d bytes on port %d at %s", len(t.Data), d.Dialled.Port(), d.Dialled.Addr())
+			ctx.infof("LIST over EPSV: %d bytes on port %d at %s", len(t.Data), d.Dialled.Port(), d.Dialled.Addr())
 		})
 })
 
@@ -211,8 +211,8 @@ func describeProbes(byKind map[harness.DialFailure][]int, total int) string {
 // unanswered: packets dropped on the way. When the dropped ports lie
 // outside the expected range and the ports inside it work, the server's
 // range is what is wrong, not the firewall.
-func diagnoseTimedOut(ports []int, total int, epsvOnly bool) (string, []string) {
-	rng := cfg.Target.PasvRange
+func diagnoseTimedOut(ctx *Ctx, ports []int, total int, epsvOnly bool) (string, []string) {
+	rng := ctx.cfg.Target.PasvRange
 	finding := fmt.Sprintf("%d of %d sampled passive ports timed out (%s): the connection attempts got no answer, so the packets are dropped on the way — a firewall (or cloud security group) between this client and the server does not let these ports through",
 		len(ports), total, portList(ports, 12))
 	if epsvOnly {

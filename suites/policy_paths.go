@@ -2,7 +2,6 @@ package suites
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"path"
 	"regexp"
@@ -21,9 +20,9 @@ import (
 // whose login directory is not "/" (no virtual root) only "no host file is
 // readable" is judged.
 
-var _ = Describe("Confinement to the root (operator policy, RFC 2577 §9)", Label("security", "policy", "paths"), func() {
-	Check("POLICY-PATH-CWD-ESCAPE", "keeps the working directory inside the root whatever CWD .. is given",
-		func(ctx SpecContext) {
+var _ = describe("Confinement to the root (operator policy, RFC 2577 §9)", Label("security", "policy", "paths"), func(r *Run) {
+	r.Check("POLICY-PATH-CWD-ESCAPE", "keeps the working directory inside the root whatever CWD .. is given",
+		func(ctx *Ctx) {
 			c, home, virtual := virtualRoot(ctx)
 			if !virtual {
 				Skip(fmt.Sprintf("the server does not present a virtual root (PWD after login is %q), so CWD .. may leave the login directory; POLICY-PATH-RETR-ESCAPE judges whether host files are readable", home))
@@ -37,27 +36,27 @@ var _ = Describe("Confinement to the root (operator policy, RFC 2577 §9)", Labe
 				}
 				l, err := listNames(ctx, c, "")
 				if err != nil {
-					infof("NLST after %s: %v", line, err)
+					ctx.infof("NLST after %s: %v", line, err)
 				} else if sig := hostSignature(l.Names()); sig != nil {
 					problems = append(problems, fmt.Sprintf("after %s NLST lists the host directories %s", line, strings.Join(sig, ", ")))
 				}
 				if path.Clean(pwd) != "/" {
 					if r := cmd(ctx, c, "CWD /"); harness.Class(r.Code) != 2 {
-						failf("%s; then CWD / got %s", strings.Join(problems, "; "), r)
+						ctx.failf("%s; then CWD / got %s", strings.Join(problems, "; "), r)
 					}
 				}
 			}
 			if len(problems) > 0 {
-				failf("%s: the client got above the root the server presents", strings.Join(slices.Compact(problems), "; "))
+				ctx.failf("%s: the client got above the root the server presents", strings.Join(slices.Compact(problems), "; "))
 			}
 		})
 
-	Check("POLICY-PATH-RETR-ESCAPE", "serves no host file to RETR or SIZE of a path with .. or an absolute path",
-		func(ctx SpecContext) {
+	r.Check("POLICY-PATH-RETR-ESCAPE", "serves no host file to RETR or SIZE of a path with .. or an absolute path",
+		func(ctx *Ctx) {
 			c, _, virtual := virtualRoot(ctx)
 			r, err := c.Cmd(ctx, "TYPE I")
-			expectCode("TYPE I", r, err, harness.ReplyOK)
-			mode := defaultMode(c)
+			expectCode(ctx, "TYPE I", r, err, harness.ReplyOK)
+			mode := ctx.defaultMode(c)
 			// What the root itself holds under these names: relative paths
 			// without "..", which cannot leave the login directory.
 			base := map[string]*harness.Transfer{}
@@ -89,9 +88,9 @@ var _ = Describe("Confinement to the root (operator policy, RFC 2577 §9)", Labe
 					case a.host.Match(t.Data) && !inRoot:
 						problems = append(problems, fmt.Sprintf("RETR %s got %s and a host file: %q", a.arg, t.Final, firstLineOf(t.Data)))
 					case inRoot:
-						infof("RETR %s got the root's own %s", a.arg, a.base)
+						ctx.infof("RETR %s got the root's own %s", a.arg, a.base)
 					default:
-						infof("RETR %s got %s with %d bytes that are not a host file", a.arg, t.Final, len(t.Data))
+						ctx.infof("RETR %s got %s with %d bytes that are not a host file", a.arg, t.Final, len(t.Data))
 					}
 				}
 				if !virtual || !sizeWorks {
@@ -103,29 +102,29 @@ var _ = Describe("Confinement to the root (operator policy, RFC 2577 §9)", Labe
 				}
 			}
 			if len(problems) > 0 {
-				failf("%s: files outside the server's root are reachable", strings.Join(problems, "; "))
+				ctx.failf("%s: files outside the server's root are reachable", strings.Join(problems, "; "))
 			}
 		})
 
-	Check("POLICY-PATH-WRITE-ESCAPE", "creates nothing outside the root through STOR, MKD or RNTO with .. paths",
+	r.Check("POLICY-PATH-WRITE-ESCAPE", "creates nothing outside the root through STOR, MKD or RNTO with .. paths",
 		Label("write"),
-		func(ctx SpecContext) {
+		func(ctx *Ctx) {
 			c, home, virtual := virtualRoot(ctx)
 			if !virtual {
 				Skip(fmt.Sprintf("the server does not present a virtual root (PWD after login is %q): writing through paths with .. could create files outside the login directory", home))
 			}
 			dir := scratch(ctx, c)
-			mode := defaultMode(c)
+			mode := ctx.defaultMode(c)
 			up := "../../../" // from the scratch directory: two levels above the root
 			stor, mkd, mkdAbs, rnto := harness.UniqueName("escape-stor"), harness.UniqueName("escape-mkd"), harness.UniqueName("escape-mkd"), harness.UniqueName("escape-rnto")
-			removeAfter("/"+stor, "/"+mkd, "/"+mkdAbs, "/"+rnto)
+			ctx.removeAfter("/"+stor, "/"+mkd, "/"+mkdAbs, "/"+rnto)
 			var problems []string
 			// found says where a name shows up: in the root or in the
 			// working directory (a server may drop the leading "..").
 			found := func(name string) string {
 				for _, d := range []string{"/", ""} {
 					l, err := listNames(ctx, c, d)
-					must(err, "NLST %s", d)
+					ctx.must(err, "NLST %s", d)
 					if l.Has(name) {
 						if d == "" {
 							return "/" + dir + "/" + name
@@ -137,20 +136,20 @@ var _ = Describe("Confinement to the root (operator policy, RFC 2577 §9)", Labe
 			}
 			judge := func(what, name string, r *harness.Reply) {
 				if harness.Class(r.Code) != 2 {
-					infof("%s was refused with %s", what, r)
+					ctx.infof("%s was refused with %s", what, r)
 					return
 				}
 				if where := found(name); where != "" {
-					infof("%s got %s and created %s, inside the root", what, r, where)
+					ctx.infof("%s got %s and created %s, inside the root", what, r, where)
 					return
 				}
 				problems = append(problems, fmt.Sprintf("%s got %s, but %s is neither in the root nor in the working directory: it was created outside the root", what, r, name))
 			}
 
 			t, err := transferOut(ctx, c, mode, "STOR "+up+stor, []byte("ftpconform\r\n"))
-			must(err, "STOR %s%s", up, stor)
+			ctx.must(err, "STOR %s%s", up, stor)
 			if t.Final == nil {
-				failf("STOR %s%s: no completion reply", up, stor)
+				ctx.failf("STOR %s%s: no completion reply", up, stor)
 			}
 			judge("STOR "+up+stor, stor, t.Final)
 			judge("MKD "+up+mkd, mkd, cmd(ctx, c, "MKD "+up+mkd))
@@ -159,25 +158,25 @@ var _ = Describe("Confinement to the root (operator policy, RFC 2577 §9)", Labe
 			if r := cmd(ctx, c, "RNFR rename-me.txt"); r.Code == harness.ReplyPendingInfo {
 				judge("RNFR rename-me.txt, RNTO "+up+rnto, rnto, cmd(ctx, c, "RNTO "+up+rnto))
 			} else {
-				infof("RNFR rename-me.txt got %s; RNTO not tried", r)
+				ctx.infof("RNFR rename-me.txt got %s; RNTO not tried", r)
 			}
 			if len(problems) > 0 {
-				failf("%s", strings.Join(problems, "; "))
+				ctx.failf("%s", strings.Join(problems, "; "))
 			}
 		})
 
-	Check("POLICY-PATH-NUL", "does not cut a pathname at a NUL byte",
+	r.Check("POLICY-PATH-NUL", "does not cut a pathname at a NUL byte",
 		Label("write"),
-		func(ctx SpecContext) {
+		func(ctx *Ctx) {
 			c := login(ctx)
 			scratch(ctx, c)
-			mode := defaultMode(c)
+			mode := ctx.defaultMode(c)
 			name, data := "nul-test.txt", []byte("ftpconform NUL test\r\n")
 			upload(ctx, c, mode, name, data)
 			var problems []string
 			t, err := transferIn(ctx, c, mode, "RETR "+name+"\x00.jpg")
 			if err != nil {
-				failf("RETR %s<NUL>.jpg: %v; the server must answer a pathname with a NUL byte (a refusal such as 501 or 550 is fine), not drop the session (RFC 959 §4.2: every command gets a reply)", name, err)
+				ctx.failf("RETR %s<NUL>.jpg: %v; the server must answer a pathname with a NUL byte (a refusal such as 501 or 550 is fine), not drop the session (RFC 959 §4.2: every command gets a reply)", name, err)
 			}
 			if t.Final != nil && harness.Class(t.Final.Code) == 2 && bytes.Equal(t.Data, data) {
 				problems = append(problems, fmt.Sprintf("RETR %s<NUL>.jpg got %s and the content of %s", name, t.Final, name))
@@ -191,21 +190,21 @@ var _ = Describe("Confinement to the root (operator policy, RFC 2577 §9)", Labe
 				}
 			}
 			if len(problems) > 0 {
-				failf("%s: the server cuts pathnames at a NUL byte, so a check of the whole name (its extension, a deny list) can be bypassed", strings.Join(problems, "; "))
+				ctx.failf("%s: the server cuts pathnames at a NUL byte, so a check of the whole name (its extension, a deny list) can be bypassed", strings.Join(problems, "; "))
 			}
 		})
 
-	Check("POLICY-PATH-SYMLINK", "gives no access outside the root through a symbolic link in it",
-		func(ctx SpecContext) {
+	r.Check("POLICY-PATH-SYMLINK", "gives no access outside the root through a symbolic link in it",
+		func(ctx *Ctx) {
 			c, home, _ := virtualRoot(ctx)
-			mode := defaultMode(c)
+			mode := ctx.defaultMode(c)
 			listing := download(ctx, c, mode, "LIST")
 			links := escapingLinks(listing.Data)
 			if len(links) == 0 {
 				Skip(fmt.Sprintf("no symbolic link pointing outside the login directory (absolute or with ..) in its listing; to test this, put one there, e.g. ln -s /etc/passwd passwd-link in %s", home))
 			}
 			r, err := c.Cmd(ctx, "TYPE I")
-			expectCode("TYPE I", r, err, harness.ReplyOK)
+			expectCode(ctx, "TYPE I", r, err, harness.ReplyOK)
 			base := retrieveQuietly(ctx, c, mode, "etc/passwd")
 			var problems []string
 			for i, l := range links {
@@ -218,7 +217,7 @@ var _ = Describe("Confinement to the root (operator policy, RFC 2577 §9)", Labe
 					if (hostPasswd.Match(t.Data) || hostWinIni.Match(t.Data)) && !inRoot {
 						problems = append(problems, fmt.Sprintf("RETR %s (a link to %s) got %s and a host file: %q", l.name, l.target, t.Final, firstLineOf(t.Data)))
 					} else {
-						infof("RETR %s (a link to %s) got %s with %d bytes that are not a host file", l.name, l.target, t.Final, len(t.Data))
+						ctx.infof("RETR %s (a link to %s) got %s with %d bytes that are not a host file", l.name, l.target, t.Final, len(t.Data))
 					}
 				}
 				if r := cmd(ctx, c, "CWD "+l.name); harness.Class(r.Code) == 2 {
@@ -229,21 +228,21 @@ var _ = Describe("Confinement to the root (operator policy, RFC 2577 §9)", Labe
 						}
 					}
 					if r := cmd(ctx, c, "CWD "+home); harness.Class(r.Code) != 2 {
-						failf("CWD %s back to the login directory: %s", home, r)
+						ctx.failf("CWD %s back to the login directory: %s", home, r)
 					}
 				}
 			}
 			if len(problems) > 0 {
-				failf("%s: a symbolic link leads out of the root", strings.Join(problems, "; "))
+				ctx.failf("%s: a symbolic link leads out of the root", strings.Join(problems, "; "))
 			}
 		})
 })
 
 // retrieveQuietly runs RETR arg over a fresh data connection and returns
 // what happened; a refusal is a normal outcome here.
-func retrieveQuietly(ctx context.Context, c *harness.Conn, mode harness.DataMode, arg string) *harness.Transfer {
+func retrieveQuietly(ctx *Ctx, c *harness.Conn, mode harness.DataMode, arg string) *harness.Transfer {
 	t, err := transferIn(ctx, c, mode, "RETR "+arg)
-	must(err, "RETR %s", arg)
+	ctx.must(err, "RETR %s", arg)
 	return t
 }
 

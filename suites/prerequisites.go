@@ -173,28 +173,25 @@ func dataCapability(mode harness.DataMode) harness.Capability {
 // need blocks the running check when the preflight found one of caps
 // broken and the check is not one that judges it. Capabilities the
 // preflight did not probe block nothing.
-func need(caps ...harness.Capability) {
-	if root, reason, ok := blockingPrerequisite(caps...); ok {
+func (c *Ctx) need(caps ...harness.Capability) {
+	if root, reason, ok := c.blockingPrerequisite(caps...); ok {
 		blocked(root, reason)
 	}
 }
 
 // blockingPrerequisite says which check blocks the running one, and why,
 // when one of caps is broken and the check is not one that judges it.
-func blockingPrerequisite(caps ...harness.Capability) (root, reason string, ok bool) {
-	st := current
-	if st == nil {
-		return "", "", false
-	}
+func (ctx *Ctx) blockingPrerequisite(caps ...harness.Capability) (root, reason string, ok bool) {
+	st := ctx.st
 	for _, c := range caps {
 		p, known := prerequisites[c]
 		if !known {
 			continue
 		}
-		if l, lost := cfg.health.lostCap(c); lost && l.Key != st.key && !p.ownedBy(st.key, harness.StageData) {
+		if l, lost := ctx.health.lostCap(c); lost && l.Key != st.key && !p.ownedBy(st.key, harness.StageData) {
 			return l.Key, fmt.Sprintf("%s stopped working during %s (%s)", p.what, l.Key, l.Detail), true
 		}
-		fact := cfg.Facts.Cap(c)
+		fact := ctx.cfg.Facts.Cap(c)
 		switch {
 		case fact.State == harness.CapBroken:
 		case fact.State == harness.CapUnsupported && !p.optional:
@@ -239,39 +236,30 @@ func notRun(root, reason string) {
 	Skip("not run: " + reason)
 }
 
+// gatedVerbs are the commands the gate holds back, with the capability
+// each relies on.
+var gatedVerbs = map[string]harness.Capability{
+	"NOOP": harness.CapNOOP, "PASV": harness.CapPASV, "PORT": harness.CapPORT,
+	"EPSV": harness.CapEPSV, "EPRT": harness.CapEPRT, "RETR": harness.CapRETR,
+	"STOR": harness.CapSTOR, "APPE": harness.CapSTOR, "STOU": harness.CapSTOR,
+	"LIST": harness.CapLIST, "NLST": harness.CapNLST,
+}
+
 // gateCommand is the check's gate for commands (harness.WithGate): a
 // command used while the preflight found it broken is not sent, unless the
 // check is one that judges it; the check then ends as blocked when it
 // reports the error (see blockedIfGated). The gate may run on any of the
 // check's goroutines, so it only records.
-func gateCommand(st *checkState) func(line string) error {
-	return func(line string) error {
-		var caps []harness.Capability
-		switch verb, _, _ := strings.Cut(strings.ToUpper(strings.TrimSpace(line)), " "); verb {
-		case "NOOP":
-			caps = []harness.Capability{harness.CapNOOP}
-		case "PASV":
-			caps = []harness.Capability{harness.CapPASV}
-		case "PORT":
-			caps = []harness.Capability{harness.CapPORT}
-		case "EPSV":
-			caps = []harness.Capability{harness.CapEPSV}
-		case "EPRT":
-			caps = []harness.Capability{harness.CapEPRT}
-		case "RETR":
-			caps = []harness.Capability{harness.CapRETR}
-		case "STOR", "APPE", "STOU":
-			caps = []harness.Capability{harness.CapSTOR}
-		case "LIST":
-			caps = []harness.Capability{harness.CapLIST}
-		case "NLST":
-			caps = []harness.Capability{harness.CapNLST}
-		}
-		root, reason, ok := blockingPrerequisite(caps...)
-		if !ok {
-			return nil
-		}
-		st.gate(root, reason)
-		return fmt.Errorf("%s not sent: blocked by %s: %s", strings.Fields(line + " ?")[0], root, reason)
+func (c *Ctx) gateCommand(line string) error {
+	verb, _, _ := strings.Cut(strings.ToUpper(strings.TrimSpace(line)), " ")
+	capability, gated := gatedVerbs[verb]
+	if !gated {
+		return nil
 	}
+	root, reason, ok := c.blockingPrerequisite(capability)
+	if !ok {
+		return nil
+	}
+	c.st.gate(root, reason)
+	return fmt.Errorf("%s not sent: blocked by %s: %s", strings.Fields(line + " ?")[0], root, reason)
 }

@@ -40,9 +40,9 @@ func ctrlTelnetAnswers(sent, got []harness.TelnetCommand) []string {
 	return bad
 }
 
-var _ = Describe("Telnet on the control connection (RFC 959 §5.2, RFC 1123 §4.1.2.12)", Label("control", "telnet"), func() {
-	Check("RFC1123-4.1.2.12-TELNET-OPTIONS", "copes with Telnet option negotiation sent ahead of a command", Needs(harness.CapNOOP),
-		func(ctx SpecContext) {
+var _ = describe("Telnet on the control connection (RFC 959 §5.2, RFC 1123 §4.1.2.12)", Label("control", "telnet"), func(r *Run) {
+	r.Check("RFC1123-4.1.2.12-TELNET-OPTIONS", "copes with Telnet option negotiation sent ahead of a command", Needs(harness.CapNOOP),
+		func(ctx *Ctx) {
 			c := login(ctx)
 			willEcho := harness.TelnetCommand{Cmd: harness.TelnetWILL, Opt: harness.TelnetOptEcho}
 			doSGA := harness.TelnetCommand{Cmd: harness.TelnetDO, Opt: harness.TelnetOptSGA}
@@ -51,24 +51,24 @@ var _ = Describe("Telnet on the control connection (RFC 959 §5.2, RFC 1123 §4.
 				ctrlSend(ctx, c, string([]byte{harness.TelnetIAC, req.Cmd, req.Opt})+"NOOP\r\n")
 				r, tc, err := c.ReadReplyTelnet(ctx)
 				got = append(got, tc...)
-				expectCode(req.String()+" followed by NOOP", r, err, harness.ReplyOK)
+				expectCode(ctx, req.String()+" followed by NOOP", r, err, harness.ReplyOK)
 			}
 			// An answer may also come late, ahead of a later reply.
-			must(c.Send(ctx, "NOOP"), "sending NOOP")
+			ctx.must(c.Send(ctx, "NOOP"), "sending NOOP")
 			r, tc, err := c.ReadReplyTelnet(ctx)
 			got = append(got, tc...)
-			expectCode("NOOP after the negotiation", r, err, harness.ReplyOK)
+			expectCode(ctx, "NOOP after the negotiation", r, err, harness.ReplyOK)
 			if bad := ctrlTelnetAnswers([]harness.TelnetCommand{willEcho, doSGA}, got); len(bad) > 0 {
-				failf("the server answered %s and %s with %s: a request is answered by accepting or refusing it (WILL with DO/DONT, DO with WILL/WONT, RFC 854), never by a request of its own",
+				ctx.failf("the server answered %s and %s with %s: a request is answered by accepting or refusing it (WILL with DO/DONT, DO with WILL/WONT, RFC 854), never by a request of its own",
 					willEcho, doSGA, strings.Join(bad, ", "))
 			}
 			if len(got) == 0 {
-				infof("the server stripped the Telnet requests without answering them")
+				ctx.infof("the server stripped the Telnet requests without answering them")
 			}
 		})
 
-	Check("RFC3659-2.2-NO-TELNET-NEGOTIATION", "never starts Telnet option negotiation", Needs(harness.CapNOOP),
-		func(ctx SpecContext) {
+	r.Check("RFC3659-2.2-NO-TELNET-NEGOTIATION", "never starts Telnet option negotiation", Needs(harness.CapNOOP),
+		func(ctx *Ctx) {
 			p := probeControl(ctx)
 			var neg []string
 			for _, tc := range p.telnet {
@@ -77,49 +77,49 @@ var _ = Describe("Telnet on the control connection (RFC 959 §5.2, RFC 1123 §4.
 				}
 			}
 			if len(neg) > 0 {
-				failf("in a session where the client sent no Telnet command, the server sent %s: an FTP server must not start option negotiation (RFC 3659 §2.2, RFC 1123 §4.1.2.12)", strings.Join(neg, ", "))
+				ctx.failf("in a session where the client sent no Telnet command, the server sent %s: an FTP server must not start option negotiation (RFC 3659 §2.2, RFC 1123 §4.1.2.12)", strings.Join(neg, ", "))
 			}
 		})
 
-	Check("RFC959-5.2-TELNET", "strips Telnet commands such as IAC NOP from a command line", Needs(harness.CapNOOP),
-		func(ctx SpecContext) {
+	r.Check("RFC959-5.2-TELNET", "strips Telnet commands such as IAC NOP from a command line", Needs(harness.CapNOOP),
+		func(ctx *Ctx) {
 			c := login(ctx)
 			nop := string([]byte{harness.TelnetIAC, harness.TelnetNOP})
 			for _, line := range []string{"NO" + nop + "OP\r\n", nop + "NOOP\r\n"} {
 				ctrlSend(ctx, c, line)
 				r, _, err := c.ReadReplyTelnet(ctx)
-				expectCode(fmt.Sprintf("%q (NOOP with Telnet IAC NOP, which carries no data)", harness.Printable(strings.TrimSuffix(line, "\r\n"))), r, err, harness.ReplyOK)
+				expectCode(ctx, fmt.Sprintf("%q (NOOP with Telnet IAC NOP, which carries no data)", harness.Printable(strings.TrimSuffix(line, "\r\n"))), r, err, harness.ReplyOK)
 			}
 		})
 })
 
-var _ = Describe("Control connection life cycle (RFC 959 §4.2, §5.4)", Label("control"), func() {
-	Check("RFC959-5.4-GREETING-BEFORE-CMD", "sends its greeting without waiting for the client to speak",
+var _ = describe("Control connection life cycle (RFC 959 §4.2, §5.4)", Label("control"), func(r *Run) {
+	r.Check("RFC959-5.4-GREETING-BEFORE-CMD", "sends its greeting without waiting for the client to speak",
 		Label("greeting"),
-		func(ctx SpecContext) {
+		func(ctx *Ctx) {
 			// From a second loopback address when there is one: a server
 			// may treat clients on its own address differently.
-			c, err := harness.Dial(ctx, cfg.Target, transcript(), cfg.SecondAddress)
-			if err != nil && cfg.SecondAddress.IsValid() {
-				c, err = harness.Dial(ctx, cfg.Target, transcript(), netip.Addr{})
+			c, err := harness.Dial(ctx, ctx.cfg.Target, ctx.transcript(), ctx.cfg.SecondAddress)
+			if err != nil && ctx.cfg.SecondAddress.IsValid() {
+				c, err = harness.Dial(ctx, ctx.cfg.Target, ctx.transcript(), netip.Addr{})
 			}
 			if err != nil {
-				failf("cannot connect to %s: %v", cfg.Target.Addr(), err)
+				ctx.failf("cannot connect to %s: %v", ctx.cfg.Target.Addr(), err)
 			}
 			DeferCleanup(c.Close)
 			greet, err := c.ReadGreeting(ctx)
 			if err != nil {
-				failf("the client sent nothing and waited %s, but no complete greeting came: %v (the server must not wait for a command before its 220)", cfg.Target.ReplyTimeout, err)
+				ctx.failf("the client sent nothing and waited %s, but no complete greeting came: %v (the server must not wait for a command before its 220)", ctx.cfg.Target.ReplyTimeout, err)
 			}
 			last := greet[len(greet)-1]
 			if last.Code != harness.ReplyServiceReady && last.Code != harness.ReplyServiceUnavailable {
-				failf("greeting: expected 220 (or 120 then 220, or 421); got %s", last)
+				ctx.failf("greeting: expected 220 (or 120 then 220, or 421); got %s", last)
 			}
 		})
 
-	Check("RFC959-4.2.1-421-CLOSE", "closes the control connection after a 421 reply", Shares(exchangeLongLine),
-		func(ctx SpecContext) {
-			if seen, ok := silenceSeen(exchangeLongLine); ok {
+	r.Check("RFC959-4.2.1-421-CLOSE", "closes the control connection after a 421 reply", Shares(exchangeLongLine),
+		func(ctx *Ctx) {
+			if seen, ok := ctx.silenceSeen(exchangeLongLine); ok {
 				Skip("no 421 could be provoked: " + seen + "; other ways (idle timeout, connection limits, failed logins) are too slow or disturb the server")
 			}
 			c := login(ctx)
@@ -127,7 +127,7 @@ var _ = Describe("Control connection life cycle (RFC 959 §4.2, §5.4)", Label("
 			_ = c.SendLong(ctx, ctrlLongLine(), shown)
 			r, err := c.ReadReply(ctx)
 			if err != nil && replyTimedOut(err) {
-				noteSilence(exchangeLongLine, "")
+				ctx.noteSilence(exchangeLongLine, "")
 			}
 			if err != nil || r.Code != harness.ReplyServiceUnavailable {
 				got := "no reply"
@@ -136,37 +136,37 @@ var _ = Describe("Control connection life cycle (RFC 959 §4.2, §5.4)", Label("
 				}
 				Skip(fmt.Sprintf("no 421 could be provoked: an over-long command line got %s; other ways (idle timeout, connection limits, failed logins) are too slow or disturb the server", got))
 			}
-			if closed, extra := c.WaitClose(ctx, cfg.Target.ReplyTimeout); !closed {
+			if closed, extra := c.WaitClose(ctx, ctx.cfg.Target.ReplyTimeout); !closed {
 				more := ""
 				if len(extra) > 0 {
 					more = fmt.Sprintf(" (and sent %d more replies)", len(extra))
 				}
-				failf("the server answered %s but kept the control connection open for %s%s: 421 means it is closing the control connection", r, cfg.Target.ReplyTimeout, more)
+				ctx.failf("the server answered %s but kept the control connection open for %s%s: 421 means it is closing the control connection", r, ctx.cfg.Target.ReplyTimeout, more)
 			}
 		})
 
-	Check("RFC959-5.4-NO-SPONTANEOUS", "sends nothing while the logged-in client is silent",
-		func(ctx SpecContext) {
+	r.Check("RFC959-5.4-NO-SPONTANEOUS", "sends nothing while the logged-in client is silent",
+		func(ctx *Ctx) {
 			c := login(ctx)
 			r, err := c.Cmd(ctx, "SYST")
 			if err != nil {
-				failf("SYST: %v", err)
+				ctx.failf("SYST: %v", err)
 			}
-			silent, err := c.Silent(ctx, ctrlSilence())
+			silent, err := c.Silent(ctx, ctrlSilence(ctx))
 			if err != nil {
-				failf("after SYST (%s), while the client was silent: %v", r, err)
+				ctx.failf("after SYST (%s), while the client was silent: %v", r, err)
 			}
 			if silent {
 				return
 			}
 			x, err := c.ReadReply(ctx)
 			if err != nil {
-				failf("after SYST (%s) the server sent something unasked, and reading it failed: %v", r, err)
+				ctx.failf("after SYST (%s) the server sent something unasked, and reading it failed: %v", r, err)
 			}
 			if x.Code == harness.ReplyServiceUnavailable {
-				infof("the server sent %s unasked: a 421 before closing is the one spontaneous reply FTP allows", x)
+				ctx.infof("the server sent %s unasked: a 421 before closing is the one spontaneous reply FTP allows", x)
 				return
 			}
-			failf("after SYST (%s) the server sent %s while the client was silent: FTP replies only answer commands (RFC 959 §5.4)", r, x)
+			ctx.failf("after SYST (%s) the server sent %s while the client was silent: FTP replies only answer commands (RFC 959 §5.4)", r, x)
 		})
 })

@@ -6,22 +6,22 @@ import (
 	"github.com/ftpconform/ftpconform/harness"
 )
 
-var _ = Describe("Transfer parameters (RFC 959 §5.1, RFC 1123 §4.1.2.13)", Label("params"), func() {
-	Check("RFC1123-4.1.2.13-MIN-TYPES", "accepts TYPE A N, TYPE I and TYPE L 8",
-		func(ctx SpecContext) {
+var _ = describe("Transfer parameters (RFC 959 §5.1, RFC 1123 §4.1.2.13)", Label("params"), func(r *Run) {
+	r.Check("RFC1123-4.1.2.13-MIN-TYPES", "accepts TYPE A N, TYPE I and TYPE L 8",
+		func(ctx *Ctx) {
 			c := login(ctx)
 			for _, line := range []string{"TYPE A N", "TYPE I", "TYPE L 8"} {
 				r, err := c.Cmd(ctx, line)
-				expectCode(line+" (RFC 1123 minimum implementation)", r, err, harness.ReplyOK)
+				expectCode(ctx, line+" (RFC 1123 minimum implementation)", r, err, harness.ReplyOK)
 			}
 		})
 
-	Check("RFC959-5.1-ACCEPT-DEFAULTS", "accepts the default parameters TYPE A, MODE S and STRU F",
-		func(ctx SpecContext) {
+	r.Check("RFC959-5.1-ACCEPT-DEFAULTS", "accepts the default parameters TYPE A, MODE S and STRU F",
+		func(ctx *Ctx) {
 			c := login(ctx)
 			for _, line := range []string{"TYPE A", "MODE S", "STRU F"} {
 				r, err := c.Cmd(ctx, line)
-				expectCode(line+" (a default value, always accepted)", r, err, harness.ReplyOK)
+				expectCode(ctx, line+" (a default value, always accepted)", r, err, harness.ReplyOK)
 			}
 		})
 })

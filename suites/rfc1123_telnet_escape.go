@@ -8,16 +8,16 @@ import (
 	"github.com/ftpconform/ftpconform/harness"
 )
 
-var _ = Describe("Telnet escaping in replies (RFC 1123 §3.2.6)", Label("telnet", "write"), func() {
-	Check("RFC1123-3.2.6-IAC-DOUBLE", "doubles a 0xFF byte of a pathname as IAC IAC in its reply",
-		func(ctx SpecContext) {
+var _ = describe("Telnet escaping in replies (RFC 1123 §3.2.6)", Label("telnet", "write"), func(r *Run) {
+	r.Check("RFC1123-3.2.6-IAC-DOUBLE", "doubles a 0xFF byte of a pathname as IAC IAC in its reply",
+		func(ctx *Ctx) {
 			c := login(ctx)
 			scratch(ctx, c)
 			// On the wire IAC IAC is one data byte 0xFF (RFC 854).
 			name := []byte("iac-\xff\xff-dir")
-			must(c.SendRaw(ctx, append(append([]byte("MKD "), name...), "\r\n"...)), "MKD with a 0xFF byte")
+			ctx.must(c.SendRaw(ctx, append(append([]byte("MKD "), name...), "\r\n"...)), "MKD with a 0xFF byte")
 			r, err := c.ReadReply(ctx)
-			must(err, "MKD with a 0xFF byte")
+			ctx.must(err, "MKD with a 0xFF byte")
 			if r.Code != harness.ReplyPathCreated {
 				Skip("the server does not create a directory whose name holds byte 0xFF: MKD got " + r.String())
 			}
@@ -30,20 +30,20 @@ var _ = Describe("Telnet escaping in replies (RFC 1123 §3.2.6)", Label("telnet"
 			i := bytes.Index(r.Raw, []byte("iac-"))
 			j := bytes.Index(r.Raw, []byte("-dir"))
 			if i < 0 || j < i {
-				warnf("the 257 reply does not echo the name, so the escaping cannot be judged: %q", r.Raw)
+				ctx.warnf("the 257 reply does not echo the name, so the escaping cannot be judged: %q", r.Raw)
 				return
 			}
 			n := j - (i + len("iac-"))
 			run := r.Raw[i+len("iac-") : j]
 			if bytes.Count(run, []byte{0xff}) != n {
-				warnf("the 257 reply changed the 0xFF byte of the name into %q, so the escaping cannot be judged", run)
+				ctx.warnf("the 257 reply changed the 0xFF byte of the name into %q, so the escaping cannot be judged", run)
 				return
 			}
 			switch {
 			case n%2 == 1:
-				failf("the 257 reply carries %d 0xFF byte(s) in a row; on the Telnet control connection every data byte 0xFF must be sent as IAC IAC: %q", n, r.Raw)
+				ctx.failf("the 257 reply carries %d 0xFF byte(s) in a row; on the Telnet control connection every data byte 0xFF must be sent as IAC IAC: %q", n, r.Raw)
 			case n > 2:
-				warnf("the reply doubles 0xFF correctly, but the name holds %d 0xFF bytes where the command sent one (as IAC IAC): the server does not decode Telnet escapes in commands (RFC 854)", n/2)
+				ctx.warnf("the reply doubles 0xFF correctly, but the name holds %d 0xFF bytes where the command sent one (as IAC IAC): the server does not decode Telnet escapes in commands (RFC 854)", n/2)
 			}
 		})
 })

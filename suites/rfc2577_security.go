@@ -21,11 +21,11 @@ func init() {
 // informational: its suggestions are SHOULD-level, so a server that misses
 // one earns a warning (a failure with --strict).
 
-var _ = Describe("Bounce attacks (RFC 2577 §2-3)", Label("security", "port"), func() {
-	foreign := func(ctx SpecContext, mode harness.DataMode) {
+var _ = describe("Bounce attacks (RFC 2577 §2-3)", Label("security", "port"), func(r *Run) {
+	foreign := func(ctx *Ctx, mode harness.DataMode) {
 		c := login(ctx)
 		requireFamily(c, mode)
-		second := requireSecondAddress(c)
+		second := requireSecondAddress(ctx, c)
 		what := fmt.Sprintf("%s naming %s, an address other than the client's %s,", mode, second, c.LocalAddr().Addr())
 		d, err := c.OpenData(ctx, mode, harness.DataOptions{Listen: second})
 		if err != nil {
@@ -33,18 +33,18 @@ var _ = Describe("Bounce attacks (RFC 2577 §2-3)", Label("security", "port"), f
 			if d == nil || d.Setup == nil {
 				Skip(fmt.Sprintf("cannot try %s: %v", what, err))
 			}
-			judgeRefusal(what, d.Setup, 0)
+			judgeRefusal(ctx, what, d.Setup, 0)
 			return
 		}
 		DeferCleanup(d.Close)
 		judgeActiveAcceptance(ctx, c, what, d)
 	}
-	Check("RFC2577-2-FOREIGN-ADDR-REFUSE/port", "refuses PORT naming an address other than the client's",
-		func(ctx SpecContext) { foreign(ctx, harness.PORT) })
-	Check("RFC2577-2-FOREIGN-ADDR-REFUSE/eprt", "refuses EPRT naming an address other than the client's",
-		func(ctx SpecContext) { foreign(ctx, harness.EPRT) })
+	r.Check("RFC2577-2-FOREIGN-ADDR-REFUSE/port", "refuses PORT naming an address other than the client's",
+		func(ctx *Ctx) { foreign(ctx, harness.PORT) })
+	r.Check("RFC2577-2-FOREIGN-ADDR-REFUSE/eprt", "refuses EPRT naming an address other than the client's",
+		func(ctx *Ctx) { foreign(ctx, harness.EPRT) })
 
-	lowPort := func(ctx SpecContext, mode harness.DataMode) {
+	lowPort := func(ctx *Ctx, mode harness.DataMode) {
 		c := login(ctx)
 		requireFamily(c, mode)
 		// Nothing listens there: the harness never binds a privileged port.
@@ -53,22 +53,22 @@ var _ = Describe("Bounce attacks (RFC 2577 §2-3)", Label("security", "port"), f
 		if mode == harness.PORT {
 			var err error
 			arg, err = harness.FormatPORT(target)
-			must(err, "PORT argument")
+			ctx.must(err, "PORT argument")
 		}
 		line := string(mode) + " " + arg
 		r, err := c.Cmd(ctx, line)
-		must(err, "%s", line)
-		if judgeRefusal(line+" (port 1023, below 1024)", r, harness.ReplyNotImplParam) {
-			failf("%s was accepted with %s: the server would connect to privileged port 1023 (RFC 2577 §3: refuse ports below 1024, suggested reply 504)", line, r)
+		ctx.must(err, "%s", line)
+		if judgeRefusal(ctx, line+" (port 1023, below 1024)", r, harness.ReplyNotImplParam) {
+			ctx.failf("%s was accepted with %s: the server would connect to privileged port 1023 (RFC 2577 §3: refuse ports below 1024, suggested reply 504)", line, r)
 		}
 	}
-	Check("RFC2577-3-LOWPORT-REFUSE/port", "refuses PORT naming a port below 1024",
-		func(ctx SpecContext) { lowPort(ctx, harness.PORT) })
-	Check("RFC2577-3-LOWPORT-REFUSE/eprt", "refuses EPRT naming a port below 1024",
-		func(ctx SpecContext) { lowPort(ctx, harness.EPRT) })
+	r.Check("RFC2577-3-LOWPORT-REFUSE/port", "refuses PORT naming a port below 1024",
+		func(ctx *Ctx) { lowPort(ctx, harness.PORT) })
+	r.Check("RFC2577-3-LOWPORT-REFUSE/eprt", "refuses EPRT naming a port below 1024",
+		func(ctx *Ctx) { lowPort(ctx, harness.EPRT) })
 
-	Check("RFC2577-3-NONTCP", "refuses EPRT naming an address of the other network protocol",
-		func(ctx SpecContext) {
+	r.Check("RFC2577-3-NONTCP", "refuses EPRT naming an address of the other network protocol",
+		func(ctx *Ctx) {
 			c := login(ctx)
 			local := c.LocalAddr().Addr()
 			other := netip.MustParseAddr("::1")
@@ -78,9 +78,9 @@ var _ = Describe("Bounce attacks (RFC 2577 §2-3)", Label("security", "port"), f
 				// so only the acceptance is judged and no transfer follows.
 				line := "EPRT " + harness.FormatEPRT(netip.MustParseAddrPort("[2001:db8::2]:2000"))
 				r, err := c.Cmd(ctx, line)
-				must(err, "%s", line)
-				if judgeRefusal(line+" (another IPv6 host)", r, 0) {
-					failf("%s was accepted with %s: the server would connect to another host (RFC 2577 §3 applies to EPRT as to PORT)", line, r)
+				ctx.must(err, "%s", line)
+				if judgeRefusal(ctx, line+" (another IPv6 host)", r, 0) {
+					ctx.failf("%s was accepted with %s: the server would connect to another host (RFC 2577 §3 applies to EPRT as to PORT)", line, r)
 				}
 			}
 			what := fmt.Sprintf("EPRT naming %s (the other network protocol; the control connection is from %s)", other, local)
@@ -92,13 +92,13 @@ var _ = Describe("Bounce attacks (RFC 2577 §2-3)", Label("security", "port"), f
 					// command anyway and judge only the reply.
 					line := "EPRT " + harness.FormatEPRT(netip.AddrPortFrom(other, 2000))
 					r, err := c.Cmd(ctx, line)
-					must(err, "%s", line)
-					if judgeRefusal(line, r, 0) {
-						failf("%s was accepted with %s: a data connection to another address (RFC 2577 §3)", line, r)
+					ctx.must(err, "%s", line)
+					if judgeRefusal(ctx, line, r, 0) {
+						ctx.failf("%s was accepted with %s: a data connection to another address (RFC 2577 §3)", line, r)
 					}
 					return
 				}
-				judgeRefusal(what, d.Setup, 0)
+				judgeRefusal(ctx, what, d.Setup, 0)
 				return
 			}
 			DeferCleanup(d.Close)
@@ -106,81 +106,81 @@ var _ = Describe("Bounce attacks (RFC 2577 §2-3)", Label("security", "port"), f
 		})
 })
 
-var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label("security", "pasv"), func() {
-	Check("RFC2577-4-CHECK-DATA-PEER", "serves a passive transfer only to the client's address, not to a connection from another host",
+var _ = describe("Data connections from other hosts (RFC 2577 §4, §8)", Label("security", "pasv"), func(r *Run) {
+	r.Check("RFC2577-4-CHECK-DATA-PEER", "serves a passive transfer only to the client's address, not to a connection from another host",
 		Label("write"), Needs(harness.CapRETR),
-		func(ctx SpecContext) {
+		func(ctx *Ctx) {
 			c := login(ctx)
-			second := requireSecondAddress(c)
+			second := requireSecondAddress(ctx, c)
 			scratch(ctx, c)
-			mode := defaultMode(c)
+			mode := ctx.defaultMode(c)
 			name, data := "fixture.bin", binaryFixture(64<<10)
 			upload(ctx, c, mode, name, data)
 			d, err := c.OpenData(ctx, mode, harness.DataOptions{NoDial: true})
 			if err != nil {
-				failf("%s", diagnoseDataSetup(mode, d, err))
+				ctx.failf("%s", diagnoseDataSetup(mode, d, err))
 			}
 			thief, err := dialFrom(ctx, c, second, d.Dialled)
 			var stolen, mine *harness.DataSink
 			if err != nil {
-				infof("the passive port refused a connection from %s: %v", second, err)
+				ctx.infof("the passive port refused a connection from %s: %v", second, err)
 			} else {
 				stolen = harness.SinkData(ctx, thief)
 			}
 			own, err := dialFrom(ctx, c, c.LocalAddr().Addr(), d.Dialled)
 			if err != nil {
-				infof("after the connection from %s the passive port refused the client: %v", second, err)
+				ctx.infof("after the connection from %s the passive port refused the client: %v", second, err)
 			} else {
 				mine = harness.SinkData(ctx, own)
 			}
-			must(c.Send(ctx, "RETR "+name), "RETR %s", name)
+			ctx.must(c.Send(ctx, "RETR "+name), "RETR %s", name)
 			o, err := c.ReadOutcome(ctx, nil)
-			must(err, "RETR %s after a connection from %s to the passive port", name, second)
-			got := stolen.Finish(ctx, cfg.Target.CloseGrace)
-			legit := mine.Finish(ctx, cfg.Target.CloseGrace)
+			ctx.must(err, "RETR %s after a connection from %s to the passive port", name, second)
+			got := stolen.Finish(ctx, ctx.cfg.Target.CloseGrace)
+			legit := mine.Finish(ctx, ctx.cfg.Target.CloseGrace)
 			if len(got) > 0 {
-				failf("a connection to the passive port from %s (not the client's address %s) received %d bytes of %s; replies %s: the server must check the data connection's peer (RFC 2577 §4, port stealing)", second, c.LocalAddr().Addr(), len(got), name, o)
+				ctx.failf("a connection to the passive port from %s (not the client's address %s) received %d bytes of %s; replies %s: the server must check the data connection's peer (RFC 2577 §4, port stealing)", second, c.LocalAddr().Addr(), len(got), name, o)
 			}
-			warnUnsolicited(o)
+			warnUnsolicited(ctx, o)
 			switch {
 			case o.Final == nil:
-				failf("RETR %s: no completion reply", name)
+				ctx.failf("RETR %s: no completion reply", name)
 			case harness.Class(o.Final.Code) == 2:
 				if string(legit) != string(data) {
-					failf("RETR %s completed with %s, but the client's own connection received %d of %d bytes (%s)", name, o.Final, len(legit), len(data), firstDiff(legit, data))
+					ctx.failf("RETR %s completed with %s, but the client's own connection received %d of %d bytes (%s)", name, o.Final, len(legit), len(data), firstDiff(legit, data))
 				}
 			case harness.Class(o.Final.Code) == 4 || harness.Class(o.Final.Code) == 5:
 				// A refusal meets §4 ("the server should confirm that the
 				// network address ... of both the control connection and
 				// the data connection" match), whatever code it uses;
 				// RFC2577-4-UPLOAD-HIJACK judges uploads the same way.
-				infof("the server refused the transfer with %s after the connection from %s", o.Final, second)
+				ctx.infof("the server refused the transfer with %s after the connection from %s", o.Final, second)
 			default:
-				warnf("RETR %s after a connection from %s: expected the transfer to complete or to fail with 425; got %s", name, second, o)
+				ctx.warnf("RETR %s after a connection from %s: expected the transfer to complete or to fail with 425; got %s", name, second, o)
 			}
 		})
 
-	Check("RFC2577-4-UPLOAD-HIJACK", "stores only the client's data when another host connects to the passive port first",
+	r.Check("RFC2577-4-UPLOAD-HIJACK", "stores only the client's data when another host connects to the passive port first",
 		Label("write"), Needs(harness.CapSTOR),
-		func(ctx SpecContext) {
+		func(ctx *Ctx) {
 			c := login(ctx)
-			second := requireSecondAddress(c)
+			second := requireSecondAddress(ctx, c)
 			home := pwdPath(ctx, c)
 			dir := joinPath(home, scratch(ctx, c))
 			r, err := c.Cmd(ctx, "TYPE I")
-			expectCode("TYPE I", r, err, harness.ReplyOK)
+			expectCode(ctx, "TYPE I", r, err, harness.ReplyOK)
 			name, data := "upload.bin", binaryFixture(16<<10)
 			evil := []byte(harness.UniqueName("INJECTED-BY-ANOTHER-HOST") + "\n")
-			mode := defaultMode(c)
+			mode := ctx.defaultMode(c)
 			d, err := c.OpenData(ctx, mode, harness.DataOptions{NoDial: true})
 			if err != nil {
-				failf("%s", diagnoseDataSetup(mode, d, err))
+				ctx.failf("%s", diagnoseDataSetup(mode, d, err))
 			}
 			if thief, err := dialFrom(ctx, c, second, d.Dialled); err != nil {
-				infof("the passive port refused a connection from %s: %v", second, err)
+				ctx.infof("the passive port refused a connection from %s: %v", second, err)
 			} else {
-				transcript().Notef(c.Name(), "data: the other client (%s) writes %d bytes", thief.LocalAddr(), len(evil))
-				_ = thief.SetWriteDeadline(time.Now().Add(cfg.Target.ReplyTimeout))
+				ctx.transcript().Notef(c.Name(), "data: the other client (%s) writes %d bytes", thief.LocalAddr(), len(evil))
+				_ = thief.SetWriteDeadline(time.Now().Add(ctx.cfg.Target.ReplyTimeout))
 				_, _ = thief.Write(evil)
 				if tc, ok := thief.(interface{ CloseWrite() error }); ok {
 					_ = tc.CloseWrite()
@@ -188,23 +188,23 @@ var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label(
 			}
 			own, ownErr := dialFrom(ctx, c, c.LocalAddr().Addr(), d.Dialled)
 			if ownErr != nil {
-				infof("after the connection from %s the passive port refused the client: %v", second, ownErr)
+				ctx.infof("after the connection from %s the passive port refused the client: %v", second, ownErr)
 			}
-			must(c.Send(ctx, "STOR "+name), "STOR %s", name)
+			ctx.must(c.Send(ctx, "STOR "+name), "STOR %s", name)
 			o, err := c.ReadOutcome(ctx, func() {
 				// The preliminary reply came: send the file, end it with EOF.
 				if ownErr == nil {
-					_ = own.SetWriteDeadline(time.Now().Add(cfg.Target.DataTimeout))
+					_ = own.SetWriteDeadline(time.Now().Add(ctx.cfg.Target.DataTimeout))
 					n, err := own.Write(data)
-					transcript().Notef(c.Name(), "data: sent %d bytes%s, closing", n, harness.ErrSuffix("; ", err))
+					ctx.transcript().Notef(c.Name(), "data: sent %d bytes%s, closing", n, harness.ErrSuffix("; ", err))
 					own.Close()
 				}
 			})
-			must(err, "STOR %s after a connection from %s to the passive port", name, second)
+			ctx.must(err, "STOR %s after a connection from %s to the passive port", name, second)
 			if o.Final == nil {
-				failf("STOR %s: no completion reply; replies %s", name, o)
+				ctx.failf("STOR %s: no completion reply; replies %s", name, o)
 			}
-			warnUnsolicited(o)
+			warnUnsolicited(ctx, o)
 			// RFC 2577 §4: "the server should confirm that the network
 			// address of the remote hosts on both the control connection
 			// and the data connection are within the organization". A
@@ -214,44 +214,44 @@ var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label(
 			// only whether foreign bytes were stored.
 			if harness.Class(o.Final.Code) != 2 {
 				c2 := login(ctx)
-				t, err := transferIn(ctx, c2, defaultMode(c2), "RETR "+joinPath(dir, name))
+				t, err := transferIn(ctx, c2, ctx.defaultMode(c2), "RETR "+joinPath(dir, name))
 				if err == nil && t.Final != nil && harness.Class(t.Final.Code) == 2 && strings.Contains(string(t.Data), strings.TrimSpace(string(evil))) {
-					failf("STOR %s was refused (%s), yet the file holds the bytes another host (%s) sent to the passive port (RFC 2577 §4)", name, o, second)
+					ctx.failf("STOR %s was refused (%s), yet the file holds the bytes another host (%s) sent to the passive port (RFC 2577 §4)", name, o, second)
 				}
-				infof("the server refused the upload after a connection from %s to the passive port: %s; nothing foreign was stored (RFC 2577 §4 met)", second, o)
+				ctx.infof("the server refused the upload after a connection from %s to the passive port: %s; nothing foreign was stored (RFC 2577 §4 met)", second, o)
 				return
 			}
 			resync(ctx, c)
 			// The upload completed: look at what the file holds now.
 			t, err := transferIn(ctx, c, mode, "RETR "+name)
-			must(err, "RETR %s after the upload", name)
+			ctx.must(err, "RETR %s after the upload", name)
 			stored := t.Final != nil && harness.Class(t.Final.Code) == 2
 			if stored && strings.Contains(string(t.Data), strings.TrimSpace(string(evil))) {
-				failf("the stored %s contains the bytes another host (%s) sent to the passive port: a foreign host can inject data into an upload (RFC 2577 §4); STOR got %s", name, second, o)
+				ctx.failf("the stored %s contains the bytes another host (%s) sent to the passive port: a foreign host can inject data into an upload (RFC 2577 §4); STOR got %s", name, second, o)
 			}
 			switch {
 			case !stored:
-				failf("STOR %s completed with %s, but RETR %s then got %s", name, o.Final, name, t.ReplyChain())
+				ctx.failf("STOR %s completed with %s, but RETR %s then got %s", name, o.Final, name, t.ReplyChain())
 			case string(t.Data) != string(data):
-				failf("STOR %s completed with %s, but the stored file differs from what the client sent: %s", name, o.Final, firstDiff(t.Data, data))
+				ctx.failf("STOR %s completed with %s, but the stored file differs from what the client sent: %s", name, o.Final, firstDiff(t.Data, data))
 			}
 		})
 
-	Check("RFC2577-8-RANDOM-PORTS", "hands out passive ports in no guessable sequence",
-		Serial, func(ctx SpecContext) {
+	r.Check("RFC2577-8-RANDOM-PORTS", "hands out passive ports in no guessable sequence",
+		Serial, func(ctx *Ctx) {
 			c := login(ctx)
-			mode := defaultMode(c)
-			n := max(cfg.Samples, 10)
+			mode := ctx.defaultMode(c)
+			n := max(ctx.cfg.Samples, 10)
 			var ports []int
 			for range n {
 				d, err := c.OpenData(ctx, mode, harness.DataOptions{NoDial: true})
 				if err != nil {
-					failf("%s", diagnoseDataSetup(mode, d, err))
+					ctx.failf("%s", diagnoseDataSetup(mode, d, err))
 				}
 				ports = append(ports, int(d.Advertised.Port()))
 				d.Close()
 			}
-			infof("%d %s replies advertised ports %v", n, mode, ports)
+			ctx.infof("%d %s replies advertised ports %v", n, mode, ports)
 			steps := map[int]int{}
 			for i := 1; i < len(ports); i++ {
 				if s := ports[i] - ports[i-1]; s != 0 {
@@ -265,7 +265,7 @@ var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label(
 				}
 			}
 			if diffs := len(ports) - 1; diffs >= 3 && 4*count >= 3*diffs {
-				failf("%d of %d successive %s ports differ by the same step %+d (%v): the next port can be guessed; RFC 2577 §8 suggests choosing passive ports at random", count, diffs, mode, best, ports)
+				ctx.failf("%d of %d successive %s ports differ by the same step %+d (%v): the next port can be guessed; RFC 2577 §8 suggests choosing passive ports at random", count, diffs, mode, best, ports)
 			}
 		})
 })
@@ -273,31 +273,31 @@ var _ = Describe("Data connections from other hosts (RFC 2577 §4, §8)", Label(
 // The checks of failed logins read the shared login probe (see
 // helpers_logins.go); they run last, so that its delays overlap the other
 // checks.
-var _ = Describe("Password guessing (RFC 2577 §5)", Label("security", "login"), SpecPriority(-1), func() {
-	probeCheck("RFC2577-5-FAIL-DELAY", "answers a wrong password noticeably later than a right one", nil, false,
-		func(ctx SpecContext) {
-			res := awaitLoginProbe(ctx)
+var _ = describe("Password guessing (RFC 2577 §5)", Label("security", "login"), SpecPriority(-1), func(r *Run) {
+	r.probeCheck("RFC2577-5-FAIL-DELAY", "answers a wrong password noticeably later than a right one", nil, false,
+		func(ctx *Ctx) {
+			res := ctx.awaitLoginProbe()
 			f := &res.Failures
 			if f.Problem != "" || len(f.Answered()) == 0 {
 				Skip("no wrong password could be timed: " + orNone(f.Problem))
 			}
 			c := connect(ctx)
-			r, err := c.Cmd(ctx, "USER "+cfg.Target.User)
-			expectCode("USER "+cfg.Target.User, r, err, harness.ReplyNeedPassword)
+			r, err := c.Cmd(ctx, "USER "+ctx.cfg.Target.User)
+			expectCode(ctx, "USER "+ctx.cfg.Target.User, r, err, harness.ReplyNeedPassword)
 			start := time.Now()
-			r, err = c.Cmd(ctx, "PASS "+cfg.Target.Password)
+			r, err = c.Cmd(ctx, "PASS "+ctx.cfg.Target.Password)
 			good := time.Since(start)
-			expectCode("PASS with the right password", r, err, harness.ReplyLoggedIn, harness.ReplySuperfluous)
+			expectCode(ctx, "PASS with the right password", r, err, harness.ReplyLoggedIn, harness.ReplySuperfluous)
 			bad := f.Answered()[0].Took
-			infof("the first wrong password was answered after %s (%s), the right one after %s", harness.Millis(bad), f.Answered()[0].Pass, harness.Millis(good))
+			ctx.infof("the first wrong password was answered after %s (%s), the right one after %s", harness.Millis(bad), f.Answered()[0].Pass, harness.Millis(good))
 			if bad < good+500*time.Millisecond {
-				failf("a wrong password was answered after %s and the right one after %s: no deliberate delay before the 530 (RFC 2577 §5 suggests about 5 s)", harness.Millis(bad), harness.Millis(good))
+				ctx.failf("a wrong password was answered after %s and the right one after %s: no deliberate delay before the 530 (RFC 2577 §5 suggests about 5 s)", harness.Millis(bad), harness.Millis(good))
 			}
 		})
 
-	probeCheck("RFC2577-5-DELAY", "waits at least a second before answering a wrong password", nil, false,
-		func(ctx SpecContext) {
-			res := awaitLoginProbe(ctx)
+	r.probeCheck("RFC2577-5-DELAY", "waits at least a second before answering a wrong password", nil, false,
+		func(ctx *Ctx) {
+			res := ctx.awaitLoginProbe()
 			f := &res.Failures
 			answered := f.Answered()
 			if f.Problem != "" || len(answered) == 0 {
@@ -310,15 +310,15 @@ var _ = Describe("Password guessing (RFC 2577 §5)", Label("security", "login"),
 				ds = append(ds, harness.Millis(a.Took))
 			}
 			m := harness.Median(took)
-			infof("wrong passwords were answered after %s (median %s)", strings.Join(ds, ", "), harness.Millis(m))
+			ctx.infof("wrong passwords were answered after %s (median %s)", strings.Join(ds, ", "), harness.Millis(m))
 			if m < time.Second {
-				failf("wrong passwords were answered after a median of %s (%s): below 1 s, password guessing is cheap (RFC 2577 §5 suggests about 5 s)", harness.Millis(m), strings.Join(ds, ", "))
+				ctx.failf("wrong passwords were answered after a median of %s (%s): below 1 s, password guessing is cheap (RFC 2577 §5 suggests about 5 s)", harness.Millis(m), strings.Join(ds, ", "))
 			}
 		})
 
-	probeCheck("RFC2577-5-ATTEMPT-LIMIT", "closes the control connection after a few wrong passwords", nil, false,
-		func(ctx SpecContext) {
-			res := awaitLoginProbe(ctx)
+	r.probeCheck("RFC2577-5-ATTEMPT-LIMIT", "closes the control connection after a few wrong passwords", nil, false,
+		func(ctx *Ctx) {
+			res := ctx.awaitLoginProbe()
 			f := &res.Failures
 			if f.Problem != "" {
 				Skip("the series of wrong passwords says nothing: " + f.Problem)
@@ -326,21 +326,21 @@ var _ = Describe("Password guessing (RFC 2577 §5)", Label("security", "login"),
 			n := len(f.Attempts)
 			switch {
 			case f.SlowedDown:
-				Skip(fmt.Sprintf("wrong password %d got no reply within %s: the server slows guessing down so much that no lockout could be observed", n+1, cfg.Target.ReplyTimeout))
+				Skip(fmt.Sprintf("wrong password %d got no reply within %s: the server slows guessing down so much that no lockout could be observed", n+1, ctx.cfg.Target.ReplyTimeout))
 			case !f.Closed && f.Left421Open:
-				warnf("after %d wrong passwords the server answered %s but left the connection open", n, f.Last)
+				ctx.warnf("after %d wrong passwords the server answered %s but left the connection open", n, f.Last)
 			case !f.Closed:
-				failf("after %d wrong passwords on one connection the server still answers (last %s): no limit on attempts (RFC 2577 §5 suggests closing after 3-5)", n, f.Last)
+				ctx.failf("after %d wrong passwords on one connection the server still answers (last %s): no limit on attempts (RFC 2577 §5 suggests closing after 3-5)", n, f.Last)
 			case n > 5:
-				failf("the server closed the connection only after %d wrong passwords (RFC 2577 §5 suggests 3-5)", n)
+				ctx.failf("the server closed the connection only after %d wrong passwords (RFC 2577 §5 suggests 3-5)", n)
 			default:
-				infof("the server closed the connection after %d wrong passwords", n)
+				ctx.infof("the server closed the connection after %d wrong passwords", n)
 			}
 		})
 
-	probeCheck("RFC2577-5-421-BEFORE-CLOSE", "sends 421 before it closes the connection for too many wrong passwords", nil, false,
-		func(ctx SpecContext) {
-			res := awaitLoginProbe(ctx)
+	r.probeCheck("RFC2577-5-421-BEFORE-CLOSE", "sends 421 before it closes the connection for too many wrong passwords", nil, false,
+		func(ctx *Ctx) {
+			res := ctx.awaitLoginProbe()
 			f := &res.Failures
 			if f.Problem != "" {
 				Skip("the series of wrong passwords says nothing: " + f.Problem)
@@ -351,49 +351,49 @@ var _ = Describe("Password guessing (RFC 2577 §5)", Label("security", "login"),
 			n := len(f.Attempts)
 			switch {
 			case f.Unanswered:
-				failf("the server closed the connection after wrong password %d without answering it; RFC 2577 §5: it must send 421 before closing", n)
+				ctx.failf("the server closed the connection after wrong password %d without answering it; RFC 2577 §5: it must send 421 before closing", n)
 			case f.Last == nil:
-				failf("the server closed the connection without a reply; RFC 2577 §5: it must send 421 before closing")
+				ctx.failf("the server closed the connection without a reply; RFC 2577 §5: it must send 421 before closing")
 			case f.Last.Code == harness.ReplyServiceUnavailable:
-				infof("after %d wrong passwords: %s, then the connection closed", n, f.Last)
+				ctx.infof("after %d wrong passwords: %s, then the connection closed", n, f.Last)
 			case f.Last.Code == harness.ReplyNotLoggedIn:
-				warnf("after %d wrong passwords the server answered %s and closed the connection; RFC 2577 §5 says to send 421 before closing (most servers send 530)", n, f.Last)
+				ctx.warnf("after %d wrong passwords the server answered %s and closed the connection; RFC 2577 §5 says to send 421 before closing (most servers send 530)", n, f.Last)
 			default:
-				failf("after %d wrong passwords the last reply before the close was %s; RFC 2577 §5: 421", n, f.Last)
+				ctx.failf("after %d wrong passwords the last reply before the close was %s; RFC 2577 §5: 421", n, f.Last)
 			}
 		})
 })
 
-var _ = Describe("Account names (RFC 2577 §7)", Label("security", "login"), SpecPriority(-1), func() {
-	Check("RFC2577-7-USER-331", "answers USER of a name without an account with 331",
-		func(ctx SpecContext) {
+var _ = describe("Account names (RFC 2577 §7)", Label("security", "login"), SpecPriority(-1), func(r *Run) {
+	r.Check("RFC2577-7-USER-331", "answers USER of a name without an account with 331",
+		func(ctx *Ctx) {
 			c := connect(ctx)
 			name := harness.UniqueName("nosuchuser")
 			r, err := c.Cmd(ctx, "USER "+name)
-			expectCode("USER "+name+" (no such account; RFC 2577 §7: answer 331 for every name)", r, err, harness.ReplyNeedPassword)
+			expectCode(ctx, "USER "+name+" (no such account; RFC 2577 §7: answer 331 for every name)", r, err, harness.ReplyNeedPassword)
 		})
 
-	Check("RFC2577-7-SAME-USER-REPLY", "answers USER the same for an existing and an unknown account",
-		func(ctx SpecContext) {
+	r.Check("RFC2577-7-SAME-USER-REPLY", "answers USER the same for an existing and an unknown account",
+		func(ctx *Ctx) {
 			name := harness.UniqueName("nosuchuser")
-			known, err := connect(ctx).Cmd(ctx, "USER "+cfg.Target.User)
-			must(err, "USER %s", cfg.Target.User)
+			known, err := connect(ctx).Cmd(ctx, "USER "+ctx.cfg.Target.User)
+			ctx.must(err, "USER %s", ctx.cfg.Target.User)
 			unknown, err := connect(ctx).Cmd(ctx, "USER "+name)
-			must(err, "USER %s", name)
+			ctx.must(err, "USER %s", name)
 			if known.Code == harness.ReplyLoggedIn {
-				Skip(fmt.Sprintf("USER %s logs in without a password (%s), so its reply differs by nature", cfg.Target.User, known))
+				Skip(fmt.Sprintf("USER %s logs in without a password (%s), so its reply differs by nature", ctx.cfg.Target.User, known))
 			}
 			if known.Code != unknown.Code {
-				failf("USER %s got %s but USER %s (no such account) got %s: the reply tells which accounts exist (RFC 2577 §7: 331 for every name, refuse after PASS)", cfg.Target.User, known, name, unknown)
+				ctx.failf("USER %s got %s but USER %s (no such account) got %s: the reply tells which accounts exist (RFC 2577 §7: 331 for every name, refuse after PASS)", ctx.cfg.Target.User, known, name, unknown)
 			}
-			if !sameText(known, unknown, cfg.Target.User, name) {
-				warnf("USER %s got %s and USER %s (no such account) got %s: the same code, but the texts differ beyond the name", cfg.Target.User, known, name, unknown)
+			if !sameText(known, unknown, ctx.cfg.Target.User, name) {
+				ctx.warnf("USER %s got %s and USER %s (no such account) got %s: the same code, but the texts differ beyond the name", ctx.cfg.Target.User, known, name, unknown)
 			}
 		})
 
-	probeCheck("RFC2577-7-SAME-PASS-REPLY", "refuses PASS the same way for an unknown account and a wrong password", nil, false,
-		func(ctx SpecContext) {
-			res := awaitLoginProbe(ctx)
+	r.probeCheck("RFC2577-7-SAME-PASS-REPLY", "refuses PASS the same way for an unknown account and a wrong password", nil, false,
+		func(ctx *Ctx) {
+			res := ctx.awaitLoginProbe()
 			f, u := &res.Failures, &res.Unknown
 			if f.Problem != "" || len(f.Answered()) == 0 {
 				Skip("no wrong password for the real account could be sent: " + orNone(f.Problem))
@@ -403,10 +403,10 @@ var _ = Describe("Account names (RFC 2577 §7)", Label("security", "login"), Spe
 			}
 			wrong := f.Answered()[0].Pass
 			if wrong.Code != u.Pass.Code {
-				failf("a wrong password for %s got %s, PASS for %s (no such account) got %s: the code tells which accounts exist (RFC 2577 §7)", cfg.Target.User, wrong, u.Name, u.Pass)
+				ctx.failf("a wrong password for %s got %s, PASS for %s (no such account) got %s: the code tells which accounts exist (RFC 2577 §7)", ctx.cfg.Target.User, wrong, u.Name, u.Pass)
 			}
-			if !sameText(wrong, u.Pass, cfg.Target.User, u.Name) {
-				warnf("a wrong password for %s got %s, PASS for %s (no such account) got %s: the texts differ", cfg.Target.User, wrong, u.Name, u.Pass)
+			if !sameText(wrong, u.Pass, ctx.cfg.Target.User, u.Name) {
+				ctx.warnf("a wrong password for %s got %s, PASS for %s (no such account) got %s: the texts differ", ctx.cfg.Target.User, wrong, u.Name, u.Pass)
 			}
 		})
 
@@ -415,9 +415,9 @@ var _ = Describe("Account names (RFC 2577 §7)", Label("security", "login"), Spe
 	// for an invalid username" (RFC2577-7-USER-331, -SAME-PASS-REPLY).
 	// Equal timing goes beyond that text: MAY (requirements.tsv), one
 	// sample each, reported with the figures.
-	probeCheck("RFC2577-7-TIMING", "takes as long to refuse an unknown account as a wrong password", nil, false,
-		func(ctx SpecContext) {
-			res := awaitLoginProbe(ctx)
+	r.probeCheck("RFC2577-7-TIMING", "takes as long to refuse an unknown account as a wrong password", nil, false,
+		func(ctx *Ctx) {
+			res := ctx.awaitLoginProbe()
 			f, u := &res.Failures, &res.Unknown
 			if f.Problem != "" || len(f.Answered()) == 0 {
 				Skip("no wrong password for the real account could be timed: " + orNone(f.Problem))
@@ -426,115 +426,115 @@ var _ = Describe("Account names (RFC 2577 §7)", Label("security", "login"), Spe
 				Skip(u.Problem)
 			}
 			wrong := f.Answered()[0].Took
-			infof("wrong password for %s: %s after %s; unknown account %s: %s after %s", cfg.Target.User, f.Answered()[0].Pass, harness.Millis(wrong), u.Name, u.Pass, harness.Millis(u.Took))
+			ctx.infof("wrong password for %s: %s after %s; unknown account %s: %s after %s", ctx.cfg.Target.User, f.Answered()[0].Pass, harness.Millis(wrong), u.Name, u.Pass, harness.Millis(u.Took))
 			lo, hi := min(wrong, u.Took), max(wrong, u.Took)
 			// One sample each: only a gross difference is a finding (servers
 			// randomise their delays).
 			if hi-lo > 500*time.Millisecond && 3*lo < hi {
-				failf("refusing a wrong password for %s took %s, refusing %s (no such account) took %s: the delay may tell which accounts exist (beyond RFC 2577 §7's text, which asks only for the same replies)", cfg.Target.User, harness.Millis(wrong), u.Name, harness.Millis(u.Took))
+				ctx.failf("refusing a wrong password for %s took %s, refusing %s (no such account) took %s: the delay may tell which accounts exist (beyond RFC 2577 §7's text, which asks only for the same replies)", ctx.cfg.Target.User, harness.Millis(wrong), u.Name, harness.Millis(u.Took))
 			}
 		})
 
-	Check("RFC2577-7-NO-LEAK-OTHER", "answers pathname commands before login the same for existing and unknown accounts",
-		func(ctx SpecContext) {
+	r.Check("RFC2577-7-NO-LEAK-OTHER", "answers pathname commands before login the same for existing and unknown accounts",
+		func(ctx *Ctx) {
 			name := harness.UniqueName("nosuchuser")
 			c := connect(ctx)
 			for _, f := range []string{"STAT ~%s", "MLST /home/%s", "SIZE ~%s"} {
-				lk, lu := fmt.Sprintf(f, cfg.Target.User), fmt.Sprintf(f, name)
+				lk, lu := fmt.Sprintf(f, ctx.cfg.Target.User), fmt.Sprintf(f, name)
 				rk, err := c.Cmd(ctx, lk)
-				must(err, "%s", lk)
+				ctx.must(err, "%s", lk)
 				ru, err := c.Cmd(ctx, lu)
-				must(err, "%s", lu)
+				ctx.must(err, "%s", lu)
 				if harness.Class(rk.Code) == 2 || harness.Class(ru.Code) == 2 {
-					infof("before login %s got %s and %s got %s", lk, rk, lu, ru)
+					ctx.infof("before login %s got %s and %s got %s", lk, rk, lu, ru)
 				}
 				if rk.Code != ru.Code {
-					failf("before login %s got %s but %s (no such account) got %s: the reply tells which accounts exist (RFC 2577 §7)", lk, rk, lu, ru)
-				} else if !sameText(rk, ru, cfg.Target.User, name) {
-					warnf("before login %s got %s and %s (no such account) got %s: the texts differ beyond the name", lk, rk, lu, ru)
+					ctx.failf("before login %s got %s but %s (no such account) got %s: the reply tells which accounts exist (RFC 2577 §7)", lk, rk, lu, ru)
+				} else if !sameText(rk, ru, ctx.cfg.Target.User, name) {
+					ctx.warnf("before login %s got %s and %s (no such account) got %s: the texts differ beyond the name", lk, rk, lu, ru)
 				}
 			}
 		})
 })
 
-var _ = Describe("Anonymous access and dangerous features (RFC 2577 §9)", Label("security"), SpecPriority(-1), func() {
-	probeCheck("RFC2577-9-ANON-LIMITS", "refuses writes to anonymous users", []string{"write"}, true,
-		func(ctx SpecContext) {
-			res := awaitLoginProbe(ctx)
+var _ = describe("Anonymous access and dangerous features (RFC 2577 §9)", Label("security"), SpecPriority(-1), func(r *Run) {
+	r.probeCheck("RFC2577-9-ANON-LIMITS", "refuses writes to anonymous users", []string{"write"}, true,
+		func(ctx *Ctx) {
+			res := ctx.awaitLoginProbe()
 			a := res.Anon
 			if !a.Tried {
 				a = connect(ctx).TryAnonymous(ctx)
 			}
 			if a.Problem != "" {
-				failf("trying the anonymous login: %s", a.Problem)
+				ctx.failf("trying the anonymous login: %s", a.Problem)
 			}
 			if !a.Enabled {
-				infof("anonymous login is refused: USER anonymous got %s, PASS got %s", a.User, a.Pass)
+				ctx.infof("anonymous login is refused: USER anonymous got %s, PASS got %s", a.User, a.Pass)
 				return
 			}
-			infof("anonymous login is enabled: USER anonymous got %s, PASS <e-mail address> got %s", a.User, a.Pass)
+			ctx.infof("anonymous login is enabled: USER anonymous got %s, PASS <e-mail address> got %s", a.User, a.Pass)
 			c := connect(ctx)
 			if again := c.TryAnonymous(ctx); again.Problem != "" {
-				failf("logging in as anonymous again: %s", again.Problem)
+				ctx.failf("logging in as anonymous again: %s", again.Problem)
 			} else if !again.Enabled {
 				last := again.User
 				if again.Pass != nil {
 					last = again.Pass
 				}
-				failf("the anonymous login worked once but not again: %s", last)
+				ctx.failf("the anonymous login worked once but not again: %s", last)
 			}
 			var allowed []string
 			dir := harness.UniqueName("ftpconform-anon")
 			if r := cmd(ctx, c, "MKD "+dir); harness.Class(r.Code) == 2 {
 				allowed = append(allowed, fmt.Sprintf("MKD %s got %s", dir, r))
 				if r := cmd(ctx, c, "RMD "+dir); harness.Class(r.Code) != 2 {
-					removeAfter(dir)
+					ctx.removeAfter(dir)
 				}
 			}
 			file := dir + ".txt"
-			t, err := transferOut(ctx, c, defaultMode(c), "STOR "+file, []byte("written by ftpconform as anonymous\r\n"))
+			t, err := transferOut(ctx, c, ctx.defaultMode(c), "STOR "+file, []byte("written by ftpconform as anonymous\r\n"))
 			if err == nil && t.Final != nil && harness.Class(t.Final.Code) == 2 {
 				allowed = append(allowed, fmt.Sprintf("STOR %s got %s", file, t.ReplyChain()))
 				if r := cmd(ctx, c, "DELE "+file); harness.Class(r.Code) == 2 {
 					allowed = append(allowed, fmt.Sprintf("DELE %s got %s", file, r))
 				} else {
-					removeAfter(file)
+					ctx.removeAfter(file)
 				}
 			}
 			if len(allowed) > 0 {
-				failf("anonymous users may write: %s (RFC 2577 §9: anonymous users must not create files unless explicitly allowed)", strings.Join(allowed, "; "))
+				ctx.failf("anonymous users may write: %s (RFC 2577 §9: anonymous users must not create files unless explicitly allowed)", strings.Join(allowed, "; "))
 			}
 		})
 
-	dangerous := func(ctx SpecContext, lines []string, finding string) {
+	dangerous := func(ctx *Ctx, lines []string, finding string) {
 		judge := func(c *harness.Conn, when string) {
 			for _, line := range lines {
 				r, err := c.Cmd(ctx, line)
 				if err != nil {
 					if harness.ConnClosed(err) {
-						infof("%s %s: the server closed the connection", line, when)
+						ctx.infof("%s %s: the server closed the connection", line, when)
 						return
 					}
-					failf("%s %s: %v", line, when, err)
+					ctx.failf("%s %s: %v", line, when, err)
 				}
 				switch harness.Class(r.Code) {
 				case 5:
 				case 4:
-					warnf("%s %s: expected a 5yz refusal; got %s", line, when, r)
+					ctx.warnf("%s %s: expected a 5yz refusal; got %s", line, when, r)
 				default:
-					failf("%s %s got %s: %s (RFC 2577 §9)", line, when, r, finding)
+					ctx.failf("%s %s got %s: %s (RFC 2577 §9)", line, when, r, finding)
 				}
 			}
 		}
 		judge(connect(ctx), "before login")
 		judge(login(ctx), "after login")
 	}
-	Check("RFC2577-9-SITE-EXEC", "refuses SITE EXEC and SITE CPFR",
-		func(ctx SpecContext) {
+	r.Check("RFC2577-9-SITE-EXEC", "refuses SITE EXEC and SITE CPFR",
+		func(ctx *Ctx) {
 			dangerous(ctx, []string{"SITE EXEC id", "SITE CPFR /etc/passwd"}, "commands or file copies on the server's host are available to clients")
 		})
-	Check("RFC2577-9-DEBUG", "refuses the debug commands XDBG and SITE DEBUG",
-		func(ctx SpecContext) {
+	r.Check("RFC2577-9-DEBUG", "refuses the debug commands XDBG and SITE DEBUG",
+		func(ctx *Ctx) {
 			dangerous(ctx, []string{"XDBG", "SITE DEBUG"}, "a debug feature is enabled")
 		})
 })

@@ -2,7 +2,6 @@ package suites
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -22,74 +21,74 @@ func ctrlLongLine() []byte {
 	return []byte("NOOP " + strings.Repeat("A", ctrlLongLineSize-5) + "\r\n")
 }
 
-var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("control", "syntax"), func() {
-	Check("RFC959-5.3-CRLF-TERMINATED", "takes no action on a command before its CRLF arrives", Needs(harness.CapNOOP),
-		func(ctx SpecContext) {
+var _ = describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("control", "syntax"), func(r *Run) {
+	r.Check("RFC959-5.3-CRLF-TERMINATED", "takes no action on a command before its CRLF arrives", Needs(harness.CapNOOP),
+		func(ctx *Ctx) {
 			c := login(ctx)
 			ctrlSend(ctx, c, "NOOP")
-			if silent, err := c.Silent(ctx, ctrlSilence()); err == nil && !silent && actsOnFragments(ctx) {
+			if silent, err := c.Silent(ctx, ctrlSilence(ctx)); err == nil && !silent && actsOnFragments(ctx) {
 				// The server takes whatever one read returns as a command:
 				// one root cause, judged by the read-boundary check.
 				blocked("RFC1123-4.1.2.10-NO-READ-BOUNDARIES/split", `the server answered "NOOP" before its CRLF because it takes any TCP segment as a command line`)
 			}
-			ctrlExpectSilence(ctx, c, ctrlSilence(), `after "NOOP" without CRLF (a command is complete only at its CRLF, RFC 959 §5.3)`)
+			ctrlExpectSilence(ctx, c, ctrlSilence(ctx), `after "NOOP" without CRLF (a command is complete only at its CRLF, RFC 959 §5.3)`)
 			ctrlSend(ctx, c, "\r\n")
 			r, err := c.ReadReply(ctx)
-			expectCode("NOOP, once its CRLF arrived", r, err, harness.ReplyOK)
+			expectCode(ctx, "NOOP, once its CRLF arrived", r, err, harness.ReplyOK)
 		})
 
-	Check("RFC1123-4.1.2.10-NO-READ-BOUNDARIES/split", "answers a command that arrives in two TCP segments once", Needs(harness.CapNOOP),
-		func(ctx SpecContext) {
+	r.Check("RFC1123-4.1.2.10-NO-READ-BOUNDARIES/split", "answers a command that arrives in two TCP segments once", Needs(harness.CapNOOP),
+		func(ctx *Ctx) {
 			c := login(ctx)
 			ctrlSend(ctx, c, "NO")
-			ctrlExpectSilence(ctx, c, ctrlSilence(), `after the first segment "NO" of "NOOP" (a TCP segment is not a command line)`)
+			ctrlExpectSilence(ctx, c, ctrlSilence(ctx), `after the first segment "NO" of "NOOP" (a TCP segment is not a command line)`)
 			ctrlSend(ctx, c, "OP\r\n")
 			r, err := c.ReadReply(ctx)
-			expectCode(`NOOP sent as "NO" and "OP\r\n"`, r, err, harness.ReplyOK)
+			expectCode(ctx, `NOOP sent as "NO" and "OP\r\n"`, r, err, harness.ReplyOK)
 			r, err = c.Cmd(ctx, "SYST")
 			if err == nil && !ctrlPlausible("SYST", r.Code) {
-				failf("SYST after the split NOOP got %s: most likely a second reply caused by the split command", r)
+				ctx.failf("SYST after the split NOOP got %s: most likely a second reply caused by the split command", r)
 			}
-			expectCode("SYST after the split NOOP", r, err, harness.ReplySystemType)
+			expectCode(ctx, "SYST after the split NOOP", r, err, harness.ReplySystemType)
 		})
 
-	Check("RFC1123-4.1.2.10-NO-READ-BOUNDARIES/pipelined", "answers three commands sent in one TCP segment in order", Needs(harness.CapNOOP),
-		func(ctx SpecContext) {
+	r.Check("RFC1123-4.1.2.10-NO-READ-BOUNDARIES/pipelined", "answers three commands sent in one TCP segment in order", Needs(harness.CapNOOP),
+		func(ctx *Ctx) {
 			c := login(ctx)
 			ctrlSend(ctx, c, "NOOP\r\nNOOP\r\nSYST\r\n")
 			for i, want := range []int{harness.ReplyOK, harness.ReplyOK, harness.ReplySystemType} {
 				r, err := c.ReadReply(ctx)
 				if err != nil {
-					failf("NOOP, NOOP and SYST in one segment: reply %d of 3: %v (every command of a segment must be answered, in order)", i+1, err)
+					ctx.failf("NOOP, NOOP and SYST in one segment: reply %d of 3: %v (every command of a segment must be answered, in order)", i+1, err)
 				}
-				expectCode(fmt.Sprintf("NOOP, NOOP and SYST in one segment: reply %d", i+1), r, err, want)
+				expectCode(ctx, fmt.Sprintf("NOOP, NOOP and SYST in one segment: reply %d", i+1), r, err, want)
 			}
 		})
 
-	Check("RFC1123-4.1.2.10-NO-READ-BOUNDARIES/pipelined-login", "logs in with USER, PASS and PWD sent in one TCP segment",
-		func(ctx SpecContext) {
+	r.Check("RFC1123-4.1.2.10-NO-READ-BOUNDARIES/pipelined-login", "logs in with USER, PASS and PWD sent in one TCP segment",
+		func(ctx *Ctx) {
 			c := connect(ctx)
-			ctrlSend(ctx, c, "USER "+cfg.Target.User+"\r\nPASS "+cfg.Target.Password+"\r\nPWD\r\n")
+			ctrlSend(ctx, c, "USER "+ctx.cfg.Target.User+"\r\nPASS "+ctx.cfg.Target.Password+"\r\nPWD\r\n")
 			what := "USER, PASS and PWD in one segment"
 			r1 := ctrlRead(ctx, c, what+": the reply to USER")
 			r2 := ctrlRead(ctx, c, what+": the reply to PASS")
 			r3 := ctrlRead(ctx, c, what+": the reply to PWD")
 			switch r1.Code {
 			case harness.ReplyNeedPassword:
-				expectCode("PASS ("+what+")", r2, nil, harness.ReplyLoggedIn, harness.ReplySuperfluous)
+				expectCode(ctx, "PASS ("+what+")", r2, nil, harness.ReplyLoggedIn, harness.ReplySuperfluous)
 			case harness.ReplyLoggedIn:
 				// No password needed: PASS is out of sequence or superfluous.
 				if c := harness.Class(r2.Code); c != 2 && c != 5 {
-					failf("%s: after USER got 230, PASS got %s (expected 202 or a 5yz refusal)", what, r2)
+					ctx.failf("%s: after USER got 230, PASS got %s (expected 202 or a 5yz refusal)", what, r2)
 				}
 			default:
-				failf("%s: USER: expected 331 or 230; got %s", what, r1)
+				ctx.failf("%s: USER: expected 331 or 230; got %s", what, r1)
 			}
-			expectCode("PWD ("+what+")", r3, nil, harness.ReplyPathCreated)
+			expectCode(ctx, "PWD ("+what+")", r3, nil, harness.ReplyPathCreated)
 		})
 
-	Check("RFC959-5.3-CASE/verbs", "accepts command verbs in lower and mixed case",
-		func(ctx SpecContext) {
+	r.Check("RFC959-5.3-CASE/verbs", "accepts command verbs in lower and mixed case",
+		func(ctx *Ctx) {
 			c := login(ctx)
 			var bad []string
 			for _, pair := range [][2]string{{"NOOP", "noop"}, {"NOOP", "NoOp"}, {"SYST", "syst"}, {"PWD", "pwd"}, {"TYPE I", "type I"}, {"MODE S", "Mode S"}} {
@@ -100,12 +99,12 @@ var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("c
 				}
 			}
 			if len(bad) > 0 {
-				failf("command verbs are case-insensitive (RFC 959 §5.3):\n  %s", strings.Join(bad, "\n  "))
+				ctx.failf("command verbs are case-insensitive (RFC 959 §5.3):\n  %s", strings.Join(bad, "\n  "))
 			}
 		})
 
-	Check("RFC959-5.3-CASE/params", "accepts the parameter letters of TYPE, MODE and STRU in lower case",
-		func(ctx SpecContext) {
+	r.Check("RFC959-5.3-CASE/params", "accepts the parameter letters of TYPE, MODE and STRU in lower case",
+		func(ctx *Ctx) {
 			c := login(ctx)
 			var bad []string
 			for _, pair := range [][2]string{{"TYPE I", "TYPE i"}, {"TYPE A", "TYPE a"}, {"TYPE A N", "TYPE a n"}, {"TYPE L 8", "TYPE l 8"}, {"MODE S", "MODE s"}, {"STRU F", "STRU f"}} {
@@ -116,52 +115,52 @@ var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("c
 				}
 			}
 			if len(bad) > 0 {
-				failf("single-letter parameters are case-insensitive (RFC 959 §5.3):\n  %s", strings.Join(bad, "\n  "))
+				ctx.failf("single-letter parameters are case-insensitive (RFC 959 §5.3):\n  %s", strings.Join(bad, "\n  "))
 			}
 		})
 
-	Check("RFC959-5.3-VERB-LEN", "parses three-letter verbs followed by an argument (MKD, CWD, RMD)",
+	r.Check("RFC959-5.3-VERB-LEN", "parses three-letter verbs followed by an argument (MKD, CWD, RMD)",
 		Label("write"),
-		func(ctx SpecContext) {
+		func(ctx *Ctx) {
 			c := login(ctx)
 			scratch(ctx, c)
 			name := harness.UniqueName("vl")
 			r, err := c.Cmd(ctx, "MKD "+name)
-			expectCode("MKD "+name, r, err, harness.ReplyPathCreated)
+			expectCode(ctx, "MKD "+name, r, err, harness.ReplyPathCreated)
 			l, err := listNames(ctx, c, "")
-			must(err, "listing the scratch directory with NLST")
+			ctx.must(err, "listing the scratch directory with NLST")
 			if !l.Has(name) {
-				failf("after MKD %s the directory lists %q: the argument of a three-letter verb starts right after its single SP", name, l.Lines)
+				ctx.failf("after MKD %s the directory lists %q: the argument of a three-letter verb starts right after its single SP", name, l.Lines)
 			}
 			r, err = c.Cmd(ctx, "CWD "+name)
-			expectCode("CWD "+name, r, err, harness.ReplyFileActionOK)
+			expectCode(ctx, "CWD "+name, r, err, harness.ReplyFileActionOK)
 			r, err = c.Cmd(ctx, "PWD")
-			expectCode("PWD", r, err, harness.ReplyPathCreated)
+			expectCode(ctx, "PWD", r, err, harness.ReplyPathCreated)
 			if !strings.Contains(r.Text(), name+`"`) {
-				failf("after CWD %s, PWD shows %s: the argument of CWD was not taken as %q", name, r, name)
+				ctx.failf("after CWD %s, PWD shows %s: the argument of CWD was not taken as %q", name, r, name)
 			}
 			r, err = c.Cmd(ctx, "CDUP")
-			expectCode("CDUP", r, err, harness.ReplyFileActionOK, harness.ReplyOK)
+			expectCode(ctx, "CDUP", r, err, harness.ReplyFileActionOK, harness.ReplyOK)
 			r, err = c.Cmd(ctx, "RMD "+name)
-			expectCode("RMD "+name, r, err, harness.ReplyFileActionOK)
+			expectCode(ctx, "RMD "+name, r, err, harness.ReplyFileActionOK)
 			l, err = listNames(ctx, c, "")
-			must(err, "listing the scratch directory with NLST")
+			ctx.must(err, "listing the scratch directory with NLST")
 			if l.Has(name) {
-				failf("after RMD %s answered %s the directory still lists %q", name, r, name)
+				ctx.failf("after RMD %s answered %s the directory still lists %q", name, r, name)
 			}
 		})
 
-	Check("RFC959-4.2.1-500-TOO-LONG", "answers a 10 KiB command line with 500 or 501, or with 421 and a close, and runs no part of it", Needs(harness.CapNOOP), Shares(exchangeLongLine),
-		func(ctx SpecContext) {
-			if seen, ok := silenceSeen(exchangeLongLine); ok {
-				failf("%s (the server must answer it, e.g. 500 \"line too long\")", seen)
+	r.Check("RFC959-4.2.1-500-TOO-LONG", "answers a 10 KiB command line with 500 or 501, or with 421 and a close, and runs no part of it", Needs(harness.CapNOOP), Shares(exchangeLongLine),
+		func(ctx *Ctx) {
+			if seen, ok := ctx.silenceSeen(exchangeLongLine); ok {
+				ctx.failf("%s (the server must answer it, e.g. 500 \"line too long\")", seen)
 			}
 			c := login(ctx)
 			shown := fmt.Sprintf("NOOP AAA...A (%d bytes in all) CRLF", ctrlLongLineSize)
 			sendErr := c.SendLong(ctx, ctrlLongLine(), shown)
 			r, err := c.ReadReply(ctx)
 			if err != nil && replyTimedOut(err) {
-				noteSilence(exchangeLongLine, "")
+				ctx.noteSilence(exchangeLongLine, "")
 			}
 			switch {
 			case err != nil && ctrlClosed(err):
@@ -169,23 +168,23 @@ var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("c
 				if sendErr != nil {
 					more = fmt.Sprintf("; sending the line: %v", sendErr)
 				}
-				failf("the server closed the control connection without a reply to a %d-byte command line: a server that closes must say so with 421%s", ctrlLongLineSize, more)
+				ctx.failf("the server closed the control connection without a reply to a %d-byte command line: a server that closes must say so with 421%s", ctrlLongLineSize, more)
 			case err != nil:
-				failf("a %d-byte command line: %v (the server must answer it, e.g. 500 \"line too long\")", ctrlLongLineSize, err)
+				ctx.failf("a %d-byte command line: %v (the server must answer it, e.g. 500 \"line too long\")", ctrlLongLineSize, err)
 			case r.Code == harness.ReplyServiceUnavailable:
-				if closed, _ := c.WaitClose(ctx, cfg.Target.ReplyTimeout); !closed {
-					failf("a %d-byte command line was answered %s, but the connection stayed open for %s: 421 means the server closes the control connection", ctrlLongLineSize, r, cfg.Target.ReplyTimeout)
+				if closed, _ := c.WaitClose(ctx, ctx.cfg.Target.ReplyTimeout); !closed {
+					ctx.failf("a %d-byte command line was answered %s, but the connection stayed open for %s: 421 means the server closes the control connection", ctrlLongLineSize, r, ctx.cfg.Target.ReplyTimeout)
 				}
 				return
 			case r.Code == harness.ReplyOK:
-				infof("the server accepted a %d-byte NOOP line (no line limit below that size)", ctrlLongLineSize)
+				ctx.infof("the server accepted a %d-byte NOOP line (no line limit below that size)", ctrlLongLineSize)
 			default:
-				expectCode(fmt.Sprintf("a %d-byte command line", ctrlLongLineSize), r, nil, harness.ReplySyntaxError, harness.ReplySyntaxErrorParams)
+				expectCode(ctx, fmt.Sprintf("a %d-byte command line", ctrlLongLineSize), r, nil, harness.ReplySyntaxError, harness.ReplySyntaxErrorParams)
 			}
 			// The rest of the line must not be taken for further commands.
 			first := r
 			if err := c.Send(ctx, "NOOP"); err != nil {
-				warnf("after answering the %d-byte line with %s the server closed the connection without a 421 (RFC 959 announces a close with 421): %v", ctrlLongLineSize, first, err)
+				ctx.warnf("after answering the %d-byte line with %s the server closed the connection without a 421 (RFC 959 announces a close with 421): %v", ctrlLongLineSize, first, err)
 				return
 			}
 			var extra []*harness.Reply
@@ -193,17 +192,17 @@ var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("c
 				r, err := c.ReadReply(ctx)
 				if err != nil {
 					if ctrlClosed(err) {
-						warnf("after answering the %d-byte line with %s the server closed the connection without a 421 (RFC 959 announces a close with 421)", ctrlLongLineSize, first)
+						ctx.warnf("after answering the %d-byte line with %s the server closed the connection without a 421 (RFC 959 announces a close with 421)", ctrlLongLineSize, first)
 						return
 					}
-					failf("NOOP after the %d-byte line: %v", ctrlLongLineSize, err)
+					ctx.failf("NOOP after the %d-byte line: %v", ctrlLongLineSize, err)
 				}
 				if r.Code == harness.ReplyOK {
 					break
 				}
 				extra = append(extra, r)
 				if len(extra) > 50 {
-					failf("more than 50 replies after the %d-byte line, none of them NOOP's 200", ctrlLongLineSize)
+					ctx.failf("more than 50 replies after the %d-byte line, none of them NOOP's 200", ctrlLongLineSize)
 				}
 			}
 			var executed, refused []string
@@ -215,39 +214,39 @@ var _ = Describe("Command syntax (RFC 959 §5.3, RFC 1123 §4.1.2.10)", Label("c
 				}
 			}
 			if len(executed) > 0 {
-				failf("after the %d-byte line, replies arrived that no command of the client asked for: %s; the tail of the line was executed as a command", ctrlLongLineSize, strings.Join(executed, ", "))
+				ctx.failf("after the %d-byte line, replies arrived that no command of the client asked for: %s; the tail of the line was executed as a command", ctrlLongLineSize, strings.Join(executed, ", "))
 			}
 			if len(refused) > 0 {
-				warnf("after the %d-byte line the server sent %d more refusal(s) (%s) before answering NOOP: it parsed the tail of the line as further commands", ctrlLongLineSize, len(refused), strings.Join(refused, ", "))
+				ctx.warnf("after the %d-byte line the server sent %d more refusal(s) (%s) before answering NOOP: it parsed the tail of the line as further commands", ctrlLongLineSize, len(refused), strings.Join(refused, ", "))
 			}
 		})
 })
 
-var _ = Describe("Reply codes for errors (RFC 959 §4.2.1)", Label("control", "errors"), func() {
-	Check("RFC959-4.2.1-500-501/unknown", "answers an unknown command with 500",
-		func(ctx SpecContext) {
+var _ = describe("Reply codes for errors (RFC 959 §4.2.1)", Label("control", "errors"), func(r *Run) {
+	r.Check("RFC959-4.2.1-500-501/unknown", "answers an unknown command with 500",
+		func(ctx *Ctx) {
 			c := connect(ctx)
 			r, err := c.Cmd(ctx, "XYZZY")
 			if err == nil && r.Code == harness.ReplyNotLoggedIn {
-				infof("XYZZY before login: got %s; the server requires a login before anything else, which RFC 959 §4.1.1 allows", r)
+				ctx.infof("XYZZY before login: got %s; the server requires a login before anything else, which RFC 959 §4.1.1 allows", r)
 			} else if err != nil || r.Code != harness.ReplyNotImplemented {
-				expectCode("XYZZY (unknown) before login", r, err, harness.ReplySyntaxError)
+				expectCode(ctx, "XYZZY (unknown) before login", r, err, harness.ReplySyntaxError)
 			}
-			must(c.Login(ctx), "logging in")
+			ctx.must(c.Login(ctx), "logging in")
 			r, err = c.Cmd(ctx, "XYZZY")
 			if err == nil && r.Code == harness.ReplyNotImplemented {
 				return // "not implemented" fits an unknown command too
 			}
-			expectCode("XYZZY (unknown) after login", r, err, harness.ReplySyntaxError)
+			expectCode(ctx, "XYZZY (unknown) after login", r, err, harness.ReplySyntaxError)
 		})
 	// A syntax error in parameters (501) is judged by the reply-code
 	// checks of each command; "PORT 1,2,3" by RFC959-5.4-PORT-CODES/malformed.
 })
 
-var _ = Describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Label("control", "commands"), func() {
-	Check("RFC1123-4.1.2.13-MIN-COMMANDS", "implements every command of the RFC 1123 minimum set",
+var _ = describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Label("control", "commands"), func(r *Run) {
+	r.Check("RFC1123-4.1.2.13-MIN-COMMANDS", "implements every command of the RFC 1123 minimum set",
 		Label("write"),
-		func(ctx SpecContext) {
+		func(ctx *Ctx) {
 			c := login(ctx)
 			scratch(ctx, c)
 			var missing []string
@@ -274,7 +273,7 @@ var _ = Describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Labe
 			v6 := c.RemoteAddr().Addr().Is6()
 			storMode, retrMode := harness.PORT, harness.PASV
 			if v6 {
-				infof("PORT and PASV carry IPv4 addresses only; on this IPv6 connection they are not probed and the transfers use EPSV")
+				ctx.infof("PORT and PASV carry IPv4 addresses only; on this IPv6 connection they are not probed and the transfers use EPSV")
 				storMode, retrMode = harness.EPSV, harness.EPSV
 			}
 			data := binaryFixture(4096)
@@ -289,7 +288,7 @@ var _ = Describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Labe
 							return
 						}
 					}
-					failf("%s", diagnoseDataSetup(mode, d, err))
+					ctx.failf("%s", diagnoseDataSetup(mode, d, err))
 				}
 				var t *harness.Transfer
 				if out != nil {
@@ -297,7 +296,7 @@ var _ = Describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Labe
 				} else {
 					t, err = c.Retrieve(ctx, d, line)
 				}
-				must(err, "%s", line)
+				ctx.must(err, "%s", line)
 				for _, r := range t.Replies() {
 					probe(line, r)
 				}
@@ -310,12 +309,12 @@ var _ = Describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Labe
 			try("RNFR min.bin")
 			try("RNTO min2.bin")
 			try("DELE min2.bin")
-			if r := try("USER " + cfg.Target.User); r.Code == harness.ReplyNeedPassword {
-				try("PASS " + cfg.Target.Password)
+			if r := try("USER " + ctx.cfg.Target.User); r.Code == harness.ReplyNeedPassword {
+				try("PASS " + ctx.cfg.Target.Password)
 			}
 			try("QUIT")
 			if len(missing) > 0 {
-				failf("commands of RFC 1123's minimum implementation answered as not implemented:\n  %s", strings.Join(missing, "\n  "))
+				ctx.failf("commands of RFC 1123's minimum implementation answered as not implemented:\n  %s", strings.Join(missing, "\n  "))
 			}
 		})
 
@@ -327,16 +326,16 @@ var _ = Describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Labe
 	// implement the minimum set; what the status report contains is
 	// RFC959-4.1.3-STAT-DURING-XFER's (MAY) business. A STAT that is not
 	// implemented at all is judged by RFC1123-4.1.2.13-MIN-COMMANDS alone.
-	Check("RFC1123-4.1.2.13-MIN-COMMANDS/stat-during-transfer", "answers STAT during a transfer, not as an unknown or unimplemented command",
+	r.Check("RFC1123-4.1.2.13-MIN-COMMANDS/stat-during-transfer", "answers STAT during a transfer, not as an unknown or unimplemented command",
 		Label("write"),
-		func(ctx SpecContext) {
+		func(ctx *Ctx) {
 			c, name, _ := withLargeFixture(ctx)
 			if r := cmd(ctx, c, "STAT"); notImplemented(r) {
 				Skip(fmt.Sprintf("STAT is not implemented at all (%s): judged by RFC1123-4.1.2.13-MIN-COMMANDS", r))
 			}
 			run := xferStall(ctx, c, name)
 			during, err := run.SendDuring(ctx, "STAT")
-			must(err, "sending STAT during RETR %s", name)
+			ctx.must(err, "sending STAT during RETR %s", name)
 			got := during.Replies
 			for _, r := range got {
 				if notImplemented(r) && bytes.ContainsFunc(r.Raw, func(b rune) bool { return b >= 0x80 || b == utf8.RuneError }) {
@@ -346,15 +345,15 @@ var _ = Describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Labe
 					blocked("RFC959-5.2-TELNET", fmt.Sprintf("STAT during RETR %s was answered %s: the server did not strip the Telnet IP and Synch sent before it", name, r))
 				}
 				if notImplemented(r) {
-					failf("STAT during RETR %s was answered %s (replies: %s), though STAT works between transfers; STAT is in RFC 1123's minimum set (§4.1.2.13) and RFC 959 §4.1.3 has the server \"respond with the status of the operation in progress\"", name, r, harness.ReplyChain(got...))
+					ctx.failf("STAT during RETR %s was answered %s (replies: %s), though STAT works between transfers; STAT is in RFC 1123's minimum set (§4.1.2.13) and RFC 959 §4.1.3 has the server \"respond with the status of the operation in progress\"", name, r, harness.ReplyChain(got...))
 				}
 			}
 			// Missing or late replies are RFC959-4.1.3-STAT-DURING-XFER's.
 		})
 
-	Check("RFC1123-4.1.3.1-XVERBS", "accepts XPWD, XMKD, XCWD, XCUP and XRMD like their standard twins",
+	r.Check("RFC1123-4.1.3.1-XVERBS", "accepts XPWD, XMKD, XCWD, XCUP and XRMD like their standard twins",
 		Label("write"),
-		func(ctx SpecContext) {
+		func(ctx *Ctx) {
 			c := login(ctx)
 			scratch(ctx, c)
 			dir := harness.UniqueName("x")
@@ -375,32 +374,32 @@ var _ = Describe("Minimum implementation (RFC 1123 §4.1.2.13, §4.1.3.1)", Labe
 					missing = append(missing, fmt.Sprintf("%s: %s", st.line, r))
 					continue
 				}
-				expectCode(st.line+" (like "+st.line[1:]+")", r, nil, st.want...)
+				expectCode(ctx, st.line+" (like "+st.line[1:]+")", r, nil, st.want...)
 			}
 			if len(missing) > 0 {
-				failf("RFC 1123 §4.1.3.1 asks servers to accept the X-verbs of old clients; not implemented:\n  %s", strings.Join(missing, "\n  "))
+				ctx.failf("RFC 1123 §4.1.3.1 asks servers to accept the X-verbs of old clients; not implemented:\n  %s", strings.Join(missing, "\n  "))
 			}
 		})
 })
 
-var _ = Describe("Commands before login (RFC 959 §4.2, §5.4)", Label("control", "login"), func() {
-	Check("RFC959-4.2-4YZ-5YZ/before-login", "refuses MKD, DELE and RNFR before login with 530 and creates nothing",
+var _ = describe("Commands before login (RFC 959 §4.2, §5.4)", Label("control", "login"), func(r *Run) {
+	r.Check("RFC959-4.2-4YZ-5YZ/before-login", "refuses MKD, DELE and RNFR before login with 530 and creates nothing",
 		Label("write"),
-		func(ctx SpecContext) {
+		func(ctx *Ctx) {
 			c := connect(ctx)
 			dir := harness.UniqueName("ftpconform-prelogin")
 			for _, line := range []string{"MKD " + dir, "DELE " + dir, "RNFR " + dir} {
 				r, err := c.Cmd(ctx, line)
 				if err == nil && r.Code == harness.ReplyPathCreated {
-					removeScratchAfter(dir)
+					ctx.removeScratchAfter(dir)
 				}
-				expectCode(line+" before login", r, err, harness.ReplyNotLoggedIn)
+				expectCode(ctx, line+" before login", r, err, harness.ReplyNotLoggedIn)
 			}
 			c2 := login(ctx)
 			r, err := c2.Cmd(ctx, "CWD "+dir)
 			if err == nil && harness.Class(r.Code) == 2 {
-				removeScratchAfter(dir)
-				failf("MKD %s before login was refused, yet after login CWD %s got %s: a 4yz/5yz reply means the action did not happen", dir, dir, r)
+				ctx.removeScratchAfter(dir)
+				ctx.failf("MKD %s before login was refused, yet after login CWD %s got %s: a 4yz/5yz reply means the action did not happen", dir, dir, r)
 			}
 		})
 })
@@ -408,11 +407,11 @@ var _ = Describe("Commands before login (RFC 959 §4.2, §5.4)", Label("control"
 // actsOnFragments reports whether the server answers a fragment of a
 // command ("NO") that no verb could be complete with, in a session of its
 // own: then it acts on TCP read boundaries, not on CRLF.
-func actsOnFragments(ctx context.Context) bool {
+func actsOnFragments(ctx *Ctx) bool {
 	c := login(ctx)
 	if c.SendRaw(ctx, []byte("NO")) != nil {
 		return false
 	}
-	silent, err := c.Silent(ctx, ctrlSilence())
+	silent, err := c.Silent(ctx, ctrlSilence(ctx))
 	return err == nil && !silent
 }

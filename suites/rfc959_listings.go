@@ -16,9 +16,9 @@ import (
 // as arguments (RFC 959 §4.1.3, RFC 1123 §4.1.2.7). The formats of LIST
 // lines are free and never parsed; only names are looked for.
 
-var _ = Describe("Directory listings (RFC 959 §4.1.3, RFC 1123 §4.1.2.7)", Label("listing", "data", "write"), func() {
-	Check("RFC959-4.1.3-LIST-DEFAULT-CWD/directory-argument", "lists the named directory with LIST pathname",
-		func(ctx SpecContext) {
+var _ = describe("Directory listings (RFC 959 §4.1.3, RFC 1123 §4.1.2.7)", Label("listing", "data", "write"), func(r *Run) {
+	r.Check("RFC959-4.1.3-LIST-DEFAULT-CWD/directory-argument", "lists the named directory with LIST pathname",
+		func(ctx *Ctx) {
 			c, _ := makeListingTree(ctx)
 			data := listIn(ctx, c, "A", "LIST "+treeSub)
 			var missing, foreign []string
@@ -34,31 +34,31 @@ var _ = Describe("Directory listings (RFC 959 §4.1.3, RFC 1123 §4.1.2.7)", Lab
 			}
 			switch {
 			case len(missing) > 0 && len(foreign) > 0:
-				failf("LIST %s lists the working directory instead of %s: it names %s (in the working directory) but not %s (in %s); a directory argument lists that directory (RFC 959 §4.1.3); got %s",
+				ctx.failf("LIST %s lists the working directory instead of %s: it names %s (in the working directory) but not %s (in %s); a directory argument lists that directory (RFC 959 §4.1.3); got %s",
 					treeSub, treeSub, strings.Join(foreign, ", "), strings.Join(missing, ", "), treeSub, describeText(data))
 			case len(missing) > 0:
-				failf("LIST %s does not mention %s, which is in %s; got %s", treeSub, strings.Join(missing, ", "), treeSub, describeText(data))
+				ctx.failf("LIST %s does not mention %s, which is in %s; got %s", treeSub, strings.Join(missing, ", "), treeSub, describeText(data))
 			case len(foreign) > 0:
-				failf("LIST %s also names %s, which is not in %s but in the working directory; got %s", treeSub, strings.Join(foreign, ", "), treeSub, describeText(data))
+				ctx.failf("LIST %s also names %s, which is not in %s but in the working directory; got %s", treeSub, strings.Join(foreign, ", "), treeSub, describeText(data))
 			}
 		})
 
-	Check("RFC959-4.1.3-LIST-DEFAULT-CWD/file-argument", "gives information on that one file with LIST of a file",
-		func(ctx SpecContext) {
+	r.Check("RFC959-4.1.3-LIST-DEFAULT-CWD/file-argument", "gives information on that one file with LIST of a file",
+		func(ctx *Ctx) {
 			c, _ := makeListingTree(ctx)
 			setType(ctx, c, "A")
 			line := "LIST " + treeOuter
-			t, err := transferIn(ctx, c, defaultMode(c), line)
-			must(err, "%s", line)
+			t, err := transferIn(ctx, c, ctx.defaultMode(c), line)
+			ctx.must(err, "%s", line)
 			if t.Final == nil || harness.Class(t.Final.Code) != 2 {
 				if t.Final != nil && (harness.Class(t.Final.Code) == 4 || harness.Class(t.Final.Code) == 5) {
-					warnf("%s was refused: %s; with a file argument the server should send current information on the file (RFC 959 §4.1.3)", line, t.ReplyChain())
+					ctx.warnf("%s was refused: %s; with a file argument the server should send current information on the file (RFC 959 §4.1.3)", line, t.ReplyChain())
 					return
 				}
-				failf("%s: expected 125 or 150, then 226 or 250; got %s", line, t.ReplyChain())
+				ctx.failf("%s: expected 125 or 150, then 226 or 250; got %s", line, t.ReplyChain())
 			}
 			if !mentions(t.Data, treeOuter) {
-				failf("%s: the listing does not mention the file; got %s", line, describeText(t.Data))
+				ctx.failf("%s: the listing does not mention the file; got %s", line, describeText(t.Data))
 			}
 			var others []string
 			for _, n := range []string{treeOther, treeSub} {
@@ -67,30 +67,30 @@ var _ = Describe("Directory listings (RFC 959 §4.1.3, RFC 1123 §4.1.2.7)", Lab
 				}
 			}
 			if len(others) > 0 {
-				failf("%s also lists %s: a file argument gives information on that file only, not on the directory holding it (RFC 959 §4.1.3); got %s", line, strings.Join(others, ", "), describeText(t.Data))
+				ctx.failf("%s also lists %s: a file argument gives information on that file only, not on the directory holding it (RFC 959 §4.1.3); got %s", line, strings.Join(others, ", "), describeText(t.Data))
 			}
 		})
 
-	Check("RFC959-4.1.3-LIST-ASCII", "ends every LIST line with CRLF in TYPE A",
-		func(ctx SpecContext) {
+	r.Check("RFC959-4.1.3-LIST-ASCII", "ends every LIST line with CRLF in TYPE A",
+		func(ctx *Ctx) {
 			c, _ := makeListingTree(ctx)
 			data := listIn(ctx, c, "A", "LIST")
-			judgeListingLines("LIST in TYPE A", data, false,
+			judgeListingLines(ctx, "LIST in TYPE A", data, false,
 				"LIST data is sent in ASCII type (RFC 959 §4.1.3), whose lines end in CRLF (§3.1.1.1)")
 		})
 
 	for _, verb := range []string{"LIST", "NLST"} {
-		Check("RFC1123-4.1.2.7-IMPLIED-TYPE/"+strings.ToLower(verb), "ends "+verb+" lines with CRLF also in TYPE I",
-			func(ctx SpecContext) {
+		r.Check("RFC1123-4.1.2.7-IMPLIED-TYPE/"+strings.ToLower(verb), "ends "+verb+" lines with CRLF also in TYPE I",
+			func(ctx *Ctx) {
 				c, _ := makeListingTree(ctx)
 				data := listIn(ctx, c, "I", verb)
-				judgeListingLines(verb+" in TYPE I", data, false,
+				judgeListingLines(ctx, verb+" in TYPE I", data, false,
 					"RFC 1123 §4.1.2.7: LIST and NLST should use an implied TYPE A N (CRLF line ends) whatever TYPE is in force")
 			})
 	}
 
-	Check("RFC959-4.1.3-NLST-NAMES/directory-argument", "lists the names in the named directory with NLST pathname",
-		func(ctx SpecContext) {
+	r.Check("RFC959-4.1.3-NLST-NAMES/directory-argument", "lists the names in the named directory with NLST pathname",
+		func(ctx *Ctx) {
 			c, _ := makeListingTree(ctx)
 			data := listIn(ctx, c, "A", "NLST "+treeSub)
 			want := []string{treeInner, treeSecond}
@@ -117,13 +117,13 @@ var _ = Describe("Directory listings (RFC 959 §4.1.3, RFC 1123 §4.1.2.7)", Lab
 				if contains(foreign, treeOuter) || contains(foreign, treeOther) {
 					hint = " (these are the names of the working directory: the argument was ignored)"
 				}
-				failf("NLST %s: expected the names %s (bare or with a path prefix); missing %q, unexpected %q%s; got %s",
+				ctx.failf("NLST %s: expected the names %s (bare or with a path prefix); missing %q, unexpected %q%s; got %s",
 					treeSub, strings.Join(want, ", "), missing, foreign, hint, describeText(data))
 			}
 		})
 
-	Check("RFC1123-4.1.2.7-NLST-USABLE", "returns NLST lines that work as RETR arguments from the same directory",
-		func(ctx SpecContext) {
+	r.Check("RFC1123-4.1.2.7-NLST-USABLE", "returns NLST lines that work as RETR arguments from the same directory",
+		func(ctx *Ctx) {
 			c, tr := makeListingTree(ctx)
 			tried := 0
 			for _, arg := range []string{"", treeSub} {
@@ -144,84 +144,84 @@ var _ = Describe("Directory listings (RFC 959 §4.1.3, RFC 1123 §4.1.2.7)", Lab
 					}
 					tried++
 					setType(ctx, c, "I")
-					t, err := transferIn(ctx, c, defaultMode(c), "RETR "+entry)
-					must(err, "RETR %s", entry)
+					t, err := transferIn(ctx, c, ctx.defaultMode(c), "RETR "+entry)
+					ctx.must(err, "RETR %s", entry)
 					if t.Final == nil || harness.Class(t.Final.Code) != 2 {
-						failf("%s returned the line %q, but RETR %s from the same working directory got %s: every NLST line must be usable as the argument of a transfer command (RFC 1123 §4.1.2.7), e.g. %q",
+						ctx.failf("%s returned the line %q, but RETR %s from the same working directory got %s: every NLST line must be usable as the argument of a transfer command (RFC 1123 §4.1.2.7), e.g. %q",
 							line, entry, entry, t.ReplyChain(), rel)
 					}
 					if !bytes.Equal(t.Data, content) {
-						failf("%s returned the line %q, and RETR %s delivered another file: %s", line, entry, entry, firstDiff(t.Data, content))
+						ctx.failf("%s returned the line %q, and RETR %s delivered another file: %s", line, entry, entry, firstDiff(t.Data, content))
 					}
 				}
 			}
 			if tried == 0 {
-				failf("NLST and NLST %s named none of the files %s; nothing could be retrieved", treeSub, strings.Join(sortedKeys(tr.files), ", "))
+				ctx.failf("NLST and NLST %s named none of the files %s; nothing could be retrieved", treeSub, strings.Join(sortedKeys(tr.files), ", "))
 			}
 		})
 
-	Check("RFC959-4.1.3-NLST-CRLF", "separates NLST entries with CRLF in TYPE A",
-		func(ctx SpecContext) {
+	r.Check("RFC959-4.1.3-NLST-CRLF", "separates NLST entries with CRLF in TYPE A",
+		func(ctx *Ctx) {
 			c, _ := makeListingTree(ctx)
 			data := listIn(ctx, c, "A", "NLST")
-			judgeListingLines("NLST in TYPE A", data, true,
+			judgeListingLines(ctx, "NLST in TYPE A", data, true,
 				"NLST returns pathnames separated by CRLF in ASCII type (RFC 959 §4.1.3)")
 		})
 })
 
-var _ = Describe("Pathname arguments (RFC 959 §5.3.2)", Label("files", "write"), func() {
-	Check("RFC959-5.3.2-ARG-CHARSET/pathname", "keeps spaces and UTF-8 in a file name through STOR, NLST, RETR and DELE",
-		func(ctx SpecContext) {
+var _ = describe("Pathname arguments (RFC 959 §5.3.2)", Label("files", "write"), func(r *Run) {
+	r.Check("RFC959-5.3.2-ARG-CHARSET/pathname", "keeps spaces and UTF-8 in a file name through STOR, NLST, RETR and DELE",
+		func(ctx *Ctx) {
 			c := login(ctx)
 			scratch(ctx, c)
 			name := "name with spaces, caf\u00e9 \u4e2d\u6587.txt"
 			content := []byte("a file whose name has spaces and UTF-8\n")
 			setType(ctx, c, "I")
-			t, err := transferOut(ctx, c, defaultMode(c), "STOR "+name, content)
-			must(err, "STOR %q", name)
+			t, err := transferOut(ctx, c, ctx.defaultMode(c), "STOR "+name, content)
+			ctx.must(err, "STOR %q", name)
 			if t.Final != nil && harness.Class(t.Final.Code) == 5 && t.Prelim == nil {
-				warnf("STOR %q was refused: %s; RFC 959 §5.3.2 allows any character but CR and LF in a pathname, but the server's file system may not", name, t.Final)
+				ctx.warnf("STOR %q was refused: %s; RFC 959 §5.3.2 allows any character but CR and LF in a pathname, but the server's file system may not", name, t.Final)
 				return
 			}
 			if t.Final == nil || harness.Class(t.Final.Code) != 2 {
-				failf("STOR %q: expected 125 or 150, then 226 or 250; got %s", name, t.ReplyChain())
+				ctx.failf("STOR %q: expected 125 or 150, then 226 or 250; got %s", name, t.ReplyChain())
 			}
 			if entries := nlstBases(ctx, c); !contains(entries, name) {
-				failf("after STOR %q the directory does not hold that name: NLST lists %q; a pathname argument is every character up to CRLF, spaces and 8-bit bytes included (RFC 959 §5.3.2)", name, entries)
+				ctx.failf("after STOR %q the directory does not hold that name: NLST lists %q; a pathname argument is every character up to CRLF, spaces and 8-bit bytes included (RFC 959 §5.3.2)", name, entries)
 			}
 			if got := retrieveIn(ctx, c, "I", name); !bytes.Equal(got, content) {
-				failf("RETR %q delivered other data than was stored: %s", name, firstDiff(got, content))
+				ctx.failf("RETR %q delivered other data than was stored: %s", name, firstDiff(got, content))
 			}
 			r, err := c.Cmd(ctx, "DELE "+name)
-			expectCode(fmt.Sprintf("DELE %q", name), r, err, harness.ReplyFileActionOK)
+			expectCode(ctx, fmt.Sprintf("DELE %q", name), r, err, harness.ReplyFileActionOK)
 			if entries := nlstBases(ctx, c); contains(entries, name) {
-				failf("DELE %q was answered %s, but NLST still lists the file", name, r)
+				ctx.failf("DELE %q was answered %s, but NLST still lists the file", name, r)
 			}
 		})
 })
 
 // judgeListingLines fails when listing data has lines ending in a bare LF
 // or (for NLST) empty entries, and warns when the last line has no CRLF.
-func judgeListingLines(what string, data []byte, names bool, rule string) {
+func judgeListingLines(ctx *Ctx, what string, data []byte, names bool, rule string) {
 	if len(data) == 0 {
-		failf("%s: the listing of a directory holding files is empty", what)
+		ctx.failf("%s: the listing of a directory holding files is empty", what)
 		return
 	}
 	sh := shapeOf(data)
 	if sh.bareLF > 0 {
-		failf("%s: %d of %d lines end in a bare LF, not CRLF; %s; got %s", what, sh.bareLF, len(sh.lines), rule, describeText(data))
+		ctx.failf("%s: %d of %d lines end in a bare LF, not CRLF; %s; got %s", what, sh.bareLF, len(sh.lines), rule, describeText(data))
 	}
 	if names && sh.emptyInside > 0 {
-		failf("%s: %d empty entries between the names (CRLF CRLF); entries are pathnames separated by CRLF (RFC 959 §4.1.3); got %s", what, sh.emptyInside, describeText(data))
+		ctx.failf("%s: %d empty entries between the names (CRLF CRLF); entries are pathnames separated by CRLF (RFC 959 §4.1.3); got %s", what, sh.emptyInside, describeText(data))
 	}
 	if sh.unterminated {
-		warnf("%s: the last line has no CRLF; got %s", what, describeText(data))
+		ctx.warnf("%s: the last line has no CRLF; got %s", what, describeText(data))
 	}
 }
 
 // nlstBases lists the working directory with NLST in TYPE A and returns the
 // last element of each entry, "." and ".." left out.
-func nlstBases(ctx SpecContext, c *harness.Conn) []string {
+func nlstBases(ctx *Ctx, c *harness.Conn) []string {
 	data := listIn(ctx, c, "A", "NLST")
 	lines, _ := splitLines(data)
 	var out []string

@@ -8,75 +8,75 @@ import (
 	"github.com/ftpconform/ftpconform/harness"
 )
 
-var _ = Describe("Passive mode (RFC 959 §4.1.2, RFC 1123 §4.1.2.6)", Label("pasv", "data"), func() {
-	Check("RFC1123-4.1.2.6-PASV-MUST", "implements PASV and answers 227 with six numbers",
-		func(ctx SpecContext) {
+var _ = describe("Passive mode (RFC 959 §4.1.2, RFC 1123 §4.1.2.6)", Label("pasv", "data"), func(r *Run) {
+	r.Check("RFC1123-4.1.2.6-PASV-MUST", "implements PASV and answers 227 with six numbers",
+		func(ctx *Ctx) {
 			c := login(ctx)
 			requireFamily(c, harness.PASV)
 			r, err := c.Cmd(ctx, "PASV")
-			r = expectExactly("PASV (mandatory: RFC 1123 §4.1.2.6)", r, err, harness.ReplyEnteringPassive)
+			r = expectExactly(ctx, "PASV (mandatory: RFC 1123 §4.1.2.6)", r, err, harness.ReplyEnteringPassive)
 			info, err := harness.ParsePASV(r.Text())
-			must(err, "parsing the 227 reply %s", r)
+			ctx.must(err, "parsing the 227 reply %s", r)
 			if !info.Parenthesized {
-				infof("the 227 reply has no parentheses around h1,...,p2 (legal: RFC 1123 §4.1.2.6)")
+				ctx.infof("the 227 reply has no parentheses around h1,...,p2 (legal: RFC 1123 §4.1.2.6)")
 			}
 		})
 
-	Check("RFC959-4.2.1-227-NUMBERS", "gives the address and port in the 227 reply as six numbers from 0 to 255",
-		func(ctx SpecContext) {
+	r.Check("RFC959-4.2.1-227-NUMBERS", "gives the address and port in the 227 reply as six numbers from 0 to 255",
+		func(ctx *Ctx) {
 			c := login(ctx)
 			requireFamily(c, harness.PASV)
 			r, err := c.Cmd(ctx, "PASV")
-			r = expectExactly("PASV", r, err, harness.ReplyEnteringPassive)
+			r = expectExactly(ctx, "PASV", r, err, harness.ReplyEnteringPassive)
 			if _, err := harness.ParsePASV(r.Text()); err != nil {
-				failf("%v; RFC 959 §4.1.2 and §4.2.2 give the listening address as h1,h2,h3,h4,p1,p2, each an octet", err)
+				ctx.failf("%v; RFC 959 §4.1.2 and §4.2.2 give the listening address as h1,h2,h3,h4,p1,p2, each an octet", err)
 			}
 		})
 
 	// RFC 959 §4.1.2, PASV: "The response to this command includes the
 	// host and port address this server is listening on." An address the
 	// client cannot reach is not where the server listens for it.
-	Check("RFC959-4.1.2-227-ADDRESS", "advertises an address the client can reach in the 227 reply",
-		Label("firewall"), func(ctx SpecContext) {
+	r.Check("RFC959-4.1.2-227-ADDRESS", "advertises an address the client can reach in the 227 reply",
+		Label("firewall"), func(ctx *Ctx) {
 			c := login(ctx)
 			requireFamily(c, harness.PASV)
 			d := openDataNoDial(ctx, c, harness.PASV)
 			adv := d.Advertised.Addr()
 			peer := c.RemoteAddr().Addr()
-			if adv == peer || adv == expectedPasvAddr(peer) {
+			if adv == peer || adv == expectedPasvAddr(ctx, peer) {
 				return
 			}
-			finding, fix := diagnosePasvAddress(adv, peer, 1, 1)
-			problem(finding, fix)
+			finding, fix := diagnosePasvAddress(ctx, adv, peer, 1, 1)
+			problem(ctx, finding, fix)
 		})
 
-	Check("RFC959-4.1.2-PASV-LISTEN", "listens on the port it advertises and serves LIST there",
-		func(ctx SpecContext) {
+	r.Check("RFC959-4.1.2-PASV-LISTEN", "listens on the port it advertises and serves LIST there",
+		func(ctx *Ctx) {
 			c := login(ctx)
 			requireFamily(c, harness.PASV)
 			d := openData(ctx, c, harness.PASV)
 			t, err := c.Retrieve(ctx, d, "LIST")
-			must(err, "LIST over PASV")
+			ctx.must(err, "LIST over PASV")
 			if t.Final == nil || harness.Class(t.Final.Code) != 2 || t.Prelim == nil {
-				failf("LIST over PASV: expected 125 or 150, then 226 or 250; got %s", t.ReplyChain())
+				ctx.failf("LIST over PASV: expected 125 or 150, then 226 or 250; got %s", t.ReplyChain())
 			}
 		})
 })
 
 // openDataNoDial sends PASV/EPSV and parses the reply without dialling.
-func openDataNoDial(ctx SpecContext, c *harness.Conn, mode harness.DataMode) *harness.DataChannel {
+func openDataNoDial(ctx *Ctx, c *harness.Conn, mode harness.DataMode) *harness.DataChannel {
 	d, err := c.OpenData(ctx, mode, harness.DataOptions{NoDial: true})
 	if err != nil {
-		failf("%s", diagnoseDataSetup(mode, d, err))
+		ctx.failf("%s", diagnoseDataSetup(mode, d, err))
 	}
 	return d
 }
 
 // expectedPasvAddr is the address a passive reply should carry: the
 // operator's expected public address, else the control connection's peer.
-func expectedPasvAddr(peer netip.Addr) netip.Addr {
-	if cfg.Target.PasvAddress.IsValid() {
-		return cfg.Target.PasvAddress.Unmap()
+func expectedPasvAddr(ctx *Ctx, peer netip.Addr) netip.Addr {
+	if ctx.cfg.Target.PasvAddress.IsValid() {
+		return ctx.cfg.Target.PasvAddress.Unmap()
 	}
 	return peer
 }

@@ -1,7 +1,6 @@
 package suites
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,14 +15,14 @@ import (
 // the usual multi-line ones (FEAT, HELP, STAT), a passive LIST with its
 // transfer replies, and QUIT. It returns every reply read, including a
 // partial one if the exchange broke; the format checks judge them.
-func probeReplies(ctx context.Context) []*harness.Reply {
-	c, greet, err := harness.Connect(ctx, cfg.Target, transcript())
+func probeReplies(ctx *Ctx) []*harness.Reply {
+	c, greet, err := harness.Connect(ctx, ctx.cfg.Target, ctx.transcript())
 	if err != nil {
 		var pe *harness.ProtocolError
 		if errors.As(err, &pe) && pe.Partial != nil {
 			return append(greet, pe.Partial)
 		}
-		failf("cannot connect to read the greeting: %v", err)
+		ctx.failf("cannot connect to read the greeting: %v", err)
 	}
 	DeferCleanup(c.Close)
 	var partial []*harness.Reply
@@ -46,7 +45,7 @@ func probeReplies(ctx context.Context) []*harness.Reply {
 				return
 			}
 		}
-		if _, err := transferIn(ctx, c, defaultMode(c), "LIST"); stop(err) {
+		if _, err := transferIn(ctx, c, ctx.defaultMode(c), "LIST"); stop(err) {
 			return
 		}
 		_, _ = c.Cmd(ctx, "QUIT")
@@ -79,10 +78,10 @@ func firstLine(r *harness.Reply) string {
 }
 
 // judgeFormat fails the check with every violation of the given kinds.
-func judgeFormat(ctx context.Context, rule string, kinds ...harness.ViolationKind) {
+func judgeFormat(ctx *Ctx, rule string, kinds ...harness.ViolationKind) {
 	replies := probeReplies(ctx)
 	if bad := formatViolations(replies, kinds...); len(bad) > 0 {
-		failf("%s; %d of %d replies break it:\n  %s", rule, countReplies(replies, kinds...), len(replies), strings.Join(bad, "\n  "))
+		ctx.failf("%s; %d of %d replies break it:\n  %s", rule, countReplies(replies, kinds...), len(replies), strings.Join(bad, "\n  "))
 	}
 }
 
@@ -99,40 +98,40 @@ func countReplies(replies []*harness.Reply, kinds ...harness.ViolationKind) int 
 	return n
 }
 
-var _ = Describe("Reply format (RFC 959 §4.2)", Label("format"), func() {
-	Check("RFC959-4.2-CRLF", "ends every reply line with CRLF",
-		func(ctx SpecContext) {
+var _ = describe("Reply format (RFC 959 §4.2)", Label("format"), func(r *Run) {
+	r.Check("RFC959-4.2-CRLF", "ends every reply line with CRLF",
+		func(ctx *Ctx) {
 			judgeFormat(ctx, "reply lines must end with CRLF (Telnet end of line)", harness.BareLF, harness.StrayCR)
 		})
 
-	Check("RFC959-4.2-THREE-DIGITS", "starts every reply with a three-digit code",
-		func(ctx SpecContext) {
+	r.Check("RFC959-4.2-THREE-DIGITS", "starts every reply with a three-digit code",
+		func(ctx *Ctx) {
 			judgeFormat(ctx, "every reply starts with a code of exactly three digits", harness.ShortCode, harness.NonNumericCode)
 		})
 
-	Check("RFC959-4.2-FIRST-DIGIT", "uses 1 to 5 as the first digit of every reply code",
-		func(ctx SpecContext) {
+	r.Check("RFC959-4.2-FIRST-DIGIT", "uses 1 to 5 as the first digit of every reply code",
+		func(ctx *Ctx) {
 			judgeFormat(ctx, "the first digit of a reply code is 1-5 (6 only for RFC 2228 protected replies)", harness.BadFirstDigit)
 		})
 
-	Check("RFC959-4.2-SINGLE-FORMAT", "separates the code from the text with one space",
-		func(ctx SpecContext) {
+	r.Check("RFC959-4.2-SINGLE-FORMAT", "separates the code from the text with one space",
+		func(ctx *Ctx) {
 			replies := probeReplies(ctx)
 			if bad := formatViolations(replies, harness.NoSeparator); len(bad) > 0 {
-				failf("a reply line is the code, SP, text, CRLF (multi-line: code \"-\"):\n  %s", strings.Join(bad, "\n  "))
+				ctx.failf("a reply line is the code, SP, text, CRLF (multi-line: code \"-\"):\n  %s", strings.Join(bad, "\n  "))
 			}
 			if bad := formatViolations(replies, harness.NoText); len(bad) > 0 {
-				warnf("replies without SP and text after the code (RFC 959 asks for them; RFC 3659 and 2640 grammars make the text optional):\n  %s", strings.Join(bad, "\n  "))
+				ctx.warnf("replies without SP and text after the code (RFC 959 asks for them; RFC 3659 and 2640 grammars make the text optional):\n  %s", strings.Join(bad, "\n  "))
 			}
 		})
 
-	Check("RFC959-4.2-ML-LAST", "ends a multi-line reply with the code followed by a space",
-		func(ctx SpecContext) {
+	r.Check("RFC959-4.2-ML-LAST", "ends a multi-line reply with the code followed by a space",
+		func(ctx *Ctx) {
 			judgeFormat(ctx, "a multi-line reply ends with a line of the same code followed by SP", harness.MLDashEnd, harness.MLUnterminated)
 		})
 
-	Check("RFC959-4.2-ML-SAME-CODE", "ends a multi-line reply with the code it began with",
-		func(ctx SpecContext) {
+	r.Check("RFC959-4.2-ML-SAME-CODE", "ends a multi-line reply with the code it began with",
+		func(ctx *Ctx) {
 			judgeFormat(ctx, "the first and last line of a multi-line reply carry the same code", harness.MLWrongEndCode)
 		})
 })

@@ -13,9 +13,9 @@ import (
 	"github.com/ftpconform/ftpconform/harness"
 )
 
-var _ = Describe("Command-reply sequencing (RFC 959 §4.1.3, §4.2, §5.4)", Label("control", "sequencing"), func() {
-	Check("RFC959-5.4-ALTERNATING", "answers each command with exactly one reply, and a transfer with two", Needs(harness.CapNOOP),
-		func(ctx SpecContext) {
+var _ = describe("Command-reply sequencing (RFC 959 §4.1.3, §4.2, §5.4)", Label("control", "sequencing"), func(r *Run) {
+	r.Check("RFC959-5.4-ALTERNATING", "answers each command with exactly one reply, and a transfer with two", Needs(harness.CapNOOP),
+		func(ctx *Ctx) {
 			c := login(ctx)
 			// STRU F first: a second reply to it would be read as SYST's.
 			lines := []string{"STRU F", "SYST", "PWD", "MODE S", "HELP", "TYPE I", "STAT", "NOOP"}
@@ -23,27 +23,27 @@ var _ = Describe("Command-reply sequencing (RFC 959 §4.1.3, §4.2, §5.4)", Lab
 			for _, line := range lines {
 				r := cmd(ctx, c, line)
 				if !ctrlPlausible(verbOf(line), r.Code) {
-					failf("%s got %s, which is no reply to %s (RFC 959 §5.4 permits %s): most likely a second reply to %s; the dialogue must alternate, one reply per command",
+					ctx.failf("%s got %s, which is no reply to %s (RFC 959 §5.4 permits %s): most likely a second reply to %s; the dialogue must alternate, one reply per command",
 						line, r, verbOf(line), harness.Codes(permitted[verbOf(line)]), prev)
 				}
 				prev = line
 			}
-			t, err := transferIn(ctx, c, defaultMode(c), "LIST")
-			must(err, "LIST")
+			t, err := transferIn(ctx, c, ctx.defaultMode(c), "LIST")
+			ctx.must(err, "LIST")
 			if t.Prelim == nil || harness.Class(t.Final.Code) != 2 {
-				failf("LIST: expected a 1yz reply, then 226 or 250; got %s", t.ReplyChain())
+				ctx.failf("LIST: expected a 1yz reply, then 226 or 250; got %s", t.ReplyChain())
 			}
 			r := cmd(ctx, c, "NOOP")
 			if r.Code != harness.ReplyOK {
-				failf("NOOP after LIST (%s) got %s: most likely a third reply to LIST; a transfer gets one preliminary and one completion reply", t.ReplyChain(), r)
+				ctx.failf("NOOP after LIST (%s) got %s: most likely a third reply to LIST; a transfer gets one preliminary and one completion reply", t.ReplyChain(), r)
 			}
 			if r := cmd(ctx, c, "SYST"); !ctrlPlausible("SYST", r.Code) {
-				failf("SYST after NOOP got %s: most likely a second reply to NOOP", r)
+				ctx.failf("SYST after NOOP got %s: most likely a second reply to NOOP", r)
 			}
 		})
 
-	Check("RFC959-4.2-EVERY-COMMAND-REPLY", "answers every command, valid or not", Needs(harness.CapNOOP),
-		func(ctx SpecContext) {
+	r.Check("RFC959-4.2-EVERY-COMMAND-REPLY", "answers every command, valid or not", Needs(harness.CapNOOP),
+		func(ctx *Ctx) {
 			c := login(ctx)
 			missing := harness.UniqueName("ftpconform-missing")
 			lines := []string{"NOOP", "SYST", "PWD", "STAT", "HELP", "HELP NOOP", "FEAT", "TYPE I", "MODE S", "STRU F",
@@ -54,23 +54,23 @@ var _ = Describe("Command-reply sequencing (RFC 959 §4.1.3, §4.2, §5.4)", Lab
 				switch {
 				case err == nil:
 				case ctrlTimedOut(err):
-					failf("%s (command %d of %d): no reply within %s; every command must get a reply (RFC 959 §4.2)", line, i+1, len(lines), cfg.Target.ReplyTimeout)
+					ctx.failf("%s (command %d of %d): no reply within %s; every command must get a reply (RFC 959 §4.2)", line, i+1, len(lines), ctx.cfg.Target.ReplyTimeout)
 				default:
-					failf("%s (command %d of %d): %v", line, i+1, len(lines), err)
+					ctx.failf("%s (command %d of %d): %v", line, i+1, len(lines), err)
 				}
 			}
 		})
 
-	Check("RFC959-4.2-QUEUE", "queues commands sent during a transfer and answers them after it", Needs(harness.CapNOOP),
+	r.Check("RFC959-4.2-QUEUE", "queues commands sent during a transfer and answers them after it", Needs(harness.CapNOOP),
 		Label("data", "write"),
-		func(ctx SpecContext) {
+		func(ctx *Ctx) {
 			c, name, data := withFixture(ctx, 1<<20)
-			d := openData(ctx, c, defaultMode(c))
+			d := openData(ctx, c, ctx.defaultMode(c))
 			DeferCleanup(d.Close)
 			ctrlSend(ctx, c, "RETR "+name+"\r\nNOOP\r\nNOOP\r\n")
 			prelim := ctrlRead(ctx, c, "RETR "+name)
 			if !harness.IsPreliminary(prelim.Code) {
-				failf("RETR %s: expected 125 or 150; got %s", name, prelim)
+				ctx.failf("RETR %s: expected 125 or 150; got %s", name, prelim)
 			}
 			type result struct {
 				n   int
@@ -83,7 +83,7 @@ var _ = Describe("Command-reply sequencing (RFC 959 §4.1.3, §4.2, §5.4)", Lab
 					done <- result{0, err}
 					return
 				}
-				_ = nc.SetReadDeadline(time.Now().Add(cfg.Target.DataTimeout))
+				_ = nc.SetReadDeadline(time.Now().Add(ctx.cfg.Target.DataTimeout))
 				b, err := io.ReadAll(nc)
 				done <- result{len(b), err}
 			}()
@@ -97,14 +97,14 @@ var _ = Describe("Command-reply sequencing (RFC 959 §4.1.3, §4.2, §5.4)", Lab
 					r, err = c.ReadReply(ctx)
 				}
 				if err != nil {
-					failf("RETR, then two NOOPs during the transfer: after %s: %v; commands that arrive during a transfer should be queued and answered after it (RFC 959 §4.2)",
+					ctx.failf("RETR, then two NOOPs during the transfer: after %s: %v; commands that arrive during a transfer should be queued and answered after it (RFC 959 §4.2)",
 						harness.ReplyChain(append([]*harness.Reply{prelim}, got...)...), err)
 				}
 				got = append(got, r)
 			}
 			res := <-done
 			if res.err != nil || res.n != len(data) {
-				infof("data connection: %d of %d bytes%s", res.n, len(data), harness.ErrSuffix("; ", res.err))
+				ctx.infof("data connection: %d of %d bytes%s", res.n, len(data), harness.ErrSuffix("; ", res.err))
 			}
 			var completion *harness.Reply
 			noops := 0
@@ -116,40 +116,40 @@ var _ = Describe("Command-reply sequencing (RFC 959 §4.1.3, §4.2, §5.4)", Lab
 				}
 			}
 			if noops != 2 || completion == nil || harness.Class(completion.Code) != 2 {
-				failf("RETR, then two NOOPs during the transfer: expected the transfer's 226 or 250 and two 200s; got %s", harness.ReplyChain(append([]*harness.Reply{prelim}, got...)...))
+				ctx.failf("RETR, then two NOOPs during the transfer: expected the transfer's 226 or 250 and two 200s; got %s", harness.ReplyChain(append([]*harness.Reply{prelim}, got...)...))
 			}
 			if got[0].Code == harness.ReplyOK {
-				warnf("a NOOP sent during the transfer was answered before the transfer's completion reply (%s): RFC 959 §4.2 wants such commands queued", harness.ReplyChain(got...))
+				ctx.warnf("a NOOP sent during the transfer was answered before the transfer's completion reply (%s): RFC 959 §4.2 wants such commands queued", harness.ReplyChain(got...))
 			}
 		})
 
-	Check("RFC959-4.1.3-ORDER", "accepts TYPE after PASV and applies it to the following transfer",
+	r.Check("RFC959-4.1.3-ORDER", "accepts TYPE after PASV and applies it to the following transfer",
 		Label("data", "write"),
-		func(ctx SpecContext) {
+		func(ctx *Ctx) {
 			c, name, data := withFixture(ctx, 64<<10)
 			r, err := c.Cmd(ctx, "TYPE A")
-			expectCode("TYPE A", r, err, harness.ReplyOK)
-			mode := defaultMode(c)
+			expectCode(ctx, "TYPE A", r, err, harness.ReplyOK)
+			mode := ctx.defaultMode(c)
 			d := openData(ctx, c, mode)
 			DeferCleanup(d.Close)
 			for _, line := range []string{"TYPE I", "MODE S", "STRU F"} {
 				r, err := c.Cmd(ctx, line)
-				expectCode(fmt.Sprintf("%s after %s (transfer parameters may come in any order before the transfer, RFC 959 §4.1.3)", line, mode), r, err, harness.ReplyOK)
+				expectCode(ctx, fmt.Sprintf("%s after %s (transfer parameters may come in any order before the transfer, RFC 959 §4.1.3)", line, mode), r, err, harness.ReplyOK)
 			}
 			t, err := c.Retrieve(ctx, d, "RETR "+name)
-			must(err, "RETR %s", name)
+			ctx.must(err, "RETR %s", name)
 			if t.Final == nil || harness.Class(t.Final.Code) != 2 {
-				failf("RETR %s after %s and TYPE I: expected 125 or 150, then 226 or 250; got %s", name, mode, t.ReplyChain())
+				ctx.failf("RETR %s after %s and TYPE I: expected 125 or 150, then 226 or 250; got %s", name, mode, t.ReplyChain())
 			}
 			if !bytes.Equal(t.Data, data) {
-				failf("RETR %s: the TYPE I sent after %s was not applied to the transfer: %s", name, mode, firstDiff(t.Data, data))
+				ctx.failf("RETR %s: the TYPE I sent after %s was not applied to the transfer: %s", name, mode, firstDiff(t.Data, data))
 			}
 		})
 })
 
-var _ = Describe("Reply codes in use (RFC 959 §4.2, RFC 1123 §4.1.2.11)", Label("control", "format"), func() {
-	Check("RFC959-4.2-NO-NEW-CODES", "uses only reply codes the RFCs define", Needs(harness.CapNOOP),
-		func(ctx SpecContext) {
+var _ = describe("Reply codes in use (RFC 959 §4.2, RFC 1123 §4.1.2.11)", Label("control", "format"), func(r *Run) {
+	r.Check("RFC959-4.2-NO-NEW-CODES", "uses only reply codes the RFCs define", Needs(harness.CapNOOP),
+		func(ctx *Ctx) {
 			p := probeControl(ctx)
 			order, first := ctrlCodes(p.replies)
 			var odd []string
@@ -159,12 +159,12 @@ var _ = Describe("Reply codes in use (RFC 959 §4.2, RFC 1123 §4.1.2.11)", Labe
 				}
 			}
 			if len(odd) > 0 {
-				failf("codes no RFC defines: %s; a server should use the defined code for a situation (RFC 1123 §4.1.2.11)", strings.Join(odd, ", "))
+				ctx.failf("codes no RFC defines: %s; a server should use the defined code for a situation (RFC 1123 §4.1.2.11)", strings.Join(odd, ", "))
 			}
 		})
 
-	Check("RFC959-4.2-SECOND-DIGIT", "uses a defined function group as the second digit of every reply code", Needs(harness.CapNOOP),
-		func(ctx SpecContext) {
+	r.Check("RFC959-4.2-SECOND-DIGIT", "uses a defined function group as the second digit of every reply code", Needs(harness.CapNOOP),
+		func(ctx *Ctx) {
 			p := probeControl(ctx)
 			order, first := ctrlCodes(p.replies)
 			var odd []string
@@ -174,12 +174,12 @@ var _ = Describe("Reply codes in use (RFC 959 §4.2, RFC 1123 §4.1.2.11)", Labe
 				}
 			}
 			if len(odd) > 0 {
-				failf("the second digit of a code names its function group: 0 syntax, 1 information, 2 connections, 3 authentication, 5 file system (RFC 959 §4.2.1); these use another: %s", strings.Join(odd, ", "))
+				ctx.failf("the second digit of a code names its function group: 0 syntax, 1 information, 2 connections, 3 authentication, 5 file system (RFC 959 §4.2.1); these use another: %s", strings.Join(odd, ", "))
 			}
 		})
 
-	Check("RFC1123-4.1.2.11-CORRECT-FORMAT", "sends only correctly formatted replies", Needs(harness.CapNOOP),
-		func(ctx SpecContext) {
+	r.Check("RFC1123-4.1.2.11-CORRECT-FORMAT", "sends only correctly formatted replies", Needs(harness.CapNOOP),
+		func(ctx *Ctx) {
 			p := probeControl(ctx)
 			var bad, noText []string
 			for _, r := range p.replies {
@@ -196,38 +196,38 @@ var _ = Describe("Reply codes in use (RFC 959 §4.2, RFC 1123 §4.1.2.11)", Labe
 			bad = append(bad, mlFirstProblems(exs)...)
 			bad = append(bad, mlIntermediateProblems(exs)...)
 			if len(bad) > 0 {
-				failf("replies that break the format of RFC 959 §4.2:\n  %s", strings.Join(bad, "\n  "))
+				ctx.failf("replies that break the format of RFC 959 §4.2:\n  %s", strings.Join(bad, "\n  "))
 			}
 			if len(noText) > 0 {
-				warnf("replies without SP and text after the code (RFC 959 asks for them; RFC 3659 and 2640 grammars make the text optional):\n  %s", strings.Join(noText, "\n  "))
+				ctx.warnf("replies without SP and text after the code (RFC 959 asks for them; RFC 3659 and 2640 grammars make the text optional):\n  %s", strings.Join(noText, "\n  "))
 			}
 		})
 })
 
-var _ = Describe("Multi-line replies (RFC 959 §4.2, RFC 2389 §2.2)", Label("control", "format"), func() {
-	Check("RFC959-4.2-ML-FIRST", "opens a multi-line reply with the code followed by a hyphen", Needs(harness.CapNOOP),
-		func(ctx SpecContext) {
+var _ = describe("Multi-line replies (RFC 959 §4.2, RFC 2389 §2.2)", Label("control", "format"), func(r *Run) {
+	r.Check("RFC959-4.2-ML-FIRST", "opens a multi-line reply with the code followed by a hyphen", Needs(harness.CapNOOP),
+		func(ctx *Ctx) {
 			if bad := mlFirstProblems(probeMultiline(ctx)); len(bad) > 0 {
-				failf("%s", strings.Join(bad, "\n"))
+				ctx.failf("%s", strings.Join(bad, "\n"))
 			}
 		})
 
-	Check("RFC959-4.2-ML-INTERMEDIATE", "never begins an intermediate line of a multi-line reply with its code and a space", Needs(harness.CapNOOP),
-		func(ctx SpecContext) {
+	r.Check("RFC959-4.2-ML-INTERMEDIATE", "never begins an intermediate line of a multi-line reply with its code and a space", Needs(harness.CapNOOP),
+		func(ctx *Ctx) {
 			if bad := mlIntermediateProblems(probeMultiline(ctx)); len(bad) > 0 {
-				failf("%s", strings.Join(bad, "\n"))
+				ctx.failf("%s", strings.Join(bad, "\n"))
 			}
 		})
 
-	Check("RFC959-4.2-ML-NO-NEST", "never nests a multi-line reply inside another", Needs(harness.CapNOOP),
-		func(ctx SpecContext) {
+	r.Check("RFC959-4.2-ML-NO-NEST", "never nests a multi-line reply inside another", Needs(harness.CapNOOP),
+		func(ctx *Ctx) {
 			if bad := mlNestProblems(probeMultiline(ctx)); len(bad) > 0 {
-				failf("%s", strings.Join(bad, "\n"))
+				ctx.failf("%s", strings.Join(bad, "\n"))
 			}
 		})
 
-	Check("RFC2389-2.2-ANY-MULTILINE", "keeps every reply complete and parseable, in single-line or multi-line form",
-		func(ctx SpecContext) {
+	r.Check("RFC2389-2.2-ANY-MULTILINE", "keeps every reply complete and parseable, in single-line or multi-line form",
+		func(ctx *Ctx) {
 			c := login(ctx)
 			multi := 0
 			for _, line := range []string{"NOOP", "SYST", "PWD", "TYPE I", "MODE S", "STRU F", "HELP", "STAT", "FEAT", "QUIT"} {
@@ -235,21 +235,21 @@ var _ = Describe("Multi-line replies (RFC 959 §4.2, RFC 2389 §2.2)", Label("co
 				if err != nil {
 					var pe *harness.ProtocolError
 					if errors.As(err, &pe) && pe.Partial != nil && len(pe.Partial.Lines) > 0 {
-						failf("%s: the reply began %q but never ended: %v (any reply may be multi-line, RFC 2389 §2.2, but it must end with a line \"%.3s \")",
+						ctx.failf("%s: the reply began %q but never ended: %v (any reply may be multi-line, RFC 2389 §2.2, but it must end with a line \"%.3s \")",
 							line, pe.Partial.Lines[0], err, pe.Partial.Lines[0])
 					}
-					failf("%s: %v", line, err)
+					ctx.failf("%s: %v", line, err)
 				}
 				for _, v := range r.Violations {
 					switch v.Kind {
 					case harness.MLDashEnd, harness.MLWrongEndCode, harness.MLUnterminated:
-						failf("%s: the multi-line reply %s is not framed correctly: %s", line, r, v)
+						ctx.failf("%s: the multi-line reply %s is not framed correctly: %s", line, r, v)
 					}
 				}
 				if r.Multiline() {
 					multi++
 				}
 			}
-			infof("%d of 10 replies were multi-line", multi)
+			ctx.infof("%d of 10 replies were multi-line", multi)
 		})
 })

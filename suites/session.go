@@ -1,7 +1,6 @@
 package suites
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -15,16 +14,16 @@ import (
 
 // connect opens a control connection and reads the greeting; the
 // connection is closed when the check ends.
-func connect(ctx context.Context) *harness.Conn {
+func connect(ctx *Ctx) *harness.Conn {
 	c, _ := connectGreeting(ctx)
 	return c
 }
 
-func connectGreeting(ctx context.Context) (*harness.Conn, []*harness.Reply) {
-	c, greet, err := harness.Connect(ctx, cfg.Target, transcript())
+func connectGreeting(ctx *Ctx) (*harness.Conn, []*harness.Reply) {
+	c, greet, err := harness.Connect(ctx, ctx.cfg.Target, ctx.transcript())
 	if err != nil {
-		failConnect(err)
-		failf("cannot open a control connection to %s: %v", cfg.Target.Addr(), err)
+		ctx.failConnect(err)
+		ctx.failf("cannot open a control connection to %s: %v", ctx.cfg.Target.Addr(), err)
 		return nil, nil
 	}
 	DeferCleanup(c.Close)
@@ -32,34 +31,34 @@ func connectGreeting(ctx context.Context) (*harness.Conn, []*harness.Reply) {
 }
 
 // connectFrom opens a control connection from a chosen local address.
-func connectFrom(ctx context.Context, local netip.Addr) *harness.Conn {
-	c, err := harness.Dial(ctx, cfg.Target, transcript(), local)
+func connectFrom(ctx *Ctx, local netip.Addr) *harness.Conn {
+	c, err := harness.Dial(ctx, ctx.cfg.Target, ctx.transcript(), local)
 	if err != nil {
-		failConnect(err)
-		failf("cannot open a control connection from %s: %v", local, err)
+		ctx.failConnect(err)
+		ctx.failf("cannot open a control connection from %s: %v", local, err)
 		return nil
 	}
 	DeferCleanup(c.Close)
 	if _, err := c.ReadGreeting(ctx); err != nil {
-		failf("reading the greeting: %v", err)
+		ctx.failf("reading the greeting: %v", err)
 	}
 	return c
 }
 
 // login connects and logs in with the target's credentials.
-func login(ctx context.Context) *harness.Conn {
-	need(harness.CapLogin)
+func login(ctx *Ctx) *harness.Conn {
+	ctx.need(harness.CapLogin)
 	c := connect(ctx)
-	must(c.Login(ctx), "logging in as %q", cfg.Target.User)
+	ctx.must(c.Login(ctx), "logging in as %q", ctx.cfg.Target.User)
 	return c
 }
 
 // cmd sends a command and returns its reply; a broken exchange fails the
 // check.
-func cmd(ctx context.Context, c *harness.Conn, line string) *harness.Reply {
+func cmd(ctx *Ctx, c *harness.Conn, line string) *harness.Reply {
 	r, err := c.Cmd(ctx, line)
 	if err != nil {
-		failf("%s: %v", maskForMessage(line), err)
+		ctx.failf("%s: %v", maskForMessage(line), err)
 	}
 	return r
 }
@@ -74,16 +73,16 @@ func maskForMessage(line string) string {
 // scratch creates a fresh directory in the login directory, makes it the
 // working directory of c, and removes it (and what the check put in it)
 // when the check ends, even if it failed. It returns the directory's name.
-func scratch(ctx context.Context, c *harness.Conn) string {
-	need(harness.CapMKD, harness.CapCWD)
+func scratch(ctx *Ctx, c *harness.Conn) string {
+	ctx.need(harness.CapMKD, harness.CapCWD)
 	name := harness.UniqueName("ftpconform")
 	r := cmd(ctx, c, "MKD "+name)
 	if r.Code != harness.ReplyPathCreated {
-		failf("cannot create the scratch directory: MKD %s: %s", name, r)
+		ctx.failf("cannot create the scratch directory: MKD %s: %s", name, r)
 	}
-	removeScratchAfter(name)
+	ctx.removeScratchAfter(name)
 	if r := cmd(ctx, c, "CWD "+name); harness.Class(r.Code) != 2 {
-		failf("cannot enter the scratch directory: CWD %s: %s", name, r)
+		ctx.failf("cannot enter the scratch directory: CWD %s: %s", name, r)
 	}
 	return name
 }
@@ -92,12 +91,12 @@ func scratch(ctx context.Context, c *harness.Conn) string {
 // mode: PASV on IPv4, EPSV on IPv6, or the other passive mode when the
 // preflight found that one broken. Checks rely on a passive connection
 // (the harness dials, the server listens) whatever its command.
-func defaultMode(c *harness.Conn) harness.DataMode {
+func (r *Run) defaultMode(c *harness.Conn) harness.DataMode {
 	first, other := harness.PASV, harness.EPSV
 	if c.RemoteAddr().Addr().Is6() {
 		return harness.EPSV
 	}
-	if f := cfg.Facts.Cap(dataCapability(first)); (f.State == harness.CapBroken || f.State == harness.CapUnsupported) && cfg.Facts.Works(dataCapability(other)) {
+	if f := r.cfg.Facts.Cap(dataCapability(first)); (f.State == harness.CapBroken || f.State == harness.CapUnsupported) && r.cfg.Facts.Works(dataCapability(other)) {
 		return other
 	}
 	return first
@@ -107,16 +106,16 @@ func defaultMode(c *harness.Conn) harness.DataMode {
 // defaultMode, or any mode the preflight found working when the passive
 // modes are broken, so that a check of something else is not blocked by
 // them.
-func fixtureMode(c *harness.Conn) harness.DataMode {
-	mode := defaultMode(c)
-	if f := cfg.Facts.Cap(dataCapability(mode)); f.State != harness.CapBroken && f.State != harness.CapUnsupported {
+func (r *Run) fixtureMode(c *harness.Conn) harness.DataMode {
+	mode := r.defaultMode(c)
+	if f := r.cfg.Facts.Cap(dataCapability(mode)); f.State != harness.CapBroken && f.State != harness.CapUnsupported {
 		return mode
 	}
 	for _, m := range []harness.DataMode{harness.PORT, harness.EPRT} {
 		if m == harness.PORT && c.RemoteAddr().Addr().Is6() {
 			continue
 		}
-		if cfg.Facts.Works(dataCapability(m)) {
+		if r.cfg.Facts.Works(dataCapability(m)) {
 			return m
 		}
 	}
@@ -124,8 +123,8 @@ func fixtureMode(c *harness.Conn) harness.DataMode {
 }
 
 // transferIn sets up a data connection in mode and runs a download command.
-func transferIn(ctx context.Context, c *harness.Conn, mode harness.DataMode, line string) (*harness.Transfer, error) {
-	need(dataCapability(mode))
+func transferIn(ctx *Ctx, c *harness.Conn, mode harness.DataMode, line string) (*harness.Transfer, error) {
+	ctx.need(dataCapability(mode))
 	d, err := c.OpenData(ctx, mode, harness.DataOptions{})
 	if err != nil {
 		d.Close()
@@ -135,8 +134,8 @@ func transferIn(ctx context.Context, c *harness.Conn, mode harness.DataMode, lin
 }
 
 // transferOut sets up a data connection in mode and runs an upload command.
-func transferOut(ctx context.Context, c *harness.Conn, mode harness.DataMode, line string, data []byte) (*harness.Transfer, error) {
-	need(dataCapability(mode))
+func transferOut(ctx *Ctx, c *harness.Conn, mode harness.DataMode, line string, data []byte) (*harness.Transfer, error) {
+	ctx.need(dataCapability(mode))
 	d, err := c.OpenData(ctx, mode, harness.DataOptions{})
 	if err != nil {
 		d.Close()
@@ -147,30 +146,30 @@ func transferOut(ctx context.Context, c *harness.Conn, mode harness.DataMode, li
 
 // upload stores data under name in TYPE I and fails the check unless the
 // server confirms it (1yz then 2yz).
-func upload(ctx context.Context, c *harness.Conn, mode harness.DataMode, name string, data []byte) {
-	need(harness.CapTypeI, harness.CapSTOR, dataCapability(mode))
+func upload(ctx *Ctx, c *harness.Conn, mode harness.DataMode, name string, data []byte) {
+	ctx.need(harness.CapTypeI, harness.CapSTOR, dataCapability(mode))
 	r, err := c.Cmd(ctx, "TYPE I")
-	expectCode("TYPE I", r, err, harness.ReplyOK)
+	expectCode(ctx, "TYPE I", r, err, harness.ReplyOK)
 	t, err := transferOut(ctx, c, mode, "STOR "+name, data)
-	must(err, "uploading the fixture %s", name)
+	ctx.must(err, "uploading the fixture %s", name)
 	if t.Final == nil || harness.Class(t.Final.Code) != 2 {
-		failf("uploading the fixture %s: STOR got %s", name, t.Final)
+		ctx.failf("uploading the fixture %s: STOR got %s", name, t.Final)
 	}
 	if t.DataErr != nil {
-		failf("uploading the fixture %s: data connection: %v", name, t.DataErr)
+		ctx.failf("uploading the fixture %s: data connection: %v", name, t.DataErr)
 	}
 }
 
 // download retrieves name in the current TYPE and fails unless the
 // transfer completes.
-func download(ctx context.Context, c *harness.Conn, mode harness.DataMode, line string) *harness.Transfer {
+func download(ctx *Ctx, c *harness.Conn, mode harness.DataMode, line string) *harness.Transfer {
 	t, err := transferIn(ctx, c, mode, line)
-	must(err, "%s", line)
+	ctx.must(err, "%s", line)
 	if t.Final == nil || harness.Class(t.Final.Code) != 2 {
-		failf("%s over %s: expected 125 or 150, then 226 or 250; got %s", line, mode, t.ReplyChain())
+		ctx.failf("%s over %s: expected 125 or 150, then 226 or 250; got %s", line, mode, t.ReplyChain())
 	}
 	if t.DataErr != nil {
-		failf("%s over %s: data connection: %v", line, mode, t.DataErr)
+		ctx.failf("%s over %s: data connection: %v", line, mode, t.DataErr)
 	}
 	return t
 }

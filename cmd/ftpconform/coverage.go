@@ -25,7 +25,7 @@ func cmdCoverage(args []string, stdout, stderr io.Writer) error {
 		}
 		return usagef("coverage: %v", err)
 	}
-	checks, err := suites.Checks()
+	checks, err := suites.New(suites.Config{}).Checks()
 	if err != nil {
 		return err
 	}

@@ -58,7 +58,7 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 }
 
 // registeredChecks lists the registered checks the label filter selects,
-// in the order of suites.Checks.
+// in the order of suites.Run.Checks.
 func registeredChecks(filter string) ([]checkmeta.Check, error) {
 	selects := func([]string) bool { return true }
 	if filter != "" {
@@ -68,7 +68,7 @@ func registeredChecks(filter string) ([]checkmeta.Check, error) {
 		}
 		selects = f
 	}
-	checks, err := suites.Checks()
+	checks, err := suites.New(suites.Config{}).Checks()
 	if err != nil {
 		return nil, err
 	}

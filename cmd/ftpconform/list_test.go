@@ -20,13 +20,12 @@ import (
 // none of the hooks of a run.
 func TestListRegistryMatchesSpecs(t *testing.T) {
 	var hooks int
-	suites.Configure(suites.Config{
+	run := suites.New(suites.Config{
 		OnCheckDone: func(types.SpecReport) { hooks++ },
 		OnSuiteDone: func(types.Report) { hooks++ },
 	})
-	defer suites.Configure(suites.Config{})
 
-	checks, err := suites.Checks()
+	checks, err := run.Checks()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -569,11 +569,13 @@ func writeWorkerReport(path string, r types.Report) error {
 }
 
 // dryRun walks the spec tree with filter and runs nothing (ginkgo's
-// preview): every check, those the filter selects in state "passed".
-func dryRun(filter string) (types.Report, bool) {
+// preview): every check, those the filter selects in state "passed". It
+// returns the problems of the check registry too.
+func dryRun(filter string) (types.Report, bool, []string) {
+	run := suites.New(suites.Config{})
 	suiteConfig, _ := ginkgo.GinkgoConfiguration()
 	suiteConfig.LabelFilter = filter
 	suiteConfig.RandomSeed = 1
 	r := ginkgo.PreviewSpecs("ftpconform", suiteConfig)
-	return r, len(r.SpecReports) > 0
+	return r, len(r.SpecReports) > 0, run.RegistryErrors()
 }

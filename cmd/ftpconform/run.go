@@ -313,11 +313,13 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 	}
 
 	var report types.Report
+	var registryErrs []string
 	gotReport := false
 	if o.parallel > 1 && halted == "" {
 		// A run that cannot start (halted) reports every check as not run
 		// in this process: nothing to share out.
-		dry, ok := dryRun(filter)
+		dry, ok, errs := dryRun(filter)
+		registryErrs = errs
 		if !ok {
 			fmt.Fprintln(stderr, "ftpconform: walking the checks (dry run) gave no report")
 			return exitFailures
@@ -330,7 +332,7 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 		}
 		gotReport = true
 	} else {
-		report, gotReport = runSpecs(specRun{o: &o, t: t, srcPort: srcPort, filter: filter, facts: facts, halted: halted, baseline: baseline}, stdout)
+		report, gotReport, registryErrs = runSpecs(specRun{o: &o, t: t, srcPort: srcPort, filter: filter, facts: facts, halted: halted, baseline: baseline}, stdout)
 	}
 	if !gotReport {
 		fmt.Fprintln(stderr, "ftpconform: the run ended without a report")
@@ -341,8 +343,8 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 	// that silently drops out. (A ginkgo preview before RunSpecs in the
 	// same process would tell earlier, but it silences the progress hooks
 	// of the run that follows.)
-	if errs := suites.RegistryErrors(); len(errs) > 0 {
-		fmt.Fprintf(stderr, "ftpconform: internal error in the check registry:\n  %s\n", strings.Join(errs, "\n  "))
+	if len(registryErrs) > 0 {
+		fmt.Fprintf(stderr, "ftpconform: internal error in the check registry:\n  %s\n", strings.Join(registryErrs, "\n  "))
 		return exitUsage
 	}
 	run := reports.FromGinkgo(report)
@@ -389,8 +391,9 @@ type specRun struct {
 }
 
 // runSpecs runs the checks in this process (ginkgo allows it once per
-// process) and returns ginkgo's report; progress lines go to stdout.
-func runSpecs(r specRun, stdout io.Writer) (types.Report, bool) {
+// process) and returns ginkgo's report, and the problems of the check
+// registry; progress lines go to stdout.
+func runSpecs(r specRun, stdout io.Writer) (types.Report, bool, []string) {
 	var report types.Report
 	gotReport := false
 	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
@@ -401,7 +404,7 @@ func runSpecs(r specRun, stdout io.Writer) (types.Report, bool) {
 	// A fixed seed: the same checks run in the same order every time.
 	suiteConfig.RandomSeed = 1
 	suiteConfig.Timeout = 24 * time.Hour
-	suites.Configure(suites.Config{
+	run := suites.New(suites.Config{
 		Target:       r.t,
 		Strict:       r.o.strict,
 		ReadOnly:     r.o.readOnly,
@@ -432,7 +435,7 @@ func runSpecs(r specRun, stdout io.Writer) (types.Report, bool) {
 	// The console output is ours (progress lines and the summary).
 	formatter.ColorableStdOut = io.Discard
 	ginkgo.RunSpecs(&failer{}, "ftpconform", suiteConfig, reporterConfig)
-	return report, gotReport
+	return report, gotReport, run.RegistryErrors()
 }
 
 // runAsWorker runs the checks of a parallel run's plan (parallel.go) and
@@ -463,7 +466,7 @@ func runAsWorker(o *runOptions, t harness.Target, srcPort int, filter string, ba
 			return journal.Claim("unit/"+unit, plan.Worker) == plan.Worker, unit
 		}
 	}
-	report, ok := runSpecs(run, stdout)
+	report, ok, _ := runSpecs(run, stdout)
 	if !ok {
 		fmt.Fprintln(stderr, "ftpconform worker: the run ended without a report")
 		return exitFailures
