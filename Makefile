@@ -57,7 +57,7 @@ microbench:
 
 # Regenerate the requirement catalog (checkmeta/requirements.tsv) from the product catalog.
 catalog:
-	$(GO) run ./suites/internal/gencatalog ../shared/ftp-requirements.md > checkmeta/requirements.tsv
+	$(GO) run ./suites/internal/gencatalog ../shared/ftp-requirements.md checkmeta/requirements-local.md > checkmeta/requirements.tsv
 
 clean:
 	rm -rf bin $(OUT)
