@@ -46,9 +46,12 @@ const (
 	FeatLANGParams ViolationKind = "feat-lang-params"
 )
 
-// Feature is one feature line of a FEAT listing (RFC 2389 §3.2):
+// Feature is one feature line of a FEAT listing (RFC 2389 §3.2), such as
+// the middle line of
 //
-//	MLST size*;modify*;type*;
+//	211-Features:
+//	 MLST size*;modify*;type*;
+//	211 End
 //
 // Name is the feature label in upper case ("MLST"), Label the label as
 // sent, and Params everything after the SP that follows the label
