@@ -1,6 +1,7 @@
 package fakeserver
 
 import (
+	"net"
 	"strings"
 	"testing"
 )
@@ -72,4 +73,19 @@ func TestHOST(t *testing.T) {
 
 	// USER without HOST still works (RFC 7151 §3.3).
 	login(t, srv).expect("PWD", 257)
+}
+
+func TestHOSTOverIPv6(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	ln.Close()
+	srv, _ := startServer(t, func(s *Server) { s.Addr = "[::1]:0" })
+	c := connect(t, srv)
+	c.expect("HOST [::1]", 220)
+	c.expect("HOST [0:0:0:0:0:0:0:1]", 220)
+	c.expect("HOST ::1", 501)
+	c.expect("HOST 127.0.0.1", 504)
+	c.expect("HOST [2001:db8::1]", 504)
 }
