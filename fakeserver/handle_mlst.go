@@ -317,14 +317,18 @@ func (s *session) mlsd(r *request, render mlsxRender) {
 
 // sendListing sends the MLSD data content for the directory vpath over
 // the data connection, as a listing transfer: its content goes out
-// unconverted, whatever the TYPE.
+// unconverted whatever the TYPE, and in stream mode and file structure
+// whatever MODE and STRU say (RFC 3659 §7.2), which stay as they are.
 func (s *session) sendListing(r *request, vpath string, content []byte) {
 	if s.data == nil && !s.defaultData() {
 		s.replyNoData()
 		return
 	}
+	block, record := s.block, s.record
+	s.block, s.record = false, false
 	s.startTransfer(&transfer{kind: xferNLST, verb: r.verb, vpath: vpath, content: content},
 		"Here comes the listing.")
+	s.block, s.record = block, record
 }
 
 // mlsdData builds the MLSD data of directory dir. Entries that are neither

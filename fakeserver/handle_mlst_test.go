@@ -362,3 +362,25 @@ func TestNonASCIINames(t *testing.T) {
 		c.expect("DELE "+name, 250)
 	}
 }
+
+// TestMLSDInBlockMode: MLSD data goes in stream mode whatever MODE says,
+// and MODE stays (RFC 3659 §7.2); SIZE has no stream count to give.
+func TestMLSDInBlockMode(t *testing.T) {
+	srv, fx := startServer(t, func(s *Server) { s.Variations = []string{varModeB, varStruR} })
+	c := login(t, srv)
+	c.expect("TYPE I", 200)
+	c.expect("MODE B", 200)
+	if got := c.mlsd("sub").Names(); !slices.Equal(got, []string{"a.txt"}) {
+		t.Errorf("MLSD in MODE B: %q", got)
+	}
+	if got, eof := blockDecode(t, c.retrieve("pasv", "RETR bin.dat")); !eof || !bytes.Equal(got, fx.bin) {
+		t.Error("MODE B did not survive MLSD")
+	}
+	c.expect("SIZE bin.dat", 550)
+	c.expect("MODE S", 200)
+	c.expect("STRU R", 200)
+	c.mlsd("sub")
+	c.expect("SIZE bin.dat", 550)
+	c.expect("STRU F", 200)
+	c.expect("SIZE bin.dat", 213)
+}
