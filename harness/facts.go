@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"context"
 	"fmt"
 	"path"
 	"slices"
@@ -419,4 +420,40 @@ func (l *MLSxListing) Names() []string {
 		}
 	}
 	return out
+}
+
+// ListMLSD lists dir (the working directory when dir is "") with MLSD over
+// a data connection set up in mode, and parses the data:
+//
+//	MLSD sub
+//	150 Here comes the listing.
+//	(data) type=cdir;...; /sub CRLF type=file;size=2;...; a.txt CRLF
+//	226 Done.
+//
+// The transfer comes back whenever the command was sent, so that a check
+// can judge its replies. A reply other than a 2yz completion (501 for a
+// file, 550 for a missing directory, RFC 3659 §7.2.1) is a *ReplyError; a
+// data connection that could not be set up or broke is an error too (the
+// listing may be incomplete).
+func (c *Conn) ListMLSD(ctx context.Context, mode DataMode, dir string) (*MLSxListing, *Transfer, error) {
+	line := "MLSD"
+	if dir != "" {
+		line += " " + dir
+	}
+	d, err := c.OpenData(ctx, mode, DataOptions{})
+	if err != nil {
+		d.Close()
+		return nil, nil, fmt.Errorf("%s: setting up the %s data connection: %w", line, mode, err)
+	}
+	t, err := c.Retrieve(ctx, d, line)
+	if err != nil {
+		return nil, t, fmt.Errorf("%s: %w", line, err)
+	}
+	if Class(t.Final.Code) != 2 {
+		return nil, t, &ReplyError{Cmd: line, Expected: []int{ReplyClosingData, ReplyFileActionOK}, Reply: t.Final}
+	}
+	if t.DataErr != nil {
+		return nil, t, fmt.Errorf("%s: data connection: %w", line, t.DataErr)
+	}
+	return ParseMLSD(t.Data), t, nil
 }

@@ -1,8 +1,11 @@
 package harness
 
 import (
+	"errors"
+	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -219,5 +222,67 @@ func TestParseMLSD(t *testing.T) {
 	}
 	if l := ParseMLSD(nil); len(l.Entries)+len(l.Violations) != 0 {
 		t.Errorf("empty data: %+v", l)
+	}
+}
+
+// TestListMLSD: MLSD over PASV, parsed; a refusal is a *ReplyError with
+// the transfer still returned.
+func TestListMLSD(t *testing.T) {
+	tests := []struct {
+		name    string
+		dir     string
+		data    string // "": the server refuses with final
+		final   string
+		names   []string
+		errCode int
+	}{
+		{"working directory", "", "type=cdir; /\r\ntype=file;size=2; a.txt\r\ntype=dir; sub\r\n", "226 Done.", []string{"a.txt", "sub"}, 0},
+		{"a directory argument", "sub dir", "type=file; x\r\n", "226 Done.", []string{"x"}, 0},
+		{"a file", "a.txt", "", "501 Not a directory.", nil, 501},
+		{"missing", "nope", "", "550 No such directory.", nil, 550},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := startPeer(t, "", func(s *peerSession) error {
+				ln, err := s.greetPASV()
+				if err != nil {
+					return err
+				}
+				want := strings.TrimSpace("MLSD " + tc.dir)
+				if line, err := s.read(); err != nil || line != want {
+					return fmt.Errorf("got %q (%v), want %q", line, err, want)
+				}
+				if tc.data == "" {
+					if err := s.send(tc.final); err != nil {
+						return err
+					}
+					return s.untilClosed()
+				}
+				if err := s.send("150 Here it comes."); err != nil {
+					return err
+				}
+				dc, err := s.accept(ln)
+				if err != nil {
+					return err
+				}
+				return s.deliver(dc, []byte(tc.data), tc.final)
+			})
+			ctx := testCtx(t)
+			c := loggedIn(t, ctx, peerTarget(p))
+			l, tr, err := c.ListMLSD(ctx, PASV, tc.dir)
+			if tc.errCode != 0 {
+				var re *ReplyError
+				if !errors.As(err, &re) || re.Code() != tc.errCode || tr == nil || tr.Prelim != nil {
+					t.Fatalf("ListMLSD: %v, %v, %v; want a *ReplyError %d", l, tr, err, tc.errCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(l.Names(), tc.names) || len(l.Violations) > 0 || tr.Prelim == nil || tr.Prelim.Code != 150 {
+				t.Errorf("names %q, violations %v, transfer %s", l.Names(), l.Violations, tr.ReplyChain())
+			}
+		})
 	}
 }
