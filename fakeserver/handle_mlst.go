@@ -166,9 +166,9 @@ func renderEntry(e mlsxEntry) string {
 func (s *session) describe(p string, fi, parent fs.FileInfo, typ, name string) mlsxEntry {
 	sel := s.mlstFacts()
 	e := mlsxEntry{name: name}
-	add := func(bit factSet, name, value string) {
+	add := func(bit factSet, fname, value string) {
 		if sel&bit != 0 {
-			e.facts = append(e.facts, fact{name, value})
+			e.facts = append(e.facts, fact{fname, value})
 		}
 	}
 	add(factType, "type", typ)

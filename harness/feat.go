@@ -56,7 +56,10 @@ const (
 // Name is the feature label in upper case ("MLST"), Label the label as
 // sent, and Params everything after the SP that follows the label
 // ("size*;modify*;type*;"; "" when nothing does). Line indexes the line in
-// the reply.
+// the reply. RFC 2389 §3.2 calls labels and parameters "nominally case
+// sensitive" but leaves the rule to each feature's definition; every label
+// the covered RFCs define is case-insensitive and SHOULD be sent in upper
+// case (FeatLabelCase), hence the lookups by Name.
 type Feature struct {
 	Name   string
 	Label  string
