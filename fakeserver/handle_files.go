@@ -182,10 +182,17 @@ func (s *session) regularFileArg(r *request) (string, fs.FileInfo, bool) {
 }
 
 // cmdSIZE: "213 SP size" in octets of the transfer in the current TYPE
-// (RFC 3659 §4): in TYPE A every LF counts twice.
+// (RFC 3659 §4): in TYPE A every LF counts twice. In block mode or record
+// structure (only where a hook accepts them) the count is not available:
+// 550, which "MUST NOT be taken ... as an indication that the file cannot
+// be transferred" (§4.2).
 func (s *session) cmdSIZE(r *request) {
 	p, fi, ok := s.regularFileArg(r)
 	if !ok {
+		return
+	}
+	if s.block || s.record {
+		s.reply(codeFileUnavailable, "SIZE is not available in block mode or record structure.")
 		return
 	}
 	size := fi.Size()
@@ -206,14 +213,20 @@ func (s *session) cmdSIZE(r *request) {
 	s.reply(codeFileStatus, strconv.FormatInt(size, 10))
 }
 
-// cmdMDTM: "213 SP YYYYMMDDHHMMSS", modification time in UTC (RFC 3659 §3).
+// cmdMDTM: "213 SP YYYYMMDDHHMMSS", modification time in UTC (RFC 3659 §3),
+// the same value as the modify fact of MLST. A directory is 550: it cannot
+// be retrieved (§3.1 leaves the choice).
 func (s *session) cmdMDTM(r *request) {
 	_, fi, ok := s.regularFileArg(r)
 	if !ok {
 		return
 	}
-	s.reply(codeFileStatus, fi.ModTime().UTC().Format("20060102150405"))
+	s.reply(codeFileStatus, timeVal(fi.ModTime()))
 }
+
+// timeVal writes t as a time-val of whole seconds in UTC (RFC 3659 §2.3):
+// "YYYYMMDDHHMMSS". Sub-second precision is left out, as the RFC allows.
+func timeVal(t time.Time) string { return t.UTC().Format("20060102150405") }
 
 // cmdSMNT: structure mounts make no sense for a virtual root.
 func (s *session) cmdSMNT(r *request) {

@@ -2,20 +2,45 @@ package fakeserver
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // features is the FEAT listing (RFC 2389 §3.2): exactly the extensions this
-// server implements, one per line, each after a single SP.
+// server implements, one per line, each after a single SP. The MLST line
+// shows the default facts; a session's own listing marks the facts it
+// selected (featureLines).
 var features = []string{
-	" EPRT",        // RFC 2428 (defines no FEAT line; listed as servers do)
-	" EPSV",        // RFC 2428
-	" MDTM",        // RFC 3659 §3.3
-	" PASV",        // RFC 959; listed as servers do
-	" REST STREAM", // RFC 3659 §5.4
-	" SIZE",        // RFC 3659 §4.3
-	" TVFS",        // RFC 3659 §6.3
-	" UTF8",        // RFC 2640 §3.2
+	" EPRT",                           // RFC 2428 (defines no FEAT line; listed as servers do)
+	" EPSV",                           // RFC 2428
+	" HOST",                           // RFC 7151 §3.4
+	" LANG EN*",                       // RFC 2640 §4.3: English, the current language
+	" MDTM",                           // RFC 3659 §3.3
+	" MLST " + featFactList(allFacts), // RFC 3659 §7.8 (MLST and MLSD)
+	" PASV",                           // RFC 959; listed as servers do
+	" REST STREAM",                    // RFC 3659 §5.4
+	" SIZE",                           // RFC 3659 §4.3
+	" TVFS",                           // RFC 3659 §6.3
+	" UTF8",                           // RFC 2640 §3.2
+}
+
+// extState is what a session's commands of RFC 3659 and RFC 7151 chose;
+// it starts empty and REIN empties it.
+type extState struct {
+	factsOff factSet // MLST facts OPTS MLST deselected (RFC 3659 §7.9)
+	host     string  // the virtual host HOST named (RFC 7151)
+}
+
+// featureLines is the session's FEAT listing: features, with the MLST
+// line marking the facts selected now (RFC 3659 §7.8).
+func (s *session) featureLines() []string {
+	lines := slices.Clone(features)
+	for i, l := range lines {
+		if strings.HasPrefix(l, " MLST ") {
+			lines[i] = " MLST " + featFactList(s.mlstFacts())
+		}
+	}
+	return lines
 }
 
 // cmdNOOP answers 200 and changes nothing (RFC 959 §4.1.3). An argument is
@@ -80,6 +105,9 @@ func (s *session) cmdSTAT(r *request) {
 	if s.epsvAll {
 		lines = append(lines, " EPSV ALL in effect.")
 	}
+	if s.ext.host != "" {
+		lines = append(lines, " Virtual host: "+s.ext.host+".")
+	}
 	s.replyMulti(codeSystemStatus, "ftpconform reference server status:", lines, "End of status.", false)
 }
 
@@ -89,19 +117,54 @@ func (s *session) cmdFEAT(r *request) {
 		s.reply(codeBadArguments, "FEAT takes no argument.")
 		return
 	}
-	s.replyMulti(codeSystemStatus, "Extensions supported:", features, "End", true)
+	s.replyMulti(codeSystemStatus, "Extensions supported:", s.featureLines(), "End", true)
 }
 
-// cmdOPTS: the only option is "OPTS UTF8 ON" (from a draft, not an RFC);
-// UTF-8 is always on, so it is just acknowledged. Everything else is 501
-// (RFC 2389 §4).
+// cmdOPTS sets the options of a command (RFC 2389 §4): "OPTS MLST
+// [facts]" (RFC 3659 §7.9) and "OPTS UTF8 ON" (from a draft, not an RFC;
+// UTF-8 is always on, so it is just acknowledged). Any other command or
+// option is 501, the reply for a permanent error: there is no OPTS FEAT,
+// OPTS OPTS or OPTS MLSD.
 func (s *session) cmdOPTS(r *request) {
-	name, opts, _ := strings.Cut(r.arg, " ")
-	if strings.EqualFold(name, "UTF8") && strings.EqualFold(opts, "ON") {
+	name, opts, hasOpts := strings.Cut(r.arg, " ")
+	switch {
+	case strings.EqualFold(name, "MLST"):
+		s.optsMLST(opts, hasOpts)
+	case strings.EqualFold(name, "UTF8") && strings.EqualFold(opts, "ON"):
 		s.reply(codeOK, "UTF8 is always on.")
-		return
+	default:
+		s.reply(codeBadArguments, "Option not understood.")
 	}
-	s.reply(codeBadArguments, "Option not understood.")
+}
+
+// cmdLANG: "LANG [SP lang-tag]" (RFC 2640 §4.2). The server speaks English
+// only. LANG without a tag selects it, as does any tag whose primary tag is
+// "en" ("en-US": English is the closest variant): 200. Another well-formed
+// tag is 504, a malformed one 501.
+func (s *session) cmdLANG(r *request) {
+	switch primary, _, _ := strings.Cut(r.arg, "-"); {
+	case !r.hasArg:
+		s.reply(codeOK, "Language set to the default, English.")
+	case !validLangTag(r.arg):
+		s.reply(codeBadArguments, "Syntax error in the language tag.")
+	case strings.EqualFold(primary, "en"):
+		s.reply(codeOK, "Language set to English.")
+	default:
+		s.reply(codeParamNotImpl, "Only English (EN) is supported.")
+	}
+}
+
+// validLangTag reports whether tag is Primary-tag *( "-" Sub-tag ), each
+// 1*8ALPHA (RFC 2640 §4.2).
+func validLangTag(tag string) bool {
+	for _, part := range strings.Split(tag, "-") {
+		if len(part) < 1 || len(part) > 8 || strings.ContainsFunc(part, func(c rune) bool {
+			return (c < 'a' || c > 'z') && (c < 'A' || c > 'Z')
+		}) {
+			return false
+		}
+	}
+	return true
 }
 
 // cmdSITE knows a single subcommand, HELP.

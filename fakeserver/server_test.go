@@ -146,8 +146,8 @@ func TestCommandSyntax(t *testing.T) {
 		c.expectReply(425)
 	}
 	r := c.expect("FEAT", 211)
-	want := []string{"211-Extensions supported:", " EPRT", " EPSV", " MDTM", " PASV",
-		" REST STREAM", " SIZE", " TVFS", " UTF8", "211 End"}
+	want := []string{"211-Extensions supported:", " EPRT", " EPSV", " HOST", " LANG EN*", " MDTM",
+		" MLST type*;size*;modify*;perm*;unique*;", " PASV", " REST STREAM", " SIZE", " TVFS", " UTF8", "211 End"}
 	if strings.Join(r.lines, "\n") != strings.Join(want, "\n") {
 		t.Errorf("FEAT = %q", r.lines)
 	}

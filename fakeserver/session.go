@@ -155,6 +155,7 @@ func init() {
 		"RNTO": {fn: (*session).cmdRNTO, syntax: "RNTO <sp> pathname"},
 		"SIZE": {fn: (*session).cmdSIZE, syntax: "SIZE <sp> pathname"},
 		"MDTM": {fn: (*session).cmdMDTM, syntax: "MDTM <sp> pathname"},
+		"MLST": {fn: (*session).cmdMLST, syntax: "MLST [<sp> pathname]"}, // handle_mlst.go
 		"SMNT": {fn: (*session).cmdSMNT, syntax: "SMNT <sp> pathname (not implemented)"},
 
 		// Data connections and transfers (handle_data.go).
@@ -167,6 +168,7 @@ func init() {
 		"STOU": {fn: (*session).cmdSTOU, syntax: "STOU (store under a unique name)"},
 		"APPE": {fn: (*session).cmdAPPE, syntax: "APPE <sp> pathname"},
 		"LIST": {fn: (*session).cmdLIST, syntax: "LIST [<sp> pathname]"},
+		"MLSD": {fn: (*session).cmdMLSD, syntax: "MLSD [<sp> pathname]"}, // handle_mlst.go
 		"NLST": {fn: (*session).cmdNLST, syntax: "NLST [<sp> pathname]"},
 		"REST": {fn: (*session).cmdREST, syntax: "REST <sp> offset"},
 		"ABOR": {fn: (*session).cmdABOR, preLogin: true, syntax: "ABOR (abort transfer)"},
@@ -178,6 +180,8 @@ func init() {
 		"STAT": {fn: (*session).cmdSTAT, preLogin: true, syntax: "STAT [<sp> pathname]"},
 		"FEAT": {fn: (*session).cmdFEAT, preLogin: true, syntax: "FEAT (list extensions)"},
 		"OPTS": {fn: (*session).cmdOPTS, preLogin: true, syntax: "OPTS <sp> command [<sp> options]"},
+		"LANG": {fn: (*session).cmdLANG, preLogin: true, syntax: "LANG [<sp> language-tag]"},
+		"HOST": {fn: (*session).cmdHOST, preLogin: true, syntax: "HOST <sp> hostname"}, // handle_host.go
 		"SITE": {fn: (*session).cmdSITE, syntax: "SITE <sp> HELP"},
 		"ALLO": {fn: (*session).cmdALLO, syntax: "ALLO <sp> size [<sp> R <sp> record-size]"},
 		"TYPE": {fn: (*session).cmdTYPE, syntax: "TYPE <sp> A [N|T] | I | L 8"},
@@ -238,6 +242,7 @@ type session struct {
 	record bool // STRU R in force (only where a hook accepts it)
 
 	faults faultState // what the selected faults remember
+	ext    extState   // what OPTS MLST and HOST chose (handle_misc.go)
 }
 
 func newSession(srv *Server, c net.Conn, id uint64) *session {
@@ -264,8 +269,9 @@ func newSession(srv *Server, c net.Conn, id uint64) *session {
 	return s
 }
 
-// resetParameters restores the defaults of RFC 959 §5.1 and the initial
-// working directory.
+// resetParameters restores the defaults of RFC 959 §5.1, the initial
+// working directory, and what the extensions chose (REIN resets HOST,
+// RFC 7151 §3.2.1, and the MLST facts).
 func (s *session) resetParameters() {
 	s.binary = false
 	s.typeName = "ASCII Non-print"
@@ -273,6 +279,7 @@ func (s *session) resetParameters() {
 	s.cwd = "/"
 	s.epsvAll = false
 	s.seq = seqState{}
+	s.ext = extState{}
 	s.closeData()
 }
 

@@ -514,3 +514,253 @@ func FuzzNameList(f *testing.F) {
 		}
 	})
 }
+
+// readFuzzReply reads one reply from in, or nil when in holds none.
+func readFuzzReply(in []byte) *Reply {
+	r, err := NewReader(&memReader{data: in, chunk: 64}, fuzzLimits).ReadReply(time.Now().Add(5 * time.Second))
+	if err != nil {
+		return nil
+	}
+	return r
+}
+
+// FuzzParseFeatures: a feature names its label in upper case and is found
+// by Has; every violation points at a line of the reply and reads as text;
+// only a 211 lists features.
+func FuzzParseFeatures(f *testing.F) {
+	for _, s := range replySeeds {
+		f.Add([]byte(s))
+	}
+	for _, s := range []string{
+		"211-x\r\n LANG EN*;FR;en-US\r\n MLST Type*;Size;Modify*;\r\n211 End\r\n",
+		"211-x\r\n MLST  type*;; size\r\n LANG\r\n LANG C.UTF-8*\r\n211 end.\r\n",
+		"211-x\r\nSIZE\r\n\tMDTM\r\n \r\n\r\n FEAT\r\n SIZE MDTM\r\n211 Done\r\n",
+		"211-x\r\n211\r\n",
+		"500 no\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		r := readFuzzReply(in)
+		ft := ParseFeatures(r)
+		if r == nil {
+			if len(ft.List)+len(ft.Violations) > 0 {
+				t.Fatalf("features from no reply: %+v", ft)
+			}
+			return
+		}
+		if !ft.Supported() && len(ft.List) > 0 {
+			t.Fatalf("reply %d lists features", r.Code)
+		}
+		for _, feat := range ft.List {
+			if feat.Label == "" || strings.Contains(feat.Label, " ") || feat.Name != upperASCII(feat.Label) {
+				t.Fatalf("feature %+v", feat)
+			}
+			if feat.Line <= 0 || feat.Line >= len(r.Lines)-1 || !strings.Contains(r.Lines[feat.Line], feat.Label) {
+				t.Fatalf("feature %+v does not point at its line in %q", feat, r.Lines)
+			}
+			if !ft.Has(feat.Label) || !ft.Has(feat.Name) {
+				t.Fatalf("Has(%q) = false", feat.Label)
+			}
+		}
+		for _, v := range ft.Violations {
+			if v.Line < 0 || v.Line >= len(r.Lines) || !safeText(v.Detail) {
+				t.Fatalf("violation %+v of %q", v, r.Lines)
+			}
+		}
+		for _, fo := range ft.MLSTFacts() {
+			if fo.Name == "" || fo.Name != lowerASCII(fo.Name) {
+				t.Fatalf("fact offer %+v", fo)
+			}
+		}
+		for _, l := range ft.Langs() {
+			if l.Tag == "" {
+				t.Fatalf("empty language in %+v", ft.Langs())
+			}
+		}
+		_ = ft.SelectedFacts()
+	})
+}
+
+// mlsxSeeds are MLSx entries from RFC 3659 §7.7, real servers, and broken
+// ones.
+var mlsxSeeds = []string{
+	"Type=file;Size=1024990;Perm=r; /tmp/cap60.pl198.tar.gz",
+	"Type=cdir;Modify=19981107085215;Perm=el; tmp",
+	"Type=OS.unix=slink:/foobar;Perm=;Unique=keVO1+4G4; foobar",
+	"Type=file;Perm=r;Unique=keVO1+IH4;  leading space",
+	"Type=dir;Perm=el;Unique=keVO1+ZF4 test",
+	"type=file;perm=radfwMT;size=3;modify=20240102030405.5;unix.mode=0644;unique=803g2e; f",
+	"type=file;size=5;sizd=4096;UNIX.uid=0; f",
+	" /tmp",
+	" type=file;size=2; b",
+	"total 12",
+	"type=file;;size=; \xe9",
+	"create=20250101000000;modify=20240102030405; x",
+	"",
+	" ",
+	";",
+	"=;",
+}
+
+// FuzzParseMLSxEntry: the pathname ends the line; a clean entry writes
+// back to its line; the typed facts agree with the violations.
+func FuzzParseMLSxEntry(f *testing.F) {
+	for _, s := range mlsxSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		e := ParseMLSxEntry(line)
+		if !strings.HasSuffix(line, e.Pathname) {
+			t.Fatalf("pathname %q does not end %q", e.Pathname, line)
+		}
+		for _, v := range e.Violations {
+			if !safeText(v.Detail) {
+				t.Fatalf("detail %q is not printable", v.Detail)
+			}
+		}
+		if len(e.Violations) == 0 {
+			var b strings.Builder
+			for _, fact := range e.Facts {
+				b.WriteString(fact.Name + "=" + fact.Value + ";")
+			}
+			if again := b.String() + " " + e.Pathname; again != line {
+				t.Fatalf("clean entry %q writes back as %q", line, again)
+			}
+		}
+		if e.Size < -1 || e.Has("size") && e.Size < 0 && !hasKind(e.Violations, MLSxSize) {
+			t.Fatalf("size %d of %q", e.Size, line)
+		}
+		if !hasKind(e.Violations, MLSxPerm) && strings.Trim(e.Perm, "acdeflmprw") != "" {
+			t.Fatalf("perm %q without a violation", e.Perm)
+		}
+		if e.Type != lowerASCII(e.Type) || e.Has("type") && !validType(e.Type) && !hasKind(e.Violations, MLSxType) {
+			t.Fatalf("type %q of %q", e.Type, line)
+		}
+		if !e.Modify.IsZero() && e.Modify.Location() != time.UTC {
+			t.Fatalf("modify %v is not UTC", e.Modify)
+		}
+	})
+}
+
+func hasKind(vs []Violation, kind ViolationKind) bool {
+	for _, v := range vs {
+		if v.Kind == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// FuzzParseMLSD: every entry and violation points at a line of the data.
+func FuzzParseMLSD(f *testing.F) {
+	f.Add([]byte(strings.Join(mlsxSeeds, "\r\n")))
+	f.Add([]byte("type=file;size=1; a\n\r\n type=file; b\r\ntype=file; c"))
+	f.Add([]byte(""))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l := ParseMLSD(data)
+		lines := strings.Count(string(data), "\n") + 1
+		if len(l.Entries) > lines {
+			t.Fatalf("%d entries from %d lines", len(l.Entries), lines)
+		}
+		for _, e := range l.Entries {
+			if e.Line == "" || !strings.Contains(string(data), e.Line) {
+				t.Fatalf("entry line %q is not in the data", e.Line)
+			}
+		}
+		for _, v := range l.Violations {
+			if v.Line < 0 || v.Line >= lines || !safeText(v.Detail) {
+				t.Fatalf("violation %+v with %d lines", v, lines)
+			}
+		}
+		_ = l.Names()
+	})
+}
+
+// FuzzParseMLST: a 250 yields one entry per line between the first and
+// the last; any other reply an error and no listing.
+func FuzzParseMLST(f *testing.F) {
+	for _, s := range []string{
+		"250- Listing tmp\r\n Type=dir;Modify=19981107085215;Perm=el; /tmp\r\n250 End\r\n",
+		"250-x\r\n  /tmp\r\n250\r\n",
+		"250-x\r\ntype=file; /a\r\n type=dir; /b\r\n250 End\r\n",
+		"250 one line\r\n",
+		"550 no\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		r := readFuzzReply(in)
+		l, err := ParseMLST(r)
+		if (err == nil) != (l != nil) {
+			t.Fatalf("listing %v with error %v", l, err)
+		}
+		if err != nil {
+			if r != nil && r.Code == ReplyFileActionOK {
+				t.Fatalf("250 reply refused: %v", err)
+			}
+			return
+		}
+		if want := max(0, len(r.Lines)-2); len(l.Entries) != want {
+			t.Fatalf("%d entries from %d lines", len(l.Entries), len(r.Lines))
+		}
+		if len(l.Entries) == 0 && !l.HasViolation(MLSTNoEntry) {
+			t.Fatal("no entry and no violation")
+		}
+	})
+}
+
+// FuzzParseTimeVal: a time-val parses to a UTC time in range that writes
+// back to the same instant; anything else is a *TimeValError that reads
+// as text.
+func FuzzParseTimeVal(f *testing.F) {
+	for _, s := range []string{"19980615100045.014", "20161231235960", "191240102030405", "20240230030405", "20240102030405.", "10000101000000", "99991231235959.999999999999", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tm, err := ParseTimeVal(s)
+		if err != nil {
+			var te *TimeValError
+			if !errors.As(err, &te) || !safeText(err.Error()) {
+				t.Fatalf("ParseTimeVal(%q): %v", s, err)
+			}
+			return
+		}
+		if tm.Location() != time.UTC || tm.Year() < 1000 || tm.Year() > 10000 {
+			t.Fatalf("ParseTimeVal(%q) = %v", s, tm)
+		}
+		leap := s[12:14] == "60"
+		if !leap && s[:14] != tm.Format("20060102150405") {
+			t.Fatalf("ParseTimeVal(%q) = %v", s, tm)
+		}
+		again, err := ParseTimeVal(formatTimeVal(tm))
+		if (err != nil || !again.Equal(tm)) && tm.Year() < 10000 {
+			t.Fatalf("%q → %v → %q → %v, %v", s, tm, formatTimeVal(tm), again, err)
+		}
+	})
+}
+
+// FuzzParse213: SIZE and MDTM values come only from single-line 213
+// replies, and a size is never negative.
+func FuzzParse213(f *testing.F) {
+	for _, s := range []string{"213 1830\r\n", "213 19980615100045.014\r\n", "213 007\r\n", "213-x\r\n 1\r\n213 End\r\n", "213 \r\n", "550 x\r\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		r := readFuzzReply(in)
+		n, err := ParseSIZE(r)
+		if err == nil && (n < 0 || r.Code != ReplyFileStatus || r.Multiline()) {
+			t.Fatalf("ParseSIZE(%v) = %d", r, n)
+		}
+		if err != nil && !safeText(err.Error()) {
+			t.Fatalf("error %q is not printable", err)
+		}
+		tm, err := ParseMDTM(r)
+		if err == nil && (tm.IsZero() || r.Code != ReplyFileStatus || r.Multiline()) {
+			t.Fatalf("ParseMDTM(%v) = %v", r, tm)
+		}
+		if err != nil && !safeText(err.Error()) {
+			t.Fatalf("error %q is not printable", err)
+		}
+	})
+}
