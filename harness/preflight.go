@@ -177,7 +177,9 @@ type CapFact struct {
 // Facts is what the preflight found out.
 type Facts struct {
 	Greeting []*Reply
-	Features []string // FEAT lines (trimmed), nil when FEAT did not answer 211
+	// Features is the FEAT reply, parsed once (nil when FEAT did not
+	// answer 211): what the server advertises.
+	Features *Features
 	Home     string   // the login directory, from PWD
 	Caps     map[Capability]CapFact
 	// Transcript is the preflight session's exchange.
@@ -198,19 +200,10 @@ func (f *Facts) Cap(c Capability) CapFact {
 // Works reports whether c was probed and usable.
 func (f *Facts) Works(c Capability) bool { return f.Cap(c).State == CapWorks }
 
-// HasFeature reports whether FEAT listed a feature whose name is name
-// (case-insensitive; "MLST" matches "MLST type*;size*;").
+// HasFeature reports whether FEAT listed the feature name (as
+// Features.Has: "MLST", "REST STREAM", "AUTH TLS").
 func (f *Facts) HasFeature(name string) bool {
-	if f == nil {
-		return false
-	}
-	for _, l := range f.Features {
-		w, _, _ := strings.Cut(l, " ")
-		if strings.EqualFold(w, name) {
-			return true
-		}
-	}
-	return false
+	return f != nil && f.Features != nil && f.Features.Has(name)
 }
 
 func (f *Facts) set(c Capability, st CapState, stage CapStage, format string, args ...any) {
@@ -341,15 +334,7 @@ func (f *Facts) features(ctx context.Context, c *Conn) bool {
 		return false
 	}
 	if r.Code == ReplySystemStatus {
-		f.Features = []string{}
-		for i, l := range r.Lines {
-			if i == 0 || i == len(r.Lines)-1 {
-				continue
-			}
-			if l = strings.TrimSpace(l); l != "" {
-				f.Features = append(f.Features, l)
-			}
-		}
+		f.Features = ParseFeatures(r)
 	}
 	return true
 }
