@@ -180,7 +180,7 @@ type Facts struct {
 	// Features is the FEAT reply, parsed once (nil when FEAT did not
 	// answer 211): what the server advertises.
 	Features *Features
-	Home     string   // the login directory, from PWD
+	Home     string // the login directory, from PWD
 	Caps     map[Capability]CapFact
 	// Transcript is the preflight session's exchange.
 	Transcript *Transcript `json:"-"`
