@@ -2,6 +2,7 @@ package fakeserver
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -80,6 +81,9 @@ func (s *session) cmdSTAT(r *request) {
 	if s.epsvAll {
 		lines = append(lines, " EPSV ALL in effect.")
 	}
+	if s.tlsOffered() {
+		lines = append(lines, s.tlsStatus())
+	}
 	s.replyMulti(codeSystemStatus, "ftpconform reference server status:", lines, "End of status.", false)
 }
 
@@ -89,7 +93,11 @@ func (s *session) cmdFEAT(r *request) {
 		s.reply(codeBadArguments, "FEAT takes no argument.")
 		return
 	}
-	s.replyMulti(codeSystemStatus, "Extensions supported:", features, "End", true)
+	feats := features
+	if s.tlsOffered() {
+		feats = append(slices.Clone(features), tlsFeatures...)
+	}
+	s.replyMulti(codeSystemStatus, "Extensions supported:", feats, "End", true)
 }
 
 // cmdOPTS: the only option is "OPTS UTF8 ON" (from a draft, not an RFC);
