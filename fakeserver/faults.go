@@ -29,7 +29,14 @@ type Fault struct {
 	// with instead of 1: 2 when the preflight's one login is refused (the
 	// run stops before any check; no check can fail).
 	Exit int
+	// Flags are the ftpconform run flags a run needs for the checks in
+	// Breaks to meet the fault: the TLS mode, or the policy the fault
+	// breaks ("--tls explicit", "--require-tls").
+	Flags []string
 
+	// settings, if set, adjusts the server's settings at Start: a fault
+	// that breaks a policy (RequireTLS, ...) turns the policy on.
+	settings func(s *Server)
 	// override, if set, sees every command before the server handles it
 	// and returns true when it has dealt with the command itself (the
 	// override hook). Faults that replace one command's behaviour are
@@ -321,6 +328,7 @@ func Faults() []Fault {
 	out := make([]Fault, len(faultRegistry))
 	for i, f := range faultRegistry {
 		f.Breaks = slices.Clone(f.Breaks)
+		f.Flags = slices.Clone(f.Flags)
 		out[i] = f
 	}
 	slices.SortFunc(out, func(a, b Fault) int { return strings.Compare(a.Name, b.Name) })
@@ -348,6 +356,16 @@ func nameSet(kind string, names []string, known func(string) bool) (map[string]b
 		set[n] = true
 	}
 	return set, nil
+}
+
+// applyFaultSettings lets the selected faults adjust the settings of the
+// server being started.
+func applyFaultSettings(s *Server, faults map[string]bool) {
+	for _, f := range faultRegistry {
+		if faults[f.Name] && f.settings != nil {
+			f.settings(s)
+		}
+	}
 }
 
 func knownFault(name string) bool {

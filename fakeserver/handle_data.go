@@ -661,9 +661,22 @@ func (s *session) listData(r *request, kind xferKind) ([]byte, bool) {
 
 // startTransfer sends the preliminary reply (125 when the client has already
 // connected to the passive port, else 150) and runs the transfer in its own
-// goroutine. The transfer takes over the data setting.
+// goroutine. The transfer takes over the data setting. With RequireTLS a
+// transfer on a clear data connection is refused first with 521
+// (RFC 4217 §10.2), keeping the data setting.
 func (s *session) startTransfer(x *transfer, text string) {
+	if !s.tls.private && s.requireTLS(true) {
+		if x.file != nil && x.kind == xferRETR {
+			x.file.Close()
+		}
+		x.discard(s)
+		s.reply(codeDataProtLevel, "Data connection cannot be opened with this PROT setting: use PROT P.")
+		return
+	}
 	x.s = s
+	if x.protect = s.dataProtected(); x.protect {
+		x.tlsConfig, x.reuse = s.sessionTLSConfig(), s.sessionReuse()
+	}
 	x.data = s.data
 	s.data = nil
 	x.binary = s.binary

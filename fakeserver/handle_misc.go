@@ -40,6 +40,9 @@ func (s *session) featureLines() []string {
 			lines[i] = " MLST " + featFactList(s.mlstFacts())
 		}
 	}
+	if s.tlsOffered() {
+		lines = append(lines, tlsFeatures...)
+	}
 	return lines
 }
 
@@ -107,6 +110,9 @@ func (s *session) cmdSTAT(r *request) {
 	}
 	if s.ext.host != "" {
 		lines = append(lines, " Virtual host: "+s.ext.host+".")
+	}
+	if s.tlsOffered() {
+		lines = append(lines, s.tlsStatus())
 	}
 	s.replyMulti(codeSystemStatus, "ftpconform reference server status:", lines, "End of status.", false)
 }

@@ -73,6 +73,25 @@ type hooks struct {
 	// instead of maxLoginFailures of them.
 	lockout func(s *session) bool
 
+	// FTPS (tls.go, handle_auth.go).
+
+	// noTLS makes the server one without FTPS, as Server.DisableTLS does.
+	noTLS bool
+	// requireTLS reports whether the RequireTLS policy refuses login
+	// commands in clear (data false) or a transfer on a clear data
+	// connection (data true), instead of Server.RequireTLS.
+	requireTLS func(s *session, data bool) bool
+	// controlTLS follows the 234 to AUTH instead of the server side of the
+	// TLS handshake, and reports whether it did; it must resume the reader.
+	controlTLS func(s *session) bool
+	// dataProtected reports whether the next data connection gets TLS,
+	// instead of whether PROT P is in force.
+	dataProtected func(s *session) bool
+	// sessionReuse reports whether a PROT P data connection must resume a
+	// TLS session of its control connection, instead of
+	// Server.RequireSessionReuse.
+	sessionReuse func(s *session) bool
+
 	// Pathnames and listings (fs.go, handle_files.go, handle_data.go).
 
 	// pathname checks, and may change, a pathname argument before it is

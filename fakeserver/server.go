@@ -11,6 +11,9 @@
 //   - RFC 1123 §4.1: PASV, STOU's "FILE:" preliminary reply, the X-verbs
 //     (XPWD XCWD XCUP XMKD XRMD), NLST entries usable as pathnames,
 //     554 for a bad restart position.
+//   - RFC 2228 and RFC 4217: explicit FTPS (AUTH TLS, PBSZ, PROT C and
+//     P, CCC, REIN clearing TLS) and implicit FTPS, with TLS on the data
+//     connections of every mode under PROT P.
 //   - RFC 2389: FEAT and OPTS.
 //   - RFC 2428: EPRT, EPSV, EPSV ALL, 522 with the supported protocol list.
 //   - RFC 2577: PORT/EPRT only to the client's own address and to ports
@@ -32,6 +35,8 @@
 package fakeserver
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -91,6 +96,35 @@ type Server struct {
 	// (RFC 2577 §5 suggests about 5 s); default 1 second, a negative value
 	// means none.
 	LoginFailDelay time.Duration
+	// TLSConfig configures FTPS, on the control and the data connections.
+	// nil means a self-signed ECDSA certificate made at Start for
+	// localhost, 127.0.0.1, ::1 and the host of Addr (see Certificate,
+	// CertificatePEM and ClientTLSConfig). The server uses a clone; its
+	// session ticket keys are replaced by keys of each control connection
+	// (see RequireSessionReuse).
+	TLSConfig *tls.Config
+	// DisableTLS turns FTPS off: AUTH is answered 502 (RFC 2228 §3) and
+	// FEAT lists no AUTH, PBSZ or PROT.
+	DisableTLS bool
+	// ImplicitTLS makes the listener speak TLS from the first byte
+	// (implicit FTPS, the ftps:// scheme): each control connection starts
+	// with a TLS handshake, then the 220 greeting. AUTH is then refused
+	// (534), CCC too (534), and REIN keeps TLS. Without it the listener is
+	// plain and clients secure a session with AUTH TLS (explicit FTPS).
+	ImplicitTLS bool
+	// RequireTLS is the policy of RFC 4217 §10.1 and §10.2: USER and PASS
+	// in clear are refused with 530, and a transfer over a clear data
+	// connection (PROT C, the default) with 521 before any preliminary
+	// reply.
+	RequireTLS bool
+	// RequireSessionReuse refuses a PROT P data connection whose TLS
+	// session is not resumed from its control connection (or an earlier
+	// data connection of it): the data connection is closed after the
+	// handshake and the 150 followed by "522 SSL connection failed:
+	// session reuse required" (RFC 4217 §10.2; vsftpd's require_ssl_reuse
+	// and its reply). Sessions resume only within one control connection:
+	// each has ticket keys of its own.
+	RequireSessionReuse bool
 	// Faults are names from the fault registry (see Faults).
 	Faults []string
 	// Variations are names from the legal-variation registry (see
@@ -100,9 +134,11 @@ type Server struct {
 	// logged.
 	Logf func(format string, args ...any)
 
-	hooks *hooks // what the selected faults and variations change
-	root  *os.Root
-	ln    net.Listener
+	hooks     *hooks // what the selected faults and variations change
+	root      *os.Root
+	ln        net.Listener
+	tlsConfig *tls.Config       // nil with DisableTLS
+	cert      *x509.Certificate // the certificate presented, if known
 
 	mu       sync.Mutex
 	started  bool
@@ -189,6 +225,10 @@ func (s *Server) configure() error {
 	if err != nil {
 		return err
 	}
+	applyFaultSettings(s, faults)
+	if err := s.setupTLS(); err != nil {
+		return err
+	}
 	variations, err := nameSet("variation", s.Variations, knownVariation)
 	if err != nil {
 		return err
@@ -207,14 +247,19 @@ func (s *Server) Address() net.Addr {
 	return s.ln.Addr()
 }
 
-// URL returns "ftp://USER@HOST:PORT" for the running server. The password
-// is not part of it.
+// URL returns "ftp://USER@HOST:PORT" for the running server, or
+// "ftps://USER@HOST:PORT" with ImplicitTLS. The password is not part of
+// it.
 func (s *Server) URL() string {
 	a := s.Address()
 	if a == nil {
 		return ""
 	}
-	u := url.URL{Scheme: "ftp", User: url.User(s.User), Host: a.String()}
+	scheme := "ftp"
+	if s.ImplicitTLS {
+		scheme = "ftps"
+	}
+	u := url.URL{Scheme: scheme, User: url.User(s.User), Host: a.String()}
 	return u.String()
 }
 

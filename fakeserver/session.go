@@ -29,6 +29,7 @@ const (
 	codeEnteringPassive  = 227 // RFC 959 §4.2.2
 	codeEnteringEPSV     = 229 // RFC 2428 §3
 	codeLoggedIn         = 230 // RFC 959 §4.2.2
+	codeSecurityDone     = 234 // RFC 2228 §3: security data exchange complete (AUTH TLS, RFC 4217 §4.2)
 	codeFileActionOK     = 250 // RFC 959 §4.2.2
 	codePathCreated      = 257 // RFC 959 §4.2.2, Appendix II
 	codeNeedPassword     = 331 // RFC 959 §4.2.2
@@ -42,9 +43,14 @@ const (
 	codeNotImplemented   = 502 // RFC 959 §4.2.2
 	codeBadSequence      = 503 // RFC 959 §4.2.2
 	codeParamNotImpl     = 504 // RFC 959 §4.2.2; RFC 2577 §3 for low ports
+	codeDataProtLevel    = 521 // RFC 4217 §10.2: data connection cannot be opened with this PROT setting
 	codeBadProtocol      = 522 // RFC 2428 §2
+	codeDataTLSFailed    = 522 // RFC 4217 §10.2: TLS negotiation on the data connection failed
 	codeNotLoggedIn      = 530 // RFC 959 §4.2.2
 	codeNeedProtection   = 533 // RFC 2228 §3: command protection level denied
+	codePolicyDenied     = 534 // RFC 2228 §3: request denied for policy reasons
+	codeProtNotSupported = 536 // RFC 2228 §3: PROT level not supported by mechanism
+	codeCmdProtUnsupport = 537 // RFC 2228 §3: command protection level not supported by mechanism
 	codeFileUnavailable  = 550 // RFC 959 §4.2.2
 	codeNameNotAllowed   = 553 // RFC 959 §4.2.2
 	codeBadRestartMarker = 554 // RFC 1123 §4.1.3.4 (as used by servers): invalid REST position
@@ -98,10 +104,13 @@ type seqState struct {
 
 // ctrlEvent is what the command reader hands to the session: a complete
 // command line, a line that was too long, or the end of the connection.
+// For a line that may switch TLS on or off (switchVerb) the reader waits
+// for the session's word on resume before it reads on.
 type ctrlEvent struct {
 	line    string
 	tooLong bool
 	err     error
+	resume  chan ctrlSwitch
 }
 
 // request is one parsed command.
@@ -130,14 +139,14 @@ func init() {
 		"ACCT": {fn: (*session).cmdACCT, preLogin: true, syntax: "ACCT <sp> account-information"},
 		"REIN": {fn: (*session).cmdREIN, preLogin: true, syntax: "REIN (reinitialize)"},
 		"QUIT": {fn: (*session).cmdQUIT, preLogin: true, syntax: "QUIT (end the session)"},
-		"AUTH": {fn: (*session).cmdAUTH, preLogin: true, syntax: "AUTH <sp> mechanism (not supported)"},
+		"AUTH": {fn: (*session).cmdAUTH, preLogin: true, syntax: "AUTH <sp> TLS"},
 		"ADAT": {fn: (*session).cmdSecurityOrder, preLogin: true, syntax: "ADAT <sp> data (not supported)"},
-		"PBSZ": {fn: (*session).cmdSecurityOrder, preLogin: true, syntax: "PBSZ <sp> size (not supported)"},
-		"PROT": {fn: (*session).cmdSecurityOrder, preLogin: true, syntax: "PROT <sp> level (not supported)"},
+		"PBSZ": {fn: (*session).cmdPBSZ, preLogin: true, syntax: "PBSZ <sp> 0"},
+		"PROT": {fn: (*session).cmdPROT, preLogin: true, syntax: "PROT <sp> C | P"},
 		"MIC":  {fn: (*session).cmdSecurityOrder, preLogin: true, syntax: "MIC <sp> data (not supported)"},
 		"CONF": {fn: (*session).cmdSecurityOrder, preLogin: true, syntax: "CONF <sp> data (not supported)"},
 		"ENC":  {fn: (*session).cmdSecurityOrder, preLogin: true, syntax: "ENC <sp> data (not supported)"},
-		"CCC":  {fn: (*session).cmdCCC, preLogin: true, syntax: "CCC (not supported)"},
+		"CCC":  {fn: (*session).cmdCCC, preLogin: true, syntax: "CCC (clear the control connection)"},
 
 		// Files and directories (handle_files.go).
 		"CWD":  {fn: (*session).cmdCWD, syntax: "CWD <sp> pathname"},
@@ -206,13 +215,15 @@ func commandNames() []string {
 // reports back through transfer.done.
 type session struct {
 	srv    *Server
-	hooks  *hooks // the server's, for short
-	conn   net.Conn
+	hooks  *hooks   // the server's, for short
+	conn   net.Conn // the TCP connection
+	raw    *bufio.Reader
 	id     uint64
 	local  *net.TCPAddr // server side of the control connection
 	remote *net.TCPAddr // client side
 
 	wmu sync.Mutex // serialises writes on conn
+	w   net.Conn   // where replies go: conn, or its TLS layer; under wmu
 
 	done     chan struct{} // closed by shutdown
 	doneOnce sync.Once
@@ -237,6 +248,8 @@ type session struct {
 	queue        []ctrlEvent
 	quitting     bool // QUIT arrived during a transfer
 	closing      bool // end the session after the current command
+	tls          tlsState
+	resume       chan ctrlSwitch // the reader waits behind the current line
 
 	block  bool // MODE B in force (only where a hook accepts it)
 	record bool // STRU R in force (only where a hook accepts it)
@@ -250,6 +263,8 @@ func newSession(srv *Server, c net.Conn, id uint64) *session {
 		srv:    srv,
 		hooks:  srv.hooks,
 		conn:   c,
+		raw:    bufio.NewReader(c),
+		w:      c,
 		id:     id,
 		done:   make(chan struct{}),
 		events: make(chan ctrlEvent),
@@ -266,6 +281,10 @@ func newSession(srv *Server, c net.Conn, id uint64) *session {
 		setOOBInline(tc)
 	}
 	s.resetParameters()
+	if srv.ImplicitTLS {
+		s.tls.implicit = true
+		s.newControlTLS()
+	}
 	return s
 }
 
@@ -304,8 +323,16 @@ func (s *session) ipv6() bool { return s.local.IP.To4() == nil }
 func (s *session) serve() {
 	defer s.finish()
 	s.logf("connected from %s", s.remote)
+	br := s.raw
+	if s.tls.implicit {
+		if err := s.handshakeControl(s.tls.conn); err != nil {
+			s.logf("TLS handshake: %v", err)
+			return
+		}
+		br = bufio.NewReader(s.tls.conn)
+	}
 	s.greet()
-	s.srv.wg.Go(s.readLoop)
+	s.srv.wg.Go(func() { s.readLoop(br) })
 
 	idle := time.NewTimer(s.srv.IdleTimeout)
 	defer idle.Stop()
@@ -362,6 +389,7 @@ func (s *session) serve() {
 
 // finish tears the session down once serve returns.
 func (s *session) finish() {
+	s.closeNotify()
 	s.shutdown()
 	s.faults.release()
 	if s.xfer != nil {
@@ -391,9 +419,9 @@ func (s *session) sendGreeting() {
 // readLoop reads command lines and hands them to serve. It answers Telnet
 // option negotiation itself (RFC 1123 §4.1.2.12: refuse every option) and
 // strips the other Telnet commands (RFC 959 §4.1.3: IP and Synch before
-// ABOR, STAT or QUIT).
-func (s *session) readLoop() {
-	br := bufio.NewReader(s.conn)
+// ABOR, STAT or QUIT). br is where it starts reading: the connection, or
+// its TLS layer.
+func (s *session) readLoop(br *bufio.Reader) {
 	limit := s.srv.MaxLineLength
 	var line []byte
 	overflow := false
@@ -485,11 +513,27 @@ func (s *session) readLoop() {
 		}
 		// RFC 2640 §3.1: a CR that belongs to the text travels as CR NUL.
 		str := strings.ReplaceAll(string(text), "\r\x00", "\r")
-		if !s.deliver(ctrlEvent{line: str}) {
+		ev := ctrlEvent{line: str}
+		if switchVerb(str) {
+			ev.resume = make(chan ctrlSwitch, 1)
+		}
+		if !s.deliver(ev) {
 			return
 		}
 		if h := s.hooks.afterLine; h != nil {
 			h(br)
+		}
+		if ev.resume != nil {
+			var sw ctrlSwitch
+			select {
+			case sw = <-ev.resume:
+			case <-s.done:
+				return
+			}
+			var ok bool
+			if br, ok = s.switchReader(sw, br); !ok {
+				return
+			}
 		}
 	}
 }
@@ -553,6 +597,8 @@ func (s *session) handle(ev ctrlEvent) {
 		s.reply(codeUnknownCommand, "Command line too long.")
 		return
 	}
+	s.resume = ev.resume
+	defer s.resumeReader(ctrlSwitch{})
 	verb, arg, hasArg := parseLine(ev.line)
 	r := &request{verb: strings.ToUpper(verb), arg: arg, hasArg: hasArg, prev: prev}
 	r.line = ev.line
@@ -598,6 +644,12 @@ func (s *session) handleDuringTransfer(ev ctrlEvent) {
 	if verb == "ABOR" || verb == "QUIT" || verb == "STAT" && arg == "" {
 		s.logf("> %q (during transfer)", ev.line)
 	}
+	queued := len(s.queue)
+	defer func() {
+		if len(s.queue) == queued && ev.resume != nil {
+			ev.resume <- ctrlSwitch{} // not queued: the reader goes on
+		}
+	}()
 	for _, h := range s.hooks.duringTransfer {
 		if h(s, verb, arg) {
 			return
@@ -704,10 +756,10 @@ func (s *session) writeLocked(b []byte) error {
 	if len(b) == 0 {
 		return nil
 	}
-	if err := s.conn.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
+	if err := s.w.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
 		return err
 	}
-	_, err := s.conn.Write(b)
+	_, err := s.w.Write(b)
 	return err
 }
 

@@ -3,6 +3,7 @@ package fakeserver
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -53,6 +54,12 @@ type transfer struct {
 
 	// LIST, NLST
 	content []byte
+
+	// PROT P: TLS on the data connection with tlsConfig; reuse demands a
+	// resumed session.
+	protect   bool
+	reuse     bool
+	tlsConfig *tls.Config
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -141,6 +148,22 @@ func (x *transfer) execute() xferResult {
 		}
 		x.s.logf("data connection: %v", err)
 		return xferResult{code: codeCantOpenData, text: "Cannot open data connection."}
+	}
+	if x.protect {
+		raw := conn
+		if conn, err = x.secureData(raw); err != nil {
+			raw.Close()
+			x.discard(x.s)
+			if x.wasAborted() {
+				return resultAborted
+			}
+			x.s.logf("data connection TLS: %v", err)
+			res := tlsFailure(err)
+			for _, h := range x.s.hooks.result {
+				res = h(x, res, err)
+			}
+			return res
+		}
 	}
 	if h := x.s.hooks.dataConn; h != nil {
 		conn = h(x, conn)
