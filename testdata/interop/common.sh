@@ -142,6 +142,11 @@ ensure_escape_link() {
 launch() {
 	local logfile=$1 pid st
 	shift
+	# already_running's own check runs in a command substitution, where
+	# its die only ends the subshell: check again here (callers use
+	# `|| exit 1`), or wait_listen would take another process's listener
+	# for this server's.
+	port_busy "$PORT" && die "port $PORT is in use by another process (not one this script started)"
 	setsid "$@" </dev/null >>"$logfile" 2>&1 &
 	pid=$!
 	st=$(starttime "$pid")
