@@ -11,7 +11,8 @@
 # verified against the lab CA, a plain login, PROT P passive and active
 # (STOR, LIST, RETR, DELE, data connections resuming the control
 # connection's TLS session), PROT P without session reuse, and curl
-# --ssl-reqd --cacert (passive). It prints one line per test and a table.
+# --ssl-reqd --cacert (passive); curl on ftps:// where a server has an
+# implicit FTPS port (ftp-srv, 2196). It prints one line per test and a table.
 # Behaviour real-servers.md records (pyftpdlib resets curl's early data
 # handshake, ftp-srv needs the data handshake before its 150, ftp-srv's
 # racy AUTH TLS, vsftpd's and proftpd's required session reuse) is shown as
@@ -29,6 +30,8 @@ export FTPCONFORM_INTEROP_TLS=1
 
 all=(vsftpd pyftpdlib proftpd pureftpd ftpsrv)
 declare -A PORT=([vsftpd]=2121 [pyftpdlib]=2122 [proftpd]=2124 [pureftpd]=2125 [ftpsrv]=2126)
+# Implicit FTPS (ftps://), where the lab has it (ftpsrv.sh).
+declare -A IMPLICIT=([ftpsrv]=2196)
 [ $# -gt 0 ] || set -- "${all[@]}"
 servers=()
 for s in "$@"; do
@@ -60,7 +63,7 @@ for s in "${servers[@]}"; do
 		continue
 	fi
 	started+=("$s")
-	specs+=("$s=${PORT[$s]}")
+	specs+=("$s=${PORT[$s]}${IMPLICIT[$s]:+/${IMPLICIT[$s]}}")
 done
 if [ ${#specs[@]} -gt 0 ]; then
 	/usr/bin/python3 "$here/tls_smoke.py" --ca "$CA_FILE" "${specs[@]}" || fail=1
