@@ -7,7 +7,7 @@ OUT     ?= out
 BIN     ?= bin/ftpconform
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build conform test vet fuzz bench microbench catalog clean interop soak
+.PHONY: all build conform test vet fuzz bench microbench catalog clean interop interop-tls-smoke soak
 
 all: build
 
@@ -28,10 +28,20 @@ vet:
 # run every check against each, and fail on any verdict that differs from
 # testdata/interop/baselines/SERVER.baseline. Reports in $(OUT)/interop.
 # SERVERS="vsftpd proftpd" limits the run; UPDATE=1 rewrites the baselines.
+# TLS=explicit runs every check over explicit FTPS (the servers offer it in
+# either mode), compares with baselines/SERVER-tls.baseline and reports in
+# $(OUT)/interop-tls; TLS=implicit uses the servers with an implicit port.
+# interop-tls-smoke checks the lab's FTPS with ftplib and curl instead.
 SERVERS ?=
+TLS     ?= off
+INTEROP_OUT = $(abspath $(OUT))/interop$(if $(filter explicit,$(TLS)),-tls)$(if $(filter implicit,$(TLS)),-tls-implicit)
 interop: build
 	testdata/interop/install.sh
-	STOP=1 OUT=$(abspath $(OUT))/interop FTPCONFORM_BIN=$(abspath $(BIN)) testdata/interop/run.sh $(SERVERS)
+	STOP=1 TLS=$(TLS) OUT=$(INTEROP_OUT) FTPCONFORM_BIN=$(abspath $(BIN)) testdata/interop/run.sh $(SERVERS)
+
+interop-tls-smoke:
+	testdata/interop/install.sh
+	STOP=1 testdata/interop/tls-smoke.sh $(SERVERS)
 
 # Short fuzzing runs of every parser: each Fuzz target of each package in
 # turn (longer: FUZZTIME=5m make fuzz).

@@ -142,6 +142,11 @@ ensure_escape_link() {
 launch() {
 	local logfile=$1 pid st
 	shift
+	# already_running's own check runs in a command substitution, where
+	# its die only ends the subshell: check again here (callers use
+	# `|| exit 1`), or wait_listen would take another process's listener
+	# for this server's.
+	port_busy "$PORT" && die "port $PORT is in use by another process (not one this script started)"
 	setsid "$@" </dev/null >>"$logfile" 2>&1 &
 	pid=$!
 	st=$(starttime "$pid")
@@ -231,4 +236,64 @@ ensure_home() {
 	chown conform: "$1"
 	chmod 0755 "$1"
 	ensure_escape_link "$1" conform:
+}
+
+# --- FTPS: the lab's test certificate ----------------------------------------
+# ensure_tls_cert: a self-signed CA and a server certificate it signed for
+# 127.0.0.1 and localhost (subjectAltName), in $TLS_DIR (default
+# $FTPCONFORM_INTEROP_DIR/tls, the lab's work directory: never in the
+# repository). Made once per lab, i.e. when a file is missing or the server
+# certificate does not verify against the CA or expires within a day; while
+# they are valid they are kept, so that servers already running and clients
+# started later agree on the CA. `rm -r $TLS_DIR` forces new ones.
+# Exports CA_FILE (the CA certificate, for clients: --ca-file, --cacert),
+# CERT_FILE and KEY_FILE (the server's certificate and its key, 0600) and
+# PEM_FILE (key and certificate in one file, 0600, for pure-ftpd).
+# RSA 2048 keys: every server here (vsftpd's rsa_cert_file, pure-ftpd,
+# proftpd's TLSRSACertificateFile) takes RSA.
+: "${TLS_DIR:=$FTPCONFORM_INTEROP_DIR/tls}"
+tls_cert_ok() {
+	[ -s "$CA_FILE" ] && [ -s "$CERT_FILE" ] && [ -s "$KEY_FILE" ] && [ -s "$PEM_FILE" ] || return 1
+	openssl verify -CAfile "$CA_FILE" "$CERT_FILE" >/dev/null 2>&1 || return 1
+	openssl x509 -in "$CERT_FILE" -noout -checkend 86400 >/dev/null 2>&1 || return 1
+	# The key must be the certificate's.
+	[ "$(openssl x509 -in "$CERT_FILE" -noout -pubkey 2>/dev/null)" = \
+		"$(openssl pkey -in "$KEY_FILE" -pubout 2>/dev/null)" ]
+}
+ensure_tls_cert() {
+	export CA_FILE=$TLS_DIR/ca.pem CERT_FILE=$TLS_DIR/server.pem KEY_FILE=$TLS_DIR/server.key \
+		PEM_FILE=$TLS_DIR/server-with-key.pem
+	command -v openssl >/dev/null || die "openssl not found: run testdata/interop/install.sh"
+	tls_cert_ok && return 0
+	local tmp
+	mkdir -p "$TLS_DIR"
+	chmod 0755 "$TLS_DIR"
+	tmp=$(mktemp -d "$TLS_DIR/new.XXXXXX") || die "cannot create a directory in $TLS_DIR"
+	(
+		set -e
+		umask 077
+		cd "$tmp"
+		openssl req -x509 -newkey rsa:2048 -nodes -days 30 -sha256 \
+			-subj "/O=ftpconform interop lab/CN=ftpconform interop lab CA" \
+			-addext "basicConstraints=critical,CA:TRUE" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign" \
+			-keyout ca.key -out ca.pem
+		openssl req -newkey rsa:2048 -nodes -sha256 \
+			-subj "/O=ftpconform interop lab/CN=127.0.0.1" \
+			-keyout server.key -out server.csr
+		printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+			"keyUsage=critical,digitalSignature,keyEncipherment" \
+			"extendedKeyUsage=serverAuth" \
+			"subjectAltName=IP:127.0.0.1,DNS:localhost" >server.ext
+		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+			-days 30 -sha256 -extfile server.ext -out server.pem
+		cat server.key server.pem >server-with-key.pem
+		chmod 0600 ca.key server.key server-with-key.pem
+		chmod 0644 ca.pem server.pem
+	) >"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log" >&2; rm -rf "$tmp"; die "cannot make the test certificate"; }
+	mv -f "$tmp/ca.pem" "$tmp/ca.key" "$tmp/server.pem" "$tmp/server.key" \
+		"$tmp/server-with-key.pem" "$TLS_DIR/"
+	rm -rf "$tmp"
+	tls_cert_ok || die "the new test certificate in $TLS_DIR does not verify"
+	log "made the lab's test CA and server certificate (127.0.0.1, localhost) in $TLS_DIR"
 }

@@ -21,6 +21,15 @@
 # 4.6.3 throws one now and then from a race in its active-mode connector,
 # and a crash would turn the rest of a run into connection failures.
 #
+# FTPS: the `tls` option ({key, cert} of the lab's test certificate,
+# common.sh ensure_tls_cert) with an ftp:// url: explicit FTPS, AUTH TLS
+# offered, never required (ftp-srv has no way to require it). ftp-srv
+# lists AUTH TLS, PBSZ and PROT in FEAT with or without the option; without
+# it AUTH TLS gets 502. It does not ask for TLS session reuse. Implicit
+# FTPS is cheap here: the same process also serves an ftps:// url (TLS from
+# the first byte) on 127.0.0.1:$FTPSRV_IMPLICIT_PORT (2196; 0: none),
+# passive ports 31000-31099. FTPCONFORM_INTEROP_TLS=0: neither, as before.
+#
 # Server: 127.0.0.1:$FTPSRV_PORT (2126), passive ports 30400-30999, 127.0.0.1
 # in 227 replies. The range is wider than the other servers' 100 ports:
 # ftp-srv hands out passive ports in turn and tries only 5 of them before it
@@ -38,6 +47,10 @@ NAME=ftp-srv
 : "${FTPSRV_PORT:=2126}"
 : "${FTPSRV_DIR:=$FTPCONFORM_INTEROP_PREFIX/ftp-srv}"
 : "${FTPSRV_NODE:=$(command -v node)}"
+# Implicit FTPS (ftps://) on this port in the same process; 0: none.
+: "${FTPSRV_IMPLICIT_PORT:=2196}"
+# 1: explicit FTPS offered (not required) and the implicit port; 0: no TLS.
+: "${FTPCONFORM_INTEROP_TLS:=1}"
 PORT=$FTPSRV_PORT
 PASV_MIN=30400
 PASV_MAX=30999
@@ -50,11 +63,27 @@ write_server() {
 	cat >"$STATE/server.js.tmp" <<'EOF'
 // Written by testdata/interop/ftpsrv.sh; rewritten on every start.
 // argv: PORT PASV_MIN PASV_MAX HOME; the password is in $FTPCONFORM_PASSWORD.
+// With $FTPCONFORM_TLS_CERT and $FTPCONFORM_TLS_KEY: explicit FTPS offered
+// on PORT, and, with $FTPCONFORM_TLS_IMPLICIT_PORT, implicit FTPS there
+// (passive ports 31000-31099).
+const fs = require("fs");
 const FtpSrv = require("ftp-srv");
 
 const [port, pasvMin, pasvMax] = process.argv.slice(2, 5).map(Number);
 const home = process.argv[5];
 const password = process.env.FTPCONFORM_PASSWORD;
+const certFile = process.env.FTPCONFORM_TLS_CERT;
+const keyFile = process.env.FTPCONFORM_TLS_KEY;
+const implicitPort = Number(process.env.FTPCONFORM_TLS_IMPLICIT_PORT || 0);
+const tls = certFile ? { cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) } : false;
+
+function login({ username, password: given }, resolve, reject) {
+  if (username === "conform" && given === password) {
+    resolve({ root: home });
+  } else {
+    reject(new Error("Invalid username or password"));
+  }
+}
 
 const server = new FtpSrv({
   url: `ftp://127.0.0.1:${port}`,
@@ -62,15 +91,22 @@ const server = new FtpSrv({
   pasv_min: pasvMin,
   pasv_max: pasvMax,
   anonymous: false,
+  tls,
 });
+server.on("login", login);
 
-server.on("login", ({ username, password: given }, resolve, reject) => {
-  if (username === "conform" && given === password) {
-    resolve({ root: home });
-  } else {
-    reject(new Error("Invalid username or password"));
-  }
-});
+let implicit = null;
+if (tls && implicitPort) {
+  implicit = new FtpSrv({
+    url: `ftps://127.0.0.1:${implicitPort}`,
+    pasv_url: "127.0.0.1",
+    pasv_min: 31000,
+    pasv_max: 31099,
+    anonymous: false,
+    tls,
+  });
+  implicit.on("login", login);
+}
 
 // ftp-srv 4.6.3 has races that throw outside any promise chain, e.g. in
 // src/connector/active.js, "Cannot read properties of null (reading
@@ -83,7 +119,10 @@ process.on("uncaughtException", (err) => {
   console.error("FTPCONFORM-UNCAUGHT-EXCEPTION", err && err.stack ? err.stack : err);
 });
 
-server.listen().then(() => console.log(`listening on 127.0.0.1:${port}`));
+// The implicit listener first: launch waits for PORT, so both listen then.
+(implicit ? implicit.listen().then(() => console.log(`implicit FTPS on 127.0.0.1:${implicitPort}`)) : Promise.resolve())
+  .then(() => server.listen())
+  .then(() => console.log(`listening on 127.0.0.1:${port}`));
 EOF
 	mv "$STATE/server.js.tmp" "$STATE/server.js"
 }
@@ -94,11 +133,24 @@ start() {
 	[ -d "$FTPSRV_DIR/node_modules/ftp-srv" ] || die "$FTPSRV_DIR/node_modules/ftp-srv not found: run testdata/interop/install.sh"
 	if pid=$(already_running); then echo "$pid"; return 0; fi
 	write_server
+	local cert="" key="" implicit=0
+	if [ "$FTPCONFORM_INTEROP_TLS" = 1 ]; then
+		ensure_tls_cert
+		cert=$CERT_FILE key=$KEY_FILE implicit=$FTPSRV_IMPLICIT_PORT
+		if [ "$implicit" != 0 ] && port_busy "$implicit"; then
+			die "port $implicit (implicit FTPS) is in use by another process"
+		fi
+	fi
 	# NODE_PATH: server.js lives in $STATE, ftp-srv in $FTPSRV_DIR.
 	pid=$(FTPCONFORM_PASSWORD=$FTPCONFORM_PASSWORD NODE_PATH=$FTPSRV_DIR/node_modules \
+		FTPCONFORM_TLS_CERT=$cert FTPCONFORM_TLS_KEY=$key FTPCONFORM_TLS_IMPLICIT_PORT=$implicit \
 		launch "$STATE/server.log" "$FTPSRV_NODE" "$STATE/server.js" \
 		"$PORT" "$PASV_MIN" "$PASV_MAX" "$STATE/home") || exit 1
 	log "listening on 127.0.0.1:$PORT (pasv $PASV_MIN-$PASV_MAX, root $STATE/home)"
+	if [ "$FTPCONFORM_INTEROP_TLS" = 1 ]; then
+		log "explicit FTPS offered (tls option, not required), CA $CA_FILE"
+		[ "$implicit" != 0 ] && log "implicit FTPS on 127.0.0.1:$implicit (pasv 31000-31099)"
+	fi
 	log "target: ftp://conform:****@127.0.0.1:$PORT (password in \$FTPCONFORM_PASSWORD, default conform-interop)"
 	echo "$pid"
 }

@@ -7,6 +7,9 @@
 #
 # What goes where:
 #   - proftpd-core and python3-pyftpdlib: apt-get install (system packages);
+#   - for FTPS: proftpd-mod-crypto (mod_tls), python3-openssl (pyftpdlib's
+#     TLS_FTPHandler), openssl (the lab's test certificate, common.sh) and
+#     curl (tls-smoke.sh); vsftpd, pure-ftpd and ftp-srv need nothing more;
 #   - vsftpd and pure-ftpd: they conflict with proftpd as Debian packages
 #     (all three provide ftp-server), so their .debs are fetched with
 #     `apt-get download` and unpacked with `dpkg -x` under
@@ -40,6 +43,10 @@ command -v apt-get >/dev/null || die "apt-get not found: this script is for Debi
 # System packages. Only those dpkg does not list as installed go to apt.
 APT_PKGS=(
 	proftpd-core python3-pyftpdlib python3
+	# FTPS (TLS=explicit run.sh, tls-smoke.sh): proftpd's mod_tls, pyftpdlib's
+	# TLS_FTPHandler (pyOpenSSL), the lab certificate (common.sh), and curl
+	# for the smoke test.
+	proftpd-mod-crypto python3-openssl openssl curl
 	iproute2       # ss: common.sh checks listening ports with it
 	passwd         # useradd, chpasswd (the system user conform)
 	libpam-modules # pam_unix for vsftpd's PAM service

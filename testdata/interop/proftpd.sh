@@ -24,6 +24,19 @@
 #   - AllowOverwrite on: STOR over an existing file;
 #   - RootRevoke off: active data from port L-1 (see below).
 #
+# FTPS (explicit, optional): mod_tls from proftpd-mod-crypto, loaded with
+# LoadModule from $PROFTPD_MODULE_DIR (/usr/lib/proftpd), the lab's test
+# certificate (common.sh, ensure_tls_cert), `TLSEngine on`, `TLSRequired
+# off` (AUTH TLS offered, plain sessions as before apart from FEAT, which
+# lists AUTH TLS, CCC, PBSZ, PROT and SSCN, and PBSZ/PROT before AUTH,
+# which mod_tls answers instead of core's 500), TLSProtocol TLSv1.2
+# TLSv1.3, `TLSVerifyClient off`. TLSOptions: empty, i.e. mod_tls's
+# default, which REQUIRES the data connection's TLS session to resume the
+# control connection's (like vsftpd's require_ssl_reuse=YES): this is how
+# proftpd ships, and with vsftpd the lab then has two servers that demand
+# reuse and three that do not. PROFTPD_TLS_OPTIONS=NoSessionReuseRequired
+# turns the demand off. FTPCONFORM_INTEROP_TLS=0: no mod_tls, as before.
+#
 # Server: 127.0.0.1:$PROFTPD_PORT (2124), passive ports 30200-30299.
 # Active data connections come from port L-1 = 2123, RFC 959's default data
 # port, because of `RootRevoke off`; with proftpd 1.3.8's default
@@ -38,6 +51,12 @@ NAME=proftpd
 
 : "${PROFTPD_PORT:=2124}"
 : "${PROFTPD_BIN:=/usr/sbin/proftpd}"
+# mod_tls.so (package proftpd-mod-crypto) is in proftpd's module directory.
+: "${PROFTPD_MODULE_DIR:=/usr/lib/proftpd}"
+# TLSOptions; empty: mod_tls's defaults (session reuse required).
+: "${PROFTPD_TLS_OPTIONS:=}"
+# 1: explicit FTPS offered (not required); 0: no TLS at all.
+: "${FTPCONFORM_INTEROP_TLS:=1}"
 PORT=$PROFTPD_PORT
 PASV_MIN=30200
 PASV_MAX=30299
@@ -79,6 +98,23 @@ AllowOverwrite      on
 AllowStoreRestart   on
 RootRevoke          off
 EOF
+	if [ "$FTPCONFORM_INTEROP_TLS" = 1 ]; then
+		cat >>"$CONF.tmp" <<EOF
+
+# Explicit FTPS, offered but not required (see proftpd.sh).
+ModulePath          $PROFTPD_MODULE_DIR
+LoadModule          mod_tls.c
+TLSEngine           on
+TLSLog              $STATE/tls.log
+TLSProtocol         TLSv1.2 TLSv1.3
+TLSRSACertificateFile    $CERT_FILE
+TLSRSACertificateKeyFile $KEY_FILE
+TLSVerifyClient     off
+TLSRequired         off
+TLSRenegotiate      none
+EOF
+		[ -n "$PROFTPD_TLS_OPTIONS" ] && echo "TLSOptions          $PROFTPD_TLS_OPTIONS" >>"$CONF.tmp"
+	fi
 	mv "$CONF.tmp" "$CONF"
 }
 
@@ -88,11 +124,18 @@ start() {
 	[ -x "$PROFTPD_BIN" ] || die "$PROFTPD_BIN not found: run testdata/interop/install.sh"
 	if pid=$(already_running); then echo "$pid"; return 0; fi
 	ensure_user
+	if [ "$FTPCONFORM_INTEROP_TLS" = 1 ]; then
+		[ -f "$PROFTPD_MODULE_DIR/mod_tls.so" ] ||
+			die "$PROFTPD_MODULE_DIR/mod_tls.so not found (proftpd-mod-crypto): run testdata/interop/install.sh"
+		ensure_tls_cert
+	fi
 	write_config
 	"$PROFTPD_BIN" -t -c "$CONF" >"$STATE/configtest.log" 2>&1 ||
 		{ cat "$STATE/configtest.log" >&2; die "bad configuration $CONF"; }
 	pid=$(launch "$STATE/stderr.log" "$PROFTPD_BIN" -n -c "$CONF") || exit 1
 	log "listening on 127.0.0.1:$PORT (pasv $PASV_MIN-$PASV_MAX, active from port $((PORT - 1)), root $STATE/home)"
+	[ "$FTPCONFORM_INTEROP_TLS" = 1 ] &&
+		log "explicit FTPS offered (mod_tls, TLSRequired off, TLSOptions '${PROFTPD_TLS_OPTIONS}'), CA $CA_FILE"
 	log "target: ftp://conform:****@127.0.0.1:$PORT (password in \$FTPCONFORM_PASSWORD, default conform-interop)"
 	echo "$pid"
 }

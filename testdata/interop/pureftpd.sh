@@ -24,6 +24,14 @@
 #   - no anonymous login (-E), no syslog (-f none); the transfer log is
 #     $STATE/xfer.log.
 #
+# FTPS (explicit, optional): -Y 1 (TLS level 1: AUTH TLS accepted, plain
+# sessions too) and -2 $PEM_FILE, the lab's test key and certificate in one
+# file (common.sh, ensure_tls_cert), given on the command line instead of
+# pure-ftpd's built-in /etc/ssl/private/pure-ftpd.pem, so nothing is written
+# to /etc. The greeting then says "[TLS]" and FEAT lists AUTH TLS, PBSZ and
+# PROT. pure-ftpd does not ask for TLS session reuse on data connections.
+# FTPCONFORM_INTEROP_TLS=0: no -Y/-2, as before.
+#
 # Server: 127.0.0.1:$PUREFTPD_PORT (2125), passive ports 30300-30399,
 # 127.0.0.1 in 227 replies. Active data connections always come from port
 # 20 (pure-ftpd has no option for that).
@@ -35,6 +43,8 @@ NAME=pure-ftpd
 : "${FTPCONFORM_INTEROP_PREFIX:=/opt/ftpconform-interop}"
 : "${PUREFTPD_PORT:=2125}"
 : "${PUREFTPD_DIR:=$FTPCONFORM_INTEROP_PREFIX/pure-ftpd}"
+# 1: explicit FTPS offered (not required); 0: no TLS at all.
+: "${FTPCONFORM_INTEROP_TLS:=1}"
 PUREFTPD_BIN=$PUREFTPD_DIR/usr/sbin/pure-ftpd
 PUREPW_BIN=$PUREFTPD_DIR/usr/bin/pure-pw
 PORT=$PUREFTPD_PORT
@@ -71,15 +81,22 @@ start() {
 	if pid=$(already_running); then echo "$pid"; return 0; fi
 	ensure_user
 	write_db
+	local tls=()
+	if [ "$FTPCONFORM_INTEROP_TLS" = 1 ]; then
+		ensure_tls_cert
+		tls=(-Y 1 -2 "$PEM_FILE")
+	fi
 	# -S bind address,port   -p passive range   -P address in 227 replies
 	# -l puredb:FILE         virtual users only (no PAM, no /etc/passwd)
 	# -E no anonymous        -A chroot everyone  -H no reverse DNS
 	# -f none: no syslog     -O clf:FILE transfer log   -g PID file
+	# -Y 1 -2 PEM: TLS offered, not required, with the lab's certificate
 	pid=$(launch "$STATE/stderr.log" "$PUREFTPD_BIN" \
 		-S "127.0.0.1,$PORT" -p "$PASV_MIN:$PASV_MAX" -P 127.0.0.1 \
 		-l "puredb:$STATE/pureftpd.pdb" -E -A -H \
-		-f none -O "clf:$STATE/xfer.log" -g "$STATE/pure-ftpd.pid") || exit 1
+		-f none -O "clf:$STATE/xfer.log" -g "$STATE/pure-ftpd.pid" "${tls[@]}") || exit 1
 	log "listening on 127.0.0.1:$PORT (pasv $PASV_MIN-$PASV_MAX, active from port 20, root $STATE/home)"
+	[ "$FTPCONFORM_INTEROP_TLS" = 1 ] && log "explicit FTPS offered (-Y 1, not required), CA $CA_FILE"
 	log "target: ftp://conform:****@127.0.0.1:$PORT (password in \$FTPCONFORM_PASSWORD, default conform-interop)"
 	echo "$pid"
 }

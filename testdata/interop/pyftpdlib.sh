@@ -17,6 +17,13 @@
 # passwd-link -> /etc/passwd (for POLICY-PATH-SYMLINK). The server script,
 # its log and the PID file live in $FTPCONFORM_INTEROP_DIR/pyftpdlib.
 #
+# FTPS (explicit, optional): the handler is pyftpdlib's TLS_FTPHandler
+# (pyOpenSSL, python3-openssl) with the lab's test certificate (common.sh,
+# ensure_tls_cert) and tls_control_required = tls_data_required = False:
+# AUTH TLS, PBSZ and PROT are offered (and listed by FEAT), a plain session
+# works as before. pyftpdlib does not ask for TLS session reuse on data
+# connections. FTPCONFORM_INTEROP_TLS=0: the plain FTPHandler, as before.
+#
 # Server: 127.0.0.1:$PYFTPDLIB_PORT (2122), passive ports 30100-30199. It is
 # one process (pyftpdlib's default single-threaded ioloop): `stop` signals
 # that PID only (checked against its recorded start time).
@@ -26,6 +33,8 @@ PROG=pyftpdlib.sh
 
 : "${PYFTPDLIB_PORT:=2122}"
 : "${PYFTPDLIB_PYTHON:=/usr/bin/python3}"
+# 1: explicit FTPS offered (not required); 0: no TLS at all.
+: "${FTPCONFORM_INTEROP_TLS:=1}"
 PASV_MIN=30100
 PASV_MAX=30199
 STATE=$FTPCONFORM_INTEROP_DIR/pyftpdlib
@@ -41,17 +50,29 @@ import os
 import sys
 
 from pyftpdlib.authorizers import DummyAuthorizer
-from pyftpdlib.handlers import FTPHandler
 from pyftpdlib.servers import FTPServer
 
 port, pasv_min, pasv_max, home = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 password = os.environ["FTPCONFORM_PASSWORD"]
+# Explicit FTPS, offered but not required, when the certificate is given.
+certfile, keyfile = os.environ.get("FTPCONFORM_TLS_CERT"), os.environ.get("FTPCONFORM_TLS_KEY")
 
 authorizer = DummyAuthorizer()
 authorizer.add_user("conform", password, home, perm="elradfmwMT")
 
-class Handler(FTPHandler):
+if certfile:
+    from pyftpdlib.handlers import TLS_FTPHandler as Base
+else:
+    from pyftpdlib.handlers import FTPHandler as Base
+
+class Handler(Base):
     pass
+
+if certfile:
+    Handler.certfile = certfile
+    Handler.keyfile = keyfile
+    Handler.tls_control_required = False
+    Handler.tls_data_required = False
 
 Handler.authorizer = authorizer
 Handler.passive_ports = range(pasv_min, pasv_max + 1)
@@ -78,7 +99,15 @@ start() {
 		die "port $PYFTPDLIB_PORT is in use by another process (not one this script started)"
 	fi
 	write_server
-	FTPCONFORM_PASSWORD=$FTPCONFORM_PASSWORD setsid "$PYFTPDLIB_PYTHON" "$STATE/server.py" \
+	local cert="" key=""
+	if [ "$FTPCONFORM_INTEROP_TLS" = 1 ]; then
+		"$PYFTPDLIB_PYTHON" -c 'import OpenSSL' 2>/dev/null ||
+			die "$PYFTPDLIB_PYTHON cannot import OpenSSL (TLS_FTPHandler): run testdata/interop/install.sh"
+		ensure_tls_cert
+		cert=$CERT_FILE key=$KEY_FILE
+	fi
+	FTPCONFORM_PASSWORD=$FTPCONFORM_PASSWORD FTPCONFORM_TLS_CERT=$cert FTPCONFORM_TLS_KEY=$key \
+		setsid "$PYFTPDLIB_PYTHON" "$STATE/server.py" \
 		"$PYFTPDLIB_PORT" "$PASV_MIN" "$PASV_MAX" "$STATE/home" \
 		</dev/null >>"$STATE/server.log" 2>&1 &
 	pid=$!
@@ -91,6 +120,7 @@ start() {
 		die "pyftpdlib did not come up on port $PYFTPDLIB_PORT"
 	fi
 	log "listening on 127.0.0.1:$PYFTPDLIB_PORT (pasv $PASV_MIN-$PASV_MAX, home $STATE/home)"
+	[ "$FTPCONFORM_INTEROP_TLS" = 1 ] && log "explicit FTPS offered (TLS_FTPHandler, not required), CA $CA_FILE"
 	log "target: ftp://conform:****@127.0.0.1:$PYFTPDLIB_PORT (password in \$FTPCONFORM_PASSWORD, default conform-interop)"
 	echo "$pid"
 }

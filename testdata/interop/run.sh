@@ -9,6 +9,23 @@
 #                                          from this run (review the git diff)
 #   TIMEOUT=5s testdata/interop/run.sh     reply timeout (default: ftpconform's)
 #   FINDINGS=1 testdata/interop/run.sh     also print every failure and warning
+#   TLS=explicit testdata/interop/run.sh   run every check over explicit FTPS
+#                                          (`--tls explicit --ca-file $CA_FILE`)
+#   TLS=implicit testdata/interop/run.sh   implicit FTPS (ftps://), on the
+#                                          servers that have an implicit port
+#
+# TLS (default off): every server offers explicit FTPS in either mode (TLS
+# allowed, not required; see each SERVER.sh), so the plain run meets the
+# same servers as the TLS run. With TLS=explicit (or implicit) run.sh makes
+# the lab's test certificate (common.sh, ensure_tls_cert: a CA and a
+# certificate for 127.0.0.1 in $FTPCONFORM_INTEROP_DIR/tls), passes
+# `--tls MODE --ca-file $CA_FILE` to ftpconform, compares with
+# baselines/SERVER-tls.baseline (implicit: SERVER-tls-implicit.baseline),
+# and writes its reports to <repo>/out/interop-tls (-tls-implicit) unless
+# OUT is set. A TLS baseline that does not exist yet is treated like a
+# missing plain one (written for review, the run fails). The plain
+# baselines are never used for a TLS run. Implicit FTPS: ftp-srv on 2196
+# (ftpsrv.sh); the other servers are skipped with a note.
 #
 # Needs root and the servers: testdata/interop/install.sh (`make interop`
 # runs both). Each server is started by its own script (vsftpd.sh, ...),
@@ -34,7 +51,17 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-: "${OUT:=$repo/out/interop}"
+PROG=run.sh
+# die, log, ensure_tls_cert and $FTPCONFORM_INTEROP_DIR's default.
+. "$here/common.sh"
+: "${TLS:=off}"
+case $TLS in
+off | "") TLS=off SUFFIX="" ;;
+explicit) SUFFIX=-tls ;;
+implicit) SUFFIX=-tls-implicit ;;
+*) echo "run.sh: TLS=$TLS: expected off, explicit or implicit" >&2; exit 2 ;;
+esac
+: "${OUT:=$repo/out/interop$SUFFIX}"
 : "${FTPCONFORM_PASSWORD:=conform-interop}"
 # Reply timeout; empty: ftpconform's default (10s).
 : "${TIMEOUT:=}"
@@ -70,6 +97,36 @@ declare -A RANGE=([vsftpd]=30000-30099 [pyftpdlib]=30100-30199 [proftpd]=30200-3
 # an RMD with no reply: docs/interop.md); with sessions one at a time it
 # does so at the same point of every run, so its baseline can hold.
 declare -A PARALLEL=([vsftpd]=4 [pyftpdlib]=1 [proftpd]=4 [pureftpd]=4 [ftpsrv]=4)
+# Implicit FTPS (TLS=implicit): SERVER -> port and passive range, for the
+# servers that serve it (the scripts use the same).
+declare -A IMPLICIT_PORT=([ftpsrv]=2196)
+declare -A IMPLICIT_RANGE=([ftpsrv]=31000-31099)
+
+if [ "$TLS" = implicit ]; then
+	kept=()
+	for s in "${servers[@]}"; do
+		if [ -n "${IMPLICIT_PORT[$s]:-}" ]; then
+			kept+=("$s")
+		else
+			echo "run.sh: $s: no implicit FTPS port in the lab; skipped (TLS=implicit)"
+		fi
+	done
+	servers=("${kept[@]}")
+	[ ${#servers[@]} -gt 0 ] || { echo "run.sh: no server to run with TLS=implicit" >&2; exit 2; }
+fi
+# target_args SERVER: how ftpconform reaches SERVER in this mode, into the
+# array TARGET.
+target_args() {
+	local s=$1
+	case $TLS in
+	off) TARGET=(--target "ftp://conform@127.0.0.1:${PORT[$s]}" --pasv-range "${RANGE[$s]}") ;;
+	explicit) TARGET=(--target "ftp://conform@127.0.0.1:${PORT[$s]}" --pasv-range "${RANGE[$s]}"
+		--tls explicit --ca-file "$CA_FILE") ;;
+	implicit) TARGET=(--target "ftps://conform@127.0.0.1:${IMPLICIT_PORT[$s]}" --pasv-range "${IMPLICIT_RANGE[$s]}"
+		--tls implicit --ca-file "$CA_FILE") ;;
+	esac
+	TARGET+=(--pasv-address 127.0.0.1 --parallel "${PARALLEL[$s]}")
+}
 
 mkdir -p "$OUT" "$BASELINES"
 if [ -z "$FTPCONFORM_BIN" ]; then
@@ -77,6 +134,22 @@ if [ -z "$FTPCONFORM_BIN" ]; then
 	(cd "$repo" && go build -o "$FTPCONFORM_BIN" ./cmd/ftpconform) || { echo "run.sh: build failed" >&2; exit 1; }
 fi
 [ -x "$FTPCONFORM_BIN" ] || { echo "run.sh: $FTPCONFORM_BIN not executable" >&2; exit 1; }
+if [ "$TLS" != off ]; then
+	# The servers are started with TLS anyway; the client needs the CA.
+	[ "$(id -u)" = 0 ] || { echo "run.sh: must run as root" >&2; exit 1; }
+	mkdir -p "$FTPCONFORM_INTEROP_DIR"
+	ensure_tls_cert
+	echo "== TLS=$TLS: lab CA $CA_FILE, baselines $BASELINES/SERVER$SUFFIX.baseline, reports in $OUT"
+	# A binary without the flags would fail every server with a usage
+	# error (exit 2): say why once, up front.
+	help=$("$FTPCONFORM_BIN" run --help 2>&1)
+	for f in tls ca-file; do
+		grep -qE "^  -$f( |\$)" <<<"$help" || {
+			echo "run.sh: TLS=$TLS: $FTPCONFORM_BIN has no --$f flag (ftpconform run --help); build one that has" >&2
+			exit 2
+		}
+	done
+fi
 started=()
 stop_started() {
 	local s
@@ -98,17 +171,21 @@ rerun_changed() {
 	[ -n "$filter" ] || return 1
 	echo "   rerunning the changed checks once: $filter"
 	"$here/$s.sh" start >>"$OUT/$s.start.log" 2>&1 || return 1
-	"$FTPCONFORM_BIN" run --target "ftp://conform@127.0.0.1:${PORT[$s]}" \
-		--pasv-range "${RANGE[$s]}" --pasv-address 127.0.0.1 --parallel "${PARALLEL[$s]}" \
+	target_args "$s"
+	"$FTPCONFORM_BIN" run "${TARGET[@]}" \
 		${TIMEOUT:+--timeout "$TIMEOUT"} --label-filter "$filter" \
-		--baseline "$BASELINES/$s.baseline" --json "$OUT/$s.rerun.json" >"$OUT/$s.rerun.out" 2>&1
+		--baseline "$BASELINES/$s$SUFFIX.baseline" --json "$OUT/$s.rerun.json" >"$OUT/$s.rerun.out" 2>&1
 	local rc=$?
 	[ "$STOP" = 1 ] && "$here/$s.sh" stop >/dev/null 2>&1
 	[ $rc -le 1 ] && "$here/baseline.py" "$OUT/$s.rerun.json"
 }
 
 for s in "${servers[@]}"; do
-	echo "== $s: 127.0.0.1:${PORT[$s]}, passive ${RANGE[$s]}"
+	if [ "$TLS" = implicit ]; then
+		echo "== $s: 127.0.0.1:${IMPLICIT_PORT[$s]} (implicit FTPS), passive ${IMPLICIT_RANGE[$s]}"
+	else
+		echo "== $s: 127.0.0.1:${PORT[$s]}${SUFFIX:+ (explicit FTPS)}, passive ${RANGE[$s]}"
+	fi
 	if ! "$here/$s.sh" start >"$OUT/$s.start.log" 2>&1; then
 		cat "$OUT/$s.start.log" >&2
 		RC[$s]=- WALL[$s]=- SUMMARY[$s]="server did not start" RESULT[$s]=ERROR
@@ -120,15 +197,14 @@ for s in "${servers[@]}"; do
 	# Start from the committed baseline: both writers keep the reason of a
 	# line whose verdict did not change, so hand-written reasons survive
 	# UPDATE=1.
-	[ -f "$BASELINES/$s.baseline" ] && cp "$BASELINES/$s.baseline" "$OUT/$s.baseline"
-	args=(run --target "ftp://conform@127.0.0.1:${PORT[$s]}"
-		--pasv-range "${RANGE[$s]}" --pasv-address 127.0.0.1 --parallel "${PARALLEL[$s]}"
-		--json "$OUT/$s.json" --junit "$OUT/$s.xml")
+	committed=$BASELINES/$s$SUFFIX.baseline
+	[ -f "$committed" ] && cp "$committed" "$OUT/$s.baseline"
+	target_args "$s"
+	args=(run "${TARGET[@]}" --json "$OUT/$s.json" --junit "$OUT/$s.xml")
 	[ -n "$TIMEOUT" ] && args+=(--timeout "$TIMEOUT")
 	args+=(--write-baseline "$OUT/$s.baseline")
 	# ftpconform compares every verdict with the committed baseline itself
 	# (the JSON report's "baseline" object; baseline.py reads it).
-	committed=$BASELINES/$s.baseline
 	# (Also with UPDATE=1: --write-baseline then keeps the reasons of the
 	# lines whose verdicts did not change.)
 	[ -f "$committed" ] && args+=(--baseline "$committed")

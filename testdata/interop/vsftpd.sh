@@ -25,6 +25,19 @@
 #   - conform's password is hashed with SHA-512 crypt rather than yescrypt
 #     (0.13 s of CPU per login, over 1 s on a loaded host: see common.sh).
 #
+# FTPS (explicit, optional): ssl_enable=YES with the lab's test certificate
+# (common.sh, ensure_tls_cert), AUTH TLS allowed but never required
+# (force_local_logins_ssl=NO, force_local_data_ssl=NO; allow_anon_ssl=YES,
+# though anonymous login is off), so plain FTP sessions behave as before
+# apart from FEAT, which now lists AUTH TLS, PBSZ and PROT.
+# require_ssl_reuse stays at vsftpd's default YES ($VSFTPD_SSL_REUSE): a
+# protected data connection whose TLS session is not a resumption of the
+# control connection's is refused ("522 SSL connection failed: session
+# reuse required"), which is what a stock vsftpd does and what issue 9's
+# session-reuse check must meet. ssl_ciphers is left at the package's
+# default (TLS 1.3 suites are not governed by it). FTPCONFORM_INTEROP_TLS=0
+# starts vsftpd without TLS, as before.
+#
 # Server: 127.0.0.1:$VSFTPD_PORT (2121), passive ports 30000-30099, active
 # data connections from port $VSFTPD_PORT-1 (2120: RFC 959 §5.2 L-1; not 20,
 # which clashes with other servers' TIME_WAIT sockets).
@@ -54,6 +67,11 @@ fi
 # isolate / isolate_network: vsftpd's per-session PID/IPC/network namespaces
 # (hardening; no effect on the protocol). Default YES, as in vsftpd.
 : "${VSFTPD_ISOLATE:=YES}"
+# require_ssl_reuse: YES (vsftpd's default) refuses a protected data
+# connection that does not resume the control connection's TLS session.
+: "${VSFTPD_SSL_REUSE:=YES}"
+# 1: explicit FTPS offered (not required); 0: no TLS at all.
+: "${FTPCONFORM_INTEROP_TLS:=1}"
 PASV_MIN=30000
 PASV_MAX=30099
 STATE=$FTPCONFORM_INTEROP_DIR/vsftpd
@@ -113,6 +131,20 @@ xferlog_enable=YES
 vsftpd_log_file=$STATE/vsftpd.log
 log_ftp_protocol=YES
 EOF
+	if [ "$FTPCONFORM_INTEROP_TLS" = 1 ]; then
+		cat >>"$CONF.tmp" <<EOF
+
+# Explicit FTPS, offered but not required (see vsftpd.sh).
+ssl_enable=YES
+rsa_cert_file=$CERT_FILE
+rsa_private_key_file=$KEY_FILE
+allow_anon_ssl=YES
+force_local_logins_ssl=NO
+force_local_data_ssl=NO
+require_ssl_reuse=$VSFTPD_SSL_REUSE
+ssl_request_cert=NO
+EOF
+	fi
 	mv "$CONF.tmp" "$CONF"
 }
 
@@ -131,6 +163,7 @@ start() {
 		die "port $VSFTPD_PORT is in use by another process (not one this script started)"
 	fi
 	ensure_user
+	[ "$FTPCONFORM_INTEROP_TLS" = 1 ] && ensure_tls_cert
 	write_config
 	# setsid: the server must survive the shell that started it. A
 	# background job of a non-interactive shell is not a group leader, so
@@ -146,6 +179,8 @@ start() {
 		die "vsftpd did not come up on port $VSFTPD_PORT"
 	fi
 	log "listening on 127.0.0.1:$VSFTPD_PORT (pasv $PASV_MIN-$PASV_MAX, active from port $((VSFTPD_PORT - 1)))"
+	[ "$FTPCONFORM_INTEROP_TLS" = 1 ] &&
+		log "explicit FTPS offered (AUTH TLS, not required; require_ssl_reuse=$VSFTPD_SSL_REUSE), CA $CA_FILE"
 	log "target: ftp://conform:****@127.0.0.1:$VSFTPD_PORT (password in \$FTPCONFORM_PASSWORD, default conform-interop)"
 	echo "$pid"
 }
