@@ -308,11 +308,21 @@ func FuzzParseTargetURL(f *testing.F) {
 	f.Add("u", "Sup3rS3cretPw", "", "99999")
 	f.Add("u", "Sup3rS3cretPw", "h st", "21")
 	f.Fuzz(func(t *testing.T, user, pass, host, port string) {
-		s := "ftp://" + url.UserPassword(user, pass).String() + "@" + host
+		scheme := "ftp"
+		if len(user)%2 == 1 {
+			scheme = "ftps"
+		}
+		s := scheme + "://" + url.UserPassword(user, pass).String() + "@" + host
 		if port != "" {
 			s += ":" + port
 		}
 		tg, err := ParseTargetURL(s)
+		if err == nil && (tg.TLS == TLSImplicit) != (scheme == "ftps") {
+			t.Fatalf("ParseTargetURL(%q): TLS mode %v", s, tg.TLS)
+		}
+		if err == nil && port == "" && tg.Port != tg.TLS.defaultPort() {
+			t.Fatalf("ParseTargetURL(%q): port %d without a port in the URL", s, tg.Port)
+		}
 		// Only a password that cannot occur by chance in the fixed
 		// message texts is checked.
 		distinct := len(pass) >= 8 && strings.Count(s, pass) <= 1 && !strings.Contains(host+port+user, pass)
@@ -514,3 +524,4 @@ func FuzzNameList(f *testing.F) {
 		}
 	})
 }
+
