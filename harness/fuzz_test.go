@@ -525,3 +525,41 @@ func FuzzNameList(f *testing.F) {
 	})
 }
 
+// FuzzRecordConnExact: whatever bytes arrive, in whatever pieces, an exact
+// recordConn passes them on unchanged and no read crosses the boundary of
+// a TLS record, as the record headers in the stream itself define them.
+func FuzzRecordConnExact(f *testing.F) {
+	f.Add([]byte("\x16\x03\x03\x00\x02ab\x15\x03\x03\x00\x00220 ok\r\n"), uint8(7))
+	f.Add([]byte("220 plain\r\n"), uint8(1))
+	f.Add([]byte{23, 3, 3, 0xff, 0xff, 1, 2, 3}, uint8(200))
+	f.Add([]byte{}, uint8(0))
+	f.Fuzz(func(t *testing.T, stream []byte, chunk uint8) {
+		if len(stream) > 1<<16 {
+			return
+		}
+		got, ends := readExact(t, stream, int(chunk)%64+1)
+		if !bytes.Equal(got, stream) {
+			t.Fatalf("stream %q came out as %q", stream, got)
+		}
+		// The boundaries: after each 5-byte header and after each body.
+		var bounds []int
+		for at := 0; at < len(stream); {
+			at += 5
+			bounds = append(bounds, at)
+			if at > len(stream) {
+				break
+			}
+			at += int(stream[at-2])<<8 | int(stream[at-1])
+			bounds = append(bounds, at)
+		}
+		start := 0
+		for _, end := range ends {
+			for _, b := range bounds {
+				if start < b && b < end {
+					t.Fatalf("a read of [%d,%d) crosses the record boundary %d", start, end, b)
+				}
+			}
+			start = end
+		}
+	})
+}
