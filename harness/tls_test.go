@@ -1034,6 +1034,64 @@ func TestDataChannelHandshake(t *testing.T) {
 	}
 }
 
+// TestEmptyProtectedUpload: an upload that writes nothing and half-closes
+// still shakes hands and ends with close_notify.
+func TestEmptyProtectedUpload(t *testing.T) {
+	pki := newServerPKI(t)
+	cfg := serverConfig(pki.leaf.tlsCert(), 0)
+	ends := make(chan serverDataEnd, 1)
+	p := startPeer(t, "", func(s *peerSession) error {
+		if err := protectedPeer(cfg)(s); err != nil {
+			return err
+		}
+		ap, err := s.port()
+		if err != nil {
+			return err
+		}
+		if _, err := s.expect("STOR empty"); err != nil {
+			return err
+		}
+		if err := s.send("150 Ok"); err != nil {
+			return err
+		}
+		raw, err := s.dial(ap)
+		if err != nil {
+			return err
+		}
+		sd, err := tlsAccept(raw, cfg)
+		if err != nil {
+			return err
+		}
+		b, err := io.ReadAll(sd)
+		ends <- serverDataEnd{data: b, err: err, closeNotify: err == nil && !sd.raw.sawEOF()}
+		if err := s.send("226 Stored 0 bytes"); err != nil {
+			return err
+		}
+		return s.untilClosed()
+	})
+	ctx := testCtx(t)
+	c := protectedConn(t, ctx, tlsTarget(p, TLSExplicit, pki.caFile))
+	d := openData(t, ctx, c, PORT)
+	run, err := c.Start(ctx, d, "STOR empty")
+	if err != nil || run.Prelim == nil {
+		t.Fatalf("Start: %v %v", run, err)
+	}
+	if err := run.CloseWrite(); err != nil {
+		t.Fatalf("CloseWrite: %v", err)
+	}
+	end := recv(t, ends)
+	if end.err != nil || len(end.data) != 0 || !end.closeNotify {
+		t.Errorf("server saw %d bytes, err %v, close_notify %v", len(end.data), end.err, end.closeNotify)
+	}
+	if r, err := run.ReadFinal(ctx); err != nil || r.Code != 226 {
+		t.Errorf("final %v %v", r, err)
+	}
+	run.Close()
+	if info := d.TLS(); info == nil || !info.Resumed {
+		t.Errorf("DataChannel.TLS() = %+v", info)
+	}
+}
+
 // TestDataOtherCertificate: a data connection with another certificate
 // than the control connection's (and so no resumption) is noted.
 func TestDataOtherCertificate(t *testing.T) {

@@ -81,7 +81,8 @@ func (d *tlsData) run() {
 	}
 	info := d.info
 	d.mu.Unlock()
-	close(d.done)
+	// Note the outcome before anyone waiting on it goes on, so that the
+	// transcript keeps the order of events.
 	switch {
 	case err != nil && !closed:
 		d.t.Notef(d.name, "data: %v", d.err)
@@ -91,10 +92,11 @@ func (d *tlsData) run() {
 			resumed = "resumed a session of this control connection"
 		}
 		d.t.Notef(d.name, "data: TLS handshake done in %s: %s, %s, %s", took.Round(time.Millisecond), info.VersionName(), info.CipherSuiteName(), resumed)
-		if ctrl := d.ctrl.controlLeaf(); ctrl != nil && !info.SameCertificate {
+		if d.ctrl.controlLeaf() != nil && !info.SameCertificate {
 			d.t.Notef(d.name, "data: the server presented another certificate than on the control connection: %s", info.CertSummary())
 		}
 	}
+	close(d.done)
 }
 
 // controlLeaf returns the certificate the server presented on the
