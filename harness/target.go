@@ -83,8 +83,9 @@ type Target struct {
 	Settle         time.Duration // see Limits.Settle
 }
 
-// DefaultPort is the control port of plain and explicit FTPS targets (RFC 959
-// §3.2); DefaultImplicitPort that of implicit FTPS.
+// DefaultPort is the well-known FTP control port, also used by explicit
+// FTPS; DefaultImplicitPort is the port IANA assigns to implicit FTPS
+// ("ftps").
 const (
 	DefaultPort         = 21
 	DefaultImplicitPort = 990
