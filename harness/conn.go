@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -79,7 +80,8 @@ func dialTCP(ctx context.Context, local netip.Addr, addr string, timeout time.Du
 // runs under a deadline: the earlier of the context's deadline and the
 // target's per-reply timeout.
 type Conn struct {
-	nc     net.Conn
+	nc     net.Conn // what commands and replies travel on: raw, or TLS over it
+	raw    net.Conn // the TCP connection
 	rd     *Reader
 	target Target
 	name   string
@@ -89,10 +91,21 @@ type Conn struct {
 
 	mu      sync.Mutex
 	replies []*Reply
+
+	// TLS state (tls.go), guarded by tmu.
+	tmu     sync.Mutex
+	tlsConf *tls.Config // made on first use; its session cache serves every connection of this Conn
+	tlsConn *tls.Conn   // the control connection's TLS, nil while plaintext
+	rec     *recordConn // under tlsConn
+	tlsInfo *TLSInfo
+	prot    ProtLevel
 }
 
 // Dial opens a TCP control connection to the target without reading the
-// greeting. local, if valid, is the source address to dial from.
+// greeting. local, if valid, is the source address to dial from. With
+// implicit TLS (Target.TLS == TLSImplicit) it also performs the TLS
+// handshake, within the reply timeout; a failure is a *TLSError with Stage
+// TLSStageImplicit.
 func Dial(ctx context.Context, t Target, tr *Transcript, local netip.Addr) (*Conn, error) {
 	t = t.WithDefaults()
 	if tr == nil {
@@ -103,15 +116,29 @@ func Dial(ctx context.Context, t Target, tr *Transcript, local netip.Addr) (*Con
 	if err != nil {
 		return nil, err
 	}
-	c := &Conn{nc: nc, target: t, T: tr, name: tr.nextConn()}
+	return newConn(ctx, nc, t, tr)
+}
+
+// newConn makes a control connection over the TCP connection nc and, for
+// implicit TLS, performs the handshake (closing nc when it fails).
+func newConn(ctx context.Context, nc net.Conn, t Target, tr *Transcript) (*Conn, error) {
+	c := &Conn{nc: nc, raw: nc, target: t, T: tr, name: tr.nextConn()}
 	c.rd = NewReader(nc, Limits{Settle: t.Settle})
 	c.rd.OnLine = func(raw []byte) { c.T.Add(c.name, Received, strings.TrimRight(string(raw), "\r\n")) }
 	c.T.Notef(c.name, "connected %s -> %s", nc.LocalAddr(), nc.RemoteAddr())
+	if t.TLS == TLSImplicit {
+		if err := c.handshake(ctx, TLSStageImplicit); err != nil {
+			nc.Close()
+			return nil, err
+		}
+	}
 	return c, nil
 }
 
-// Connect dials and reads the greeting. A 120 greeting is followed by
-// reading the 220 that must come after it; both replies are returned.
+// Connect dials and reads the greeting (after the TLS handshake for
+// implicit TLS; explicit TLS is AuthTLS's or Secure's job). A 120 greeting
+// is followed by reading the 220 that must come after it; both replies are
+// returned.
 func Connect(ctx context.Context, t Target, tr *Transcript) (*Conn, []*Reply, error) {
 	c, err := Dial(ctx, t, tr, netip.Addr{})
 	if err != nil {
@@ -343,7 +370,8 @@ func (c *Conn) WaitClose(ctx context.Context, d time.Duration) (bool, []*Reply) 
 	}
 }
 
-// Close closes the control connection without QUIT.
+// Close closes the control connection without QUIT (under TLS after a
+// close_notify, which crypto/tls bounds by 5 s).
 func (c *Conn) Close() error { return c.nc.Close() }
 
 // Quit sends QUIT, reads the reply and closes the connection.
@@ -353,7 +381,8 @@ func (c *Conn) Quit(ctx context.Context) (*Reply, error) {
 }
 
 // NetConn exposes the underlying connection (for checks that need raw
-// socket options such as urgent data).
+// socket options such as urgent data). Under TLS it is the *tls.Conn:
+// bytes written to the TCP connection beneath would break the TLS stream.
 func (c *Conn) NetConn() net.Conn { return c.nc }
 
 // interrupted returns the context's error when the context ended an

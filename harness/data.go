@@ -281,6 +281,11 @@ func (c *Conn) sendTransfer(ctx context.Context, d *DataChannel, cmd string) err
 		d.Close()
 		return err
 	}
+	// Under PROT P a dialled data connection shakes hands now, while the
+	// server reads the command: some servers wait for the handshake
+	// before their 150 (ftp-srv), others reset a handshake that comes
+	// before the command (pyftpdlib).
+	d.startTLS()
 	return nil
 }
 

@@ -38,13 +38,17 @@ type dataConn struct {
 }
 
 // wrapData wraps nc for the control connection c, unless it already is a
-// dataConn.
+// dataConn. Under PROT P the connection is a TLS client (tlsData) beneath
+// the dataConn, so that the counts are of plaintext bytes.
 func wrapData(c *Conn, nc net.Conn) net.Conn {
 	if nc == nil {
 		return nil
 	}
 	if _, ok := nc.(*dataConn); ok {
 		return nc
+	}
+	if c.DataProtection() == ProtPrivate {
+		nc = newTLSData(c, nc)
 	}
 	return &dataConn{Conn: nc, t: c.T, name: c.name}
 }
@@ -89,6 +93,8 @@ func (d *dataConn) Read(p []byte) (int, error) {
 		return n, err
 	case d.closed:
 		// Our own close interrupted the read: nothing new to report.
+	case isTLSError(err):
+		// The TLS layer noted its failed handshake.
 	case isTimeout(err) || !d.readErr:
 		// Every timeout ends a wait of its own; other failures repeat.
 		d.readErr = d.readErr || !isTimeout(err)
@@ -134,7 +140,7 @@ func (d *dataConn) Write(p []byte) (int, error) {
 	d.sent += int64(n)
 	sent, closed := d.sent, d.closed
 	d.mu.Unlock()
-	if err != nil && !closed {
+	if err != nil && !closed && !isTLSError(err) {
 		switch {
 		case isReset(err):
 			d.t.Notef(d.name, "data: reset by the server after %d bytes sent", sent)
@@ -181,10 +187,13 @@ func (d *dataConn) close(reset bool) error {
 	got, sent := d.received, d.sent
 	d.mu.Unlock()
 	if reset {
+		d.t.Notef(d.name, "data: reset by us after %s", byteCounts(got, sent))
+		if td, ok := d.Conn.(*tlsData); ok {
+			return td.reset() // no close_notify before the reset
+		}
 		if tc, ok := d.Conn.(*net.TCPConn); ok {
 			_ = tc.SetLinger(0)
 		}
-		d.t.Notef(d.name, "data: reset by us after %s", byteCounts(got, sent))
 	} else {
 		d.t.Notef(d.name, "data: closed by us after %s", byteCounts(got, sent))
 	}
@@ -213,6 +222,12 @@ func byteCounts(received, sent int64) string {
 		return fmt.Sprintf("%d bytes sent", sent)
 	}
 	return fmt.Sprintf("%d bytes received and %d sent", received, sent)
+}
+
+// isTLSError reports whether err is a *TLSError (which its layer noted).
+func isTLSError(err error) bool {
+	var te *TLSError
+	return errors.As(err, &te)
 }
 
 // isReset reports whether err is a connection reset by the peer.

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -116,10 +115,11 @@ func dialDefaultPortOnce(ctx context.Context, t Target, tr *Transcript, ra *net.
 		closeBelow()
 		return nil, nil, &DialError{Addr: ra.String(), Kind: ClassifyDialError(err), Err: err}
 	}
-	c := &Conn{nc: nc, target: t, T: tr, name: tr.nextConn()}
-	c.rd = NewReader(nc, Limits{Settle: t.Settle})
-	c.rd.OnLine = func(raw []byte) { c.T.Add(c.name, Received, strings.TrimRight(string(raw), "\r\n")) }
-	c.T.Notef(c.name, "connected %s -> %s", nc.LocalAddr(), nc.RemoteAddr())
+	c, err := newConn(ctx, nc, t, tr)
+	if err != nil {
+		closeBelow()
+		return nil, nil, err
+	}
 
 	local := c.LocalAddr()
 	l := &DefaultPortListener{Addr: local, c: c, got: make(chan arrival, 2)}

@@ -11,7 +11,12 @@
 //   - RFC 2428: EPRT and EPSV for IPv4 and IPv6, the 229 reply;
 //   - RFC 2389: any reply may be multi-line;
 //   - RFC 2577: the login probe (wrong passwords, unknown accounts,
-//     anonymous login) and data connections from another address.
+//     anonymous login) and data connections from another address;
+//   - RFC 4217 and RFC 2228: FTP over TLS, explicit (AUTH TLS) and
+//     implicit (ftps://), PBSZ and PROT with TLS on every data connection
+//     (the harness is the TLS client in passive and active mode, §7), TLS
+//     session resumption between control and data connections (§10.2),
+//     CCC (§5), certificate problems in plain words.
 //
 // The central value is Reply, parsed once from the wire with its raw lines.
 // Deviations from the reply grammar are recorded on the Reply as Violations
@@ -23,7 +28,10 @@
 // Every network operation takes a context.Context and runs under a deadline,
 // so a hostile or broken server yields an error, never a hang. Every line
 // sent and received is kept in a Transcript, with PASS arguments replaced by
-// "****".
+// "****"; every TLS handshake is noted there with its version, cipher suite,
+// resumption and the server's certificate. A TLS failure is a *TLSError
+// that says at which stage it happened and of which kind it is (timeout,
+// closed, plaintext, certificate, protocol).
 //
 // harness uses the standard library only and never imports fakeserver.
 package harness

@@ -308,11 +308,21 @@ func FuzzParseTargetURL(f *testing.F) {
 	f.Add("u", "Sup3rS3cretPw", "", "99999")
 	f.Add("u", "Sup3rS3cretPw", "h st", "21")
 	f.Fuzz(func(t *testing.T, user, pass, host, port string) {
-		s := "ftp://" + url.UserPassword(user, pass).String() + "@" + host
+		scheme := "ftp"
+		if len(user)%2 == 1 {
+			scheme = "ftps"
+		}
+		s := scheme + "://" + url.UserPassword(user, pass).String() + "@" + host
 		if port != "" {
 			s += ":" + port
 		}
 		tg, err := ParseTargetURL(s)
+		if err == nil && (tg.TLS == TLSImplicit) != (scheme == "ftps") {
+			t.Fatalf("ParseTargetURL(%q): TLS mode %v", s, tg.TLS)
+		}
+		if err == nil && port == "" && tg.Port != tg.TLS.defaultPort() {
+			t.Fatalf("ParseTargetURL(%q): port %d without a port in the URL", s, tg.Port)
+		}
 		// Only a password that cannot occur by chance in the fixed
 		// message texts is checked.
 		distinct := len(pass) >= 8 && strings.Count(s, pass) <= 1 && !strings.Contains(host+port+user, pass)
@@ -761,6 +771,45 @@ func FuzzParse213(f *testing.F) {
 		}
 		if err != nil && !safeText(err.Error()) {
 			t.Fatalf("error %q is not printable", err)
+		}
+	})
+}
+
+// FuzzRecordConnExact: whatever bytes arrive, in whatever pieces, an exact
+// recordConn passes them on unchanged and no read crosses the boundary of
+// a TLS record, as the record headers in the stream itself define them.
+func FuzzRecordConnExact(f *testing.F) {
+	f.Add([]byte("\x16\x03\x03\x00\x02ab\x15\x03\x03\x00\x00220 ok\r\n"), uint8(7))
+	f.Add([]byte("220 plain\r\n"), uint8(1))
+	f.Add([]byte{23, 3, 3, 0xff, 0xff, 1, 2, 3}, uint8(200))
+	f.Add([]byte{}, uint8(0))
+	f.Fuzz(func(t *testing.T, stream []byte, chunk uint8) {
+		if len(stream) > 1<<16 {
+			return
+		}
+		got, ends := readExact(t, stream, int(chunk)%64+1)
+		if !bytes.Equal(got, stream) {
+			t.Fatalf("stream %q came out as %q", stream, got)
+		}
+		// The boundaries: after each 5-byte header and after each body.
+		var bounds []int
+		for at := 0; at < len(stream); {
+			at += 5
+			bounds = append(bounds, at)
+			if at > len(stream) {
+				break
+			}
+			at += int(stream[at-2])<<8 | int(stream[at-1])
+			bounds = append(bounds, at)
+		}
+		start := 0
+		for _, end := range ends {
+			for _, b := range bounds {
+				if start < b && b < end {
+					t.Fatalf("a read of [%d,%d) crosses the record boundary %d", start, end, b)
+				}
+			}
+			start = end
 		}
 	})
 }

@@ -62,6 +62,20 @@ type Target struct {
 	ActiveAddress netip.Addr
 	ActiveRange   PortRange
 
+	// TLS is how the control connection is protected: not at all, with
+	// AUTH TLS after the greeting (RFC 4217), or from the first byte
+	// (implicit FTPS, port 990 by default).
+	TLS TLSMode
+	// CAFile names a PEM file of the roots that may sign the server's
+	// certificate (default: the system roots).
+	CAFile string
+	// Insecure skips certificate verification; the transcript still says
+	// what verification would have found.
+	Insecure bool
+	// ServerName is the name the certificate must carry and the SNI the
+	// harness sends (default: Host).
+	ServerName string
+
 	ReplyTimeout   time.Duration // per reply (default 10s)
 	ConnectTimeout time.Duration // TCP connect (default 5s)
 	DataTimeout    time.Duration // data connection set-up and transfer (default 15s)
@@ -69,7 +83,16 @@ type Target struct {
 	Settle         time.Duration // see Limits.Settle
 }
 
-// WithDefaults fills in unset timeouts.
+// DefaultPort is the well-known FTP control port, also used by explicit
+// FTPS; DefaultImplicitPort is the port IANA assigns to implicit FTPS
+// ("ftps").
+const (
+	DefaultPort         = 21
+	DefaultImplicitPort = 990
+)
+
+// WithDefaults fills in unset timeouts and the port: 990 for implicit TLS,
+// else 21.
 func (t Target) WithDefaults() Target {
 	if t.ReplyTimeout <= 0 {
 		t.ReplyTimeout = 10 * time.Second
@@ -84,7 +107,7 @@ func (t Target) WithDefaults() Target {
 		t.CloseGrace = time.Second
 	}
 	if t.Port == 0 {
-		t.Port = 21
+		t.Port = t.TLS.defaultPort()
 	}
 	return t
 }
@@ -92,25 +115,37 @@ func (t Target) WithDefaults() Target {
 // Addr returns "host:port" (IPv6 literals bracketed).
 func (t Target) Addr() string { return net.JoinHostPort(t.Host, strconv.Itoa(t.Port)) }
 
-// String returns the target as a URL without the password.
+// String returns the target as a URL without the password: ftps:// for
+// implicit TLS, else ftp://.
 func (t Target) String() string {
-	u := url.URL{Scheme: "ftp", Host: t.Addr()}
+	scheme := "ftp"
+	if t.TLS == TLSImplicit {
+		scheme = "ftps"
+	}
+	u := url.URL{Scheme: scheme, Host: t.Addr()}
 	if t.User != "" {
 		u.User = url.User(t.User)
 	}
 	return u.String()
 }
 
-// ParseTargetURL parses ftp://USER:PASS@HOST:PORT. The password may be
-// missing (supply it separately); the port defaults to 21.
+// ParseTargetURL parses ftp://USER:PASS@HOST:PORT, or ftps://... for
+// implicit TLS (Target.TLS is TLSImplicit). The password may be missing
+// (supply it separately); the port defaults to 21, or 990 for ftps://.
+// Explicit TLS (AUTH TLS) has no scheme of its own: set Target.TLS.
 func ParseTargetURL(s string) (Target, error) {
 	u, err := url.Parse(s)
 	if err != nil {
 		// url.Parse quotes the input, which may hold a password.
 		return Target{}, errors.New("target: not a valid URL; want ftp://USER:PASS@HOST:PORT")
 	}
-	if u.Scheme != "ftp" {
-		return Target{}, fmt.Errorf("target: scheme %q not supported; want ftp://USER:PASS@HOST:PORT", u.Scheme)
+	mode := TLSOff
+	switch u.Scheme {
+	case "ftp":
+	case "ftps":
+		mode = TLSImplicit
+	default:
+		return Target{}, fmt.Errorf("target: scheme %q not supported; want ftp://USER:PASS@HOST:PORT (or ftps:// for implicit TLS)", u.Scheme)
 	}
 	if u.Hostname() == "" {
 		return Target{}, errors.New("target: no host; want ftp://USER:PASS@HOST:PORT")
@@ -118,7 +153,7 @@ func ParseTargetURL(s string) (Target, error) {
 	if u.Path != "" && u.Path != "/" {
 		return Target{}, errors.New("target: a path is not supported; the checks work in the login directory")
 	}
-	t := Target{Host: u.Hostname(), Port: 21}
+	t := Target{Host: u.Hostname(), TLS: mode, Port: mode.defaultPort()}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 65535 {
@@ -134,4 +169,50 @@ func ParseTargetURL(s string) (Target, error) {
 		return Target{}, errors.New("target: no user; want ftp://USER:PASS@HOST:PORT")
 	}
 	return t, nil
+}
+
+// TLSMode says how a target's control connection is protected.
+type TLSMode int
+
+// The TLS modes.
+const (
+	TLSOff      TLSMode = iota // plain FTP
+	TLSExplicit                // AUTH TLS after the greeting (RFC 4217 §4)
+	TLSImplicit                // TLS from the first byte (ftps://, port 990)
+)
+
+var tlsModeNames = [...]string{TLSOff: "off", TLSExplicit: "explicit", TLSImplicit: "implicit"}
+
+// String returns "off", "explicit" or "implicit".
+func (m TLSMode) String() string {
+	if m >= 0 && int(m) < len(tlsModeNames) {
+		return tlsModeNames[m]
+	}
+	return fmt.Sprintf("TLSMode(%d)", int(m))
+}
+
+// ParseTLSMode parses "off", "explicit" or "implicit" (any case).
+func ParseTLSMode(s string) (TLSMode, error) {
+	for m, name := range tlsModeNames {
+		if strings.EqualFold(strings.TrimSpace(s), name) {
+			return TLSMode(m), nil
+		}
+	}
+	return TLSOff, fmt.Errorf("TLS mode %q: want off, explicit or implicit", s)
+}
+
+func (m TLSMode) defaultPort() int {
+	if m == TLSImplicit {
+		return DefaultImplicitPort
+	}
+	return DefaultPort
+}
+
+// TLSServerName is the name the server's certificate is verified against
+// and sent as SNI: ServerName, else Host.
+func (t Target) TLSServerName() string {
+	if t.ServerName != "" {
+		return t.ServerName
+	}
+	return t.Host
 }

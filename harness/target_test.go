@@ -50,7 +50,9 @@ func TestParseTargetURLErrors(t *testing.T) {
 	tests := []struct {
 		in, want string
 	}{
-		{"ftps://conform:" + pw + "@127.0.0.1:2121", `scheme "ftps" not supported`},
+		{"ftpes://conform:" + pw + "@127.0.0.1:2121", `scheme "ftpes" not supported`},
+		{"ftps://conform:" + pw + "@127.0.0.1:0", `bad port "0"`},
+		{"ftps://127.0.0.1", "no user"},
 		{"http://conform:" + pw + "@127.0.0.1", `scheme "http" not supported`},
 		{"conform:" + pw + "@127.0.0.1:2121", "not supported"},
 		{"127.0.0.1:2121", "not a valid URL"},
@@ -145,5 +147,48 @@ func TestPortRangeMethods(t *testing.T) {
 	}
 	if r.String() != "30000-30099" || r.IsZero() || !(PortRange{}).IsZero() {
 		t.Errorf("String/IsZero wrong for %v", r)
+	}
+}
+
+func TestImplicitDefaultPort(t *testing.T) {
+	tg, err := ParseTargetURL("ftps://conform:pw@ftp.example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg.TLS != TLSImplicit || tg.Port != 990 || tg.String() != "ftps://conform@ftp.example.org:990" {
+		t.Errorf("ftps target = %+v (%s)", tg, tg)
+	}
+	tg, err = ParseTargetURL("FTPS://conform:pw@[::1]:2990/")
+	if err != nil || tg.TLS != TLSImplicit || tg.Port != 2990 || tg.Host != "::1" || tg.Password != "pw" {
+		t.Errorf("ftps target with a port = %+v, %v", tg, err)
+	}
+	tg, err = ParseTargetURL("ftp://conform:pw@ftp.example.org")
+	if err != nil || tg.TLS != TLSOff || tg.Port != 21 {
+		t.Errorf("ftp target = %+v, %v", tg, err)
+	}
+	if s := (Target{Host: "h", Port: 21, TLS: TLSExplicit}).String(); s != "ftp://h:21" {
+		t.Errorf("explicit target String() = %q", s)
+	}
+	if d := (Target{Host: "h", TLS: TLSImplicit}).WithDefaults(); d.Port != 990 {
+		t.Errorf("implicit default port %d", d.Port)
+	}
+	if d := (Target{Host: "h", TLS: TLSExplicit}).WithDefaults(); d.Port != 21 {
+		t.Errorf("explicit default port %d", d.Port)
+	}
+}
+
+// TestTLSModeNames: ParseTLSMode and String agree.
+func TestTLSModeNames(t *testing.T) {
+	for _, m := range []TLSMode{TLSOff, TLSExplicit, TLSImplicit} {
+		got, err := ParseTLSMode(" " + strings.ToUpper(m.String()))
+		if err != nil || got != m {
+			t.Errorf("ParseTLSMode(%q) = %v, %v", m, got, err)
+		}
+	}
+	if _, err := ParseTLSMode("starttls"); err == nil {
+		t.Error("ParseTLSMode(starttls): no error")
+	}
+	if s := TLSMode(7).String(); s != "TLSMode(7)" {
+		t.Errorf("String() = %q", s)
 	}
 }
