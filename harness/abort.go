@@ -66,9 +66,11 @@ func (c *Conn) SendWithSynch(ctx context.Context, line string) (urgent bool, err
 // be released by Close, so a check's cleanup can still call that.
 func (c *Conn) Hangup() error {
 	c.T.Notef(c.name, "closing the control connection without QUIT")
-	tc, ok := c.nc.(*net.TCPConn)
+	// The TCP connection itself, also under TLS: what the server sees is
+	// the connection ending, not a TLS close_notify.
+	tc, ok := c.raw.(*net.TCPConn)
 	if !ok {
-		return c.nc.Close()
+		return c.Close()
 	}
 	err := tc.CloseWrite()
 	_ = tc.CloseRead() // fails harmlessly once the server has closed too

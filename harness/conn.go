@@ -81,6 +81,11 @@ func dialTCP(ctx context.Context, local netip.Addr, addr string, timeout time.Du
 // target's per-reply timeout.
 type Conn struct {
 	nc     net.Conn // what commands and replies travel on: raw, or TLS over it
+
+	// Close closes nc once: a check may close a connection that a
+	// deferred cleanup closes again.
+	closeOnce sync.Once
+	closeErr  error
 	raw    net.Conn // the TCP connection
 	rd     *Reader
 	target Target
@@ -140,6 +145,25 @@ func newConn(ctx context.Context, nc net.Conn, t Target, tr *Transcript) (*Conn,
 // is followed by reading the 220 that must come after it; both replies are
 // returned.
 func Connect(ctx context.Context, t Target, tr *Transcript) (*Conn, []*Reply, error) {
+	c, greet, err := ConnectClear(ctx, t, tr)
+	if err != nil {
+		return nil, greet, err
+	}
+	if last := greet[len(greet)-1]; Class(last.Code) == 2 {
+		// A session as the target is configured: with explicit TLS the
+		// control connection is protected before anything else is sent.
+		if err := c.Secure(ctx); err != nil {
+			c.Close()
+			return nil, greet, err
+		}
+	}
+	return c, greet, nil
+}
+
+// ConnectClear opens a control connection and reads the greeting, without
+// AUTH TLS even when the target asks for explicit TLS (implicit TLS is the
+// port's protocol: Dial performs it). For the checks of AUTH itself.
+func ConnectClear(ctx context.Context, t Target, tr *Transcript) (*Conn, []*Reply, error) {
 	c, err := Dial(ctx, t, tr, netip.Addr{})
 	if err != nil {
 		return nil, nil, err
@@ -305,6 +329,10 @@ func (c *Conn) Cmd(ctx context.Context, line string) (*Reply, error) {
 	r, err := c.ReadReply(ctx)
 	if err != nil {
 		c.noteSilence(ctx, line, err, c.target.ReplyTimeout)
+		return r, err
+	}
+	if verb, _, _ := strings.Cut(strings.ToUpper(strings.TrimSpace(line)), " "); verb == "REIN" && Class(r.Code) == 2 {
+		err = c.afterREIN(ctx)
 	}
 	return r, err
 }
@@ -329,7 +357,25 @@ func (c *Conn) Expect(ctx context.Context, line string, codes ...int) (*Reply, e
 // still says the login worked, and the checks of USER and PASS judge the
 // code); anything else is a *ReplyError. An account (332) is not
 // supported.
+//
+// On a target with TLS whose control connection is protected, Login then
+// asks for protected data connections (PBSZ 0, PROT P; RFC 4217 §9), as
+// an FTPS client does; a refusal is a *ReplyError for that command.
 func (c *Conn) Login(ctx context.Context) error {
+	if err := c.LoginUser(ctx); err != nil {
+		return err
+	}
+	if c.target.TLS != TLSOff && c.TLS() != nil && c.DataProtection() != ProtPrivate {
+		if _, err := c.Protect(ctx, ProtPrivate); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LoginUser sends USER and, after 331, PASS, and nothing else: Login
+// without the data protection a TLS target asks for.
+func (c *Conn) LoginUser(ctx context.Context) error {
 	r, err := c.Expect(ctx, "USER "+c.target.User, ReplyLoggedIn, ReplyNeedPassword)
 	if err != nil {
 		return err
@@ -372,7 +418,17 @@ func (c *Conn) WaitClose(ctx context.Context, d time.Duration) (bool, []*Reply) 
 
 // Close closes the control connection without QUIT (under TLS after a
 // close_notify, which crypto/tls bounds by 5 s).
-func (c *Conn) Close() error { return c.nc.Close() }
+func (c *Conn) Close() error {
+	c.closeOnce.Do(func() {
+		c.closeErr = c.nc.Close()
+		if c.nc != c.raw {
+			// Under TLS the close_notify may find the server gone; the
+			// TCP connection is closed all the same.
+			c.closeErr = nil
+		}
+	})
+	return c.closeErr
+}
 
 // Quit sends QUIT, reads the reply and closes the connection.
 func (c *Conn) Quit(ctx context.Context) (*Reply, error) {

@@ -348,7 +348,7 @@ func testCtx(t *testing.T) context.Context {
 // connect dials the peer, reads the greeting and registers Close.
 func connect(t *testing.T, ctx context.Context, tg Target) *Conn {
 	t.Helper()
-	c, _, err := Connect(ctx, tg, nil)
+	c, _, err := ConnectClear(ctx, tg, nil)
 	if err != nil {
 		t.Fatalf("Connect: %v", err)
 	}

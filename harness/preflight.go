@@ -31,16 +31,16 @@ func Preflight(ctx context.Context, t Target, tr *Transcript, opt PreflightOptio
 	f := &Facts{Caps: map[Capability]CapFact{}, Transcript: tr}
 	defer func() { f.Duration = time.Since(started) }()
 
-	c, err := Dial(ctx, t, tr, opt.DialFrom)
+	c, err := f.open(ctx, &t, tr, opt.DialFrom)
 	if err != nil {
-		return f, &PreflightError{Kind: PreflightUnreachable, Msg: err.Error(), Err: err}
+		return f, err
 	}
 	defer c.Close()
-	if err := f.greet(ctx, c); err != nil {
-		return f, err
-	}
 	if err := f.login(ctx, c); err != nil {
 		return f, err
+	}
+	if t.TLS != TLSOff && f.Works(CapLogin) {
+		f.protect(ctx, c)
 	}
 	if !f.Works(CapLogin) {
 		return f, nil
@@ -62,6 +62,74 @@ func Preflight(ctx context.Context, t Target, tr *Transcript, opt PreflightOptio
 	}
 	_, _ = c.Quit(ctx)
 	return f, nil
+}
+
+// open opens the preflight's session: the connection, the greeting and,
+// for a target with explicit TLS, AUTH TLS. When the server's certificate
+// does not verify, the problem is kept in CertProblem and the session is
+// opened again without verification, and t is changed so (Insecure): the
+// check of the certificate reports it once, and the run goes on.
+func (f *Facts) open(ctx context.Context, t *Target, tr *Transcript, from netip.Addr) (*Conn, error) {
+	for {
+		c, err := Dial(ctx, *t, tr, from)
+		if err == nil {
+			if err = f.greet(ctx, c); err != nil {
+				c.Close()
+				return nil, err
+			}
+			if last := f.Greeting[len(f.Greeting)-1]; t.TLS != TLSExplicit || Class(last.Code) != 2 {
+				f.noteTLS(c)
+				return c, nil
+			}
+			_, err = c.AuthTLS(ctx)
+			if err == nil {
+				f.noteTLS(c)
+				return c, nil
+			}
+			c.Close()
+		}
+		var te *TLSError
+		switch {
+		case errors.As(err, &te) && te.Kind == TLSCertificate && !t.Insecure && f.CertProblem == nil:
+			f.CertProblem = te.Cert
+			t.Insecure = true
+			tr.Notef("--", "the server's certificate does not verify (%v): the run goes on without verification, and the check of the certificate reports it", te)
+			continue
+		case errors.As(err, &te):
+			return nil, &PreflightError{Kind: PreflightTLS, Msg: "TLS: " + te.Error(), Err: err}
+		}
+		var re *ReplyError
+		if errors.As(err, &re) {
+			return nil, &PreflightError{Kind: PreflightTLS, Msg: "the server does not start TLS: " + re.Error(), Reply: re.Reply, Err: err}
+		}
+		if _, ok := err.(*DialError); ok || c == nil {
+			return nil, &PreflightError{Kind: PreflightUnreachable, Msg: err.Error(), Err: err}
+		}
+		return nil, &PreflightError{Kind: PreflightTLS, Msg: "TLS: " + err.Error(), Err: err}
+	}
+}
+
+// noteTLS keeps the outcome of the control connection's TLS handshake.
+func (f *Facts) noteTLS(c *Conn) {
+	if info := c.TLS(); info != nil {
+		f.TLS = info
+		f.set(CapTLS, CapWorks, StageCommand, "")
+	}
+}
+
+// protect asks for protected data connections (PBSZ 0, PROT P), as every
+// session of a run with TLS does when it logs in.
+func (f *Facts) protect(ctx context.Context, c *Conn) {
+	if _, err := c.Protect(ctx, ProtPrivate); err != nil {
+		var re *ReplyError
+		if errors.As(err, &re) && (re.Reply.Code == ReplySyntaxError || re.Reply.Code == ReplyNotImplemented) {
+			f.set(CapPROT, CapUnsupported, StageCommand, "%s got %s", re.Cmd, re.Reply)
+			return
+		}
+		f.set(CapPROT, CapBroken, StageCommand, "protecting data connections: %v", err)
+		return
+	}
+	f.set(CapPROT, CapWorks, StageCommand, "")
 }
 
 // cleanUp removes, in a fresh session, the scratch directory a preflight
@@ -107,6 +175,9 @@ const (
 	PreflightUnreachable PreflightFailure = "unreachable"
 	PreflightNotFTP      PreflightFailure = "not-ftp"
 	PreflightCredentials PreflightFailure = "credentials-refused"
+	// PreflightTLS: the target asks for TLS, and the server does not
+	// start it (AUTH TLS refused, a handshake that fails).
+	PreflightTLS PreflightFailure = "tls"
 )
 
 // PreflightError ends a run before any check. Msg is one line a human can
@@ -144,6 +215,8 @@ const (
 	CapNOOP  Capability = "noop"   // NOOP answers 200
 	CapLIST  Capability = "list"   // LIST: 1yz, the listing, 2yz
 	CapNLST  Capability = "nlst"   // NLST: 1yz, the names, 2yz
+	CapTLS   Capability = "tls"    // the control connection is protected (AUTH TLS or implicit TLS)
+	CapPROT  Capability = "prot"   // PBSZ 0 and PROT P answer 200 (a run with TLS)
 )
 
 // CapState is what the preflight found out about a capability.
@@ -181,7 +254,12 @@ type Facts struct {
 	// answer 211): what the server advertises.
 	Features *Features
 	Home     string // the login directory, from PWD
-	Caps     map[Capability]CapFact
+	// TLS is the outcome of the control connection's TLS handshake (nil
+	// without TLS). CertProblem, when the server's certificate did not
+	// verify, is why: the run then went on without verification.
+	TLS         *TLSInfo     `json:"-"`
+	CertProblem *CertProblem `json:"-"`
+	Caps        map[Capability]CapFact
 	// Transcript is the preflight session's exchange.
 	Transcript *Transcript `json:"-"`
 	Duration   time.Duration
@@ -278,7 +356,7 @@ func (f *Facts) login(ctx context.Context, c *Conn) error {
 	if last.Code == ReplyServiceUnavailable {
 		return &PreflightError{Kind: PreflightNotFTP, Msg: "the server refused the session: " + last.String(), Reply: last}
 	}
-	err := c.Login(ctx)
+	err := c.LoginUser(ctx)
 	if err == nil {
 		f.set(CapLogin, CapWorks, StageCommand, "")
 		return nil

@@ -373,20 +373,6 @@ func (c *Conn) AuthTLS(ctx context.Context) (*Reply, error) {
 	return r, c.handshake(ctx, TLSStageHandshake)
 }
 
-// ConnectSecure is Connect followed by Secure: a control connection
-// protected as the target asks, whatever its TLS mode. The greeting
-// replies are returned; the AUTH TLS exchange is in the transcript.
-func ConnectSecure(ctx context.Context, t Target, tr *Transcript) (*Conn, []*Reply, error) {
-	c, greet, err := Connect(ctx, t, tr)
-	if err != nil {
-		return nil, greet, err
-	}
-	if err := c.Secure(ctx); err != nil {
-		c.Close()
-		return nil, greet, err
-	}
-	return c, greet, nil
-}
 
 // Secure protects the control connection as the target asks: with
 // TLSExplicit it runs AuthTLS unless the connection is already protected;
@@ -635,6 +621,23 @@ func (c *Conn) CCC(ctx context.Context) (*Reply, error) {
 		return r, &ReplyError{Cmd: "CCC", Expected: []int{ReplyOK}, Reply: r}
 	}
 	return r, c.clearTLS(ctx, tc, rec)
+}
+
+// afterREIN follows a successful REIN (RFC 4217 §13): the data protection
+// is Clear again, and with explicit TLS the server clears TLS on the
+// control connection after its reply, as after CCC. Implicit TLS stays:
+// it is the port's protocol.
+func (c *Conn) afterREIN(ctx context.Context) error {
+	c.tmu.Lock()
+	tc, rec, prot := c.tlsConn, c.rec, c.prot
+	c.tmu.Unlock()
+	if prot != ProtClear {
+		c.SetDataProtection(ProtClear)
+	}
+	if tc == nil || c.target.TLS == TLSImplicit {
+		return nil
+	}
+	return c.clearTLS(ctx, tc, rec)
 }
 
 // clearTLS ends TLS on the control connection: our close_notify, then the

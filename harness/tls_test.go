@@ -144,7 +144,7 @@ func TestAuthTLSExplicit(t *testing.T) {
 	if info == nil || info.Version < tls.VersionTLS12 || !info.Verified || info.Resumed || info.Leaf() == nil {
 		t.Fatalf("TLS() = %+v", info)
 	}
-	if err := c.Login(ctx); err != nil {
+	if err := c.LoginUser(ctx); err != nil {
 		t.Fatalf("Login inside TLS: %v", err)
 	}
 	if r, err := c.Expect(ctx, "PWD", 257); err != nil {
@@ -197,7 +197,7 @@ func TestImplicitTLS(t *testing.T) {
 	if err := c.Secure(ctx); err != nil {
 		t.Fatalf("Secure on an implicit connection: %v", err)
 	}
-	if err := c.Login(ctx); err != nil {
+	if err := c.LoginUser(ctx); err != nil {
 		t.Fatalf("Login: %v", err)
 	}
 	if !noteWith(c.T, "TLS: handshake done") || !strings.Contains(c.T.String(), "< 220-implicit") {
@@ -390,7 +390,7 @@ func TestAuthTLSRefused(t *testing.T) {
 	if c.TLS() != nil {
 		t.Error("TLS() set after a refusal")
 	}
-	if err := c.Login(ctx); err != nil {
+	if err := c.LoginUser(ctx); err != nil {
 		t.Fatalf("the connection is not usable in plaintext after the refusal: %v", err)
 	}
 }
@@ -559,7 +559,7 @@ func protectedConn(t *testing.T, ctx context.Context, tg Target) *Conn {
 	if _, err := c.AuthTLS(ctx); err != nil {
 		t.Fatalf("AuthTLS: %v", err)
 	}
-	if err := c.Login(ctx); err != nil {
+	if err := c.LoginUser(ctx); err != nil {
 		t.Fatalf("Login: %v", err)
 	}
 	if r, err := c.Protect(ctx, ProtPrivate); err != nil {
@@ -1131,15 +1131,15 @@ func TestDataOtherCertificate(t *testing.T) {
 		return s.untilClosed()
 	})
 	ctx := testCtx(t)
-	c, _, err := ConnectSecure(ctx, tlsTarget(p, TLSExplicit, pki.caFile), nil)
+	c, _, err := Connect(ctx, tlsTarget(p, TLSExplicit, pki.caFile), nil)
 	if err != nil {
-		t.Fatalf("ConnectSecure: %v", err)
+		t.Fatalf("Connect: %v", err)
 	}
 	defer c.Close()
 	if c.TLS() == nil {
-		t.Fatal("ConnectSecure left the connection plaintext")
+		t.Fatal("Connect left the connection plaintext")
 	}
-	if err := c.Login(ctx); err != nil {
+	if err := c.LoginUser(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Protect(ctx, ProtPrivate); err != nil {
@@ -1256,7 +1256,7 @@ func TestCCC(t *testing.T) {
 			if _, err := c.AuthTLS(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if err := c.Login(ctx); err != nil {
+			if err := c.LoginUser(ctx); err != nil {
 				t.Fatal(err)
 			}
 			r, err := c.CCC(ctx)

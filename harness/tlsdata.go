@@ -121,6 +121,12 @@ func (d *tlsData) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	n, err := d.Conn.Read(p)
+	if errors.Is(err, io.ErrUnexpectedEOF) && d.raw.sawEOF() {
+		// The server closed the TCP connection without a close_notify:
+		// the end of the data as far as FTP goes (byte counts and the
+		// transfer's reply judge completeness), noted as such.
+		err = io.EOF
+	}
 	if errors.Is(err, io.EOF) {
 		d.noteEnd()
 	}

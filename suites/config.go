@@ -18,6 +18,14 @@ type Config struct {
 	Strict bool
 	// ReadOnly skips every check labelled "write".
 	ReadOnly bool
+	// RequireTLS is the operator's policy that the server refuses logins
+	// and data in clear (POLICY-TLS-REQUIRED-*).
+	RequireTLS bool
+	// Insecure says the operator asked not to verify the server's
+	// certificate: its check only informs. (Target.Insecure is also set
+	// when the preflight found that the certificate does not verify: the
+	// run goes on without verification, and the check reports it.)
+	Insecure bool
 	// CheckTimeout bounds each check (default 2 minutes).
 	CheckTimeout time.Duration
 	// Samples is how many passive ports the range checks sample (default 20).

@@ -178,7 +178,11 @@ func focusOn(keys []string) string {
 // workerArgs are the flags that give a worker the same run as this one,
 // against the target t (without its password).
 func workerArgs(o *runOptions, t harness.Target, srcPort int, filter string) []string {
-	u := url.URL{Scheme: "ftp", User: url.User(t.User), Host: net.JoinHostPort(t.Host, strconv.Itoa(t.Port))}
+	scheme := "ftp"
+	if t.TLS == harness.TLSImplicit {
+		scheme = "ftps"
+	}
+	u := url.URL{Scheme: scheme, User: url.User(t.User), Host: net.JoinHostPort(t.Host, strconv.Itoa(t.Port))}
 	args := []string{
 		"--target", u.String(),
 		"--timeout", t.ReplyTimeout.String(),
@@ -190,6 +194,21 @@ func workerArgs(o *runOptions, t harness.Target, srcPort int, filter string) []s
 	}
 	if filter != "" {
 		args = append(args, "--label-filter", filter)
+	}
+	if t.TLS != harness.TLSOff {
+		args = append(args, "--tls", t.TLS.String())
+	}
+	switch {
+	case o.insecure:
+		args = append(args, "--insecure")
+	case t.CAFile != "":
+		args = append(args, "--ca-file", t.CAFile)
+	}
+	if o.certUnverified {
+		args = append(args, "--cert-unverified")
+	}
+	if o.requireTLS {
+		args = append(args, "--require-tls")
 	}
 	if o.strict {
 		args = append(args, "--strict")

@@ -52,6 +52,16 @@ type runOptions struct {
 	baseline      string
 	writeBaseline string
 	parallel      int
+	// TLS: the mode (off, explicit, implicit; "" means what the target's
+	// scheme says), the roots, no verification, the operator's policy.
+	tlsMode    string
+	caFile     string
+	insecure   bool
+	requireTLS bool
+	// certUnverified (workers): the preflight found the certificate does
+	// not verify; sessions go on without verification, and the check of
+	// the certificate still judges it.
+	certUnverified bool
 	// A worker of a parallel run (see parallel.go): its plan (checks and
 	// preflight facts) and where to write its ginkgo report.
 	workerPlan   string
@@ -87,6 +97,11 @@ func runFlags(o *runOptions, stderr io.Writer, firewall bool) *flag.FlagSet {
 	fs.StringVar(&o.writeBaseline, "write-baseline", "", "write this run's verdicts as a baseline to `FILE`")
 	fs.StringVar(&o.faults, "fault", "", "embedded server only: inject the named fault (see 'ftpconform serve -list-faults')")
 	fs.StringVar(&o.variations, "variation", "", "embedded server only: comma-separated legal variations to enable")
+	fs.StringVar(&o.tlsMode, "tls", "", "FTPS for every session: off, explicit (AUTH TLS, then PBSZ 0 and PROT P after login) or implicit (TLS from the first byte; also the ftps:// scheme); default: what the target's scheme says")
+	fs.StringVar(&o.caFile, "ca-file", "", "verify the server's certificate against the roots in PEM `FILE` instead of the system roots")
+	fs.BoolVar(&o.insecure, "insecure", false, "do not verify the server's certificate (every report says so)")
+	fs.BoolVar(&o.requireTLS, "require-tls", false, "policy: the server must refuse USER before AUTH TLS (530 or 534) and transfers under PROT C (521 or 534)")
+	fs.BoolVar(&o.certUnverified, "cert-unverified", false, "internal: the preflight found the certificate does not verify")
 	fs.IntVar(&o.parallel, "parallel", defaultParallel, "run checks in up to `N` sessions at once (worker processes); checks marked Serial run afterwards, alone; 1: one check at a time")
 	fs.StringVar(&o.workerPlan, "worker-plan", "", "internal: run as a worker of a parallel run, with this plan `FILE`")
 	fs.StringVar(&o.workerReport, "worker-report", "", "internal: where a worker writes its report")
@@ -151,6 +166,9 @@ func buildTarget(o *runOptions) (harness.Target, error) {
 		}
 		t.ActiveRange = r
 	}
+	if err := tlsSettings(o, &t); err != nil {
+		return t, err
+	}
 	if o.timeout <= 0 {
 		return t, usagef("--timeout must be positive")
 	}
@@ -163,6 +181,39 @@ func buildTarget(o *runOptions) (harness.Target, error) {
 	t.ReplyTimeout = o.timeout
 	t.DataTimeout = o.dataTimeout
 	return t, nil
+}
+
+// tlsSettings applies the TLS flags to t: --tls against the target's
+// scheme (ftps:// is implicit TLS; explicit TLS has no scheme of its own),
+// the roots and whether to verify.
+func tlsSettings(o *runOptions, t *harness.Target) error {
+	if o.tlsMode != "" {
+		mode, err := harness.ParseTLSMode(o.tlsMode)
+		if err != nil {
+			return usagef("--tls: %v", err)
+		}
+		switch {
+		case o.target != "" && t.TLS == harness.TLSImplicit && mode != harness.TLSImplicit:
+			return usagef("--tls %s: the ftps:// scheme means implicit TLS; use ftp:// for %s", mode, mode)
+		case o.target != "" && mode == harness.TLSImplicit && t.TLS != harness.TLSImplicit:
+			return usagef("--tls implicit: use the ftps:// scheme (port 990 unless given) for implicit TLS")
+		}
+		t.TLS = mode
+	}
+	if o.requireTLS && t.TLS == harness.TLSOff {
+		return usagef("--require-tls needs --tls explicit or implicit: the run's sessions must be able to use TLS")
+	}
+	if o.caFile != "" {
+		if o.insecure {
+			return usagef("--ca-file and --insecure exclude each other")
+		}
+		if _, err := os.Stat(o.caFile); err != nil {
+			return usagef("--ca-file: %v", err)
+		}
+		t.CAFile = o.caFile
+	}
+	t.Insecure = o.insecure || o.certUnverified
+	return nil
 }
 
 // startEmbedded starts the reference server for a run without --target and
@@ -198,9 +249,22 @@ func startEmbedded(o *runOptions, t harness.Target) (harness.Target, func(), err
 	srv.ActiveSourcePort = -1
 	srv.Faults = splitList(o.faults)
 	srv.Variations = splitList(o.variations)
+	srv.ImplicitTLS = t.TLS == harness.TLSImplicit
+	srv.RequireTLS = o.requireTLS
 	if err := startBelowEphemeral(srv, host); err != nil {
 		os.RemoveAll(root)
 		return t, nil, usagef("embedded server: %v", err)
+	}
+	if t.CAFile == "" && !t.Insecure {
+		// Trust the embedded server's own certificate, as an operator
+		// trusts a deployment's CA with --ca-file.
+		ca := root + "-ca.pem"
+		if err := os.WriteFile(ca, srv.CertificatePEM(), 0o600); err != nil {
+			srv.Close()
+			os.RemoveAll(root)
+			return t, nil, err
+		}
+		t.CAFile = ca
 	}
 	ap, _ := netip.ParseAddrPort(srv.Address().String())
 	t.Host, t.Port = ap.Addr().String(), int(ap.Port())
@@ -208,6 +272,7 @@ func startEmbedded(o *runOptions, t harness.Target) (harness.Target, func(), err
 	stop := func() {
 		srv.Close()
 		os.RemoveAll(root)
+		os.Remove(root + "-ca.pem")
 	}
 	return t, stop, nil
 }
@@ -306,6 +371,11 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 
 	started := time.Now()
 	facts, halted, code := preflight(t, &o, stdout, stderr)
+	if facts != nil && facts.CertProblem != nil && !t.Insecure {
+		// One finding, reported by the check of the certificate; the
+		// other checks go on without verification.
+		o.certUnverified, t.Insecure = true, true
+	}
 	if code == exitUnreachable && facts == nil && strings.HasPrefix(halted, "unreachable: ") {
 		run := reports.Unreachable(t.String(), started, errors.New(strings.TrimPrefix(halted, "unreachable: ")))
 		writeReports(&o, run, t, stderr)
@@ -407,6 +477,8 @@ func runSpecs(r specRun, stdout io.Writer) (types.Report, bool, []string) {
 	run := suites.New(suites.Config{
 		Target:       r.t,
 		Strict:       r.o.strict,
+		RequireTLS:   r.o.requireTLS,
+		Insecure:     r.o.insecure,
 		ReadOnly:     r.o.readOnly,
 		CheckTimeout: r.o.checkTimeout,
 		Samples:      r.o.samples,
@@ -538,19 +610,30 @@ func preflight(t harness.Target, o *runOptions, stdout, stderr io.Writer) (*harn
 		case harness.PreflightCredentials:
 			fmt.Fprintf(stderr, "ftpconform: %s\n", pe)
 			return nil, pe.Msg, exitUsage
+		case harness.PreflightTLS:
+			// The operator asked for TLS and the server does not do it:
+			// not conformant with what the run requires.
+			fmt.Fprintf(stderr, "ftpconform: target %s: %s\n", t, pe)
+			return nil, pe.Msg, exitFailures
 		default:
 			fmt.Fprintf(stderr, "ftpconform: target %s: %s\n", t, pe)
 			return nil, pe.Msg, exitUnreachable
 		}
 	}
 	fmt.Fprintf(stdout, "preflight (%.1fs): %s\n", facts.Duration.Seconds(), describeFacts(facts))
+	if facts.TLS != nil {
+		fmt.Fprintf(stdout, "TLS: %s\n", facts.TLS)
+	}
+	if facts.CertProblem != nil {
+		fmt.Fprintf(stdout, "TLS: the server's certificate does not verify: %v; the checks go on without verification (POLICY-TLS-CERT judges it)\n", facts.CertProblem)
+	}
 	return facts, "", exitOK
 }
 
 // describeFacts is one line on what the preflight found.
 func describeFacts(f *harness.Facts) string {
 	var parts []string
-	for _, c := range []harness.Capability{harness.CapLogin, harness.CapPWD, harness.CapTypeI, harness.CapPASV,
+	for _, c := range []harness.Capability{harness.CapTLS, harness.CapLogin, harness.CapPROT, harness.CapPWD, harness.CapTypeI, harness.CapPASV,
 		harness.CapEPSV, harness.CapPORT, harness.CapEPRT, harness.CapMKD, harness.CapCWD, harness.CapSTOR,
 		harness.CapRETR, harness.CapDELE, harness.CapRMD, harness.CapABOR} {
 		switch fact := f.Cap(c); fact.State {
