@@ -80,16 +80,16 @@ func dialTCP(ctx context.Context, local netip.Addr, addr string, timeout time.Du
 // runs under a deadline: the earlier of the context's deadline and the
 // target's per-reply timeout.
 type Conn struct {
-	nc     net.Conn // what commands and replies travel on: raw, or TLS over it
+	nc net.Conn // what commands and replies travel on: raw, or TLS over it
 
 	// Close closes nc once: a check may close a connection that a
 	// deferred cleanup closes again.
 	closeOnce sync.Once
 	closeErr  error
-	raw    net.Conn // the TCP connection
-	rd     *Reader
-	target Target
-	name   string
+	raw       net.Conn // the TCP connection
+	rd        *Reader
+	target    Target
+	name      string
 
 	// T records every line; it is shared by all connections of a check.
 	T *Transcript

@@ -373,7 +373,6 @@ func (c *Conn) AuthTLS(ctx context.Context) (*Reply, error) {
 	return r, c.handshake(ctx, TLSStageHandshake)
 }
 
-
 // Secure protects the control connection as the target asks: with
 // TLSExplicit it runs AuthTLS unless the connection is already protected;
 // with TLSImplicit Dial has done the handshake; with TLSOff it does
