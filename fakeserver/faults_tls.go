@@ -7,6 +7,7 @@ package fakeserver
 import (
 	"bytes"
 	"crypto/tls"
+	"errors"
 	"slices"
 	"strings"
 )
@@ -20,7 +21,7 @@ const (
 	faultProtBeforePbsz     = "prot-before-pbsz-accepted"
 	faultAuthUnknown        = "auth-unknown-accepted"
 	faultProtCStillTLS      = "prot-c-still-tls"
-	faultNoSessionReuse     = "no-session-reuse-check"
+	faultNoSessionReuse     = "session-reuse-425"
 	faultRequireTLSUser     = "require-tls-user-accepted"
 	faultRequireTLSData     = "require-tls-plain-data"
 	faultCCCKeepsTLS        = "ccc-keeps-tls"
@@ -40,7 +41,6 @@ const (
 var (
 	flagsTLS        = []string{"--tls", "explicit"}
 	flagsRequireTLS = []string{"--tls", "explicit", "--require-tls"}
-	flagsReuse      = []string{"--tls", "explicit", "--require-session-reuse"}
 )
 
 func init() {
@@ -57,7 +57,7 @@ func init() {
 				}
 			}},
 		Fault{Name: faultTLSReplyFraming, Description: "replies sent inside TLS end their lines with a bare LF (the clear-text replies before AUTH are correct)",
-			Breaks: []string{"RFC959-4.2-CRLF/tls"}, Flags: flagsTLS,
+			Breaks: []string{"RFC959-4.2-CRLF"}, Flags: flagsTLS,
 			install: func(h *hooks) { h.writeReply = bareLFInTLS }},
 		Fault{Name: faultPbszBeforeAuth, Description: "PBSZ before AUTH TLS is answered 200 (nothing changes: PROT still needs AUTH and PBSZ)",
 			Breaks: []string{"RFC2228-3-PBSZ-ORDER"}, Flags: flagsTLS,
@@ -85,16 +85,23 @@ func init() {
 			override: replyInstead("PROT", codeOK, "Protection level set to Clear.", func(s *session, r *request) bool {
 				return strings.EqualFold(r.arg, "C") && s.tls.private && s.tls.pbsz && !s.tls.cleared
 			})},
-		Fault{Name: faultNoSessionReuse, Description: "the server demands TLS session reuse on data connections (RequireSessionReuse) but takes a data connection with a full handshake too",
-			Breaks: []string{"RFC4217-10.2-SESSION-REUSE"}, Flags: flagsReuse,
+		Fault{Name: faultNoSessionReuse, Description: "the server demands TLS session reuse on data connections (RequireSessionReuse) and refuses a data connection that does not resume with 425 instead of 522",
+			Breaks: []string{"RFC4217-10.2-SESSION-REUSE"}, Flags: flagsTLS,
 			settings: func(s *Server) { s.RequireSessionReuse = true },
-			install:  func(h *hooks) { h.sessionReuse = func(*session) bool { return false } }},
+			install: func(h *hooks) {
+				h.result = append(h.result, func(x *transfer, res xferResult, err error) xferResult {
+					if errors.Is(err, errSessionNotReused) {
+						return xferResult{code: codeCantOpenData, text: "Unable to build data connection: Operation not permitted."}
+					}
+					return res
+				})
+			}},
 		Fault{Name: faultRequireTLSUser, Description: "the server requires TLS (RequireTLS) but accepts USER and PASS in clear text; clear data connections are still refused",
-			Breaks: []string{"POLICY-TLS-REQUIRED"}, Flags: flagsRequireTLS,
+			Breaks: []string{"POLICY-TLS-REQUIRED-LOGIN"}, Flags: flagsRequireTLS,
 			settings: func(s *Server) { s.RequireTLS = true },
 			install:  func(h *hooks) { h.requireTLS = func(_ *session, data bool) bool { return data } }},
 		Fault{Name: faultRequireTLSData, Description: "the server requires TLS (RequireTLS) but transfers over clear data connections (PROT C); USER in clear is still refused",
-			Breaks: []string{"POLICY-PROT-REQUIRED"}, Flags: flagsRequireTLS,
+			Breaks: []string{"POLICY-TLS-REQUIRED-DATA"}, Flags: flagsRequireTLS,
 			settings: func(s *Server) { s.RequireTLS = true },
 			install:  func(h *hooks) { h.requireTLS = func(_ *session, data bool) bool { return !data } }},
 		Fault{Name: faultCCCKeepsTLS, Description: "CCC is answered 200 but the control connection stays TLS",

@@ -97,9 +97,16 @@ func init() {
 				t.Error("the fault does not turn RequireSessionReuse on")
 			}
 			c, _ := loginTLS(t, srv)
-			if got, resumed := c.retrieveTLS("pasv", "RETR hello.txt", srv.ClientTLSConfig(), false); resumed || !bytes.Equal(got, crlf(fx.text)) {
-				t.Errorf("full handshake: %q, resumed %v", got, resumed)
+			d := c.pasv()
+			c.send("RETR hello.txt")
+			c.expectPrelim()
+			tc := tls.Client(d, srv.ClientTLSConfig())
+			tc.SetDeadline(time.Now().Add(ioTimeout))
+			tc.Handshake()
+			if n, _ := io.Copy(io.Discard, tc); n != 0 {
+				t.Errorf("%d bytes over a data connection without reuse", n)
 			}
+			c.expectReply(425)
 		}},
 		faultRequireTLSUser: {check: func(t *testing.T, srv *Server, fx *fixture) {
 			if !srv.RequireTLS {

@@ -281,6 +281,9 @@ func faultFilter(f fakeserver.Fault) string {
 // miss is logged, never hidden.
 func runFault(t *testing.T, f fakeserver.Fault) func(bin, dir string) (runResult, error) {
 	args := append([]string{"run", "--fault", f.Name, "--strict"}, fast...)
+	// The run flags the fault's checks need (a TLS mode, the policy the
+	// fault breaks).
+	args = append(args, f.Flags...)
 	if filter := faultFilter(f); filter != "" {
 		args = append(args, "--label-filter", filter)
 	}
