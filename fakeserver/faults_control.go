@@ -255,7 +255,7 @@ var controlFaults = []Fault{
 			return true
 		}},
 	{Name: "feat-first-line-space", Description: "the FEAT reply opens with \"211 Extensions supported:\" (a SP where the \"-\" of a multi-line reply belongs)",
-		Breaks: []string{"RFC959-4.2-ML-FIRST", "RFC1123-4.1.2.11-CORRECT-FORMAT"},
+		Breaks: []string{"RFC959-4.2-ML-FIRST", "RFC1123-4.1.2.11-CORRECT-FORMAT", "RFC2389-3.2-FEAT-FIRST-LINE"},
 		override: func(s *session, r *request) bool {
 			if r.verb != "FEAT" || r.hasArg {
 				return false

@@ -14,6 +14,10 @@ type faultState struct {
 	retrSinceType bool         // type-resets-after-retr: a RETR ran since the last TYPE
 	lastRNFR      string       // rnto-stale-source: the source named by the last RNFR
 	firstActive   *net.TCPAddr // port-first-only: where the first PORT or EPRT pointed
+	langChosen    bool         // lang-latin1-text: a LANG succeeded
+	lang          string       // lang-survives-rein: the language LANG chose ("" the default)
+	hostRefused   bool         // host-error-sticks: the last HOST was refused
+	reinSeen      bool         // host-refused-after-rein: a REIN succeeded
 
 	mu    sync.Mutex
 	ended bool
