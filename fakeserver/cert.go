@@ -25,6 +25,13 @@ import (
 // Start makes one like it when Server.TLSConfig is nil; use this to share
 // one certificate among several servers.
 func SelfSignedCertificate(hosts ...string) (tls.Certificate, error) {
+	now := time.Now()
+	return selfSigned(now.Add(-time.Hour), now.Add(365*24*time.Hour), hosts...)
+}
+
+// selfSigned makes a self-signed certificate valid from notBefore to
+// notAfter for hosts.
+func selfSigned(notBefore, notAfter time.Time, hosts ...string) (tls.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("fakeserver: certificate key: %w", err)
@@ -33,12 +40,11 @@ func SelfSignedCertificate(hosts ...string) (tls.Certificate, error) {
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("fakeserver: certificate serial: %w", err)
 	}
-	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
 		Subject:               pkix.Name{Organization: []string{"ftpconform"}, CommonName: "ftpconform reference server"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(365 * 24 * time.Hour),
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,

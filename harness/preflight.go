@@ -55,6 +55,13 @@ func Preflight(ctx context.Context, t Target, tr *Transcript, opt PreflightOptio
 	}
 	steps = append(steps, f.noop, f.abor, f.features)
 	for _, step := range steps {
+		if f.Cap(CapPROT).State == CapBroken && f.Cap(CapPROT).Stage == StageData {
+			// Data in clear under PROT P: no transfer can be trusted,
+			// and a server that waits for plaintext makes each one wait
+			// out the data timeout. What was not probed blocks nothing.
+			f.cleanUp(ctx, t, tr)
+			return f, nil
+		}
 		if !step(ctx, c) {
 			f.cleanUp(ctx, t, tr)
 			return f, nil
@@ -505,12 +512,26 @@ func (f *Facts) list(ctx context.Context, c *Conn, cap Capability, mode DataMode
 	}
 	t, err := c.Retrieve(ctx, d, "LIST")
 	if err != nil {
+		if errors.Is(err, ErrDataNotTLS) {
+			// PROT's finding, not the mode's (see below); the session
+			// may be out of step after it, so the probing ends.
+			f.set(cap, CapWorks, StageData, "")
+			f.set(CapPROT, CapBroken, StageData, "LIST over %s: %v", mode, err)
+			return false
+		}
 		f.set(cap, CapBroken, StageData, "LIST over %s: %v", mode, err)
 		return false
 	}
 	// The mode works when the data connection carried the listing; LIST
 	// itself works when its replies say so (judged on the first mode).
 	switch {
+	case errors.Is(t.DataErr, ErrDataNotTLS):
+		// The mode works; the protection does not: PROT P was accepted
+		// and the data came in clear. That is PROT's finding, once.
+		f.set(cap, CapWorks, StageData, "")
+		if _, judged := f.Caps[CapPROT]; !judged || f.Caps[CapPROT].State == CapWorks {
+			f.set(CapPROT, CapBroken, StageData, "LIST over %s: %v", mode, t.DataErr)
+		}
 	case t.DataErr != nil:
 		f.set(cap, CapBroken, StageData, "LIST over %s: data connection: %v", mode, t.DataErr)
 	case t.Final == nil || t.Final.Code == ReplyCantOpenData || t.Final.Code == ReplyTransferAborted:

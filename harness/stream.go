@@ -70,8 +70,8 @@ func (c *Conn) retrieve(ctx context.Context, d *DataChannel, cmd string, w io.Wr
 	}
 	t.Data, t.Received, t.DataEOF, t.Source = res.data, res.n, res.eof, res.source
 	if res.err != nil {
-		t.DataErr = res.err
-		c.T.Notef(c.name, "data: %v", res.err)
+		t.DataErr = clearCompletion(res.err, t.Final)
+		c.T.Notef(c.name, "data: %v", t.DataErr)
 	}
 	c.T.Notef(c.name, "data: received %d bytes; EOF %s the completion reply", res.n, lagWords(t.EOFLag()))
 	d.Close()

@@ -174,6 +174,19 @@ func (e *TLSError) Is(target error) bool {
 	return false
 }
 
+// clearCompletion turns the failed TLS handshake of a data connection the
+// server closed unanswered into a plaintext finding when the server then
+// reported the transfer complete: it moved the data (nothing, here) in
+// clear under PROT P, which is what ErrDataNotTLS stands for.
+func clearCompletion(err error, final *Reply) error {
+	var te *TLSError
+	if final == nil || Class(final.Code) != 2 || !errors.As(err, &te) || te.Stage != TLSStageData || te.Kind != TLSClosed {
+		return err
+	}
+	return &TLSError{Stage: TLSStageData, Kind: TLSPlaintext, Waited: te.Waited,
+		Err: fmt.Errorf("the server closed the data connection without a TLS handshake and answered %s: the transfer went in clear under PROT P", final)}
+}
+
 // Timeout reports whether the server did not answer in time.
 func (e *TLSError) Timeout() bool { return e.Kind == TLSTimeout }
 
@@ -325,6 +338,24 @@ func (c *Conn) tlsConfig() (*tls.Config, error) {
 		c.tlsConf = cfg
 	}
 	return c.tlsConf, nil
+}
+
+// ForgetTLSSessions makes the data connections that follow take a full
+// TLS handshake: they no longer resume the control connection's session
+// (or an earlier data connection's). For the check of a server that
+// demands session reuse (RFC 4217 §10.2).
+func (c *Conn) ForgetTLSSessions() error {
+	cfg, err := c.tlsConfig()
+	if err != nil {
+		return err
+	}
+	fresh := cfg.Clone()
+	fresh.ClientSessionCache = tls.NewLRUClientSessionCache(16)
+	c.tmu.Lock()
+	c.tlsConf = fresh
+	c.tmu.Unlock()
+	c.T.Notef(c.name, "TLS: the data connections that follow take a full handshake (no session to resume)")
+	return nil
 }
 
 // TLS returns the outcome of the control connection's handshake, or nil

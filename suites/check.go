@@ -241,6 +241,7 @@ func (f failure) NegatedFailureMessage(any) string { return f.msg }
 // failf fails the running check.
 func (c *Ctx) failf(format string, args ...any) {
 	c.blockedIfStalled()
+	c.blockedByCause(args...)
 	ExpectWithOffset(2, nil).To(failure{fmt.Sprintf(format, args...)})
 }
 
@@ -270,6 +271,7 @@ func (c *Ctx) infof(format string, args ...any) {
 func (c *Ctx) must(err error, what string, args ...any) {
 	if err != nil {
 		c.blockedIfStalled()
+		c.blockedByCause(err)
 		ExpectWithOffset(2, nil).To(failure{fmt.Sprintf(what, args...) + ": " + err.Error()})
 	}
 }

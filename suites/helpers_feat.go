@@ -12,11 +12,6 @@ import (
 // Helpers of the checks of FEAT and what it lists (rfc2389_feat.go,
 // rfc2640_utf8.go, rfc7151_host.go).
 
-// replyAuthAccepted is the reply to an AUTH that is accepted with no
-// security data to exchange (RFC 2228 §5.1); after it, AUTH TLS goes on
-// with a TLS handshake (RFC 4217 §4.2).
-const replyAuthAccepted = 234
-
 // keyFeatUnsupported judges the code of the reply to FEAT: the other FEAT
 // checks are blocked by it when FEAT gets neither a 211 nor 500/502.
 const keyFeatUnsupported = "RFC2389-3.2-FEAT-UNSUPPORTED"
@@ -227,7 +222,10 @@ func probeDataMode(mode harness.DataMode) func(*Ctx, *harness.Conn) extFinding {
 // and closes it without a handshake: 234 shows explicit TLS (RFC 4217
 // §4.2), 500, 502 or 504 its absence; another reply does not tell.
 func probeAuthTLS(ctx *Ctx, _ *harness.Conn) extFinding {
-	a, _, err := harness.Connect(ctx, ctx.cfg.Target, ctx.transcript())
+	if ctx.cfg.Target.TLS != harness.TLSOff && ctx.cfg.Facts.Works(harness.CapTLS) {
+		return extFinding{extImplemented, "the run's sessions are protected by TLS (" + ctx.cfg.Target.TLS.String() + ")"}
+	}
+	a, _, err := harness.ConnectClear(ctx, ctx.cfg.Target, ctx.transcript())
 	if err != nil {
 		ctx.failConnect(err)
 		ctx.failf("cannot open a control connection to %s: %v", ctx.cfg.Target.Addr(), err)
@@ -239,7 +237,7 @@ func probeAuthTLS(ctx *Ctx, _ *harness.Conn) extFinding {
 	ctx.must(err, "AUTH TLS")
 	seen := "AUTH TLS got " + r.String()
 	switch {
-	case r.Code == replyAuthAccepted:
+	case r.Code == harness.ReplySecurityDataOK:
 		return extFinding{extImplemented, seen}
 	case !probeImplemented(r) || r.Code == harness.ReplyNotImplParam:
 		return extFinding{extNotImplemented, seen}

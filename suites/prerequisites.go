@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -48,6 +49,11 @@ type prerequisite struct {
 }
 
 var prerequisites = map[harness.Capability]prerequisite{
+	harness.CapPROT: {
+		what:   "protected data connections (PBSZ 0, PROT P) in a run with TLS",
+		judge:  map[harness.CapStage]string{harness.StageCommand: "RFC4217-9-PROT-C-P", harness.StageData: "RFC4217-9-TLS-BEFORE-DATA"},
+		owners: []string{"RFC4217-9-PROT-C-P", "RFC4217-9-PBSZ-0", "RFC2228-3-PROT-ORDER", "RFC4217-9-TLS-BEFORE-DATA", "RFC4217-9-PROT-PERSISTS"},
+	},
 	harness.CapLogin: {
 		what:   "logging in with the target's credentials",
 		judge:  map[harness.CapStage]string{harness.StageCommand: "RFC959-5.4-PASS-CODES/login"},
@@ -222,6 +228,19 @@ func (p prerequisite) ownedBy(key string, stage harness.CapStage) bool {
 	}
 	id, _, _ := strings.Cut(key, "/")
 	return slices.Contains(owners, key) || slices.Contains(owners, id)
+}
+
+// blockedByCause blocks the running check when an error it is about to
+// fail for carries a root cause that another check judges: plaintext on a
+// data connection under PROT P is RFC4217-9-TLS-BEFORE-DATA's finding,
+// whatever the check was doing when it met it.
+func (c *Ctx) blockedByCause(args ...any) {
+	p := prerequisites[harness.CapPROT]
+	for _, a := range args {
+		if err, ok := a.(error); ok && errors.Is(err, harness.ErrDataNotTLS) && !p.ownedBy(c.st.key, harness.StageData) {
+			blocked(p.judge[harness.StageData], "the server sends data in clear under PROT P ("+err.Error()+")")
+		}
+	}
 }
 
 // blocked ends the running check as blocked by the check root.

@@ -121,6 +121,9 @@ var _ = describe("Login commands (RFC 959 §4.1.1, §5.4)", Label("login"), func
 			if p, err := c.Cmd(ctx, "PWD"); err == nil && harness.Class(p.Code) == 2 {
 				ctx.failf("after REIN (%s) the user is still logged in: PWD got %s; REIN must flush the login (RFC 959 §4.1.1)", r, p)
 			}
+			// REIN cleared TLS too (RFC 4217 §13): a run with TLS starts
+			// it again before it logs in.
+			ctx.must(c.Secure(ctx), "AUTH TLS again after REIN")
 			ctx.must(c.Login(ctx), "logging in again after REIN")
 			got := fetch(ctx, c, joinPath(dir, "rein.txt"))
 			if d := sameBytes(got, []byte("first\r\nsecond\r\n")); d != "" {

@@ -394,6 +394,7 @@ var _ = describe("What reply classes promise (RFC 959 §4.2)", Label("files", "w
 				r, err = c.Cmd(ctx, "PASS "+ctx.cfg.Target.Password)
 				expectCode(ctx, "PASS after 331", r, err, harness.ReplyLoggedIn, harness.ReplySuperfluous)
 			}
+			protectAsLoginDoes(ctx, c)
 			scratch(ctx, c)
 			upload(ctx, c, ctx.defaultMode(c), "three.bin", binaryFixture(100))
 			r, err = c.Cmd(ctx, "RNFR three.bin")

@@ -48,9 +48,23 @@ func connectFrom(ctx *Ctx, local netip.Addr) *harness.Conn {
 // login connects and logs in with the target's credentials.
 func login(ctx *Ctx) *harness.Conn {
 	ctx.need(harness.CapLogin)
+	if ctx.cfg.Target.TLS != harness.TLSOff {
+		ctx.need(harness.CapPROT) // Login asks for PROT P in a run with TLS
+	}
 	c := connect(ctx)
 	ctx.must(c.Login(ctx), "logging in as %q", ctx.cfg.Target.User)
 	return c
+}
+
+// protectAsLoginDoes asks for protected data connections on a session
+// that logged in with USER and PASS of its own, as harness Login does in
+// a run with TLS.
+func protectAsLoginDoes(ctx *Ctx, c *harness.Conn) {
+	if ctx.cfg.Target.TLS != harness.TLSOff && c.TLS() != nil {
+		ctx.need(harness.CapPROT)
+		_, err := c.Protect(ctx, harness.ProtPrivate)
+		ctx.must(err, "PBSZ 0, PROT P")
+	}
 }
 
 // cmd sends a command and returns its reply; a broken exchange fails the
