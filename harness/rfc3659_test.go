@@ -28,7 +28,7 @@ func TestClassifyMDTM(t *testing.T) {
 		{[]string{"213 20260102030405 GMT"}, RuleForm, "2026-01-02T03:04:05Z"},
 		{[]string{"213-Modification time:", "213 20260102030405"}, RuleForm, "2026-01-02T03:04:05Z"},
 		{[]string{"213-Modification time:", "213 2026"}, RuleForm, ""},
-		{[]string{"213 191260102030405"}, RuleGrammar, ""},   // the Y2K bug: 15 digits
+		{[]string{"213 191260102030405"}, RuleGrammar, ""},  // the Y2K bug: 15 digits
 		{[]string{"213 2026-01-02 03:04"}, RuleGrammar, ""}, // another format
 		{[]string{"213 20260102030405Z"}, RuleGrammar, ""},
 		{[]string{"213 20260102030405.5Z"}, RuleGrammar, ""},
