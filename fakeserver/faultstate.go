@@ -15,6 +15,9 @@ type faultState struct {
 	lastRNFR      string       // rnto-stale-source: the source named by the last RNFR
 	firstActive   *net.TCPAddr // port-first-only: where the first PORT or EPRT pointed
 
+	lastRest   int64             // rest-sticky: the offset of the last REST
+	modifySeen map[string]string // mlsx-modify-cached: the modify fact first sent for each name
+
 	mu    sync.Mutex
 	ended bool
 	held  []func() // releases of what faults keep open on purpose
