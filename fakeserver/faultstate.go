@@ -19,6 +19,9 @@ type faultState struct {
 	hostRefused   bool         // host-error-sticks: the last HOST was refused
 	reinSeen      bool         // host-refused-after-rein: a REIN succeeded
 
+	lastRest   int64             // rest-sticky: the offset of the last REST
+	modifySeen map[string]string // mlsx-modify-cached: the modify fact first sent for each name
+
 	mu    sync.Mutex
 	ended bool
 	held  []func() // releases of what faults keep open on purpose
