@@ -50,7 +50,7 @@ var (
 func init() {
 	faultRegistry = append(faultRegistry,
 		Fault{Name: faultProtPPlaintext, Description: "PROT P is answered 200, but data connections stay in clear text",
-			Breaks: []string{"RFC4217-9-TLS-BEFORE-DATA"},
+			Breaks:  []string{"RFC4217-9-TLS-BEFORE-DATA"},
 			install: func(h *hooks) { h.dataProtected = func(*session) bool { return false } }},
 		Fault{Name: faultAuthNoHandshake, Description: "AUTH TLS is answered 234, but the server never takes the TLS handshake (it stops reading the control connection)",
 			Breaks: []string{"RFC4217-4.2-AUTH-TLS-234"},
@@ -100,7 +100,7 @@ func init() {
 				return strings.EqualFold(r.arg, "C") && s.tls.private && s.tls.pbsz && !s.tls.cleared
 			})},
 		Fault{Name: faultNoSessionReuse, Description: "the server demands TLS session reuse on data connections (RequireSessionReuse) and refuses a data connection that does not resume with 425 instead of 522",
-			Breaks: []string{"RFC4217-10.2-SESSION-REUSE"},
+			Breaks:   []string{"RFC4217-10.2-SESSION-REUSE"},
 			settings: func(s *Server) { s.RequireSessionReuse = true },
 			install: func(h *hooks) {
 				h.result = append(h.result, func(x *transfer, res xferResult, err error) xferResult {
@@ -124,7 +124,7 @@ func init() {
 				return r.arg == "" && s.tls.conn != nil && s.loggedIn
 			})},
 		Fault{Name: faultFeatMissingAuth, Description: "FEAT lists PBSZ and PROT but not AUTH TLS, although AUTH TLS works",
-			Breaks: []string{"RFC4217-6-FEAT-TLS"},
+			Breaks:  []string{"RFC4217-6-FEAT-TLS"},
 			install: func(h *hooks) { h.multiline = append(h.multiline, withoutFeature(" AUTH TLS")) }},
 		Fault{Name: faultReinKeepsTLS, Description: "REIN is answered 220 and logs out, but the control connection stays TLS",
 			Breaks: []string{"RFC4217-13-REIN-CLEARS-TLS"},
