@@ -284,9 +284,9 @@ func rawMLSD(ctx *Ctx, c *harness.Conn, arg string) []byte {
 	return t.Data
 }
 
-// violationsOf returns the details of the listing's violations of kinds,
+// listingViolations returns the details of the listing's violations of kinds,
 // each with the line it was found on, as "line 2: ...".
-func violationsOf(l *harness.MLSxListing, kinds ...harness.ViolationKind) []string {
+func listingViolations(l *harness.MLSxListing, kinds ...harness.ViolationKind) []string {
 	var out []string
 	if l == nil {
 		return nil

@@ -168,7 +168,7 @@ var _ = describe("Listings for machines: MLST and MLSD (RFC 3659 §7)", Label("l
 			tree := withMLSxTree(ctx)
 			for _, arg := range []string{tree.file.name, tree.sub} {
 				l, _ := mlstEntry(ctx, tree.c, arg)
-				if v := violationsOf(l, harness.MLSTLineSpace, harness.MLSxLeadingSpace); len(v) > 0 {
+				if v := listingViolations(l, harness.MLSTLineSpace, harness.MLSxLeadingSpace); len(v) > 0 {
 					ctx.failf("MLST %s: %s (RFC 3659 §7.2: control-response = \"250-\" [ response-message ] CRLF 1*( SP entry CRLF ) ..., the SP \"required even when that would not be possible\")", arg, strings.Join(v, "; "))
 				}
 			}
@@ -411,7 +411,7 @@ var _ = describe("Listings for machines: MLST and MLSD (RFC 3659 §7)", Label("l
 		Label("write"), func(ctx *Ctx) {
 			tree := withMLSxTree(ctx)
 			l := cwdListing(ctx, tree)
-			if v := violationsOf(l, harness.MLSxLeadingSpace); len(v) > 0 {
+			if v := listingViolations(l, harness.MLSxLeadingSpace); len(v) > 0 {
 				ctx.failf("MLSD data: %s (RFC 3659 §7.2: data-response = *( entry CRLF ), entry = [ facts ] SP pathname: the SP that begins MLST lines is not part of MLSD lines)", strings.Join(limit(v, 5), "; "))
 			}
 		})
