@@ -229,7 +229,7 @@ func TestFeatFaultsChecked(t *testing.T) {
 	}
 	srv, fx := startServer(t, nil)
 	c := connect(t, srv)
-	if f := featOf(c); len(f.Violations) > 0 || !f.Has("LANG EN") || f.Has("AUTH TLS") {
+	if f := featOf(c); len(f.Violations) > 0 || !f.Has("LANG EN") || !f.Has("AUTH TLS") {
 		t.Errorf("FEAT: %q %v", f.Names(), f.Violations)
 	}
 	c.expect("FEAT x", 501)

@@ -26,6 +26,7 @@ const (
 	faultCertExpired        = "cert-expired"
 	faultPbszBeforeAuth500  = "pbsz-before-auth-500"
 	faultPbsz0Refused       = "pbsz-0-refused"
+	faultProtDefaultPrivate = "prot-default-private"
 	faultRequireTLSUser     = "require-tls-user-accepted"
 	faultRequireTLSData     = "require-tls-plain-data"
 	faultCCCKeepsTLS        = "ccc-keeps-tls"
@@ -173,6 +174,20 @@ func init() {
 				if err == nil {
 					s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 				}
+			}},
+		Fault{Name: faultProtDefaultPrivate, Description: "after PBSZ, data connections get TLS before any PROT P: the initial level is Private instead of Clear",
+			Breaks: []string{"RFC4217-9-INITIAL-CLEAR"},
+			override: func(s *session, r *request) bool {
+				switch r.verb {
+				case "PROT":
+					s.faults.protSent = true
+				case "PBSZ", "AUTH", "REIN":
+					s.faults.protSent = false
+				}
+				return false
+			},
+			install: func(h *hooks) {
+				h.dataProtected = func(s *session) bool { return s.tls.private || s.tls.pbsz && !s.faults.protSent }
 			}},
 		Fault{Name: faultProtPOnce, Description: "PROT P protects only the next data connection; later ones are in clear text until PROT P comes again",
 			Breaks: []string{"RFC4217-9-PROT-PERSISTS"},

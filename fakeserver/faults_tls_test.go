@@ -167,6 +167,11 @@ func init() {
 			d.Write([]byte("not TLS\r\n\r\n"))
 			c.expectReply(426)
 		}},
+		faultProtDefaultPrivate: {check: func(t *testing.T, srv *Server, fx *fixture) {
+			c, cfg := loginTLS(t, srv)
+			c.expect("PBSZ 0", 200)
+			c.retrieveExpectingTLS("NLST", cfg)
+		}},
 		faultProtPOnce: {check: func(t *testing.T, srv *Server, fx *fixture) {
 			c, cfg := loginTLS(t, srv)
 			c.retrieveExpectingTLS("NLST", cfg)

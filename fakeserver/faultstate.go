@@ -15,6 +15,7 @@ type faultState struct {
 	lastRNFR      string       // rnto-stale-source: the source named by the last RNFR
 	firstActive   *net.TCPAddr // port-first-only: where the first PORT or EPRT pointed
 	langChosen    bool         // lang-latin1-text: a LANG succeeded
+	protSent      bool         // prot-default-private: a PROT came since PBSZ
 	lang          string       // lang-survives-rein: the language LANG chose ("" the default)
 	hostRefused   bool         // host-error-sticks: the last HOST was refused
 	reinSeen      bool         // host-refused-after-rein: a REIN succeeded

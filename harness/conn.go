@@ -86,6 +86,10 @@ type Conn struct {
 	// deferred cleanup closes again.
 	closeOnce sync.Once
 	closeErr  error
+
+	// reinPending: REIN got 120; its 220 is still to come, and then what
+	// REIN clears (afterREIN).
+	reinPending bool
 	raw       net.Conn // the TCP connection
 	rd        *Reader
 	target    Target
@@ -274,7 +278,15 @@ func (c *Conn) SendRaw(ctx context.Context, b []byte) error {
 
 // ReadReply reads the next reply within the reply timeout.
 func (c *Conn) ReadReply(ctx context.Context) (*Reply, error) {
-	return c.ReadReplyWithin(ctx, c.target.ReplyTimeout)
+	r, err := c.ReadReplyWithin(ctx, c.target.ReplyTimeout)
+	if err == nil && c.reinPending && Class(r.Code) != 1 {
+		// The 220 that follows REIN's 120 (RFC 959 §5.4).
+		c.reinPending = false
+		if Class(r.Code) == 2 {
+			err = c.afterREIN(ctx)
+		}
+	}
+	return r, err
 }
 
 // ReadReplyWithin reads the next reply within d.
@@ -331,8 +343,13 @@ func (c *Conn) Cmd(ctx context.Context, line string) (*Reply, error) {
 		c.noteSilence(ctx, line, err, c.target.ReplyTimeout)
 		return r, err
 	}
-	if verb, _, _ := strings.Cut(strings.ToUpper(strings.TrimSpace(line)), " "); verb == "REIN" && Class(r.Code) == 2 {
-		err = c.afterREIN(ctx)
+	if verb, _, _ := strings.Cut(strings.ToUpper(strings.TrimSpace(line)), " "); verb == "REIN" {
+		switch Class(r.Code) {
+		case 2:
+			err = c.afterREIN(ctx)
+		case 1:
+			c.reinPending = true // TLS is cleared after the 220 that follows
+		}
 	}
 	return r, err
 }

@@ -10,6 +10,23 @@ import (
 	"github.com/ftpconform/ftpconform/harness"
 )
 
+func init() {
+	for id, why := range map[string]string{
+		"RFC2228-3-AUTH-RESETS":               "the same rule as RFC 4217 §4.2 applies it to AUTH TLS, which RFC4217-4.2-RESET-AFTER-AUTH judges",
+		"RFC2228-3-AUTH-UNKNOWN-CMD":          "binds only a server that does not know AUTH, whose 500 cannot be told from the 502 of one that knows it without security support; the FTPS checks skip with either reply",
+		"RFC2228-3-CCC-RULES":                 "the rules as RFC 4217 §5 applies them to TLS are RFC4217-5-CCC's; CCC in clear (533) is not sent, since a server that does not list CCC need not know it",
+		"RFC2228-3-PROT-DEFAULT-CLEAR":        "the same rule as RFC 4217 §9 applies it to TLS, which RFC4217-9-INITIAL-CLEAR judges",
+		"RFC2228-3-REPLY-DIGIT-RULE":          "a substitution to hide policy is judged per command by the checks of its reply codes, which flag a code of another class",
+		"RFC2228-5.2-6YZ-ONLY-AFTER-EXCHANGE": "6yz replies belong to mechanisms with protected commands (MIC, CONF, ENC); TLS protects the whole connection and has none",
+		"RFC4217-4.2-USER-REQUIRED":           "every FTPS check logs in with USER after AUTH TLS; a server that takes a client certificate for the login answers 232, which the RFC allows",
+		"RFC4217-7-TLS-ROLES":                 "judged by RFC4217-9-TLS-BEFORE-DATA, whose PORT and EPRT transfers run with the harness as TLS client on the connection the server opens",
+		"RFC7151-3.2.2-HOST-SNI-MATCH":        "the harness sends the target's host name as SNI; a server that rejects a HOST naming another host is not provoked, since it may serve that host too",
+		"POLICY-PASV-EXHAUSTION":              "exhausting a passive range means holding every port of it open at once (hundreds of connections), which a conformance run does not do to the server it checks",
+	} {
+		NotCovered[id] = why
+	}
+}
+
 // The checks of FTPS: RFC 4217 (FTP over TLS) and the parts of RFC 2228
 // it relies on. They run in every run of a server that offers FTPS
 // (FEAT lists AUTH TLS, or AUTH TLS gets 234), on connections of their
@@ -205,6 +222,30 @@ var _ = describe("Securing FTP with TLS (RFC 4217, RFC 2228)", Label("tls", "rfc
 			ctx.infof("data connections inside TLS in %s", strings.Join(ok, ", "))
 		})
 
+	// RFC 4217 §9 and RFC 2228 §3: the initial data protection is Clear
+	// ("The default protection level if no other level is specified is
+	// Clear", RFC 2228): after AUTH TLS and PBSZ, with no PROT, a data
+	// connection carries plaintext.
+	r.Check("RFC4217-9-INITIAL-CLEAR", "moves data in clear after AUTH TLS and PBSZ until PROT P",
+		func(ctx *Ctx) {
+			c := tlsSession(ctx)
+			r, err := c.Cmd(ctx, "PBSZ 0")
+			ctx.must(err, "PBSZ 0")
+			if r.Code != harness.ReplyOK {
+				blocked("RFC4217-9-PBSZ-0", "PBSZ 0 got "+r.String())
+			}
+			t, err := transferIn(ctx, c, ctx.defaultMode(c), "NLST")
+			ctx.must(err, "NLST with no PROT")
+			switch {
+			case t.Prelim == nil && t.Final != nil && (t.Final.Code == harness.ReplyProtLevelRefused || t.Final.Code == harness.ReplyPolicyRefused):
+				ctx.infof("NLST with no PROT got %s: the server refuses data in clear (a policy RFC 4217 §10.2 allows), which leaves the default level unobserved", t.Final)
+			case t.DataErr != nil || t.Final == nil || harness.Class(t.Final.Code) != 2:
+				ctx.failf("NLST with no PROT, in clear: %s %v; the initial protection level is Clear (RFC 2228 §3, RFC 4217 §9), so the data connection carries plaintext", harness.ReplyChain(t.Replies()...), t.DataErr)
+			case bytes.HasPrefix(t.Data, []byte{0x16, 0x03}):
+				ctx.failf("NLST with no PROT: the data connection started a TLS handshake; the initial protection level is Clear (RFC 2228 §3, RFC 4217 §9)")
+			}
+		})
+
 	// RFC 4217 §9: after PROT P "every later data connection is TLS until
 	// another PROT, REIN, new AUTH or end of session" (catalog MUST).
 	r.Check("RFC4217-9-PROT-PERSISTS", "keeps PROT P in force for every later data connection",
@@ -290,6 +331,13 @@ var _ = describe("Securing FTP with TLS (RFC 4217, RFC 2228)", Label("tls", "rfc
 			}
 			if r.Code == harness.ReplySyntaxError || r.Code == harness.ReplyNotImplemented {
 				Skip("REIN is not implemented: " + r.String())
+			}
+			if harness.Class(r.Code) == 1 {
+				// 120, then 220 (RFC 959 §5.4); TLS is cleared after it.
+				r, err = c.ReadReply(ctx)
+				if err != nil {
+					ctx.failf("REIN inside TLS, after its 120: %v", err)
+				}
 			}
 			if c.TLS() != nil {
 				ctx.failf("REIN got %s, and TLS was not cleared", r)

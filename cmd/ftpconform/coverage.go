@@ -18,7 +18,7 @@ import (
 func cmdCoverage(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("coverage", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	docs := fs.String("docs", "rfc959,rfc1123", "comma-separated documents (RFC labels) to cover")
+	docs := fs.String("docs", "rfc959,rfc1123,rfc2228,rfc2389,rfc2428,rfc2577,rfc2640,rfc3659,rfc4217,rfc7151,policy", "comma-separated documents (RFC labels) to cover")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
