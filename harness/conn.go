@@ -90,10 +90,10 @@ type Conn struct {
 	// reinPending: REIN got 120; its 220 is still to come, and then what
 	// REIN clears (afterREIN).
 	reinPending bool
-	raw       net.Conn // the TCP connection
-	rd        *Reader
-	target    Target
-	name      string
+	raw         net.Conn // the TCP connection
+	rd          *Reader
+	target      Target
+	name        string
 
 	// T records every line; it is shared by all connections of a check.
 	T *Transcript

@@ -20,7 +20,7 @@ func init() {
 		"RFC2228-5.2-6YZ-ONLY-AFTER-EXCHANGE": "6yz replies belong to mechanisms with protected commands (MIC, CONF, ENC); TLS protects the whole connection and has none",
 		"RFC4217-4.2-USER-REQUIRED":           "every FTPS check logs in with USER after AUTH TLS; a server that takes a client certificate for the login answers 232, which the RFC allows",
 		"RFC4217-7-TLS-ROLES":                 "judged by RFC4217-9-TLS-BEFORE-DATA, whose PORT and EPRT transfers run with the harness as TLS client on the connection the server opens",
-		"RFC7151-3.2.2-HOST-SNI-MATCH":        "the harness sends the target's host name as SNI; a server that rejects a HOST naming another host is not provoked, since it may serve that host too",
+		"RFC7151-3.2.2-HOST-SNI-MATCH":        "needs a TLS session whose SNI names one virtual host and a HOST naming another; the harness sends SNI only as the target's host name",
 		"POLICY-PASV-EXHAUSTION":              "exhausting a passive range means holding every port of it open at once (hundreds of connections), which a conformance run does not do to the server it checks",
 	} {
 		NotCovered[id] = why
