@@ -34,7 +34,6 @@ const (
 	faultHostUnknown550         = "host-unknown-550"
 	faultHostErrorSticks        = "host-error-sticks"
 	faultHostOnceOnly           = "host-once-only"
-	faultHostKeepsUser          = "host-keeps-user"
 	faultHostRefusedAfterRein   = "host-refused-after-rein"
 )
 
@@ -191,16 +190,6 @@ var featFaults = []Fault{
 		override: replyInstead("HOST", codeBadSequence, "HOST was given already.", func(s *session, _ *request) bool {
 			return !s.loggedIn && s.ext.host != ""
 		})},
-	{Name: faultHostKeepsUser, Description: "HOST between USER and PASS keeps the USER: PASS then logs in instead of answering 503",
-		Breaks: []string{"RFC7151-4-HOST-RESET-AUTH"},
-		override: func(s *session, r *request) bool {
-			if r.verb != "HOST" || r.prev.kind != seqUser {
-				return false
-			}
-			s.cmdHOST(r)
-			s.seq = r.prev // the USER still waits for its PASS
-			return true
-		}},
 	{Name: faultHostRefusedAfterRein, Description: "after REIN, HOST is answered 503 as if the user were still logged in",
 		Breaks: []string{"RFC7151-3.2.1-REIN-RESETS-HOST"},
 		install: func(h *hooks) {

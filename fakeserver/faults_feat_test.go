@@ -193,16 +193,6 @@ var featFaultChecks = map[string]faultCheck{
 		c.expect("USER conform", 331)
 		c.expect("PASS "+testPassword, 230)
 	}},
-	faultHostKeepsUser: {check: func(t *testing.T, srv *Server, fx *fixture) {
-		c := connect(t, srv)
-		c.expect("USER conform", 331)
-		c.expect("HOST ftp.example.com", 220)
-		c.expect("PASS "+testPassword, 230)
-		c = connect(t, srv)
-		c.expect("USER conform", 331)
-		c.expect("NOOP", 200)
-		c.expect("PASS "+testPassword, 503) // other commands still void the USER
-	}},
 	faultHostRefusedAfterRein: {check: func(t *testing.T, srv *Server, fx *fixture) {
 		c := connect(t, srv)
 		c.expect("HOST ftp.example.com", 220)

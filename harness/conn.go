@@ -153,13 +153,36 @@ func Connect(ctx context.Context, t Target, tr *Transcript) (*Conn, []*Reply, er
 	if err != nil {
 		return nil, greet, err
 	}
-	if last := greet[len(greet)-1]; Class(last.Code) == 2 {
+	if last := greet[len(greet)-1]; Class(last.Code) == 2 && t.TLS == TLSExplicit {
 		// A session as the target is configured: with explicit TLS the
 		// control connection is protected before anything else is sent.
-		if err := c.Secure(ctx); err != nil {
-			c.Close()
+		_, err := c.AuthTLS(ctx)
+		if err == nil {
+			return c, greet, nil
+		}
+		c.Close()
+		if !RacedAuth(err) {
 			return nil, greet, err
 		}
+		// The server read the ClientHello as a command: once more,
+		// with a moment between its 234 and the handshake.
+		c.T.Notef(c.name, "TLS: the server answered the ClientHello in plaintext (%v); a new session waits after the 234", err)
+		return ConnectSecureRetry(ctx, t, c.T)
+	}
+	return c, greet, nil
+}
+
+// ConnectSecureRetry opens a control connection and runs AUTH TLS with
+// a pause between the 234 and the handshake, for a server that reads a
+// ClientHello sent at once as a command (RacedAuth).
+func ConnectSecureRetry(ctx context.Context, t Target, tr *Transcript) (*Conn, []*Reply, error) {
+	c, greet, err := ConnectClear(ctx, t, tr)
+	if err != nil {
+		return nil, greet, err
+	}
+	if _, err := c.authTLS(ctx, authRetryPause); err != nil {
+		c.Close()
+		return nil, greet, err
 	}
 	return c, greet, nil
 }

@@ -388,7 +388,10 @@ func (c *Conn) TLS() *TLSInfo {
 // plaintext stream), and a certificate that does not verify is
 // TLSCertificate with its problem in plain words. After a failed handshake
 // the connection is unusable: close it (RFC 4217 §10.3).
-func (c *Conn) AuthTLS(ctx context.Context) (*Reply, error) {
+func (c *Conn) AuthTLS(ctx context.Context) (*Reply, error) { return c.authTLS(ctx, 0) }
+
+// authTLS is AuthTLS with a pause between the 234 and the ClientHello.
+func (c *Conn) authTLS(ctx context.Context, pause time.Duration) (*Reply, error) {
 	r, err := c.Cmd(ctx, "AUTH TLS")
 	if err != nil {
 		return nil, err
@@ -401,8 +404,34 @@ func (c *Conn) AuthTLS(ctx context.Context) (*Reply, error) {
 		c.T.Notef(c.name, "TLS: %v", err)
 		return r, err
 	}
+	if pause > 0 {
+		c.T.Notef(c.name, "TLS: waiting %s after the 234 before the handshake", pause)
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return r, ctx.Err()
+		}
+	}
 	return r, c.handshake(ctx, TLSStageHandshake)
 }
+
+// RacedAuth reports whether err, from AUTH TLS, shows a server that read
+// the ClientHello as a command: it answered with an FTP reply in
+// plaintext, so it had not switched to TLS when the handshake began. A
+// second session that waits a moment after the 234 (ConnectSecureRetry)
+// gets past such a server; the check of AUTH TLS judges the race itself.
+func RacedAuth(err error) bool {
+	var te *TLSError
+	if !errors.As(err, &te) || te.Kind != TLSPlaintext || len(te.First) < 4 {
+		return false
+	}
+	f := te.First
+	return f[0] >= '1' && f[0] <= '5' && f[1] >= '0' && f[1] <= '9' && f[2] >= '0' && f[2] <= '9' && (f[3] == ' ' || f[3] == '-')
+}
+
+// authRetryPause is how long a second session waits between the 234 and
+// the ClientHello for a server that raced the first (RacedAuth).
+const authRetryPause = 100 * time.Millisecond
 
 // Secure protects the control connection as the target asks: with
 // TLSExplicit it runs AuthTLS unless the connection is already protected;

@@ -321,6 +321,7 @@ func init() {
 	// sequence the <NUL> character MUST be stripped away."
 	NotCovered["RFC2640-3.1-CR-NUL"] = "observable only on a server that creates names holding CR; servers, the reference server among them, refuse such names (a listing could not carry them, RFC 3659 §2.2), and a refused name says nothing about whether the NUL was stripped"
 	NotCovered["RFC7151-4-SEGREGATION"] = "needs two virtual hosts with different accounts; a run knows one account on one host"
+	NotCovered["RFC7151-4-HOST-RESET-AUTH"] = "the reset is observable only with HOST sent after USER and before PASS, a sequence RFC 7151 §3.2.2 forbids the client (\"MUST send the HOST command ... before attempting to authenticate the user\"); what a server does then is not a server requirement"
 	NotCovered["RFC7151-4-HOST-BEFORE-TLS"] = "a rule for the client (\"the HOST command SHOULD precede the security handshake\", RFC 7151 §4)"
 	NotCovered["RFC7151-3.3-USER-WITHOUT-HOST"] = "every session of a run logs in without HOST, the preflight's first: a server that rejects USER without HOST stops the run at the preflight (exit 2) with its refusal quoted"
 }

@@ -56,13 +56,25 @@ func offersTLS(ctx *Ctx) bool {
 	return ctx.cfg.Target.TLS != harness.TLSOff || ctx.cfg.Facts.HasFeature("AUTH TLS")
 }
 
-// startTLS sends AUTH TLS on c and takes the handshake. A server that
-// does not offer FTPS (AUTH refused and not in FEAT) skips the check; one
-// that offers it and fails blocks it (unless it is the check of AUTH TLS).
-func startTLS(ctx *Ctx, c *harness.Conn) {
+// startTLS sends AUTH TLS on c and takes the handshake, and returns the
+// protected connection. A server that does not offer FTPS (AUTH refused
+// and not in FEAT) skips the check; one that offers it and fails blocks
+// it (unless it is the check of AUTH TLS). A server that read the
+// ClientHello as a command (harness.RacedAuth) gets a second session
+// that waits after the 234, except in the check of AUTH TLS, whose
+// finding that is.
+func startTLS(ctx *Ctx, c *harness.Conn) *harness.Conn {
 	r, err := c.AuthTLS(ctx)
 	if err == nil {
-		return
+		return c
+	}
+	if harness.RacedAuth(err) && ctx.key() != checkAuthTLS {
+		c2, _, err2 := harness.ConnectSecureRetry(ctx, tlsTarget(ctx), ctx.transcript())
+		if err2 == nil {
+			DeferCleanup(c2.Close)
+			return c2
+		}
+		err = err2
 	}
 	var re *harness.ReplyError
 	if errors.As(err, &re) && !offersTLS(ctx) && slices.Contains([]int{harness.ReplySyntaxError, harness.ReplyNotImplemented, harness.ReplyNotImplParam}, re.Reply.Code) {
@@ -74,7 +86,11 @@ func startTLS(ctx *Ctx, c *harness.Conn) {
 	if re != nil {
 		ctx.failf("AUTH TLS got %s; RFC 4217 §4.2: a server that will take TLS answers 234 and then the handshake", r)
 	}
+	if harness.RacedAuth(err) {
+		ctx.failf("AUTH TLS: the server answered 234 and then read the TLS ClientHello as an FTP command (%v); RFC 4217 §4.2: after the 234 the TLS negotiation takes place on the control connection", err)
+	}
 	ctx.failf("AUTH TLS: %v", err)
+	return nil
 }
 
 // tlsSession is a logged-in session whose control connection is
@@ -87,8 +103,7 @@ func tlsSession(ctx *Ctx) *harness.Conn {
 	if ctx.cfg.Target.TLS == harness.TLSImplicit {
 		c = connect(ctx)
 	} else {
-		c = clearControl(ctx)
-		startTLS(ctx, c)
+		c = startTLS(ctx, clearControl(ctx))
 	}
 	ctx.must(c.LoginUser(ctx), "logging in as %q inside TLS", ctx.cfg.Target.User)
 	return c

@@ -198,6 +198,13 @@ var _ = describe("LANG (RFC 2640 §4)", Label("lang"), func(r *Run) {
 			if tags := langTags(f); len(tags) > 0 {
 				tag = tags[0].Tag
 			}
+			// Support shows in the bare LANG (the default language), which
+			// every implementation takes; a tag the server lists but
+			// refuses is RFC2640-4.3-LANG-FEAT's and -4.2-LANG-ERRORS'.
+			if r := cmd(ctx, c, "LANG"); !notImplemented(r) {
+				ctx.infof("LANG got %s", r)
+				return
+			}
 			line := "LANG " + tag
 			r := cmd(ctx, c, line)
 			if notImplemented(r) {

@@ -36,17 +36,17 @@ var _ = describe("Securing FTP with TLS (RFC 4217, RFC 2228)", Label("tls", "rfc
 	// security mechanism, and does not require any security data, it
 	// must respond with reply code 234", after which the TLS negotiation
 	// takes place on the control connection.
+	// A server that reads a ClientHello sent at once as a command does so
+	// by a race: the failure is confirmed by a second attempt.
 	r.Check(checkAuthTLS, "answers AUTH TLS with 234 and then takes the TLS handshake",
-		func(ctx *Ctx) {
-			c := clearControl(ctx)
-			startTLS(ctx, c)
+		Confirm, func(ctx *Ctx) {
+			c := startTLS(ctx, clearControl(ctx))
 			info := c.TLS()
 			ctx.infof("TLS on the control connection: %s", info)
-			r, err := c.Cmd(ctx, "NOOP")
-			ctx.must(err, "NOOP inside TLS")
-			if harness.Class(r.Code) != 2 {
-				ctx.failf("NOOP inside TLS got %s: the session does not go on after the handshake", r)
-			}
+			// Any well-formed reply shows the session goes on inside TLS
+			// (a server may want a login before NOOP: 530).
+			_, err := c.Cmd(ctx, "NOOP")
+			ctx.must(err, "NOOP inside TLS: the session does not go on after the handshake")
 		})
 
 	// RFC 4217 §17 (the TLS-C synonym): "the server MUST ... accept
@@ -97,7 +97,7 @@ var _ = describe("Securing FTP with TLS (RFC 4217, RFC 2228)", Label("tls", "rfc
 			for _, line := range []string{"PBSZ 0", "PROT P"} {
 				r, err := c.Cmd(ctx, line)
 				ctx.must(err, "%s before AUTH", line)
-				if harness.Class(r.Code) == 2 {
+				if harness.Class(r.Code) == 2 && r.Code != harness.ReplySuperfluous {
 					ctx.failf("%s before AUTH TLS got %s: no data protection is possible without a protected control connection (RFC 4217 §9, RFC 2228 §3)", line, r)
 				}
 			}
@@ -275,8 +275,7 @@ var _ = describe("Securing FTP with TLS (RFC 4217, RFC 2228)", Label("tls", "rfc
 				Skip("FEAT does not answer 211: nothing is advertised")
 			}
 			if ctx.cfg.Target.TLS == harness.TLSOff {
-				c := clearControl(ctx)
-				startTLS(ctx, c) // FTPS offered: AUTH TLS works
+				startTLS(ctx, clearControl(ctx)) // FTPS offered: AUTH TLS works
 			}
 			var missing []string
 			if !feats.Has("AUTH TLS") && !feats.Has("AUTH TLS-C") {
@@ -307,7 +306,7 @@ var _ = describe("Securing FTP with TLS (RFC 4217, RFC 2228)", Label("tls", "rfc
 				if r != nil && harness.Class(r.Code) != 2 {
 					Skip("AUTH TLS after login got " + r.String() + ": the server does not let a logged-in session start TLS")
 				}
-				ctx.failf("AUTH TLS after login: %v", err)
+				blocked(checkAuthTLS, fmt.Sprintf("AUTH TLS does not work (%v)", err))
 			}
 			r, err = c.Cmd(ctx, "PWD")
 			ctx.must(err, "PWD after AUTH TLS")
