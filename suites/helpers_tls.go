@@ -139,7 +139,17 @@ func protectLevel(ctx *Ctx, c *harness.Conn, level harness.ProtLevel) {
 // server sends at once) rather than by waiting out an upload's handshake.
 func tlsFixture(ctx *Ctx, n int) (*harness.Conn, string, []byte) {
 	c := tlsSession(ctx)
-	protectLevel(ctx, c, harness.ProtClear)
+	if _, err := c.Protect(ctx, harness.ProtClear); err != nil {
+		// PROT C refused: a server may insist on protected data (RFC
+		// 4217 §10.2), so the fixture goes up inside TLS.
+		protectLevel(ctx, c, harness.ProtPrivate)
+		scratch(ctx, c)
+		r, err := c.Cmd(ctx, "TYPE I")
+		expectCode(ctx, "TYPE I", r, err, harness.ReplyOK)
+		data := binaryFixture(n)
+		upload(ctx, c, ctx.fixtureMode(c), "tls-fixture.bin", data)
+		return c, "tls-fixture.bin", data
+	}
 	scratch(ctx, c)
 	data := binaryFixture(n)
 	name := "tls-fixture.bin"

@@ -167,8 +167,12 @@ var _ = describe("Securing FTP with TLS (RFC 4217, RFC 2228)", Label("tls", "rfc
 			}
 			r, err := c.Cmd(ctx, "PROT C")
 			ctx.must(err, "PROT C")
-			if r.Code != harness.ReplyOK {
-				ctx.failf("PROT C after PROT P got %s; RFC 4217 §9 defines Clear as one of the two levels", r)
+			switch {
+			case r.Code == harness.ReplyPolicyRefused || r.Code == harness.ReplyProtNotSupported:
+				ctx.infof("PROT C got %s: the server insists on protected data connections (RFC 4217 §10.2 lets it)", r)
+				return
+			case r.Code != harness.ReplyOK:
+				ctx.failf("PROT C after PROT P got %s; RFC 4217 §9 defines Clear as one of the two levels, and RFC 2228 §3 answers a level the server will not take with 534 or 536", r)
 			}
 			c.SetDataProtection(harness.ProtClear)
 			t, err := transferIn(ctx, c, ctx.defaultMode(c), "RETR "+name)
