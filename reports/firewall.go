@@ -72,7 +72,11 @@ func WriteFirewall(w io.Writer, r Run) error {
 			for _, c := range cmp.Plain.Checks {
 				plain[c.Key] = c
 			}
-			line(&head, "Plain FTP and "+mode+" compared:")
+			if len(cmp.Diagnoses) == 0 && len(cmp.Differences) == 0 {
+				line(&head, "Plain FTP and "+mode+" compared: every check has the same verdict in both.")
+			} else {
+				line(&head, "Plain FTP and "+mode+" compared:")
+			}
 			for _, d := range cmp.Diagnoses {
 				diagnoses++
 				line(&head, "DIAGNOSIS  "+d.Message)
@@ -90,9 +94,6 @@ func WriteFirewall(w io.Writer, r Run) error {
 					continue
 				}
 				line(&head, fmt.Sprintf("DIFFERS    %s: plain FTP %s, %s %s (no known cause: compare the two passes' transcripts in the JSON report)", d.Title, d.Plain, mode, d.TLS))
-			}
-			if len(cmp.Diagnoses) == 0 && len(cmp.Differences) == 0 {
-				line(&head, "           every check has the same verdict in both")
 			}
 		}
 		head.WriteString("\n")
