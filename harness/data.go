@@ -196,6 +196,36 @@ func (d *DataChannel) Conn(ctx context.Context) (net.Conn, error) {
 	}
 }
 
+// Release connects to a passive port that was set up with NoDial and is
+// not going to be used, and closes the connection at once, as a client
+// that asked for the port would have connected to it. A firewall's FTP
+// helper (Linux nf_conntrack_ftp, a router's FTP ALG) opens a pinhole for
+// each port it reads in a 227 or 229 reply and keeps it until a
+// connection to the port comes or the control connection's tracking ends
+// (minutes after QUIT); while it is there, a reply of another session that
+// names the same port cannot get its own pinhole, and nf_conntrack_ftp
+// drops that reply: the client waits for a reply that never comes. The
+// attempt waits at most ReleaseTimeout: its SYN, sent at once, is what
+// closes the pinhole, whatever comes back. Release does nothing for a
+// dialled channel or an active one.
+func (d *DataChannel) Release(ctx context.Context) {
+	if d == nil || !d.Mode.Passive() || d.conn != nil || !d.Dialled.IsValid() {
+		return
+	}
+	timeout := ReleaseTimeout
+	if t := d.c.target.ConnectTimeout; t > 0 {
+		timeout = min(timeout, t)
+	}
+	p, err := ProbeTCP(ctx, netip.Addr{}, d.Dialled, timeout)
+	switch {
+	case err != nil:
+	case p.OK():
+		d.c.T.Notef(d.c.name, "data: released %s (connected and closed; the port was not going to be used)", d.Dialled)
+	default:
+		d.c.T.Notef(d.c.name, "data: released %s (a connection attempt that got no connection: %v)", d.Dialled, p.Err)
+	}
+}
+
 // Close releases the data connection and any listener.
 func (d *DataChannel) Close() {
 	if d == nil {

@@ -15,6 +15,11 @@ import (
 // within 3 s is treated as dropped.
 const ProbeTimeout = 3 * time.Second
 
+// ReleaseTimeout bounds the connection attempt with which the harness
+// releases a passive port it asked for but does not use (Release): its
+// SYN, sent at once, is what matters; the answer does not.
+const ReleaseTimeout = time.Second
+
 // Probe is the outcome of one TCP connection attempt made only to learn
 // whether a port can be reached.
 type Probe struct {
@@ -87,6 +92,10 @@ type SampleOptions struct {
 	// is left out on an IPv6 control connection, which it cannot describe.
 	Modes []DataMode
 	// Probe dials every advertised port while its session holds it.
+	// Without it each port is still released (DataChannel.Release): a
+	// firewall's FTP helper keeps a pinhole for every port it reads in a
+	// 227/229 reply until a connection to it comes, and drops a later
+	// reply that names the same port while the pinhole is there.
 	Probe bool
 	// ProbeTimeout bounds each probe (default: the smaller of the target's
 	// ConnectTimeout and ProbeTimeout).
@@ -187,6 +196,9 @@ func sampleSession(ctx context.Context, t Target, tr *Transcript, n int, opt Sam
 			s.Err = err
 		default:
 			s.Advertised, s.Dialled = d.Advertised, d.Dialled
+			if !opt.Probe {
+				d.Release(ctx)
+			}
 			if opt.Probe {
 				p, err := ProbeTCP(ctx, netip.Addr{}, d.Dialled, opt.ProbeTimeout)
 				if err != nil {

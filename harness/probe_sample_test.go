@@ -2,6 +2,8 @@ package harness_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,6 +50,32 @@ func TestSamplePassive(t *testing.T) {
 		if s.Err != nil || !rng.Contains(int(s.Advertised.Port())) || s.Probe == nil || !s.Probe.OK() {
 			t.Errorf("sample %d: %+v (probe %+v)", i, s, s.Probe)
 		}
+	}
+}
+
+// Without Probe, every port is still connected to once and closed: a
+// firewall's FTP helper keeps a pinhole for each port of a 227/229 reply
+// until a connection comes, and drops a later reply naming the same port.
+func TestSamplePassiveReleasesPorts(t *testing.T) {
+	t.Parallel()
+	tg, _ := startServer(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	tr := harness.NewTranscript()
+	samples, err := harness.SamplePassive(ctx, tg, tr, harness.SampleOptions{Sessions: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range samples {
+		if s.Probe != nil {
+			t.Errorf("sample %d %s: a probe without SampleOptions.Probe: %+v", s.Session, s.Mode, s.Probe)
+		}
+		if want := fmt.Sprintf("data: released %s (connected and closed", s.Dialled); !strings.Contains(tr.String(), want) {
+			t.Errorf("sample %d %s: the transcript has no %q:\n%s", s.Session, s.Mode, want, tr.String())
+		}
+	}
+	if len(samples) != 6 {
+		t.Errorf("%d samples, want 6", len(samples))
 	}
 }
 

@@ -68,3 +68,63 @@ What to fix:
 		t.Errorf("a clean run:\n%s", buf.String())
 	}
 }
+
+func TestWriteFirewallCompared(t *testing.T) {
+	plain := run(
+		obs(keyReach, VerdictPassed, "PASV 198.18.0.1:30002 connected", "EPSV :30004 connected"),
+		obs(keyAct, VerdictPassed),
+		obs(keyRange, VerdictFailed),
+		obs(keyEPSV, VerdictPassed))
+	plain.Checks[2].Message = "ports outside the range\nfix: set the range"
+	tls := run(
+		obs(keyReach, VerdictFailed, "PASV 198.18.0.1:30002 timed-out", "EPSV :30004 timed-out"),
+		obs(keyAct, VerdictFailed),
+		obs(keyRange, VerdictPassed),
+		obs(keyEPSV, VerdictSkipped))
+	tls.Checks[0].Message = "2 of 2 sampled passive ports timed out\nfix: open TCP ports 30000-30099 inbound"
+	tls.Checks[1].Message = "the server cannot reach the client\nfix: allow outbound"
+	tls.Checks[3].Message = "EPSV is not implemented"
+	cmp := Compare(plain, tls, CompareInput{PasvRange: "30000-30099"})
+	cmp.Mode = "explicit TLS"
+	cmp.Apply(&tls)
+	var buf bytes.Buffer
+	if err := WriteFirewall(&buf, tls); err != nil {
+		t.Fatal(err)
+	}
+	want := `Plain FTP and explicit TLS compared:
+DIAGNOSIS  passive ports are reachable in plain FTP but dropped under TLS: a firewall helper (nf_conntrack_ftp or an FTP ALG) opens them for plain FTP only: under TLS it cannot read the 227/229 replies; open 30000-30099 explicitly
+           plain FTP: 2 of 2 passive ports connected; TLS: 2 of 2 timed out (ports 30002, 30004)
+           explains POLICY-PASV-RANGE-REACHABLE
+DIFFERS    title of POLICY-ACTIVE-EGRESS: plain FTP passed, explicit TLS failed (no known cause: compare the two passes' transcripts in the JSON report)
+DIFFERS    title of POLICY-PASV-RANGE: plain FTP failed, explicit TLS passed (no known cause: compare the two passes' transcripts in the JSON report)
+DIFFERS    title of POLICY-EPSV-WORKS-NAT: plain FTP passed, explicit TLS skipped (no known cause: compare the two passes' transcripts in the JSON report)
+
+PROBLEM  (TLS only) title of POLICY-PASV-RANGE-REACHABLE: 2 of 2 sampled passive ports timed out
+PROBLEM  (TLS only) title of POLICY-ACTIVE-EGRESS: the server cannot reach the client
+PROBLEM  (plain FTP only) title of POLICY-PASV-RANGE: ports outside the range
+ok       title of POLICY-PASV-RANGE
+         in plain FTP this check failed: ports outside the range
+skipped  title of POLICY-EPSV-WORKS-NAT: EPSV is not implemented
+
+What to fix:
+  1. open 30000-30099 explicitly: allow inbound TCP to the server's passive ports in the firewall instead of relying on its FTP helper
+  2. allow outbound
+  3. set the range
+
+1 diagnosis, 3 problems: explicit TLS: 1 passed, 2 failed, 0 warned, 1 skipped; plain FTP: 3 passed, 1 failed, 0 warned, 0 skipped
+`
+	if got := buf.String(); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+
+	// Implicit FTPS: no plain pass, and the report says why.
+	tls = run(obs(keyAct, VerdictPassed))
+	tls.Comparison = &Comparison{Mode: "implicit TLS", NotCompared: "implicit FTPS has no plain FTP on its port"}
+	buf.Reset()
+	if err := WriteFirewall(&buf, tls); err != nil {
+		t.Fatal(err)
+	}
+	if got := buf.String(); !strings.HasPrefix(got, "Not compared with plain FTP: implicit FTPS has no plain FTP on its port\n\nok ") || !strings.Contains(got, "No problems found.") {
+		t.Errorf("not compared:\n%s", got)
+	}
+}

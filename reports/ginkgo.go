@@ -399,6 +399,19 @@ func collectEntries(c *Check, entries types.ReportEntries) skipMark {
 			c.Warnings = append(c.Warnings, entryText(e))
 		case checkmeta.EntryInfo:
 			c.Info = append(c.Info, entryText(e))
+		case checkmeta.EntryPassive:
+			o, err := checkmeta.DecodePassive(entryText(e))
+			if err != nil {
+				continue // written by package suites; nothing to show
+			}
+			if c.Passive == nil {
+				c.Passive = &o
+				continue
+			}
+			if c.Passive.Peer == "" {
+				c.Passive.Peer = o.Peer
+			}
+			c.Passive.Replies = append(c.Passive.Replies, o.Replies...)
 		case checkmeta.EntryTranscript:
 			transcripts = append(transcripts, strings.TrimRight(entryText(e), "\n"))
 		}

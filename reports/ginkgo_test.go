@@ -449,3 +449,28 @@ func TestBlockedAndNotRunEntries(t *testing.T) {
 		t.Error("blocked and not-run checks failed the run")
 	}
 }
+
+// The passive observations of a check come out typed, merged when the
+// check recorded several; a broken one is left out.
+func TestPassiveEntries(t *testing.T) {
+	a := checkmeta.PassiveObservation{Peer: "198.18.0.1", Replies: []checkmeta.PassiveReply{{Mode: "PASV", Address: "10.0.0.5", Port: 30001, Probe: checkmeta.ProbeConnected}}}
+	b := checkmeta.PassiveObservation{Peer: "198.18.0.1", Replies: []checkmeta.PassiveReply{{Mode: "EPSV", Port: 30002, Probe: checkmeta.ProbeTimedOut}}}
+	// From JSON, as a parallel run's worker report comes back.
+	decoded := types.ReportEntry{Name: checkmeta.EntryPassive, Value: types.ReportEntryValue{Representation: b.Encode()}}
+	r := FromGinkgo(types.Report{
+		PreRunStats: types.PreRunStats{TotalSpecs: 2, SpecsThatWillRun: 2},
+		SpecReports: types.SpecReports{
+			spec("[POLICY-PASV-RANGE-REACHABLE] probes", types.SpecStatePassed, []string{"policy"}, line(1),
+				entry(checkmeta.EntryPassive, a.Encode()), func(s *types.SpecReport) { s.ReportEntries = append(s.ReportEntries, decoded) },
+				entry(checkmeta.EntryPassive, "{not json")),
+			spec("[POLICY-PASV-RANGE] samples", types.SpecStatePassed, []string{"policy"}, line(2)),
+		},
+	})
+	p := r.Checks[0].Passive
+	if p == nil || p.Peer != "198.18.0.1" || len(p.Replies) != 2 || p.Replies[0] != a.Replies[0] || p.Replies[1] != b.Replies[0] {
+		t.Errorf("merged observation: %+v", p)
+	}
+	if r.Checks[1].Passive != nil {
+		t.Errorf("a check without observations has %+v", r.Checks[1].Passive)
+	}
+}

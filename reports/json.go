@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"time"
+
+	"github.com/ftpconform/ftpconform/checkmeta"
 )
 
 // JSONFormat and JSONVersion identify the JSON report; JSONVersion changes
@@ -59,14 +61,25 @@ const (
 //	      "location": "suites/rfc959_login.go:42",
 //	      "warnings": [],
 //	      "info": [],
+//	      "passive": null,             // what it saw of 227/229 replies: {"peer": "198.18.0.1",
+//	                                   //   "replies": [{"mode": "PASV", "address": "10.0.0.5", "port": 30007, "probe": "timed-out"}]}
 //	      "transcript": "…",
 //	      "duration_seconds": 0.12
 //	    }
-//	  ]
+//	  ],
+//	  "comparison": null               // "firewall --tls explicit": the plain FTP pass, compared:
+//	  // {"tls": "explicit TLS", "not_compared": "",   // why no plain pass ran, when none did
+//	  //  "plain": {"failed": false, "stopped": "", "counts": {…}, "checks": [… as above …]},  // null when none ran
+//	  //  "differences": [{"key": "POLICY-PASV-RANGE-REACHABLE", "title": "…", "plain": "passed", "tls": "failed",
+//	  //                   "diagnosis": "helper-opens-ports"}],   // "" when no diagnosis explains it
+//	  //  "diagnoses": [{"kind": "helper-opens-ports", "message": "…", "fix": "…", "evidence": "…", "keys": ["…"]}]}
 //	}
 //
 // Every field is always present (lists as [], text as ""), except
-// "started"; "baseline" is null without a baseline. A check whose
+// "started"; "baseline" is null without a baseline, "comparison" in any
+// run but "firewall --tls explicit", and "passive" on a check that saw no
+// passive reply. "failed" is true when either pass of a compared run
+// failed. A check whose
 // "verdict" equals its "baseline_verdict" is a known deviation; a known
 // failure does not make "failed" true. Checks are in spec order and include filtered ones, so the
 // report also lists what was not run. Bytes from a server that are not
@@ -89,7 +102,6 @@ func WriteJSON(w io.Writer, r Run) error {
 			ByLevel:   map[string]jsonTally{},
 			ByRFC:     map[string]jsonTally{},
 		},
-		Checks: make([]jsonCheck, 0, len(r.Checks)),
 	}
 	if !r.Started.IsZero() {
 		doc.Started = r.Started.UTC().Format(time.RFC3339Nano)
@@ -110,26 +122,9 @@ func WriteJSON(w io.Writer, r Run) error {
 	for k, t := range counts.ByRFC {
 		doc.Counts.ByRFC[k] = tallyJSON(t)
 	}
-	for _, c := range r.Checks {
-		doc.Checks = append(doc.Checks, jsonCheck{
-			Key:        c.Key,
-			ID:         c.ID,
-			Title:      utf8Text(c.Title),
-			Level:      c.Level,
-			RFC:        c.RFC,
-			Section:    c.Section,
-			Labels:     utf8List(c.Labels),
-			Verdict:    c.Verdict,
-			Message:    utf8Text(c.Message),
-			BlockedBy:  utf8Text(c.BlockedBy),
-			Baseline:   utf8Text(c.Baseline),
-			BaselineV:  c.BaselineVerdict,
-			Location:   utf8Text(c.Location),
-			Warnings:   utf8List(c.Warnings),
-			Info:       utf8List(c.Info),
-			Transcript: utf8Text(c.Transcript),
-			Duration:   c.Duration.Seconds(),
-		})
+	doc.Checks = jsonChecks(r.Checks)
+	if c := r.Comparison; c != nil {
+		doc.Comparison = jsonComparisonOf(*c)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -150,6 +145,86 @@ type jsonRun struct {
 	Counts        jsonCounts    `json:"counts"`
 	Baseline      *jsonBaseline `json:"baseline"`
 	Checks        []jsonCheck   `json:"checks"`
+	Comparison    *jsonCompared `json:"comparison"`
+}
+
+// jsonChecks converts checks, never returning nil.
+func jsonChecks(checks []Check) []jsonCheck {
+	out := make([]jsonCheck, 0, len(checks))
+	for _, c := range checks {
+		out = append(out, jsonCheck{
+			Key:        c.Key,
+			ID:         c.ID,
+			Title:      utf8Text(c.Title),
+			Level:      c.Level,
+			RFC:        c.RFC,
+			Section:    c.Section,
+			Labels:     utf8List(c.Labels),
+			Verdict:    c.Verdict,
+			Message:    utf8Text(c.Message),
+			BlockedBy:  utf8Text(c.BlockedBy),
+			Baseline:   utf8Text(c.Baseline),
+			BaselineV:  c.BaselineVerdict,
+			Location:   utf8Text(c.Location),
+			Warnings:   utf8List(c.Warnings),
+			Info:       utf8List(c.Info),
+			Passive:    c.Passive,
+			Transcript: utf8Text(c.Transcript),
+			Duration:   c.Duration.Seconds(),
+		})
+	}
+	return out
+}
+
+// jsonCompared is a Comparison.
+type jsonCompared struct {
+	Mode        string           `json:"tls"`
+	NotCompared string           `json:"not_compared"`
+	Plain       *jsonPlain       `json:"plain"`
+	Differences []jsonDifference `json:"differences"`
+	Diagnoses   []jsonDiagnosis  `json:"diagnoses"`
+}
+
+type jsonPlain struct {
+	Failed  bool        `json:"failed"`
+	Stopped string      `json:"stopped"`
+	Counts  jsonTally   `json:"counts"`
+	Checks  []jsonCheck `json:"checks"`
+}
+
+type jsonDifference struct {
+	Key       string  `json:"key"`
+	Title     string  `json:"title"`
+	Plain     Verdict `json:"plain"`
+	TLS       Verdict `json:"tls"`
+	Diagnosis string  `json:"diagnosis"`
+}
+
+type jsonDiagnosis struct {
+	Kind     string   `json:"kind"`
+	Message  string   `json:"message"`
+	Fix      string   `json:"fix"`
+	Evidence string   `json:"evidence"`
+	Keys     []string `json:"keys"`
+}
+
+func jsonComparisonOf(c Comparison) *jsonCompared {
+	out := &jsonCompared{Mode: c.Mode, NotCompared: utf8Text(c.NotCompared),
+		Differences: []jsonDifference{}, Diagnoses: []jsonDiagnosis{}}
+	if p := c.Plain; p != nil {
+		out.Plain = &jsonPlain{Failed: p.Failed(), Stopped: utf8Text(p.Stopped), Counts: tallyJSON(Count(p.Checks).Tally), Checks: jsonChecks(p.Checks)}
+	}
+	for _, d := range c.Differences {
+		out.Differences = append(out.Differences, jsonDifference{Key: d.Key, Title: utf8Text(d.Title), Plain: d.Plain, TLS: d.TLS, Diagnosis: d.Diagnosis})
+	}
+	for _, d := range c.Diagnoses {
+		keys := d.Keys
+		if keys == nil {
+			keys = []string{}
+		}
+		out.Diagnoses = append(out.Diagnoses, jsonDiagnosis{Kind: d.Kind, Message: utf8Text(d.Message), Fix: utf8Text(d.Fix), Evidence: utf8Text(d.Evidence), Keys: keys})
+	}
+	return out
 }
 
 type jsonBaseline struct {
@@ -193,23 +268,25 @@ type jsonCounts struct {
 }
 
 type jsonCheck struct {
-	Key        string   `json:"key"`
-	ID         string   `json:"id"`
-	Title      string   `json:"title"`
-	Level      string   `json:"level"`
-	RFC        string   `json:"rfc"`
-	Section    string   `json:"section"`
-	Labels     []string `json:"labels"`
-	Verdict    Verdict  `json:"verdict"`
-	Message    string   `json:"message"`
-	BlockedBy  string   `json:"blocked_by"`
-	Baseline   string   `json:"baseline"`
-	BaselineV  Verdict  `json:"baseline_verdict"`
-	Location   string   `json:"location"`
-	Warnings   []string `json:"warnings"`
-	Info       []string `json:"info"`
-	Transcript string   `json:"transcript"`
-	Duration   float64  `json:"duration_seconds"`
+	Key       string   `json:"key"`
+	ID        string   `json:"id"`
+	Title     string   `json:"title"`
+	Level     string   `json:"level"`
+	RFC       string   `json:"rfc"`
+	Section   string   `json:"section"`
+	Labels    []string `json:"labels"`
+	Verdict   Verdict  `json:"verdict"`
+	Message   string   `json:"message"`
+	BlockedBy string   `json:"blocked_by"`
+	Baseline  string   `json:"baseline"`
+	BaselineV Verdict  `json:"baseline_verdict"`
+	Location  string   `json:"location"`
+	Warnings  []string `json:"warnings"`
+	Info      []string `json:"info"`
+	// Passive is null when the check recorded no passive replies.
+	Passive    *checkmeta.PassiveObservation `json:"passive"`
+	Transcript string                        `json:"transcript"`
+	Duration   float64                       `json:"duration_seconds"`
 }
 
 // utf8Text escapes the bytes of s that are not UTF-8.

@@ -24,11 +24,11 @@ func TestJSON(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	topLevel := []string{"format", "format_version", "tool", "version", "target", "started", "duration_seconds", "failed", "stopped", "counts", "baseline", "checks"}
+	topLevel := []string{"format", "format_version", "tool", "version", "target", "started", "duration_seconds", "failed", "stopped", "counts", "baseline", "checks", "comparison"}
 	if got := mapKeys(doc); !sameSet(got, topLevel) {
 		t.Errorf("top-level fields %q, want %q", got, topLevel)
 	}
-	if doc["stopped"] != "" || doc["baseline"] != nil {
+	if doc["stopped"] != "" || doc["baseline"] != nil || doc["comparison"] != nil {
 		t.Errorf("stopped %q baseline %v", doc["stopped"], doc["baseline"])
 	}
 	if doc["started"] != "2026-01-02T15:04:05Z" || doc["duration_seconds"] != 3.0 || doc["failed"] != true || doc["target"] != "ftp://conform@127.0.0.1:2121" {
@@ -54,7 +54,7 @@ func TestJSON(t *testing.T) {
 	if len(checks) != len(r.Checks) {
 		t.Fatalf("%d checks, want %d (filtered ones included)", len(checks), len(r.Checks))
 	}
-	checkFields := []string{"key", "id", "title", "level", "rfc", "section", "labels", "verdict", "message", "blocked_by", "baseline", "baseline_verdict", "location", "warnings", "info", "transcript", "duration_seconds"}
+	checkFields := []string{"key", "id", "title", "level", "rfc", "section", "labels", "verdict", "message", "blocked_by", "baseline", "baseline_verdict", "location", "warnings", "info", "passive", "transcript", "duration_seconds"}
 	verdicts := map[string]string{}
 	for _, c := range checks {
 		m := c.(map[string]any)
@@ -161,5 +161,65 @@ func TestJSONRunModelAndBaseline(t *testing.T) {
 	}
 	if c := byKey["RFC1123-4.1.2.6-PASV-MUST"]; c["verdict"] != "failed" || c["baseline"] != "vendor bug" || c["baseline_verdict"] != "failed" {
 		t.Errorf("known failure %v", c)
+	}
+}
+
+// A compared firewall run carries the plain pass, the differences and the
+// diagnoses; its observations come out typed.
+func TestJSONComparison(t *testing.T) {
+	plain := run(obs(keyReach, VerdictPassed, "PASV 198.18.0.1:30002 connected"), obs(keyAct, VerdictPassed))
+	tls := run(obs(keyReach, VerdictFailed, "PASV 198.18.0.1:30002 timed-out"), obs(keyAct, VerdictPassed))
+	cmp := Compare(plain, tls, CompareInput{PasvRange: "30000-30099"})
+	cmp.Mode = "explicit TLS"
+	cmp.Apply(&tls)
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, tls); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Failed bool `json:"failed"`
+		Checks []struct {
+			Key     string `json:"key"`
+			Passive *struct {
+				Peer    string `json:"peer"`
+				Replies []struct {
+					Mode, Address, Probe string
+					Port                 int
+				} `json:"replies"`
+			} `json:"passive"`
+		} `json:"checks"`
+		Comparison *struct {
+			TLS   string `json:"tls"`
+			Plain *struct {
+				Failed bool `json:"failed"`
+				Checks []struct {
+					Key, Verdict string
+				} `json:"checks"`
+			} `json:"plain"`
+			Differences []map[string]string `json:"differences"`
+			Diagnoses   []struct {
+				Kind, Message, Fix, Evidence string
+				Keys                         []string
+			} `json:"diagnoses"`
+		} `json:"comparison"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !doc.Failed || len(doc.Checks) != 2 || doc.Checks[0].Passive == nil || doc.Checks[1].Passive != nil {
+		t.Fatalf("run: %+v", doc)
+	}
+	if p := doc.Checks[0].Passive; p.Peer != "198.18.0.1" || len(p.Replies) != 1 || p.Replies[0].Probe != "timed-out" || p.Replies[0].Port != 30002 || p.Replies[0].Address != "198.18.0.1" {
+		t.Errorf("passive observation: %+v", p)
+	}
+	c := doc.Comparison
+	if c == nil || c.TLS != "explicit TLS" || c.Plain == nil || c.Plain.Failed || len(c.Plain.Checks) != 2 || c.Plain.Checks[0].Verdict != "passed" {
+		t.Fatalf("comparison: %+v", c)
+	}
+	if len(c.Differences) != 1 || c.Differences[0]["key"] != keyReach || c.Differences[0]["plain"] != "passed" || c.Differences[0]["tls"] != "failed" || c.Differences[0]["diagnosis"] != DiagHelperOpensPorts {
+		t.Errorf("differences: %v", c.Differences)
+	}
+	if len(c.Diagnoses) != 1 || c.Diagnoses[0].Kind != DiagHelperOpensPorts || c.Diagnoses[0].Message != cmp.Diagnoses[0].Message || !slices.Equal(c.Diagnoses[0].Keys, []string{keyReach}) {
+		t.Errorf("diagnoses: %+v", c.Diagnoses)
 	}
 }

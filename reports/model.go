@@ -87,6 +87,10 @@ type Run struct {
 	// Baseline is the comparison with the baseline, nil when none was
 	// applied (see Baseline.Apply).
 	Baseline *BaselineResult
+	// Comparison is set on the TLS pass of "ftpconform firewall --tls":
+	// the plain FTP pass of the same checks and how the two differ (see
+	// Compare); nil in any other run.
+	Comparison *Comparison
 }
 
 // Check is the outcome of one spec, that is one requirement checked one way.
@@ -109,9 +113,13 @@ type Check struct {
 	// "PREFLIGHT", when it stopped before any check). Empty for other verdicts.
 	BlockedBy string
 	// Location is where in the specs a failed check failed ("file.go:42").
-	Location   string
-	Warnings   []string
-	Info       []string
+	Location string
+	Warnings []string
+	Info     []string
+	// Passive is what the check saw of passive replies (addresses, ports,
+	// connection outcomes), nil when it recorded nothing: the typed input
+	// of the comparison of a plain and a TLS pass (Compare).
+	Passive    *checkmeta.PassiveObservation
 	Transcript string
 	Duration   time.Duration
 
@@ -185,7 +193,14 @@ func Count(checks []Check) Counts {
 // count: their root cause is a failed check of its own.
 // A failure the applied baseline expects (a known deviation) does not
 // count either.
+//
+// A run compared with a plain FTP pass (Comparison) fails when either
+// pass does: a failure under TLS is real for FTPS clients, one in plain
+// FTP for plain ones.
 func (r Run) Failed() bool {
+	if c := r.Comparison; c != nil && c.Plain != nil && c.Plain.Failed() {
+		return true
+	}
 	return slices.ContainsFunc(r.Checks, func(c Check) bool { return c.Verdict == VerdictFailed && !c.known() })
 }
 

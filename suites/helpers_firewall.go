@@ -10,6 +10,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 
+	"github.com/ftpconform/ftpconform/checkmeta"
 	"github.com/ftpconform/ftpconform/harness"
 )
 
@@ -33,6 +34,70 @@ func problem(ctx *Ctx, finding string, fixes ...string) {
 	ctx.failf("%s", b.String())
 }
 
+// observePassive records what the check saw of passive replies, typed, for
+// the comparison of a plain and a TLS pass (checkmeta.EntryPassive).
+// Samples without a usable reply are left out.
+func (c *Ctx) observePassive(samples []harness.PassiveSample) {
+	var o checkmeta.PassiveObservation
+	for _, s := range samples {
+		if s.Err != nil || !s.Advertised.IsValid() {
+			continue
+		}
+		if o.Peer == "" {
+			o.Peer = s.Peer.Addr().Unmap().String()
+		}
+		r := checkmeta.PassiveReply{Mode: string(s.Mode), Port: int(s.Advertised.Port())}
+		if s.Mode == harness.PASV {
+			r.Address = s.Advertised.Addr().Unmap().String()
+		}
+		if s.Probe != nil {
+			r.Probe = probeOutcome(s.Probe.Kind())
+		}
+		o.Replies = append(o.Replies, r)
+	}
+	if len(o.Replies) > 0 {
+		AddReportEntry(checkmeta.EntryPassive, o.Encode(), ReportEntryVisibilityNever)
+	}
+}
+
+// observeChannel records one passive data channel, and the outcome of
+// dialling it when dialErr says (nil: connected; nil and !dialled: no
+// outcome).
+func (c *Ctx) observeChannel(conn *harness.Conn, d *harness.DataChannel, dialled bool, dialErr error) {
+	if d == nil || !d.Advertised.IsValid() {
+		return
+	}
+	s := harness.PassiveSample{Mode: d.Mode, Peer: conn.RemoteAddr(), Advertised: d.Advertised, Dialled: d.Dialled}
+	if dialled {
+		p := &harness.Probe{Addr: d.Dialled}
+		var de *harness.DialError
+		switch {
+		case dialErr == nil:
+		case errors.As(dialErr, &de):
+			p.Err = de
+		default:
+			p.Err = &harness.DialError{Kind: harness.DialOther, Err: dialErr}
+		}
+		s.Probe = p
+	}
+	c.observePassive([]harness.PassiveSample{s})
+}
+
+// probeOutcome names a connection attempt's outcome for an observation.
+func probeOutcome(k harness.DialFailure) string {
+	switch k {
+	case "":
+		return checkmeta.ProbeConnected
+	case harness.DialTimeout:
+		return checkmeta.ProbeTimedOut
+	case harness.DialRefused:
+		return checkmeta.ProbeRefused
+	case harness.DialUnreachable:
+		return checkmeta.ProbeUnreachable
+	}
+	return checkmeta.ProbeFailed
+}
+
 // samplePassive runs ctx.cfg.Samples fresh sessions and collects their PASV
 // and EPSV replies (modes, if given, instead), probing each port when
 // probe is set. A session that cannot be opened fails the check.
@@ -42,6 +107,7 @@ func samplePassive(ctx *Ctx, probe bool, modes ...harness.DataMode) []harness.Pa
 		Modes:    modes,
 		Probe:    probe,
 	})
+	ctx.observePassive(samples)
 	if err != nil {
 		ctx.failf("sampling passive replies over %d sessions: %v", ctx.cfg.Samples, err)
 	}

@@ -135,6 +135,9 @@ var _ = describe("Operator policy for passive mode", Label("policy", "pasv", "fi
 		func(ctx *Ctx) {
 			c := login(ctx)
 			d, err := c.OpenData(ctx, harness.EPSV, harness.DataOptions{})
+			if _, dialFailed := isUnreachable(err); err == nil || dialFailed {
+				ctx.observeChannel(c, d, true, err)
+			}
 			if err != nil {
 				d.Close()
 				var re *harness.ReplyError

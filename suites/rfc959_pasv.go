@@ -41,6 +41,8 @@ var _ = describe("Passive mode (RFC 959 §4.1.2, RFC 1123 §4.1.2.6)", Label("pa
 			c := login(ctx)
 			requireFamily(c, harness.PASV)
 			d := openDataNoDial(ctx, c, harness.PASV)
+			d.Release(ctx) // the port is not used (DataChannel.Release says why)
+			ctx.observeChannel(c, d, false, nil)
 			adv := d.Advertised.Addr()
 			peer := c.RemoteAddr().Addr()
 			if adv == peer || adv == expectedPasvAddr(ctx, peer) {

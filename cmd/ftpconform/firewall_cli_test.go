@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -57,5 +60,101 @@ func TestExpectActiveSourcePortFlag(t *testing.T) {
 		if got, err := parseSourcePort(arg); err != nil || got != want {
 			t.Errorf("parseSourcePort(%q) = %d, %v; want %d", arg, got, err, want)
 		}
+	}
+}
+
+// TestFirewallCommandTLS: "firewall --tls explicit" runs the checks in
+// plain FTP, then inside TLS, and reports the comparison; the password
+// never shows, and a server that refuses logins without TLS is checked
+// with TLS alone.
+func TestFirewallCommandTLS(t *testing.T) {
+	t.Parallel()
+	start := func(requireTLS bool) (target, ca string) {
+		srv := fakeserver.New(t.TempDir(), "fw-tls-secret")
+		srv.PasvMinPort, srv.PasvMaxPort = 29100, 29199
+		srv.RequireTLS = requireTLS
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Close() })
+		ca = filepath.Join(t.TempDir(), "ca.pem")
+		if err := os.WriteFile(ca, srv.CertificatePEM(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return "ftp://conform:fw-tls-secret@" + srv.Address().String(), ca
+	}
+	type compared struct {
+		Comparison *struct {
+			TLS         string `json:"tls"`
+			NotCompared string `json:"not_compared"`
+			Plain       *struct {
+				Checks []struct {
+					Key, Verdict string
+				} `json:"checks"`
+			} `json:"plain"`
+			Differences []any `json:"differences"`
+			Diagnoses   []any `json:"diagnoses"`
+		} `json:"comparison"`
+		Checks []struct {
+			Key     string `json:"key"`
+			Passive *struct {
+				Replies []struct{ Probe string } `json:"replies"`
+			} `json:"passive"`
+		} `json:"checks"`
+	}
+	read := func(r runResult) compared {
+		var doc compared
+		if err := json.Unmarshal(r.files["report.json"], &doc); err != nil || doc.Comparison == nil {
+			t.Fatalf("report.json: %v, comparison %v\n%s", err, doc.Comparison, r.stdout)
+		}
+		return doc
+	}
+
+	target, ca := start(false)
+	args := []string{"firewall", "--target", target, "--tls", "explicit", "--ca-file", ca, "--pasv-range", "29100-29199", "--pasv-address", "127.0.0.1", "--samples", "3"}
+	r := runBinary(t, args...)
+	if r.exit != 0 || !strings.Contains(r.stdout, "== plain FTP") || !strings.Contains(r.stdout, "Plain FTP and explicit TLS compared: every check has the same verdict in both.") {
+		t.Fatalf("exit %d:\n%s\n%s", r.exit, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr+string(r.files["report.json"]), "fw-tls-secret") {
+		t.Errorf("the password shows in the output or the report")
+	}
+	doc := read(r)
+	if c := doc.Comparison; c.TLS != "explicit TLS" || c.Plain == nil || len(c.Differences) != 0 || len(c.Diagnoses) != 0 {
+		t.Errorf("comparison: %+v", c)
+	} else {
+		ran := 0
+		for _, ch := range c.Plain.Checks {
+			switch ch.Verdict {
+			case "filtered":
+			case "passed", "skipped":
+				ran++
+			default:
+				t.Errorf("plain FTP: %s %s", ch.Key, ch.Verdict)
+			}
+		}
+		if ran != 8 {
+			t.Errorf("the plain pass ran %d checks, want the 8 firewall checks", ran)
+		}
+	}
+	for _, ch := range doc.Checks {
+		if ch.Key != "POLICY-PASV-RANGE-REACHABLE" {
+			continue
+		}
+		if ch.Passive == nil || len(ch.Passive.Replies) != 6 || ch.Passive.Replies[0].Probe != "connected" {
+			t.Errorf("the reachability check's observation: %+v", ch.Passive)
+		}
+	}
+
+	r = runBinary(t, append(args, "--compare-plain=false")...)
+	if doc := read(r); r.exit != 0 || strings.Contains(r.stdout, "== plain FTP") || doc.Comparison.Plain != nil || doc.Comparison.NotCompared != "--compare-plain=false" {
+		t.Errorf("--compare-plain=false: exit %d, comparison %+v\n%s", r.exit, doc.Comparison, r.stdout)
+	}
+
+	target, ca = start(true)
+	r = runBinary(t, "firewall", "--target", target, "--tls", "explicit", "--ca-file", ca, "--samples", "3")
+	if doc := read(r); r.exit != 0 || doc.Comparison.Plain != nil || !strings.Contains(doc.Comparison.NotCompared, "credentials refused: 530") ||
+		!strings.Contains(r.stdout, "Not compared with plain FTP: the plain FTP pass could not start: credentials refused: 530") {
+		t.Errorf("a server that requires TLS: exit %d, comparison %+v\n%s", r.exit, doc.Comparison, r.stdout)
 	}
 }

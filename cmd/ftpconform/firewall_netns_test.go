@@ -80,6 +80,14 @@ func runCmd(stdin string, name string, args ...string) ([]byte, error) {
 // with the reason they cannot be made here.
 func setupNetns(t *testing.T) netnsPair {
 	t.Helper()
+	return setupNetnsTagged(t, "")
+}
+
+// setupNetnsTagged is setupNetns with tag (a lower-case letter or two) in
+// the names of the namespaces and links, for a test that needs a fresh
+// pair while another one exists.
+func setupNetnsTagged(t *testing.T, tag string) netnsPair {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("skipping the namespace firewall test: it needs root (to create network namespaces and nftables rules)")
 	}
@@ -89,8 +97,8 @@ func setupNetns(t *testing.T) netnsPair {
 		}
 	}
 	id := os.Getpid() % 1000000
-	p := netnsPair{server: fmt.Sprintf("ftpconform-%d-srv", id), client: fmt.Sprintf("ftpconform-%d-cli", id)}
-	vs, vc := fmt.Sprintf("fcs%d", id), fmt.Sprintf("fcc%d", id)
+	p := netnsPair{server: fmt.Sprintf("ftpconform-%d%s-srv", id, tag), client: fmt.Sprintf("ftpconform-%d%s-cli", id, tag)}
+	vs, vc := fmt.Sprintf("fcs%d%s", id, tag), fmt.Sprintf("fcc%d%s", id, tag)
 
 	if out, err := runCmd("", "ip", "netns", "add", p.server); err != nil {
 		t.Skipf("skipping the namespace firewall test: no network namespace support here: ip netns add: %v: %s", err, bytes.TrimSpace(out))
@@ -127,12 +135,19 @@ func (p netnsPair) nft(t *testing.T, ruleset string) {
 // The process is killed when the test ends.
 func (p netnsPair) startServer(t *testing.T, bin, password string, port int, extra ...string) {
 	t.Helper()
+	p.startServerAt(t, bin, password, nsServerAddr, port, extra...)
+}
+
+// startServerAt is startServer listening on host (an address of the
+// server namespace).
+func (p netnsPair) startServerAt(t *testing.T, bin, password, host string, port int, extra ...string) {
+	t.Helper()
 	root := t.TempDir()
 	if err := os.WriteFile(filepath.Join(root, "hello.txt"), []byte("hello\r\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	args := append([]string{"netns", "exec", p.server, bin, "serve",
-		"--listen", fmt.Sprintf("%s:%d", nsServerAddr, port),
+		"--listen", fmt.Sprintf("%s:%d", host, port),
 		"--root", root, "--password", password,
 		"--pasv-range", fmt.Sprintf("%d-%d", nsPasvMin, nsPasvMax),
 		"--active-source-port", strconv.Itoa(port - 1)}, extra...)
@@ -182,6 +197,7 @@ type fwResult struct {
 	exit   int
 	stdout string
 	checks map[string]fwCheck
+	json   []byte // the whole report
 }
 
 type fwCheck struct {
@@ -195,6 +211,13 @@ type fwCheck struct {
 // server on port.
 func (p netnsPair) firewall(t *testing.T, bin, password string, port int, extra ...string) fwResult {
 	t.Helper()
+	return p.firewallEnv(t, bin, nil, password, port, extra...)
+}
+
+// firewallEnv is firewall with env added to the environment of
+// "ftpconform firewall".
+func (p netnsPair) firewallEnv(t *testing.T, bin string, env []string, password string, port int, extra ...string) fwResult {
+	t.Helper()
 	report := filepath.Join(t.TempDir(), "report.json")
 	args := append([]string{"netns", "exec", p.client, bin, "firewall",
 		"--target", fmt.Sprintf("ftp://conform:%s@%s:%d", password, nsServerAddr, port),
@@ -204,6 +227,7 @@ func (p netnsPair) firewall(t *testing.T, bin, password string, port int, extra 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "ip", args...)
+	cmd.Env = append(os.Environ(), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -221,6 +245,7 @@ func (p netnsPair) firewall(t *testing.T, bin, password string, port int, extra 
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatalf("report.json: %v", err)
 	}
+	res.json = b
 	for _, c := range doc.Checks {
 		if c.Verdict != "filtered" {
 			res.checks[c.Key] = c

@@ -3,6 +3,7 @@
 // it conforms.
 //
 //	ftpconform run      [--target ftp://USER:PASS@HOST:PORT] [flags]   run the checks (default: against the embedded reference server)
+//	ftpconform firewall [--target URL] [--tls explicit] [flags]        the firewall checks; with TLS, in plain FTP and TLS compared (docs/firewall.md)
 //	ftpconform serve    --listen ADDR --root DIR [flags]              run the reference server
 //	ftpconform list     [--label-filter EXPR] [--json]                list the checks
 //
@@ -40,7 +41,8 @@ const mainUsage = `usage: ftpconform <command> [flags]
 commands:
   run       run the conformance checks against --target, or against the
             embedded reference server when no target is given
-  firewall  run only the data-connection and firewall checks, with a short report
+  firewall  run only the data-connection and firewall checks, with a short report;
+            with --tls explicit in plain FTP, then inside TLS, compared
   serve     run the reference FTP server
   list      list the checks (ID, level, labels, title)
   coverage  print the requirement coverage document (docs/coverage.md)

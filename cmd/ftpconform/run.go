@@ -66,6 +66,11 @@ type runOptions struct {
 	// preflight facts) and where to write its ginkgo report.
 	workerPlan   string
 	workerReport string
+	// comparePlain (firewall --tls explicit): run the checks in plain FTP
+	// too and compare (firewall_compare.go); passReport: this process is
+	// that plain pass, and writes its outcome there for the coordinator.
+	comparePlain bool
+	passReport   string
 }
 
 func runFlags(o *runOptions, stderr io.Writer, firewall bool) *flag.FlagSet {
@@ -105,6 +110,10 @@ func runFlags(o *runOptions, stderr io.Writer, firewall bool) *flag.FlagSet {
 	fs.IntVar(&o.parallel, "parallel", defaultParallel, "run checks in up to `N` sessions at once (worker processes); checks marked Serial run afterwards, alone; 1: one check at a time")
 	fs.StringVar(&o.workerPlan, "worker-plan", "", "internal: run as a worker of a parallel run, with this plan `FILE`")
 	fs.StringVar(&o.workerReport, "worker-report", "", "internal: where a worker writes its report")
+	fs.StringVar(&o.passReport, "pass-report", "", "internal: run as the plain FTP pass of a compared firewall run and write its outcome to `FILE`")
+	if firewall {
+		fs.BoolVar(&o.comparePlain, "compare-plain", true, "with --tls explicit: run the checks in plain FTP first and compare the two passes, to diagnose firewall and NAT helpers that work for plain FTP only (that pass logs in without TLS: the password crosses the network in clear text); false: the TLS pass only")
+	}
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage of %s:\n", name)
 		fs.VisitAll(func(f *flag.Flag) {
@@ -367,19 +376,92 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 	if o.workerPlan != "" {
 		return runAsWorker(&o, t, srcPort, filter, baseline, stdout, stderr)
 	}
-	fmt.Fprintf(stdout, "ftpconform %s: checking %s%s\n", version, t, map[bool]string{true: " (embedded reference server)", false: ""}[embedded])
+	if firewall && o.passReport == "" && t.TLS != harness.TLSOff {
+		return runCompared(&o, t, srcPort, filter, baseline, embedded, stdout, stderr)
+	}
+	if o.passReport == "" {
+		fmt.Fprintf(stdout, "ftpconform %s: checking %s%s\n", version, t, map[bool]string{true: " (embedded reference server)", false: ""}[embedded])
+	}
+	res, abort := runPass(&o, t, srcPort, filter, baseline, stdout, stderr)
+	if abort >= 0 {
+		return abort
+	}
+	if o.passReport != "" {
+		// One pass of a compared firewall run: the coordinator reports.
+		if err := writePassFile(o.passReport, res); err != nil {
+			fmt.Fprintf(stderr, "ftpconform: writing the pass report: %v\n", err)
+			return exitFailures
+		}
+		return res.exitCode(&o)
+	}
+	writeReports(&o, res.run, t, stderr)
+	if res.unreachable {
+		return exitUnreachable
+	}
+	fmt.Fprintln(stdout)
+	if firewall {
+		_ = reports.WriteFirewall(stdout, res.run)
+	} else {
+		_ = reports.WriteSummary(stdout, res.run, color)
+	}
+	return res.exitCode(&o)
+}
 
+// passResult is one run of the checks against the target: the report's
+// run, the preflight's facts and exit code (exitOK when it let the checks
+// start), and whether a signal cut the run short.
+type passResult struct {
+	run         reports.Run
+	facts       *harness.Facts
+	code        int
+	interrupted bool
+	// refused is the command the preflight's login was refused at
+	// ("USER", "PASS") when the credentials were refused.
+	refused string
+	// unreachable: nothing answered; run lists every check as not run.
+	unreachable bool
+}
+
+// exitCode is the run's exit code: the preflight's when it stopped the
+// run (usage, unreachable, not FTP), 1 when a check failed (in either pass
+// of a compared run), when --strict meets a baseline difference, or when
+// a signal cut the run short, 0 otherwise.
+func (r passResult) exitCode(o *runOptions) int {
+	switch {
+	case r.code != exitOK:
+		return r.code
+	case r.run.Failed() || (o.strict && r.run.Baseline != nil && r.run.Baseline.Differs()):
+		return exitFailures
+	case r.interrupted:
+		// Not every check ran: conformance is not shown.
+		return exitFailures
+	}
+	return exitOK
+}
+
+// runPass runs the preflight and the checks the filter selects against t,
+// in this process or in worker processes, and returns the outcome; abort
+// is an exit code when the run broke down without a report (-1 otherwise).
+// A target that cannot be reached gives a report of every check not run.
+func runPass(o *runOptions, t harness.Target, srcPort int, filter string, baseline *reports.Baseline, stdout, stderr io.Writer) (res passResult, abort int) {
 	started := time.Now()
-	facts, halted, code := preflight(t, &o, stdout, stderr)
+	facts, halted, code, pe := preflight(t, o, stdout, stderr)
+	res.facts, res.code = facts, code
+	if pe != nil && pe.Kind == harness.PreflightCredentials {
+		var re *harness.ReplyError
+		if errors.As(pe.Err, &re) {
+			res.refused, _, _ = strings.Cut(re.Cmd, " ")
+		}
+	}
 	if facts != nil && facts.CertProblem != nil && !t.Insecure {
 		// One finding, reported by the check of the certificate; the
 		// other checks go on without verification.
 		o.certUnverified, t.Insecure = true, true
 	}
 	if code == exitUnreachable && facts == nil && strings.HasPrefix(halted, "unreachable: ") {
-		run := reports.Unreachable(t.String(), started, errors.New(strings.TrimPrefix(halted, "unreachable: ")))
-		writeReports(&o, run, t, stderr)
-		return exitUnreachable
+		res.run = reports.Unreachable(t.String(), started, errors.New(strings.TrimPrefix(halted, "unreachable: ")))
+		res.unreachable = true
+		return res, -1
 	}
 
 	var report types.Report
@@ -392,21 +474,21 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 		registryErrs = errs
 		if !ok {
 			fmt.Fprintln(stderr, "ftpconform: walking the checks (dry run) gave no report")
-			return exitFailures
+			return res, exitFailures
 		}
 		var err error
-		report, err = runParallel(&o, t, srcPort, filter, facts, dry, stdout, stderr)
+		report, err = runParallel(o, t, srcPort, filter, facts, dry, stdout, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "ftpconform: parallel run: %v\n", err)
-			return exitFailures
+			return res, exitFailures
 		}
 		gotReport = true
 	} else {
-		report, gotReport, registryErrs = runSpecs(specRun{o: &o, t: t, srcPort: srcPort, filter: filter, facts: facts, halted: halted, baseline: baseline}, stdout)
+		report, gotReport, registryErrs = runSpecs(specRun{o: o, t: t, srcPort: srcPort, filter: filter, facts: facts, halted: halted, baseline: baseline}, stdout)
 	}
 	if !gotReport {
 		fmt.Fprintln(stderr, "ftpconform: the run ended without a report")
-		return exitFailures
+		return res, exitFailures
 	}
 	// The registry is complete once the spec tree is built: a malformed
 	// key or an unknown requirement ID is an internal error, not a check
@@ -415,7 +497,7 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 	// of the run that follows.)
 	if len(registryErrs) > 0 {
 		fmt.Fprintf(stderr, "ftpconform: internal error in the check registry:\n  %s\n", strings.Join(registryErrs, "\n  "))
-		return exitUsage
+		return res, exitUsage
 	}
 	run := reports.FromGinkgo(report)
 	run.Tool, run.Version, run.Target = "ftpconform", version, t.String()
@@ -426,24 +508,8 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 	if baseline != nil {
 		baseline.Apply(&run)
 	}
-	writeReports(&o, run, t, stderr)
-	fmt.Fprintln(stdout)
-	if firewall {
-		_ = reports.WriteFirewall(stdout, run)
-	} else {
-		_ = reports.WriteSummary(stdout, run, color)
-	}
-	if code != exitOK {
-		return code // the preflight stopped the run: usage (2) or not FTP (3)
-	}
-	if run.Failed() || (o.strict && run.Baseline != nil && run.Baseline.Differs()) {
-		return exitFailures
-	}
-	if interrupted(report) {
-		// Not every check ran: conformance is not shown.
-		return exitFailures
-	}
-	return exitOK
+	res.run, res.interrupted = run, interrupted(report)
+	return res, -1
 }
 
 // specRun is what one in-process run of the specs needs.
@@ -583,7 +649,7 @@ func combineFilters(a, b string) string {
 // the credentials were refused (2). In the last two cases the run still
 // goes through every check, reporting each as not run, so the reports
 // list the whole suite; nothing more is sent to the server.
-func preflight(t harness.Target, o *runOptions, stdout, stderr io.Writer) (*harness.Facts, string, int) {
+func preflight(t harness.Target, o *runOptions, stdout, stderr io.Writer) (*harness.Facts, string, int, *harness.PreflightError) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	// Ginkgo handles Ctrl-C and SIGTERM once the checks run; before that,
@@ -599,25 +665,25 @@ func preflight(t harness.Target, o *runOptions, stdout, stderr io.Writer) (*harn
 	})
 	if sigCtx.Err() != nil && ctx.Err() == nil {
 		fmt.Fprintln(stderr, "ftpconform: interrupted during the preflight")
-		return nil, "interrupted by a signal during the preflight", exitFailures
+		return nil, "interrupted by a signal during the preflight", exitFailures, nil
 	}
 	var pe *harness.PreflightError
 	if errors.As(err, &pe) {
 		switch pe.Kind {
 		case harness.PreflightUnreachable:
 			fmt.Fprintf(stderr, "ftpconform: target %s unreachable: %v\n", t, pe)
-			return nil, "unreachable: " + pe.Msg, exitUnreachable
+			return nil, "unreachable: " + pe.Msg, exitUnreachable, pe
 		case harness.PreflightCredentials:
 			fmt.Fprintf(stderr, "ftpconform: %s\n", pe)
-			return nil, pe.Msg, exitUsage
+			return nil, pe.Msg, exitUsage, pe
 		case harness.PreflightTLS:
 			// The operator asked for TLS and the server does not do it:
 			// not conformant with what the run requires.
 			fmt.Fprintf(stderr, "ftpconform: target %s: %s\n", t, pe)
-			return nil, pe.Msg, exitFailures
+			return nil, pe.Msg, exitFailures, pe
 		default:
 			fmt.Fprintf(stderr, "ftpconform: target %s: %s\n", t, pe)
-			return nil, pe.Msg, exitUnreachable
+			return nil, pe.Msg, exitUnreachable, pe
 		}
 	}
 	fmt.Fprintf(stdout, "preflight (%.1fs): %s\n", facts.Duration.Seconds(), describeFacts(facts))
@@ -627,7 +693,7 @@ func preflight(t harness.Target, o *runOptions, stdout, stderr io.Writer) (*harn
 	if facts.CertProblem != nil {
 		fmt.Fprintf(stdout, "TLS: the server's certificate does not verify: %v; the checks go on without verification (POLICY-TLS-CERT judges it)\n", facts.CertProblem)
 	}
-	return facts, "", exitOK
+	return facts, "", exitOK, nil
 }
 
 // describeFacts is one line on what the preflight found.
