@@ -415,6 +415,13 @@ func (c *Conn) authTLS(ctx context.Context, pause time.Duration) (*Reply, error)
 	return r, c.handshake(ctx, TLSStageHandshake)
 }
 
+// AuthTLSPaused is AuthTLS with a moment between the 234 and the
+// handshake: the second attempt on a server that raced the first
+// (RacedAuth), on a connection where starting over is not possible.
+func (c *Conn) AuthTLSPaused(ctx context.Context) (*Reply, error) {
+	return c.authTLS(ctx, authRetryPause)
+}
+
 // RacedAuth reports whether err, from AUTH TLS, shows a server that read
 // the ClientHello as a command: it answered with an FTP reply in
 // plaintext, so it had not switched to TLS when the handshake began. A
