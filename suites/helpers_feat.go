@@ -297,7 +297,10 @@ func reinSession(ctx *Ctx, c *harness.Conn) {
 // loginOrClosed logs in on c and reports whether the server closed the
 // connection instead; any other refusal fails the check with what.
 func loginOrClosed(ctx *Ctx, c *harness.Conn, what string) (closed bool) {
-	err := c.Login(ctx)
+	err := c.Secure(ctx) // AUTH TLS first in a run with explicit TLS
+	if err == nil {
+		err = c.Login(ctx)
+	}
 	switch {
 	case err == nil:
 		return false

@@ -238,7 +238,11 @@ func (c *Ctx) blockedByCause(args ...any) {
 	p := prerequisites[harness.CapPROT]
 	for _, a := range args {
 		if err, ok := a.(error); ok && errors.Is(err, harness.ErrDataNotTLS) && !p.ownedBy(c.st.key, harness.StageData) {
-			blocked(p.judge[harness.StageData], "the server sends data in clear under PROT P ("+err.Error()+")")
+			// Blocked only once the judge failed for it: data in clear
+			// after something else (a new USER, say) is this check's.
+			if owner, failed := c.health.findingOwner(findingClearUnderProt); failed && owner != c.st.key {
+				blocked(owner, "the server sends data in clear under PROT P ("+err.Error()+")")
+			}
 		}
 	}
 }

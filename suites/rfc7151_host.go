@@ -31,7 +31,7 @@ func serverAddr(c *harness.Conn) netip.Addr { return c.RemoteAddr().Addr().Unmap
 // judges another HOST sends it on a connection of its own, so that it is
 // no second HOST (RFC7151-3-HOST-REPEAT judges those).
 func requireHost(ctx *Ctx) (*harness.Conn, *harness.Reply) {
-	c := connect(ctx)
+	c := hostConnect(ctx)
 	line := "HOST " + selfHost(ctx)
 	r := cmd(ctx, c, line)
 	if hostAbsent(r) {
@@ -41,6 +41,32 @@ func requireHost(ctx *Ctx) (*harness.Conn, *harness.Reply) {
 		Skip(fmt.Sprintf("HOST is not implemented: %s got %s", line, r))
 	}
 	return c, r
+}
+
+// hostConnect opens a connection for HOST: before AUTH TLS in a run with
+// explicit TLS, since HOST comes first so that the server can present the
+// virtual host's certificate (RFC 7151 §3.2.2 and §4); a server may
+// refuse HOST inside TLS with 503.
+func hostConnect(ctx *Ctx) *harness.Conn {
+	if ctx.cfg.Target.TLS != harness.TLSExplicit {
+		return connect(ctx)
+	}
+	c, _, err := harness.ConnectClear(ctx, ctx.cfg.Target, ctx.transcript())
+	if err != nil {
+		ctx.failConnect(err)
+		ctx.failf("cannot open a control connection to %s: %v", ctx.cfg.Target.Addr(), err)
+	}
+	DeferCleanup(c.Close)
+	return c
+}
+
+// hostLogin logs in on a connection from hostConnect: AUTH TLS first in a
+// run with explicit TLS, then Login.
+func hostLogin(ctx *Ctx, c *harness.Conn) error {
+	if err := c.Secure(ctx); err != nil {
+		return err
+	}
+	return c.Login(ctx)
 }
 
 // hostAbsent reports whether r, the reply to HOST before login, says the
@@ -71,7 +97,7 @@ var _ = describe("HOST (RFC 7151)", Label("host"), func(r *Run) {
 	// or 502 there is a failure too.
 	r.Check(keyHost220, "answers HOST with its own name before login with 220",
 		func(ctx *Ctx) {
-			c := connect(ctx)
+			c := hostConnect(ctx)
 			arg := selfHost(ctx)
 			line := "HOST " + arg
 			r := cmd(ctx, c, line)
@@ -114,7 +140,7 @@ var _ = describe("HOST (RFC 7151)", Label("host"), func(r *Run) {
 	r.Check("RFC7151-3.1-HOST-NO-PORT", "answers HOST with a port after the hostname with 501",
 		func(ctx *Ctx) {
 			requireHost(ctx)
-			c := connect(ctx) // a HOST of its own, not a second one
+			c := hostConnect(ctx) // a HOST of its own, not a second one
 			line := "HOST " + harness.LiteralArgument(serverAddr(c)) + ":" + strconv.Itoa(ctx.cfg.Target.Port)
 			r, err := c.Cmd(ctx, line)
 			expectCode(ctx, line+" (a port after the hostname: \"the server-PI MUST respond with a 501 reply\", RFC 7151 §3.1)", r, err, harness.ReplySyntaxErrorParams)
@@ -127,7 +153,7 @@ var _ = describe("HOST (RFC 7151)", Label("host"), func(r *Run) {
 	r.Check("RFC7151-3.1-HOST-LITERAL-MISMATCH", "answers HOST with an address that is not the server's with 504",
 		func(ctx *Ctx) {
 			requireHost(ctx)
-			c := connect(ctx) // a HOST of its own, not a second one
+			c := hostConnect(ctx) // a HOST of its own, not a second one
 			line := "HOST " + harness.ForeignLiteral(serverAddr(c))
 			r, err := c.Cmd(ctx, line)
 			expectCode(ctx, line+" (a documentation address, not the server's: \"the server MUST respond with a 504 reply\", RFC 7151 §3.1)", r, err, harness.ReplyNotImplParam)
@@ -140,7 +166,7 @@ var _ = describe("HOST (RFC 7151)", Label("host"), func(r *Run) {
 	r.Check("RFC7151-3.1-HOST-IPV6-BRACKETS", "refuses HOST with an IPv6 address without brackets",
 		func(ctx *Ctx) {
 			requireHost(ctx)
-			c := connect(ctx) // a HOST of its own, not a second one
+			c := hostConnect(ctx) // a HOST of its own, not a second one
 			line := "HOST " + harness.BareIPv6(serverAddr(c))
 			r, err := c.Cmd(ctx, line)
 			if err == nil && harness.Class(r.Code) == 2 {
@@ -158,7 +184,7 @@ var _ = describe("HOST (RFC 7151)", Label("host"), func(r *Run) {
 	r.Check("RFC7151-3.2-HOST-UNKNOWN-504", "answers HOST with an unknown name with 504, or takes it for a default host",
 		func(ctx *Ctx) {
 			requireHost(ctx)
-			c := connect(ctx) // a HOST of its own, not a second one
+			c := hostConnect(ctx) // a HOST of its own, not a second one
 			line := "HOST " + harness.UniqueName("ftpconform") + ".invalid"
 			r, err := c.Cmd(ctx, line)
 			if err == nil && r.Code == harness.ReplyServiceReady {
@@ -177,7 +203,7 @@ var _ = describe("HOST (RFC 7151)", Label("host"), func(r *Run) {
 		Label("login"),
 		func(ctx *Ctx) {
 			requireHost(ctx)
-			c := connect(ctx)
+			c := hostConnect(ctx)
 			var refused *harness.Reply
 			for _, line := range []string{
 				"HOST " + harness.UniqueName("ftpconform") + ".invalid",
@@ -214,7 +240,7 @@ var _ = describe("HOST (RFC 7151)", Label("host"), func(r *Run) {
 			line := "HOST " + selfHost(ctx)
 			r, err := c.Cmd(ctx, line)
 			expectExactly(ctx, line+" (again, before login: \"return the appropriate reply for the last HOST command\", RFC 7151 §3)", r, err, harness.ReplyServiceReady)
-			ctx.must(c.Login(ctx), "logging in after two HOST commands")
+			ctx.must(hostLogin(ctx, c), "logging in after two HOST commands")
 		})
 
 	// RFC 7151 §3.2.1: "The effect of a HOST command MUST be reset if a
@@ -225,7 +251,7 @@ var _ = describe("HOST (RFC 7151)", Label("host"), func(r *Run) {
 		Label("login"),
 		func(ctx *Ctx) {
 			c := requireHost220(ctx)
-			ctx.must(c.Login(ctx), "logging in after HOST")
+			ctx.must(hostLogin(ctx, c), "logging in after HOST")
 			reinSession(ctx, c)
 			line := "HOST " + selfHost(ctx)
 			r, err := c.Cmd(ctx, line)

@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"fmt"
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/ftpconform/ftpconform/harness"
@@ -123,7 +124,9 @@ var _ = describe("Login commands (RFC 959 §4.1.1, §5.4)", Label("login"), func
 			}
 			// REIN cleared TLS too (RFC 4217 §13): a run with TLS starts
 			// it again before it logs in.
-			ctx.must(c.Secure(ctx), "AUTH TLS again after REIN")
+			if err := c.Secure(ctx); err != nil {
+				blocked("RFC4217-13-REIN-CLEARS-TLS", fmt.Sprintf("the session does not go on in clear after REIN inside TLS (AUTH TLS again: %v)", err))
+			}
 			ctx.must(c.Login(ctx), "logging in again after REIN")
 			got := fetch(ctx, c, joinPath(dir, "rein.txt"))
 			if d := sameBytes(got, []byte("first\r\nsecond\r\n")); d != "" {
