@@ -35,6 +35,7 @@ func WriteHTML(w io.Writer, r Run) error {
 		Duration: r.Duration.Round(time.Millisecond).String(),
 		Failed:   r.Failed(),
 		Stopped:  displayText(r.Stopped),
+		TLS:      displayText(r.TLS),
 		Total:    counts.Tally,
 		Filtered: counts.Filtered,
 	}
@@ -116,6 +117,7 @@ func checkAnchor(key string) string {
 type htmlPage struct {
 	Tool, Version, Target, Started, Duration string
 	Stopped                                  string
+	TLS                                      string
 	Baseline                                 *htmlBaseline
 	Failed                                   bool
 	Total                                    Tally

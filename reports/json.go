@@ -96,6 +96,7 @@ func WriteJSON(w io.Writer, r Run) error {
 		Duration:      r.Duration.Seconds(),
 		Failed:        r.Failed(),
 		Stopped:       utf8Text(r.Stopped),
+		TLS:           utf8Text(r.TLS),
 		Counts: jsonCounts{
 			jsonTally: tallyJSON(counts.Tally),
 			Filtered:  counts.Filtered,
@@ -142,6 +143,7 @@ type jsonRun struct {
 	Duration      float64       `json:"duration_seconds"`
 	Failed        bool          `json:"failed"`
 	Stopped       string        `json:"stopped"`
+	TLS           string        `json:"tls,omitempty"`
 	Counts        jsonCounts    `json:"counts"`
 	Baseline      *jsonBaseline `json:"baseline"`
 	Checks        []jsonCheck   `json:"checks"`

@@ -79,7 +79,7 @@ func junitSuites(r Run) junit.Testsuites {
 		if !r.Started.IsZero() {
 			s.Timestamp = r.Started.UTC().Format(time.RFC3339)
 		}
-		for _, p := range [][2]string{{"tool", r.Tool}, {"version", r.Version}, {"target", r.Target}, {"stopped", r.Stopped}} {
+		for _, p := range [][2]string{{"tool", r.Tool}, {"version", r.Version}, {"target", r.Target}, {"tls", r.TLS}, {"stopped", r.Stopped}} {
 			if p[1] != "" {
 				s.AddProperty(p[0], xmlText(p[1]))
 			}

@@ -84,6 +84,9 @@ type Run struct {
 	// answering during RFC959-4.1.3-NOOP". It is empty when the run went
 	// to its end.
 	Stopped string
+	// TLS says how the run used TLS, for the reader: "explicit (AUTH TLS),
+	// certificate NOT verified (--insecure)"; empty for a plain run.
+	TLS string
 	// Baseline is the comparison with the baseline, nil when none was
 	// applied (see Baseline.Apply).
 	Baseline *BaselineResult

@@ -83,6 +83,9 @@ func WriteSummary(w io.Writer, r Run, color bool) error {
 	for _, name := range append(append([]string{}, levels...), rfcs...) {
 		width = max(width, len(displayText(name)))
 	}
+	if r.TLS != "" {
+		fmt.Fprintf(bw, "TLS: %s\n\n", displayText(r.TLS))
+	}
 	if r.Stopped != "" {
 		fmt.Fprintf(bw, "%s %s\n\n", paint(ansiBold+ansiRed, "Run stopped early:"), displayText(firstLine(r.Stopped)))
 	}

@@ -223,7 +223,7 @@ func (p netnsPair) firewallEnv(t *testing.T, bin string, env []string, password 
 		"--target", fmt.Sprintf("ftp://conform:%s@%s:%d", password, nsServerAddr, port),
 		"--pasv-range", fmt.Sprintf("%d-%d", nsPasvMin, nsPasvMax),
 		"--expect-active-source-port", "L-1",
-		"--timeout", "3s", "--samples", "10", "--json", report}, extra...)
+		"--timeout", "3s", "--data-timeout", "2s", "--samples", "10", "--json", report}, extra...)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "ip", args...)
@@ -319,6 +319,9 @@ func between(ports []int, lo, hi int) (in, out []int) {
 }
 
 func TestFirewallInNetworkNamespaces(t *testing.T) {
+	// Mostly waiting (timeouts, a server's delays): it runs beside the
+	// other slow tests of this package.
+	t.Parallel()
 	p := setupNetns(t)
 	bin := binary(t)
 	const password = "netns-secret"

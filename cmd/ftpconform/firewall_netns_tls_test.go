@@ -313,6 +313,9 @@ func (p netnsPair) checkCase(t *testing.T, bin string, c tlsCase) {
 }
 
 func TestFirewallTLSInNetworkNamespaces(t *testing.T) {
+	// Mostly waiting (timeouts, a server's delays): it runs beside the
+	// other slow tests of this package.
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("skipping the namespace firewall test: it needs root (to create network namespaces and nftables rules)")
 	}

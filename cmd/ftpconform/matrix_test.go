@@ -201,6 +201,9 @@ func runArgs(args ...string) func(bin, dir string) (runResult, error) {
 //
 // Select one case as usual: go test -run 'TestMatrix/fault/NAME$'.
 func TestMatrix(t *testing.T) {
+	// Mostly waiting (timeouts, a server's delays): it runs beside the
+	// other slow tests of this package.
+	t.Parallel()
 	t.Run("clean", func(t *testing.T) {
 		for _, v6 := range []bool{false, true} {
 			name := "ipv4"

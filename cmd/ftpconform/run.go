@@ -225,6 +225,27 @@ func tlsSettings(o *runOptions, t *harness.Target) error {
 	return nil
 }
 
+// tlsNote says in the reports how the run used TLS: the mode and whether
+// the certificate was verified (empty for a plain run).
+func tlsNote(t harness.Target, o *runOptions) string {
+	if t.TLS == harness.TLSOff {
+		return ""
+	}
+	mode := "explicit (AUTH TLS, PROT P)"
+	if t.TLS == harness.TLSImplicit {
+		mode = "implicit (TLS from the first byte, PROT P)"
+	}
+	switch {
+	case o.insecure:
+		return mode + "; the server's certificate was NOT verified (--insecure)"
+	case o.certUnverified:
+		return mode + "; the server's certificate does not verify (POLICY-TLS-CERT): the checks went on without verification"
+	case t.CAFile != "":
+		return mode + "; certificate verified against " + t.CAFile
+	}
+	return mode + "; certificate verified against the system roots"
+}
+
 // startEmbedded starts the reference server for a run without --target and
 // returns the target that points at it.
 func startEmbedded(o *runOptions, t harness.Target) (harness.Target, func(), error) {
@@ -501,6 +522,7 @@ func runPass(o *runOptions, t harness.Target, srcPort int, filter string, baseli
 	}
 	run := reports.FromGinkgo(report)
 	run.Tool, run.Version, run.Target = "ftpconform", version, t.String()
+	run.TLS = tlsNote(t, o)
 	if halted != "" {
 		run.Stopped = halted
 	}
