@@ -457,20 +457,7 @@ func mlstFeatLine(change func(line string) string) func(*hooks) {
 // the listed directory).
 func mlsdData(change func(s *session, p string, fi fs.FileInfo, data []byte) []byte) func(*session, *request) bool {
 	return insteadOf("MLSD", loggedIn, func(s *session, r *request) {
-		p, fi, ok := s.mlsxTarget(r)
-		if !ok {
-			return
-		}
-		if !fi.IsDir() {
-			s.reply(codeBadArguments, "MLSD lists directories; use MLST for a file.")
-			return
-		}
-		data, ok := s.mlsdData(p, fi, renderEntry)
-		if !ok {
-			s.reply(codeFileUnavailable, "Cannot read directory.")
-			return
-		}
-		s.sendListing(r, p, change(s, p, fi, data))
+		s.mlsdChanged(r, renderEntry, func(p string, fi fs.FileInfo, data []byte) []byte { return change(s, p, fi, data) })
 	})
 }
 

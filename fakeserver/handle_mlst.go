@@ -298,7 +298,11 @@ func (s *session) mlstLines(r *request, render mlsxRender) ([]string, bool) {
 func (s *session) cmdMLSD(r *request) { s.mlsd(r, renderEntry) }
 
 // mlsd answers MLSD with its entries written by render.
-func (s *session) mlsd(r *request, render mlsxRender) {
+func (s *session) mlsd(r *request, render mlsxRender) { s.mlsdChanged(r, render, nil) }
+
+// mlsdChanged is mlsd with the listing passed through change, if set,
+// before it is sent (a fault's hook into the data).
+func (s *session) mlsdChanged(r *request, render mlsxRender, change func(p string, fi fs.FileInfo, data []byte) []byte) {
 	p, fi, ok := s.mlsxTarget(r)
 	if !ok {
 		return
@@ -311,6 +315,9 @@ func (s *session) mlsd(r *request, render mlsxRender) {
 	if !ok {
 		s.reply(codeFileUnavailable, "Cannot read directory.")
 		return
+	}
+	if change != nil {
+		content = change(p, fi, content)
 	}
 	s.sendListing(r, p, content)
 }
