@@ -36,11 +36,16 @@ func sectionLabel(rfc, section string) string {
 }
 
 // catalogLabels are the labels a check gets from its requirement: the
-// ID, RFC, level and section.
+// ID, RFC, level and section, with every section above it ("rfc959:4",
+// "rfc959:4.1" for a check of §4.1.3), so that a label filter on a section
+// selects its whole tree.
 func catalogLabels(c checkmeta.Check) []string {
 	labels := []string{c.ID, c.RFC, c.Level}
-	if s := sectionLabel(c.RFC, c.Section); s != "" {
-		labels = append(labels, s)
+	parts := strings.Split(c.Section, ".")
+	for i := range parts {
+		if s := sectionLabel(c.RFC, strings.Join(parts[:i+1], ".")); s != "" && !slices.Contains(labels, s) {
+			labels = append(labels, s)
+		}
 	}
 	return labels
 }

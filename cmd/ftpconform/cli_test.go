@@ -22,6 +22,11 @@ func TestBadFlagsExit2(t *testing.T) {
 		{"run", "--target", "http://x"},
 		{"run", "--target", "ftp://127.0.0.1:21"},
 		{"run", "--label-filter", "((("},
+		{"run", "--label-filter", "no-such-label"}, // selects no check
+		{"run", "--tls", "sometimes"},
+		{"run", "--tls", "implicit", "--target", "ftp://u:p@127.0.0.1:21"},
+		{"run", "--require-tls"},
+		{"run", "--ca-file", "/no/such/file.pem", "--tls", "explicit"},
 		{"run", "--fault", "no-such-fault"},
 		{"serve"},
 	} {
@@ -140,5 +145,16 @@ func TestInterruptWritesReport(t *testing.T) {
 				t.Errorf("%d checks not run; stopped %q", notRun, rep.Stopped)
 			}
 		})
+	}
+}
+
+// TestVersionFlags: the version answers to the command and the usual
+// flags.
+func TestVersionFlags(t *testing.T) {
+	for _, arg := range []string{"version", "--version", "-version", "-v"} {
+		out, err := exec.Command(binary(t), arg).Output()
+		if err != nil || !bytes.HasPrefix(out, []byte("ftpconform ")) {
+			t.Errorf("ftpconform %s: %q, %v", arg, out, err)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/onsi/ginkgo/v2"
@@ -100,5 +101,32 @@ func TestListLabelFilter(t *testing.T) {
 	}
 	if none := list("--label-filter", "no-such-label"); none != nil {
 		t.Errorf("a filter that matches nothing listed %d checks", len(none))
+	}
+}
+
+// TestListSectionTree: a section label selects the checks of its
+// subsections too ("rfc959:4" takes §4.1.3 and §4.2).
+func TestListSectionTree(t *testing.T) {
+	list := func(filter string) []listedCheck {
+		t.Helper()
+		out, err := exec.Command(binary(t), "list", "--json", "--label-filter", filter).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var checks []listedCheck
+		if err := json.Unmarshal(out, &checks); err != nil {
+			t.Fatal(err)
+		}
+		return checks
+	}
+	tree, leaf := list("rfc959:4"), list("rfc959:4.1.3")
+	if len(leaf) == 0 || len(tree) <= len(leaf) {
+		t.Fatalf("rfc959:4 selects %d checks, rfc959:4.1.3 %d", len(tree), len(leaf))
+	}
+	for _, c := range tree {
+		req, _ := checkmeta.Lookup(c.ID)
+		if req.RFC != "rfc959" || (req.Section != "4" && !strings.HasPrefix(req.Section, "4.")) {
+			t.Errorf("%s (%s §%s) is not in the tree of rfc959:4", c.Key, req.RFC, req.Section)
+		}
 	}
 }

@@ -73,7 +73,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		err = cmdList(args[1:], stdout, stderr)
 	case "coverage":
 		err = cmdCoverage(args[1:], stdout, stderr)
-	case "version":
+	case "version", "--version", "-version", "-v":
 		fmt.Fprintln(stdout, "ftpconform", version)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, mainUsage)

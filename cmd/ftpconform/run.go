@@ -225,6 +225,16 @@ func tlsSettings(o *runOptions, t *harness.Target) error {
 	return nil
 }
 
+// selectsAny reports whether the run's label filter left any check in.
+func selectsAny(run reports.Run) bool {
+	for _, c := range run.Checks {
+		if c.Verdict != reports.VerdictFiltered && c.Key != reports.SuiteKey && c.Key != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // tlsNote says in the reports how the run used TLS: the mode and whether
 // the certificate was verified (empty for a plain run).
 func tlsNote(t harness.Target, o *runOptions) string {
@@ -521,6 +531,10 @@ func runPass(o *runOptions, t harness.Target, srcPort int, filter string, baseli
 		return res, exitUsage
 	}
 	run := reports.FromGinkgo(report)
+	if filter != "" && !selectsAny(run) && halted == "" {
+		fmt.Fprintf(stderr, "ftpconform: --label-filter %q selects no check ('ftpconform list --label-filter EXPR' shows what an expression selects)\n", filter)
+		return res, exitUsage
+	}
 	run.Tool, run.Version, run.Target = "ftpconform", version, t.String()
 	run.TLS = tlsNote(t, o)
 	if halted != "" {
