@@ -324,23 +324,54 @@ func failureMessage(s types.SpecReport) string {
 	return msg
 }
 
-// failureLocation says where a spec failed. For a panic ginkgo records
-// the runtime's panic site; the first frame of the (already trimmed)
-// stack trace is the line that panicked. Without any location, the node
-// itself is named.
+// failureLocation says where a spec failed, relative to the module
+// ("suites/rfc959_login.go:88"): the innermost line of the check's own
+// file in the failure's stack trace (the line of the check's body, not
+// the shared helper that reported it), else the failure's own location
+// (for a panic, the first frame of the already trimmed trace), else the
+// check's registration.
 func failureLocation(s types.SpecReport) string {
-	if s.State == types.SpecStatePanicked {
-		for l := range strings.Lines(s.Failure.Location.FullStackTrace) {
-			if frame, ok := strings.CutPrefix(l, "\t"); ok {
-				frame, _, _ = strings.Cut(strings.TrimSpace(frame), " +0x")
-				return frame
-			}
+	own := s.LeafNodeLocation.FileName
+	var first string
+	for l := range strings.Lines(s.Failure.Location.FullStackTrace) {
+		frame, ok := strings.CutPrefix(l, "\t")
+		if !ok {
+			continue
+		}
+		frame, _, _ = strings.Cut(strings.TrimSpace(frame), " +0x")
+		if first == "" {
+			first = frame
+		}
+		if own != "" && strings.HasPrefix(frame, own+":") {
+			return moduleRelative(frame)
 		}
 	}
-	if l := location(s.Failure.Location); l != "" {
-		return l
+	if s.State == types.SpecStatePanicked && first != "" {
+		return moduleRelative(first)
 	}
-	return location(s.LeafNodeLocation)
+	if l := location(s.Failure.Location); l != "" {
+		return moduleRelative(l)
+	}
+	return moduleRelative(location(s.LeafNodeLocation))
+}
+
+// moduleTopDirs are the module's top-level directories, where a build
+// path is cut so that a location does not show where it was built.
+var moduleTopDirs = []string{"suites", "harness", "reports", "fakeserver", "cmd", "checkmeta"}
+
+// moduleRelative cuts an absolute build path down to the module:
+// "/home/ci/src/ftpconform/suites/check.go:122" -> "suites/check.go:122".
+func moduleRelative(loc string) string {
+	best := -1
+	for _, d := range moduleTopDirs {
+		if i := strings.LastIndex(loc, "/"+d+"/"); i > best {
+			best = i
+		}
+	}
+	if best < 0 {
+		return loc
+	}
+	return loc[best+1:]
 }
 
 func location(l types.CodeLocation) string {

@@ -19,18 +19,18 @@ func TestFromGinkgoVerdicts(t *testing.T) {
 		message  string // prefix
 		location string
 	}{
-		{"SUITE", VerdictFailed, "could not remove scratch directory", "/src/suites/suite.go:7"},
+		{"SUITE", VerdictFailed, "could not remove scratch directory", "suites/suite.go:7"},
 		{"RFC959-4.2-MULTILINE", VerdictPassed, "", ""},
-		{"RFC959-5.4-PASS-CODES/wrong-password", VerdictFailed, "expected one of 530, 503; got 230 \"Welcome\"\n", "/src/suites/rfc959.go:44"},
+		{"RFC959-5.4-PASS-CODES/wrong-password", VerdictFailed, "expected one of 530, 503; got 230 \"Welcome\"\n", "suites/rfc959.go:44"},
 		{"RFC959-5.4-STOR-CODES", VerdictWarned, "", ""},
-		{"RFC959-5.4-NOOP", VerdictFailed, "timed out: A suite timeout occurred", "/src/suites/rfc959.go:91"},
-		{"RFC959-5.4-QUIT", VerdictFailed, "Test Panicked\nruntime error: index out of range", "/src/harness/reply.go:77"},
+		{"RFC959-5.4-NOOP", VerdictFailed, "timed out: A suite timeout occurred", "suites/rfc959.go:91"},
+		{"RFC959-5.4-QUIT", VerdictFailed, "Test Panicked\nruntime error: index out of range", "harness/reply.go:77"},
 		{"RFC959-4.1.3-SMNT", VerdictSkipped, "pending", ""},
 		{"RFC959-5.4-LIST-SLOW", VerdictFiltered, "", ""},
 		{"RFC2428-3-EPSV", VerdictSkipped, "EPSV not implemented (502)", ""},
 		{"RFC1123-4.1.2.6-PASV-MUST", VerdictPassed, "", ""},
 		{"RFC2577-5-BRUTE-FORCE", VerdictFiltered, "", ""},
-		{"POLICY-PASV-RANGE", VerdictFailed, "port 40001 is outside", "/src/suites/policy.go:18"},
+		{"POLICY-PASV-RANGE", VerdictFailed, "port 40001 is outside", "suites/policy.go:18"},
 	}
 	if len(r.Checks) != len(tests) {
 		t.Errorf("got %d checks, want %d", len(r.Checks), len(tests))

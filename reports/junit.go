@@ -111,10 +111,7 @@ func junitCase(c Check) junit.Testcase {
 	if c.Level != "" {
 		name += " (" + c.Level + ")"
 	}
-	class := "ftpconform." + c.RFC
-	if c.Section != "" {
-		class += "." + c.Section
-	}
+	class := junitClass(c)
 	tc := junit.Testcase{
 		Name:      xmlText(name),
 		Classname: xmlText(class),
@@ -171,6 +168,22 @@ func junitCase(c Check) junit.Testcase {
 }
 
 // failureBody is the full message of a failed check, with where it failed.
+// junitClass is a check's classname: "ftpconform.<document>.<section>",
+// with the section's dots turned into dashes ("section-4-1-3"), so that a
+// CI that splits the classname at its last dot (Jenkins) shows the
+// package "ftpconform.rfc959" and the class "section-4-1-3", and one that
+// groups by classname (GitLab) one group per section (docs/ci.md).
+func junitClass(c Check) string {
+	class := "ftpconform." + c.RFC
+	switch {
+	case c.Section != "":
+		class += ".section-" + strings.ReplaceAll(c.Section, ".", "-")
+	case c.RFC != "suite" && c.RFC != "":
+		class += ".general"
+	}
+	return class
+}
+
 func failureBody(c Check) string {
 	body := c.Message
 	if c.Location != "" {

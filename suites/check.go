@@ -232,6 +232,9 @@ func (c *Ctx) transcript() *harness.Transcript { return c.st.tr }
 // failure is a gomega matcher that always fails with a fixed message, so
 // that check failures go through gomega (and can be intercepted for
 // SHOULD-level checks) with a message that says exactly what was wrong.
+// The failure's location is the caller of failf, warnf or must, and its
+// stack trace runs outward from there: the reports pick the line of the
+// check's own file from it.
 type failure struct{ msg string }
 
 func (f failure) Match(any) (bool, error)          { return false, nil }
@@ -242,7 +245,7 @@ func (f failure) NegatedFailureMessage(any) string { return f.msg }
 func (c *Ctx) failf(format string, args ...any) {
 	c.blockedIfStalled()
 	c.blockedByCause(args...)
-	ExpectWithOffset(2, nil).To(failure{fmt.Sprintf(format, args...)})
+	ExpectWithOffset(1, nil).To(failure{fmt.Sprintf(format, args...)})
 }
 
 // warnf records a tolerated deviation; with --strict it fails the check.
@@ -255,7 +258,7 @@ func (c *Ctx) warnf(format string, args ...any) {
 		return
 	}
 	if c.cfg.Strict {
-		ExpectWithOffset(2, nil).To(failure{msg + " (a warning, failed because of --strict)"})
+		ExpectWithOffset(1, nil).To(failure{msg + " (a warning, failed because of --strict)"})
 		return
 	}
 	c.transcript().Notef("--", "WARNING: %s", msg)
@@ -272,7 +275,7 @@ func (c *Ctx) must(err error, what string, args ...any) {
 	if err != nil {
 		c.blockedIfStalled()
 		c.blockedByCause(err)
-		ExpectWithOffset(2, nil).To(failure{fmt.Sprintf(what, args...) + ": " + err.Error()})
+		ExpectWithOffset(1, nil).To(failure{fmt.Sprintf(what, args...) + ": " + err.Error()})
 	}
 }
 
