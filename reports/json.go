@@ -97,6 +97,7 @@ func WriteJSON(w io.Writer, r Run) error {
 		Failed:        r.Failed(),
 		Stopped:       utf8Text(r.Stopped),
 		TLS:           utf8Text(r.TLS),
+		Interrupted:   r.Interrupted,
 		Counts: jsonCounts{
 			jsonTally: tallyJSON(counts.Tally),
 			Filtered:  counts.Filtered,
@@ -144,6 +145,7 @@ type jsonRun struct {
 	Failed        bool          `json:"failed"`
 	Stopped       string        `json:"stopped"`
 	TLS           string        `json:"tls,omitempty"`
+	Interrupted   bool          `json:"interrupted"`
 	Counts        jsonCounts    `json:"counts"`
 	Baseline      *jsonBaseline `json:"baseline"`
 	Checks        []jsonCheck   `json:"checks"`

@@ -24,7 +24,7 @@ func TestJSON(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	topLevel := []string{"format", "format_version", "tool", "version", "target", "started", "duration_seconds", "failed", "stopped", "counts", "baseline", "checks", "comparison"}
+	topLevel := []string{"format", "format_version", "tool", "version", "target", "started", "duration_seconds", "failed", "stopped", "interrupted", "counts", "baseline", "checks", "comparison"}
 	if got := mapKeys(doc); !sameSet(got, topLevel) {
 		t.Errorf("top-level fields %q, want %q", got, topLevel)
 	}

@@ -87,6 +87,9 @@ type Run struct {
 	// TLS says how the run used TLS, for the reader: "explicit (AUTH TLS),
 	// certificate NOT verified (--insecure)"; empty for a plain run.
 	TLS string
+	// Interrupted is set when a signal cut the run short: the checks not
+	// run are listed as such, and conformance is not shown either way.
+	Interrupted bool
 	// Baseline is the comparison with the baseline, nil when none was
 	// applied (see Baseline.Apply).
 	Baseline *BaselineResult

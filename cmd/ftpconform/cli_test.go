@@ -118,16 +118,17 @@ func TestInterruptWritesReport(t *testing.T) {
 				_ = cmd.Process.Kill()
 				t.Fatal("the run went on for 20 s after Ctrl-C")
 			}
-			if code := cmd.ProcessState.ExitCode(); code != 1 {
-				t.Errorf("exit %d, want 1", code)
+			if code := cmd.ProcessState.ExitCode(); code != 130 {
+				t.Errorf("exit %d, want 130 (interrupted)", code)
 			}
 			b, err := os.ReadFile(jsonPath)
 			if err != nil {
 				t.Fatalf("no report: %v", err)
 			}
 			var rep struct {
-				Stopped string
-				Checks  []struct{ Key, Verdict, Message string }
+				Stopped     string
+				Interrupted bool
+				Checks      []struct{ Key, Verdict, Message string }
 			}
 			if err := json.Unmarshal(b, &rep); err != nil {
 				t.Fatal(err)
@@ -140,6 +141,9 @@ func TestInterruptWritesReport(t *testing.T) {
 				if c.Verdict == "failed" && strings.Contains(strings.ToLower(c.Message), "interrupt") {
 					t.Errorf("%s failed for the interrupt: %s", c.Key, c.Message)
 				}
+			}
+			if !rep.Interrupted {
+				t.Error("the JSON report does not say the run was interrupted")
 			}
 			if notRun == 0 || !strings.Contains(strings.ToLower(rep.Stopped), "interrupt") {
 				t.Errorf("%d checks not run; stopped %q", notRun, rep.Stopped)

@@ -64,7 +64,7 @@ func registeredChecks(filter string) ([]checkmeta.Check, error) {
 	if filter != "" {
 		f, err := types.ParseLabelFilter(filter)
 		if err != nil {
-			return nil, usagef("list: --label-filter: %v", err)
+			return nil, usagef("list: --label-filter: %s", withoutANSI(err.Error()))
 		}
 		selects = f
 	}

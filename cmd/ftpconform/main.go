@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 )
 
 // Exit codes.
@@ -24,6 +25,9 @@ const (
 	exitFailures    = 1
 	exitUsage       = 2
 	exitUnreachable = 3
+	// exitInterrupted: a signal (Ctrl-C) cut the run short; the reports
+	// are written and say so. 128 + SIGINT, as shells report it.
+	exitInterrupted = 130
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -35,6 +39,14 @@ type usageError struct{ msg string }
 func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// ansiEscape matches the colour codes ginkgo puts in its messages (a
+// label filter's syntax error).
+var ansiEscape = regexp.MustCompile(`\x1b\[[0-9;]*m`)
+
+// withoutANSI removes colour codes from a message: errors go to logs and
+// pipes, where they are noise.
+func withoutANSI(s string) string { return ansiEscape.ReplaceAllString(s, "") }
 
 const mainUsage = `usage: ftpconform <command> [flags]
 
@@ -49,7 +61,7 @@ commands:
   version   print the version
 
 Run 'ftpconform <command> -h' for the flags of a command.
-Exit codes: 0 conformant, 1 conformance failures, 2 usage error, 3 target unreachable.
+Exit codes: 0 conformant, 1 conformance failures, 2 usage error, 3 target unreachable, 130 interrupted.
 `
 
 func main() {

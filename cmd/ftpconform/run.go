@@ -114,21 +114,47 @@ func runFlags(o *runOptions, stderr io.Writer, firewall bool) *flag.FlagSet {
 	if firewall {
 		fs.BoolVar(&o.comparePlain, "compare-plain", true, "with --tls explicit: run the checks in plain FTP first and compare the two passes, to diagnose firewall and NAT helpers that work for plain FTP only (that pass logs in without TLS: the password crosses the network in clear text); false: the TLS pass only")
 	}
+	// A usage error gets one line and this hint; -h gets the whole list
+	// (cmdRun prints it with fullUsage).
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage of %s:\n", name)
+		fmt.Fprintf(stderr, "Run 'ftpconform %s -h' for its flags.\n", name)
+	}
+	return fs
+}
+
+// runDescriptions say what run and firewall do, above their flags.
+var runDescriptions = map[string]string{
+	"run": `usage: ftpconform run [flags]
+
+Runs the conformance checks against --target, or against the embedded
+reference server when no target is given, and writes the reports asked for.
+Exit codes: 0 conformant, 1 a requirement violated, 2 usage or configuration
+error, 3 target unreachable or not FTP; 130 interrupted.`,
+	"firewall": `usage: ftpconform firewall [flags]
+
+Runs only the data-connection and firewall checks (passive range and
+address, reachability of each passive port, active mode back to the
+client) and prints each problem with the fix it calls for. With
+--tls explicit it runs them in plain FTP, then inside TLS, and diagnoses
+firewall and NAT helpers that work for plain FTP only (docs/firewall.md).`,
+}
+
+// fullUsage prints what the command does and its flags, each as --name.
+func fullUsage(fs *flag.FlagSet, stderr io.Writer) {
+	fmt.Fprintf(stderr, "%s\n\nFlags:\n", runDescriptions[fs.Name()])
+	{
 		fs.VisitAll(func(f *flag.Flag) {
 			if strings.HasPrefix(f.Usage, "internal:") {
 				return
 			}
 			kind, usage := flag.UnquoteUsage(f)
-			fmt.Fprintf(stderr, "  -%s %s\n    \t%s", f.Name, kind, strings.ReplaceAll(usage, "\n", "\n    \t"))
+			fmt.Fprintf(stderr, "  --%s %s\n    \t%s", f.Name, kind, strings.ReplaceAll(usage, "\n", "\n    \t"))
 			if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" {
 				fmt.Fprintf(stderr, " (default %s)", f.DefValue)
 			}
 			fmt.Fprintln(stderr)
 		})
 	}
-	return fs
 }
 
 // buildTarget turns the flags into a harness.Target.
@@ -335,8 +361,15 @@ func (f *failer) Fail() { f.failed = true }
 func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 	var o runOptions
 	fs := runFlags(&o, stderr, firewall)
+	for _, a := range args {
+		if a == "-h" || a == "--help" || a == "-help" {
+			fullUsage(fs, stderr)
+			return exitOK
+		}
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fullUsage(fs, stderr)
 			return exitOK
 		}
 		return exitUsage
@@ -400,7 +433,7 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 	}
 	if filter != "" {
 		if _, err := types.ParseLabelFilter(filter); err != nil {
-			fmt.Fprintf(stderr, "ftpconform %s: --label-filter: %v\n", fs.Name(), err)
+			fmt.Fprintf(stderr, "ftpconform %s: --label-filter: %s\n", fs.Name(), withoutANSI(err.Error()))
 			return exitUsage
 		}
 	}
@@ -455,16 +488,16 @@ type passResult struct {
 
 // exitCode is the run's exit code: the preflight's when it stopped the
 // run (usage, unreachable, not FTP), 1 when a check failed (in either pass
-// of a compared run), when --strict meets a baseline difference, or when
-// a signal cut the run short, 0 otherwise.
+// of a compared run) or when --strict meets a baseline difference, 130
+// when a signal cut the run short, 0 otherwise.
 func (r passResult) exitCode(o *runOptions) int {
 	switch {
 	case r.code != exitOK:
 		return r.code
-	case r.run.Failed() || (o.strict && r.run.Baseline != nil && r.run.Baseline.Differs()):
-		return exitFailures
 	case r.interrupted:
-		// Not every check ran: conformance is not shown.
+		// Not every check ran: conformance is not shown either way.
+		return exitInterrupted
+	case r.run.Failed() || (o.strict && r.run.Baseline != nil && r.run.Baseline.Differs()):
 		return exitFailures
 	}
 	return exitOK
@@ -544,7 +577,8 @@ func runPass(o *runOptions, t harness.Target, srcPort int, filter string, baseli
 	if baseline != nil {
 		baseline.Apply(&run)
 	}
-	res.run, res.interrupted = run, interrupted(report)
+	run.Interrupted = interrupted(report) || code == exitInterrupted
+	res.run, res.interrupted = run, run.Interrupted
 	return res, -1
 }
 
@@ -701,7 +735,7 @@ func preflight(t harness.Target, o *runOptions, stdout, stderr io.Writer) (*harn
 	})
 	if sigCtx.Err() != nil && ctx.Err() == nil {
 		fmt.Fprintln(stderr, "ftpconform: interrupted during the preflight")
-		return nil, "interrupted by a signal during the preflight", exitFailures, nil
+		return nil, "interrupted by a signal during the preflight", exitInterrupted, nil
 	}
 	var pe *harness.PreflightError
 	if errors.As(err, &pe) {
