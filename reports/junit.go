@@ -51,15 +51,29 @@ import (
 // All text is passed through an XML sanitiser first (server replies may
 // contain bytes XML cannot carry), and the document validates against the
 // Jenkins xUnit JUnit schema (testdata/junit-10.xsd).
-func WriteJUnit(w io.Writer, r Run) error {
-	suites := junitSuites(r)
+func WriteJUnit(w io.Writer, r Run) error { return WriteJUnitWith(w, r, JUnitOptions{}) }
+
+// JUnitOptions adjust the JUnit report.
+type JUnitOptions struct {
+	// WarningsAsFailures writes a warned check as a <failure> of type
+	// WARNING, for pipelines that want warnings red; the exit code is not
+	// changed by it (that is --strict's).
+	WarningsAsFailures bool
+}
+
+// WriteJUnitWith is WriteJUnit with options. Either way a warned check
+// shows its warnings in <system-err> as well, which CI test views show
+// beside the test, and each testsuite has a property "warnings" naming
+// its warned checks.
+func WriteJUnitWith(w io.Writer, r Run, opt JUnitOptions) error {
+	suites := junitSuites(r, opt)
 	if _, err := io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"); err != nil {
 		return err
 	}
 	return suites.WriteXML(w)
 }
 
-func junitSuites(r Run) junit.Testsuites {
+func junitSuites(r Run, opt JUnitOptions) junit.Testsuites {
 	checks := r.reported()
 	byRFC := map[string][]Check{}
 	for _, c := range checks {
@@ -84,9 +98,18 @@ func junitSuites(r Run) junit.Testsuites {
 				s.AddProperty(p[0], xmlText(p[1]))
 			}
 		}
+		var warned []string
+		for _, c := range byRFC[rfc] {
+			if c.Verdict == VerdictWarned {
+				warned = append(warned, c.Key)
+			}
+		}
+		if len(warned) > 0 {
+			s.AddProperty("warnings", xmlText(fmt.Sprintf("%d warned: %s", len(warned), strings.Join(warned, ", "))))
+		}
 		var d time.Duration
 		for _, c := range byRFC[rfc] {
-			s.AddTestcase(junitCase(c))
+			s.AddTestcase(junitCase(c, opt))
 			d += c.Duration
 		}
 		s.Time = seconds(d)
@@ -106,7 +129,7 @@ func junitSuites(r Run) junit.Testsuites {
 	return out
 }
 
-func junitCase(c Check) junit.Testcase {
+func junitCase(c Check, opt JUnitOptions) junit.Testcase {
 	name := c.heading()
 	if c.Level != "" {
 		name += " (" + c.Level + ")"
@@ -147,7 +170,18 @@ func junitCase(c Check) junit.Testcase {
 		if msg == "" {
 			msg = "failed"
 		}
-		tc.Failure = &junit.Result{Message: xmlText(msg), Type: xmlText(kind), Data: xmlText(failureBody(c))}
+		res := &junit.Result{Message: xmlText(msg), Type: xmlText(kind), Data: xmlText(failureBody(c))}
+		if c.Key == SuiteKey {
+			// A problem on the tester's side (the run could not reach
+			// or finish with the server), not a finding about it.
+			tc.Error = res
+			break
+		}
+		tc.Failure = res
+	case VerdictWarned:
+		if opt.WarningsAsFailures && len(c.Warnings) > 0 {
+			tc.Failure = &junit.Result{Message: xmlText("WARNING: " + firstLine(c.Warnings[0])), Type: "WARNING", Data: xmlText(strings.Join(c.Warnings, "\n"))}
+		}
 	case VerdictSkipped:
 		tc.Skipped = &junit.Result{Message: xmlText(c.Message)}
 	case VerdictBlocked:
@@ -163,6 +197,13 @@ func junitCase(c Check) junit.Testcase {
 	}
 	if out.Len() > 0 {
 		tc.SystemOut = &junit.Output{Data: xmlText(out.String())}
+	}
+	if len(c.Warnings) > 0 {
+		var errOut strings.Builder
+		for _, w := range c.Warnings {
+			fmt.Fprintf(&errOut, "WARNING: %s\n", w)
+		}
+		tc.SystemErr = &junit.Output{Data: xmlText(errOut.String())}
 	}
 	return tc
 }

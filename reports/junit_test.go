@@ -63,15 +63,15 @@ func TestJUnitStructure(t *testing.T) {
 	if !bytes.HasPrefix(doc, []byte(`<?xml version="1.0" encoding="UTF-8"?>`+"\n<testsuites")) {
 		t.Errorf("header: %.80q", doc)
 	}
-	if bytes.Contains(doc, []byte("<error")) {
-		t.Error("conformance failures must not be JUnit errors")
+	if n := bytes.Count(doc, []byte("<error")); n != 1 {
+		t.Errorf("%d <error> elements: only the SUITE problem (the tester's side) is one; conformance failures are <failure>", n)
 	}
 	if bytes.Contains(doc, []byte("LIST-SLOW")) || bytes.Contains(doc, []byte("BRUTE-FORCE")) {
 		t.Error("filtered checks must not appear in JUnit")
 	}
 	s := parseJUnit(t, doc)
 
-	if s.Name != "ftpconform" || s.Tests != 10 || s.Failures != 5 || s.Errors != 0 || s.Time != "3.000" {
+	if s.Name != "ftpconform" || s.Tests != 10 || s.Failures != 4 || s.Errors != 1 || s.Time != "3.000" {
 		t.Errorf("testsuites: name %q tests %d failures %d errors %d time %q", s.Name, s.Tests, s.Failures, s.Errors, s.Time)
 	}
 	var names []string
@@ -162,8 +162,42 @@ func TestJUnitStructure(t *testing.T) {
 		t.Errorf("policy case %+v", policy)
 	}
 	suite := cases["[SUITE] AfterSuite"]
-	if suite.Classname != "ftpconform.suite" || suite.Failure == nil || suite.Failure.Type != "SUITE" {
-		t.Errorf("suite case %+v", suite)
+	if suite.Classname != "ftpconform.suite" || suite.Error == nil || suite.Failure != nil || suite.Error.Type != "SUITE" {
+		t.Errorf("suite case %+v: a problem on the tester's side is an <error>", suite)
+	}
+}
+
+// TestJUnitWarnings: a warned check passes, with its warnings in
+// system-err and in the testsuite's "warnings" property; with
+// WarningsAsFailures it is a failure of type WARNING.
+func TestJUnitWarnings(t *testing.T) {
+	r := sampleRun(t)
+	var warnedKey string
+	for i, c := range r.Checks {
+		if c.Verdict == VerdictPassed && c.Key != SuiteKey {
+			r.Checks[i].Verdict, r.Checks[i].Warnings = VerdictWarned, []string{"227 without parentheses"}
+			warnedKey = c.Key
+			break
+		}
+	}
+	if warnedKey == "" {
+		t.Fatal("no passing check in the sample run")
+	}
+	for _, asFailures := range []bool{false, true} {
+		var buf bytes.Buffer
+		if err := WriteJUnitWith(&buf, r, JUnitOptions{WarningsAsFailures: asFailures}); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if i := strings.Index(out, "<system-err>"); i < 0 || !strings.Contains(out[i:], "WARNING: 227 without parentheses") {
+			t.Errorf("as failures %v: no warning in system-err", asFailures)
+		}
+		if !strings.Contains(out, `name="warnings" value="1 warned: `+warnedKey) {
+			t.Errorf("as failures %v: no warnings property", asFailures)
+		}
+		if got := strings.Contains(out, `type="WARNING"`); got != asFailures {
+			t.Errorf("as failures %v: a failure of type WARNING: %v", asFailures, got)
+		}
 	}
 }
 

@@ -54,6 +54,8 @@ type runOptions struct {
 	parallel      int
 	// TLS: the mode (off, explicit, implicit; "" means what the target's
 	// scheme says), the roots, no verification, the operator's policy.
+	junitWarningsAsFailures bool
+
 	tlsMode    string
 	caFile     string
 	insecure   bool
@@ -87,6 +89,7 @@ func runFlags(o *runOptions, stderr io.Writer, firewall bool) *flag.FlagSet {
 	fs.StringVar(&o.activeRange, "active-range", "", "local port range MIN-MAX to listen on for PORT/EPRT")
 	fs.StringVar(&o.expectSrcPort, "expect-active-source-port", "", "expected source `PORT` of the server's active-mode connections, or L-1 for the control port minus one (policy; default for the embedded server: L-1)")
 	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to `FILE`")
+	fs.BoolVar(&o.junitWarningsAsFailures, "junit-warnings-as-failures", false, "in the JUnit report, write a warned check as a failure of type WARNING (for pipelines that want warnings red; the exit code is --strict's)")
 	fs.StringVar(&o.jsonOut, "json", "", "write a JSON report to `FILE`")
 	fs.StringVar(&o.htmlOut, "html", "", "write an HTML report to `FILE`")
 	fs.StringVar(&o.labelFilter, "label-filter", "", "run only checks matching this ginkgo label expression, e.g. 'MUST && !write'")
@@ -808,7 +811,9 @@ func writeReports(o *runOptions, run reports.Run, t harness.Target, stderr io.Wr
 			fmt.Fprintf(stderr, "ftpconform: writing %s: %v\n", path, err)
 		}
 	}
-	write(o.junit, reports.WriteJUnit)
+	write(o.junit, func(w io.Writer, r reports.Run) error {
+		return reports.WriteJUnitWith(w, r, reports.JUnitOptions{WarningsAsFailures: o.junitWarningsAsFailures})
+	})
 	write(o.jsonOut, reports.WriteJSON)
 	write(o.htmlOut, reports.WriteHTML)
 	write(o.writeBaseline, reports.WriteBaseline)
