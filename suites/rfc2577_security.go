@@ -529,12 +529,15 @@ var _ = describe("Anonymous access and dangerous features (RFC 2577 §9)", Label
 		judge(connect(ctx), "before login")
 		judge(login(ctx), "after login")
 	}
+	// Both probes would run something on the server's host, or copy a
+	// file, were the server to accept them: labelled "write", they are not
+	// sent in a read-only run.
 	r.Check("RFC2577-9-SITE-EXEC", "refuses SITE EXEC and SITE CPFR",
-		func(ctx *Ctx) {
+		Label("write"), func(ctx *Ctx) {
 			dangerous(ctx, []string{"SITE EXEC id", "SITE CPFR /etc/passwd"}, "commands or file copies on the server's host are available to clients")
 		})
 	r.Check("RFC2577-9-DEBUG", "refuses the debug commands XDBG and SITE DEBUG",
-		func(ctx *Ctx) {
+		Label("write"), func(ctx *Ctx) {
 			dangerous(ctx, []string{"XDBG", "SITE DEBUG"}, "a debug feature is enabled")
 		})
 })

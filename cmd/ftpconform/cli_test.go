@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -159,6 +160,36 @@ func TestVersionFlags(t *testing.T) {
 		out, err := exec.Command(binary(t), arg).Output()
 		if err != nil || !bytes.HasPrefix(out, []byte("ftpconform ")) {
 			t.Errorf("ftpconform %s: %q, %v", arg, out, err)
+		}
+	}
+}
+
+// TestReadOnlySendsNothingThatChanges: a run with --read-only sends no
+// command that could change the server or run something on it, not even
+// on names that do not exist.
+func TestReadOnlySendsNothingThatChanges(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.json")
+	cmd := exec.Command(binary(t), "run", "--read-only", "--json", path)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("run --read-only: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Checks []struct{ Key, Transcript string }
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	changing := regexp.MustCompile(`(?i)> "?(DELE|RNFR|RNTO|RMD|XRMD|MKD|XMKD|STOR|STOU|APPE|MFMT|XDBG|SITE (EXEC|CPFR|CPTO|DEBUG|CHMOD))\b`)
+	for _, c := range rep.Checks {
+		for _, line := range strings.Split(c.Transcript, "\n") {
+			if changing.MatchString(line) {
+				t.Errorf("%s sent %q in a read-only run", c.Key, line)
+				break
+			}
 		}
 	}
 }
