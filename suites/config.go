@@ -58,6 +58,9 @@ type Config struct {
 	// (a worker that says no reports the check as run elsewhere).
 	Claim func(key string) (mine bool, unit string)
 
+	// OnSuiteStart, if set, is called before the first check with the
+	// number of checks the run will run (progress display).
+	OnSuiteStart func(willRun int)
 	// OnCheckDone, if set, is called after every check (progress display).
 	OnCheckDone func(types.SpecReport)
 	// OnSuiteDone, if set, receives the whole report at the end of the

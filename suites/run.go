@@ -111,6 +111,11 @@ func (r *Run) buildTree() {
 	// Hand results to the CLI while the run goes on and at its end. A
 	// preview (Checks) runs the hooks too, as a dry run: it has no
 	// results.
+	ReportBeforeSuite(func(rep Report) {
+		if !rep.SuiteConfig.DryRun && r.cfg.OnSuiteStart != nil {
+			r.cfg.OnSuiteStart(rep.PreRunStats.SpecsThatWillRun)
+		}
+	})
 	ReportAfterEach(func(s SpecReport) {
 		if suiteConfig, _ := GinkgoConfiguration(); suiteConfig.DryRun {
 			return

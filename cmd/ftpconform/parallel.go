@@ -253,14 +253,15 @@ func splitRange(r harness.PortRange, i, n int) harness.PortRange {
 
 // lockedLines passes whole lines from several workers to one writer.
 type lockedLines struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu   sync.Mutex
+	w    io.Writer
+	prog *progress // numbers the check lines, if set
 }
 
 func (l *lockedLines) println(s string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	fmt.Fprintln(l.w, s)
+	fmt.Fprintln(l.w, l.prog.number(s))
 }
 
 func (l *lockedLines) copyFrom(r io.Reader) {
@@ -268,7 +269,7 @@ func (l *lockedLines) copyFrom(r io.Reader) {
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
 		l.mu.Lock()
-		fmt.Fprintln(l.w, sc.Text())
+		fmt.Fprintln(l.w, l.prog.number(sc.Text()))
 		l.mu.Unlock()
 	}
 	_, _ = io.Copy(io.Discard, r)
@@ -466,7 +467,9 @@ func runParallel(o *runOptions, t harness.Target, srcPort int, filter string, fa
 		}
 	}()
 
-	probe, pool, serial, units := shareChecks(planChecks(dry))
+	planned := planChecks(dry)
+	c.out.prog = &progress{total: len(planned)}
+	probe, pool, serial, units := shareChecks(planned)
 	started := time.Now()
 	var probeDone sync.WaitGroup
 	var probeReports []*types.Report

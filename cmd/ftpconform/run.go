@@ -605,6 +605,7 @@ type specRun struct {
 func runSpecs(r specRun, stdout io.Writer) (types.Report, bool, []string) {
 	var report types.Report
 	gotReport := false
+	var prog *progress
 	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
 	suiteConfig.LabelFilter = r.filter
 	if r.focus != "" {
@@ -627,6 +628,12 @@ func runSpecs(r specRun, stdout io.Writer) (types.Report, bool, []string) {
 		Halted:                 r.halted,
 		Journal:                r.journal,
 		Claim:                  r.claim,
+		OnSuiteStart: func(willRun int) {
+			if r.o.workerPlan == "" {
+				// A worker's lines are numbered by its coordinator.
+				prog = &progress{total: willRun}
+			}
+		},
 		OnCheckDone: func(s types.SpecReport) {
 			if elsewhere(s) {
 				return // another worker of a parallel run reports it
@@ -636,7 +643,7 @@ func runSpecs(r specRun, stdout io.Writer) (types.Report, bool, []string) {
 				r.baseline.Annotate(&ch)
 			}
 			if line := reports.ProgressLine(ch); line != "" {
-				fmt.Fprintln(stdout, line)
+				fmt.Fprintln(stdout, prog.number(line))
 			}
 		},
 		OnSuiteDone: func(rep types.Report) { report, gotReport = rep, true },
