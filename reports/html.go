@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -47,9 +48,11 @@ func WriteHTML(w io.Writer, r Run) error {
 		name := levelName(l)
 		levels.Rows = append(levels.Rows, htmlRow{Name: displayText(name), Tally: counts.ByLevel[l]})
 	}
+	levels.Rows = append(levels.Rows, htmlRow{Name: "Total", Tally: counts.Tally, Total: true})
 	rfcs := htmlTable{Title: "RFC"}
 	for _, g := range rfcOrder(mapKeys(counts.ByRFC)) {
 		rfcs.Rows = append(rfcs.Rows, htmlRow{Name: displayText(g), Tally: counts.ByRFC[g]})
+		page.RFCs = append(page.RFCs, displayText(g))
 	}
 	rfcs.Rows = append(rfcs.Rows, htmlRow{Name: "Total", Tally: counts.Tally, Total: true})
 	page.Tables = []htmlTable{levels, rfcs}
@@ -69,6 +72,7 @@ func WriteHTML(w io.Writer, r Run) error {
 			page.Baseline.Groups = append(page.Baseline.Groups, g)
 		}
 	}
+	shownIn := map[string]htmlCheck{} // transcript text -> the row that shows it
 	for _, c := range r.reported() {
 		hc := htmlCheck{
 			Verdict:    string(c.Verdict),
@@ -94,8 +98,18 @@ func WriteHTML(w io.Writer, r Run) error {
 		for _, s := range c.Info {
 			hc.Info = append(hc.Info, displayText(s))
 		}
+		hc.Open = c.Verdict == VerdictFailed && !hc.Known || c.Verdict == VerdictWarned
+		hc.Search = strings.ToLower(hc.Key + " " + hc.Title)
+		if hc.Transcript != "" {
+			if first, seen := shownIn[hc.Transcript]; seen {
+				hc.Transcript, hc.SameAs, hc.SameAnchor = "", first.Key, first.Anchor
+			} else {
+				shownIn[hc.Transcript] = hc
+			}
+		}
 		page.Checks = append(page.Checks, hc)
 	}
+	slices.SortStableFunc(page.Checks, func(a, b htmlCheck) int { return severity(a) - severity(b) })
 	return htmlTemplate.Execute(w, page)
 }
 
@@ -124,6 +138,7 @@ type htmlPage struct {
 	Filtered                                 int
 	Tables                                   []htmlTable
 	Checks                                   []htmlCheck
+	RFCs                                     []string // for the RFC filter
 }
 
 type htmlTable struct {
@@ -155,4 +170,32 @@ type htmlCheck struct {
 	Baseline, Note                           string
 	Message, Location, Transcript, Duration  string
 	Warnings, Info                           []string
+	// Open: the transcript is shown unfolded (a failure or a warning).
+	Open bool
+	// SameAs, SameAnchor: the check whose row shows this check's
+	// transcript, when it is the same text (the shared login probe's).
+	SameAs, SameAnchor string
+	// Search is what the page's search box matches: key and title.
+	Search string
+}
+
+// severity orders the rows of the HTML report: what needs attention
+// first (failures, warnings, blocked, not run, known deviations), then
+// skipped and passed checks; run order within each.
+func severity(h htmlCheck) int {
+	switch {
+	case h.Verdict == string(VerdictFailed) && !h.Known:
+		return 0
+	case h.Verdict == string(VerdictWarned):
+		return 1
+	case h.Verdict == string(VerdictBlocked):
+		return 2
+	case h.Verdict == string(VerdictNotRun):
+		return 3
+	case h.Known:
+		return 4
+	case h.Verdict == string(VerdictSkipped):
+		return 5
+	}
+	return 6
 }

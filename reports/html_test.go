@@ -24,7 +24,7 @@ func TestHTML(t *testing.T) {
 	}
 	out := buf.String()
 
-	for _, bad := range []string{"<script>", "<img", "</pre><script", "<b>bold", "\x00", "\x1b", "\xff"} {
+	for _, bad := range []string{"<script>alert", "<img", "</pre><script", "<b>bold", "\x00", "\x1b", "\xff"} {
 		if strings.Contains(out, bad) {
 			t.Errorf("output contains %q unescaped", bad)
 		}
@@ -33,8 +33,8 @@ func TestHTML(t *testing.T) {
 		"&lt;script&gt;alert(2)&lt;/script&gt;",
 		`got \x00\x1b[31m\xff`,
 		"&lt;img src=x onerror=alert(1)&gt;",
-		"<details><summary>transcript</summary><pre>&lt; 500 &#34;quoted&#34; &amp; &lt;b&gt;bold&lt;/b&gt;</pre></details>",
-		`<tr class="v-failed" id="check-RFC959-5.4-PASS-CODES_wrong-password">`, `<tr class="v-warned" id=`, `<tr class="v-skipped" id=`, `<tr class="v-passed" id=`,
+		"<summary>transcript</summary><pre>&lt; 500 &#34;quoted&#34; &amp; &lt;b&gt;bold&lt;/b&gt;</pre></details>",
+		`<tr class="v-failed" id="check-RFC959-5.4-PASS-CODES_wrong-password" data-verdict="failed"`, `<tr class="v-warned" id=`, `<tr class="v-skipped" id=`, `<tr class="v-passed" id=`,
 		"NOT CONFORMANT",
 		"2 passed, 6 failed, 1 warned, 2 skipped; 2 excluded by the filter.",
 		"ftp://conform@127.0.0.1:2121",
@@ -49,7 +49,7 @@ func TestHTML(t *testing.T) {
 	if strings.Contains(out, "LIST-SLOW") {
 		t.Error("filtered check shown")
 	}
-	for _, external := range []string{"<script", "<link", "src=\"http", "href=\"http"} {
+	for _, external := range []string{"<script src", "<link", "src=\"http", "href=\"http"} {
 		if strings.Contains(out, external) {
 			t.Errorf("page is not self-contained: has %q", external)
 		}
@@ -73,12 +73,12 @@ func TestHTMLRunModelAndBaseline(t *testing.T) {
 	for _, want := range []string{
 		`<p class="stopped"><strong>Run stopped early:</strong> the server stopped answering during RFC959-4.1.3-NOOP</p>`,
 		"1 passed, 2 failed, 1 warned, 1 skipped, 2 blocked, 2 not run.",
-		`<tr class="v-failed known" id="check-RFC1123-4.1.2.6-PASV-MUST">`,
+		`<tr class="v-failed known" id="check-RFC1123-4.1.2.6-PASV-MUST" data-verdict`,
 		`failed (known)`,
 		"known deviation (baseline: vendor &lt;bug&gt;)",
-		`<tr class="v-blocked" id="check-RFC959-4.1.3-LIST">`,
+		`<tr class="v-blocked" id="check-RFC959-4.1.3-LIST" data-verdict`,
 		`blocked by <a href="#check-RFC1123-4.1.2.6-PASV-MUST"><code>RFC1123-4.1.2.6-PASV-MUST</code></a>`,
-		`<tr class="v-not-run" id="check-RFC959-4.1.3-QUIT">`,
+		`<tr class="v-not-run" id="check-RFC959-4.1.3-QUIT" data-verdict`,
 		`the run stopped during <a href="#check-RFC959-4.1.3-NOOP">`,
 		"fixed: remove it from the baseline (it expects failed)",
 		"Baseline <code>vsftpd.baseline</code>:</strong> 2 known failures",
@@ -137,4 +137,36 @@ func wellFormed(t *testing.T, page string) {
 	if len(stack) != 0 {
 		t.Errorf("unclosed elements %v", stack)
 	}
+}
+
+// TestHTMLProblemsFirstAndSharedTranscripts: failures come before passed
+// checks whatever the run order, a transcript several checks share is
+// shown once and referred to from the other rows, and a failure's
+// transcript is unfolded.
+func TestHTMLProblemsFirstAndSharedTranscripts(t *testing.T) {
+	shared := "> USER nobody\n< 530 Login incorrect."
+	r := Run{Tool: "ftpconform", Checks: []Check{
+		{Key: "RFC959-5.4-NOOP", ID: "RFC959-5.4-NOOP", Title: "answers NOOP", Verdict: VerdictPassed, RFC: "rfc959", Level: "MUST", Transcript: shared},
+		{Key: "RFC2577-5-DELAY", ID: "RFC2577-5-DELAY", Title: "delays", Verdict: VerdictPassed, RFC: "rfc2577", Level: "SHOULD", Transcript: shared},
+		{Key: "RFC959-4.2-CRLF", ID: "RFC959-4.2-CRLF", Title: "ends lines with CRLF", Verdict: VerdictFailed, RFC: "rfc959", Level: "MUST", Message: "bare LF", Transcript: "< 200 OK\n"},
+	}}
+	r.Counts = Count(r.Checks)
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Index(out, `id="check-RFC959-4.2-CRLF"`) > strings.Index(out, `id="check-RFC959-5.4-NOOP"`) {
+		t.Error("the failure is not listed before the passed checks")
+	}
+	if strings.Count(out, "530 Login incorrect.") != 1 {
+		t.Errorf("the shared transcript appears %d times, want once", strings.Count(out, "530 Login incorrect."))
+	}
+	if !strings.Contains(out, `the same as <a href="#check-RFC959-5.4-NOOP">`) {
+		t.Error("the second row does not refer to the row that shows the shared transcript")
+	}
+	if !strings.Contains(out, "<details open><summary>transcript</summary><pre>&lt; 200 OK") {
+		t.Error("the failure's transcript is not unfolded")
+	}
+	wellFormed(t, out)
 }
