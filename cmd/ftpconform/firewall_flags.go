@@ -30,15 +30,17 @@ func parseSourcePort(s string) (int, error) {
 }
 
 // startBelowEphemeral starts srv on host with a control port L between
-// 29101 and 32700: above the embedded passive ranges and below Linux's
-// ephemeral range (32768-60999), so the kernel never hands L-1, the port
-// the server's active connections come from, to another socket (a
-// harness connection or listener there made every dial-back fail with
-// "address already in use"). A port taken by another process is retried.
+// 15001 and 19999: below the embedded passive ranges (20000-28999), below
+// Linux's ephemeral range (32768-60999), and away from the passive ranges
+// operators commonly configure (30000 and up). A kernel-chosen port (port
+// 0) would be ephemeral, and then the kernel could hand L-1, the port the
+// server's active connections come from, to another socket (a harness
+// connection or listener there made every dial-back fail with "address
+// already in use"). A port taken by another process is retried.
 func startBelowEphemeral(srv *fakeserver.Server, host string) error {
 	var err error
 	for range 20 {
-		port := 29101 + mrand.IntN(32700-29101)
+		port := 15001 + mrand.IntN(19999-15001)
 		srv.Addr = net.JoinHostPort(host, strconv.Itoa(port))
 		if err = srv.Start(); err == nil || !errors.Is(err, syscall.EADDRINUSE) {
 			return err
