@@ -27,6 +27,8 @@ func TestBadFlagsExit2(t *testing.T) {
 		{"run", "--tls", "sometimes"},
 		{"run", "--tls", "implicit", "--target", "ftp://u:p@127.0.0.1:21"},
 		{"run", "--require-tls"},
+		{"report"},
+		{"report", "/no/such/report.json"},
 		{"run", "--ca-file", "/no/such/file.pem", "--tls", "explicit"},
 		{"run", "--fault", "no-such-fault"},
 		{"serve"},

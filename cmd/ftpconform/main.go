@@ -58,6 +58,7 @@ commands:
   serve     run the reference FTP server
   list      list the checks (ID, level, labels, title)
   coverage  print the requirement coverage document (docs/coverage.md)
+  report    put the JSON reports of several runs side by side in one HTML page
   version   print the version
 
 Run 'ftpconform <command> -h' for the flags of a command.
@@ -85,6 +86,8 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		err = cmdList(args[1:], stdout, stderr)
 	case "coverage":
 		err = cmdCoverage(args[1:], stdout, stderr)
+	case "report":
+		err = cmdReport(args[1:], stdout, stderr)
 	case "version", "--version", "-version", "-v":
 		fmt.Fprintln(stdout, "ftpconform", version)
 	case "-h", "--help", "help":

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/ftpconform/ftpconform/reports"
+)
+
+// cmdReport puts the JSON reports of several runs side by side in one
+// HTML page (several servers, or several builds of one): one row per
+// check, one column per run.
+func cmdReport(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	htmlOut := fs.String("html", "", "write the side-by-side page to `FILE` (default: standard output)")
+	labels := fs.String("labels", "", "comma-separated column labels, one per report (default: each report's target)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage: ftpconform report [--html FILE] [--labels A,B,...] REPORT.json REPORT.json ...
+
+Puts the JSON reports of several runs (written with run --json) side by side
+in one HTML page: a row per check, a column per run, the checks whose
+verdicts differ marked.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usagef("report: %v", err)
+	}
+	files := fs.Args()
+	if len(files) == 0 {
+		return usagef("report: name at least one JSON report")
+	}
+	var names []string
+	if *labels != "" {
+		names = strings.Split(*labels, ",")
+		if len(names) != len(files) {
+			return usagef("report: --labels has %d labels for %d reports", len(names), len(files))
+		}
+	}
+	var runs []reports.SideRun
+	var checks []reports.SideCheck
+	for i, path := range files {
+		f, err := os.Open(path)
+		if err != nil {
+			return usagef("report: %v", err)
+		}
+		label := ""
+		if names != nil {
+			label = strings.TrimSpace(names[i])
+		}
+		run, cs, err := reports.ReadSideRun(f, label)
+		f.Close()
+		if err != nil {
+			return usagef("report: %s: %v", path, err)
+		}
+		runs, checks = append(runs, run), append(checks, cs...)
+	}
+	out := stdout
+	if *htmlOut != "" {
+		f, err := os.Create(*htmlOut)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		out = f
+	}
+	return reports.WriteSideBySide(out, runs, checks)
+}
