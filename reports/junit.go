@@ -93,7 +93,12 @@ func junitSuites(r Run, opt JUnitOptions) junit.Testsuites {
 		if !r.Started.IsZero() {
 			s.Timestamp = r.Started.UTC().Format(time.RFC3339)
 		}
-		for _, p := range [][2]string{{"tool", r.Tool}, {"version", r.Version}, {"target", r.Target}, {"tls", r.TLS}, {"stopped", r.Stopped}} {
+		started := ""
+		if !r.Started.IsZero() {
+			started = r.Started.UTC().Format(time.RFC3339)
+		}
+		for _, p := range [][2]string{{"tool", r.Tool}, {"version", r.Version}, {"target", r.Target}, {"tls", r.TLS},
+			{"started", started}, {"duration", seconds(r.Duration)}, {"strict", fmt.Sprint(r.Strict)}, {"stopped", r.Stopped}} {
 			if p[1] != "" {
 				s.AddProperty(p[0], xmlText(p[1]))
 			}

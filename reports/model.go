@@ -90,6 +90,8 @@ type Run struct {
 	// Interrupted is set when a signal cut the run short: the checks not
 	// run are listed as such, and conformance is not shown either way.
 	Interrupted bool
+	// Strict says the run was made with --strict (warnings fail).
+	Strict bool
 	// Baseline is the comparison with the baseline, nil when none was
 	// applied (see Baseline.Apply).
 	Baseline *BaselineResult

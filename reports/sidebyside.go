@@ -37,6 +37,7 @@ func ReadSideRun(r io.Reader, label string) (SideRun, []SideCheck, error) {
 		Checks []struct {
 			Key, Title, Level, RFC, Message string
 			Verdict                         Verdict
+			Warnings                        []string
 		} `json:"checks"`
 	}
 	if err := json.NewDecoder(r).Decode(&doc); err != nil {
@@ -54,7 +55,11 @@ func ReadSideRun(r io.Reader, label string) (SideRun, []SideCheck, error) {
 		if c.Verdict == VerdictFiltered || c.Key == "" || c.Key == SuiteKey {
 			continue
 		}
-		run.Verdict[c.Key] = sideCell{Verdict: c.Verdict, Message: firstLine(c.Message)}
+		msg := c.Message
+		if c.Verdict == VerdictWarned && len(c.Warnings) > 0 {
+			msg = c.Warnings[0]
+		}
+		run.Verdict[c.Key] = sideCell{Verdict: c.Verdict, Message: firstLine(msg)}
 		checks = append(checks, SideCheck{Key: c.Key, Title: c.Title, Level: c.Level, RFC: c.RFC})
 	}
 	return run, checks, nil
@@ -122,4 +127,59 @@ func WriteSideBySide(w io.Writer, runs []SideRun, checks []SideCheck) error {
 		Differ int
 		Note   string
 	}{runs, rows, differ, strings.TrimSpace(fmt.Sprintf("%d checks, %d runs", len(rows), len(runs)))})
+}
+
+// WriteSideBySideMarkdown writes the same matrix as a Markdown table: a
+// row per check whose verdicts differ between the runs or that failed or
+// warned in any of them, then how many checks agree everywhere.
+func WriteSideBySideMarkdown(w io.Writer, runs []SideRun, checks []SideCheck) error {
+	var b strings.Builder
+	b.WriteString("| check | level |")
+	for _, r := range runs {
+		fmt.Fprintf(&b, " %s |", mdText(r.Label))
+	}
+	b.WriteString("\n|---|---|")
+	for range runs {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
+	seen := map[string]bool{}
+	same := 0
+	for _, c := range checks {
+		if seen[c.Key] {
+			continue
+		}
+		seen[c.Key] = true
+		interesting := false
+		var first Verdict
+		for i, r := range runs {
+			v := r.Verdict[c.Key].Verdict
+			if i == 0 {
+				first = v
+			}
+			if v != first || v == VerdictFailed || v == VerdictWarned {
+				interesting = true
+			}
+		}
+		if !interesting {
+			same++
+			continue
+		}
+		fmt.Fprintf(&b, "| %s | %s |", mdText(c.Key), mdText(c.Level))
+		for _, r := range runs {
+			v := r.Verdict[c.Key].Verdict
+			if v == "" {
+				v = "absent"
+			}
+			cell := string(v)
+			if v == VerdictFailed {
+				cell = "**failed**"
+			}
+			fmt.Fprintf(&b, " %s |", cell)
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "\n%d more checks have the same verdict in every run, none failed or warned.\n", same)
+	_, err := io.WriteString(w, b.String())
+	return err
 }

@@ -195,3 +195,54 @@ func TestReadOnlySendsNothingThatChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryAndEmptySelection: --summary-md writes the Markdown summary,
+// $GITHUB_STEP_SUMMARY gets it appended when no file is named, and
+// --allow-empty lets a filter select nothing.
+func TestSummaryAndEmptySelection(t *testing.T) {
+	dir := t.TempDir()
+	md := filepath.Join(dir, "summary.md")
+	if out, err := exec.Command(binary(t), "run", "--label-filter", "rfc7151", "--summary-md", md).CombinedOutput(); err != nil {
+		t.Fatalf("run --summary-md: %v\n%s", err, out)
+	}
+	if b, err := os.ReadFile(md); err != nil || !bytes.Contains(b, []byte("| **total** |")) {
+		t.Errorf("summary %q, %v", b, err)
+	}
+	step := filepath.Join(dir, "step.md")
+	if err := os.WriteFile(step, []byte("earlier step\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary(t), "run", "--label-filter", "rfc7151")
+	cmd.Env = append(os.Environ(), "GITHUB_STEP_SUMMARY="+step)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("run with GITHUB_STEP_SUMMARY: %v\n%s", err, out)
+	}
+	if b, _ := os.ReadFile(step); !bytes.HasPrefix(b, []byte("earlier step\n")) || !bytes.Contains(b, []byte("## ftpconform: conformant")) {
+		t.Errorf("step summary %q: not appended", b)
+	}
+	if out, err := exec.Command(binary(t), "run", "--label-filter", "no-such-label", "--allow-empty").CombinedOutput(); err != nil {
+		t.Errorf("--allow-empty with an empty selection: %v\n%s", err, out)
+	}
+}
+
+// TestReportSideBySide: report reads JSON reports into one matrix.
+func TestReportSideBySide(t *testing.T) {
+	dir := t.TempDir()
+	var files []string
+	for _, name := range []string{"a", "b"} {
+		j := filepath.Join(dir, name+".json")
+		args := []string{"run", "--label-filter", "rfc7151", "--json", j}
+		if name == "b" {
+			args = append(args, "--fault", "host-not-220")
+		}
+		_ = exec.Command(binary(t), args...).Run()
+		files = append(files, j)
+	}
+	out, err := exec.Command(binary(t), append([]string{"report", "--labels", "clean,faulty"}, files...)...).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(out, []byte("| check | level | clean | faulty |")) || !bytes.Contains(out, []byte("| RFC7151-3.1-HOST-220 | MUST | passed | **failed** |")) {
+		t.Errorf("matrix:\n%s", out)
+	}
+}

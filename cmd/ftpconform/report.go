@@ -17,10 +17,11 @@ import (
 func cmdReport(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	htmlOut := fs.String("html", "", "write the side-by-side page to `FILE` (default: standard output)")
+	htmlOut := fs.String("html", "", "write the side-by-side page to `FILE`")
+	mdOut := fs.String("md", "", "write the matrix as a Markdown table to `FILE` (default, when neither --html nor --md is given: Markdown on standard output)")
 	labels := fs.String("labels", "", "comma-separated column labels, one per report (default: each report's target)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: ftpconform report [--html FILE] [--labels A,B,...] REPORT.json REPORT.json ...
+		fmt.Fprint(stderr, `usage: ftpconform report [--html FILE] [--md FILE] [--labels A,B,...] REPORT.json REPORT.json ...
 
 Puts the JSON reports of several runs (written with run --json) side by side
 in one HTML page: a row per check, a column per run, the checks whose
@@ -65,14 +66,27 @@ Flags:
 		}
 		runs, checks = append(runs, run), append(checks, cs...)
 	}
-	out := stdout
-	if *htmlOut != "" {
-		f, err := os.Create(*htmlOut)
+	write := func(path string, fn func(io.Writer, []reports.SideRun, []reports.SideCheck) error) error {
+		f, err := os.Create(path)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		out = f
+		if err := fn(f, runs, checks); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
 	}
-	return reports.WriteSideBySide(out, runs, checks)
+	if *htmlOut == "" && *mdOut == "" {
+		return reports.WriteSideBySideMarkdown(stdout, runs, checks)
+	}
+	if *htmlOut != "" {
+		if err := write(*htmlOut, reports.WriteSideBySide); err != nil {
+			return err
+		}
+	}
+	if *mdOut != "" {
+		return write(*mdOut, reports.WriteSideBySideMarkdown)
+	}
+	return nil
 }

@@ -55,6 +55,8 @@ type runOptions struct {
 	// TLS: the mode (off, explicit, implicit; "" means what the target's
 	// scheme says), the roots, no verification, the operator's policy.
 	junitWarningsAsFailures bool
+	allowEmpty              bool
+	summaryMD               string
 
 	tlsMode    string
 	caFile     string
@@ -89,6 +91,8 @@ func runFlags(o *runOptions, stderr io.Writer, firewall bool) *flag.FlagSet {
 	fs.StringVar(&o.activeRange, "active-range", "", "local port range MIN-MAX to listen on for PORT/EPRT")
 	fs.StringVar(&o.expectSrcPort, "expect-active-source-port", "", "expected source `PORT` of the server's active-mode connections, or L-1 for the control port minus one (policy; default for the embedded server: L-1)")
 	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to `FILE`")
+	fs.StringVar(&o.summaryMD, "summary-md", "", "write a Markdown summary (totals, each failure and warning) to `FILE`; default: $GITHUB_STEP_SUMMARY when it is set")
+	fs.BoolVar(&o.allowEmpty, "allow-empty", false, "a label filter that selects no check is no error (exit 0)")
 	fs.BoolVar(&o.junitWarningsAsFailures, "junit-warnings-as-failures", false, "in the JUnit report, write a warned check as a failure of type WARNING (for pipelines that want warnings red; the exit code is --strict's)")
 	fs.StringVar(&o.jsonOut, "json", "", "write a JSON report to `FILE`")
 	fs.StringVar(&o.htmlOut, "html", "", "write an HTML report to `FILE`")
@@ -567,12 +571,13 @@ func runPass(o *runOptions, t harness.Target, srcPort int, filter string, baseli
 		return res, exitUsage
 	}
 	run := reports.FromGinkgo(report)
-	if filter != "" && !selectsAny(run) && halted == "" {
+	if filter != "" && !selectsAny(run) && halted == "" && !o.allowEmpty {
 		fmt.Fprintf(stderr, "ftpconform: --label-filter %q selects no check ('ftpconform list --label-filter EXPR' shows what an expression selects)\n", filter)
 		return res, exitUsage
 	}
 	run.Tool, run.Version, run.Target = "ftpconform", version, t.String()
 	run.TLS = tlsNote(t, o)
+	run.Strict = o.strict
 	if halted != "" {
 		run.Stopped = halted
 	}
@@ -822,6 +827,15 @@ func writeReports(o *runOptions, run reports.Run, t harness.Target, stderr io.Wr
 		return reports.WriteJUnitWith(w, r, reports.JUnitOptions{WarningsAsFailures: o.junitWarningsAsFailures})
 	})
 	write(o.jsonOut, reports.WriteJSON)
+	if md := o.summaryMD; md != "" {
+		write(md, reports.WriteMarkdown)
+	} else if step := os.Getenv("GITHUB_STEP_SUMMARY"); step != "" && o.workerPlan == "" && o.passReport == "" {
+		// GitHub's job summary: appended to, as other steps write there too.
+		if f, err := os.OpenFile(step, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+			_ = reports.WriteMarkdown(f, run)
+			f.Close()
+		}
+	}
 	write(o.htmlOut, reports.WriteHTML)
 	write(o.writeBaseline, reports.WriteBaseline)
 }
