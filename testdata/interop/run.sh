@@ -144,7 +144,7 @@ if [ "$TLS" != off ]; then
 	# error (exit 2): say why once, up front.
 	help=$("$FTPCONFORM_BIN" run --help 2>&1)
 	for f in tls ca-file; do
-		grep -qE "^  -$f( |\$)" <<<"$help" || {
+		grep -qE "^  --?$f( |\$)" <<<"$help" || {
 			echo "run.sh: TLS=$TLS: $FTPCONFORM_BIN has no --$f flag (ftpconform run --help); build one that has" >&2
 			exit 2
 		}
