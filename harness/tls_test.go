@@ -68,6 +68,22 @@ func (s *peerSession) authTLS(cfg *tls.Config) error {
 }
 
 // login answers USER/PASS with 331/230 (the greeting has been sent).
+// passiveCommand takes PASV, then the transfer command cmd (a prefix),
+// answers it with prelim and accepts the client's data connection.
+func (s *peerSession) passiveCommand(cmd, prelim string) (net.Conn, error) {
+	ln, err := s.pasv(netip.Addr{})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.expect(cmd); err != nil {
+		return nil, err
+	}
+	if err := s.send(prelim); err != nil {
+		return nil, err
+	}
+	return s.accept(ln)
+}
+
 func (s *peerSession) login() error {
 	if err := s.exchange("USER conform", "331 Password required"); err != nil {
 		return err
@@ -897,17 +913,7 @@ func TestPlaintextUploadUnderProtP(t *testing.T) {
 		if err := protectedPeer(cfg)(s); err != nil {
 			return err
 		}
-		ln, err := s.pasv(netip.Addr{})
-		if err != nil {
-			return err
-		}
-		if _, err := s.expect("STOR f"); err != nil {
-			return err
-		}
-		if err := s.send("150 Ok"); err != nil {
-			return err
-		}
-		dc, err := s.accept(ln)
+		dc, err := s.passiveCommand("STOR f", "150 Ok")
 		if err != nil {
 			return err
 		}
@@ -955,17 +961,7 @@ func TestProtClearAgain(t *testing.T) {
 		if err := s.exchange("PROT E", "536 PROT E not supported"); err != nil {
 			return err
 		}
-		ln, err := s.pasv(netip.Addr{})
-		if err != nil {
-			return err
-		}
-		if _, err := s.expect("RETR f"); err != nil {
-			return err
-		}
-		if err := s.send("150 Here"); err != nil {
-			return err
-		}
-		dc, err := s.accept(ln)
+		dc, err := s.passiveCommand("RETR f", "150 Here")
 		if err != nil {
 			return err
 		}
@@ -1103,17 +1099,7 @@ func TestDataOtherCertificate(t *testing.T) {
 		if err := protectedPeer(cfg)(s); err != nil {
 			return err
 		}
-		ln, err := s.pasv(netip.Addr{})
-		if err != nil {
-			return err
-		}
-		if _, err := s.expect("RETR f"); err != nil {
-			return err
-		}
-		if err := s.send("150 Here"); err != nil {
-			return err
-		}
-		raw, err := s.accept(ln)
+		raw, err := s.passiveCommand("RETR f", "150 Here")
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/ftpconform/ftpconform/harness"
 )
@@ -69,6 +70,18 @@ func featOn(ctx *Ctx, c *harness.Conn) *harness.Features {
 func featListing(ctx *Ctx) (*harness.Conn, *harness.Features) {
 	c := login(ctx)
 	return c, featOn(ctx, c)
+}
+
+// featViolationCheck registers, at its caller's line, a check that fails
+// when the FEAT listing (got by listing) has violations of kind; format
+// holds one %s for them and quotes the rule they break.
+func featViolationCheck(r *Run, key, title string, listing func(*Ctx) (*harness.Conn, *harness.Features), kind harness.ViolationKind, format string) {
+	r.check(types.NewCodeLocation(1), key, title, func(ctx *Ctx) {
+		_, f := listing(ctx)
+		if bad := violationsOf(f, kind); bad != "" {
+			ctx.failf(format, bad)
+		}
+	})
 }
 
 // featMultiline is featListing for the checks of the multi-line listing:

@@ -50,6 +50,17 @@ func clearControl(ctx *Ctx) *harness.Conn {
 	return c
 }
 
+// clearControlOfFTPS is clearControl for a check of what a server that
+// offers FTPS must do (what: the thing judged); one that does not (FEAT
+// lists no AUTH TLS in a plain run) skips it.
+func clearControlOfFTPS(ctx *Ctx, what string) *harness.Conn {
+	c := clearControl(ctx)
+	if !offersTLS(ctx) {
+		Skip("FEAT lists no AUTH TLS: " + what + " is judged on servers that offer FTPS")
+	}
+	return c
+}
+
 // offersTLS reports whether the run knows the server offers explicit
 // FTPS: the run's sessions use it, or FEAT lists AUTH TLS.
 func offersTLS(ctx *Ctx) bool {
@@ -139,35 +150,35 @@ func protectLevel(ctx *Ctx, c *harness.Conn, level harness.ProtLevel) {
 // server sends at once) rather than by waiting out an upload's handshake.
 func tlsFixture(ctx *Ctx, n int) (*harness.Conn, string, []byte) {
 	c := tlsSession(ctx)
-	if _, err := c.Protect(ctx, harness.ProtClear); err != nil {
-		// PROT C refused: a server may insist on protected data (RFC
-		// 4217 §10.2), so the fixture goes up inside TLS.
-		protectLevel(ctx, c, harness.ProtPrivate)
-		scratch(ctx, c)
-		r, err := c.Cmd(ctx, "TYPE I")
-		expectCode(ctx, "TYPE I", r, err, harness.ReplyOK)
-		data := binaryFixture(n)
-		upload(ctx, c, ctx.fixtureMode(c), "tls-fixture.bin", data)
-		return c, "tls-fixture.bin", data
-	}
+	name, data := "tls-fixture.bin", binaryFixture(n)
+	_, protErr := c.Protect(ctx, harness.ProtClear)
 	scratch(ctx, c)
-	data := binaryFixture(n)
-	name := "tls-fixture.bin"
 	r, err := c.Cmd(ctx, "TYPE I")
 	expectCode(ctx, "TYPE I", r, err, harness.ReplyOK)
-	t, err := transferOut(ctx, c, ctx.fixtureMode(c), "STOR "+name, data)
-	if err == nil && t.Prelim == nil && t.Final != nil && (t.Final.Code == harness.ReplyProtLevelRefused || t.Final.Code == harness.ReplyPolicyRefused) {
-		// Clear data refused (a policy): up it goes inside TLS.
-		protectLevel(ctx, c, harness.ProtPrivate)
-		upload(ctx, c, ctx.fixtureMode(c), name, data)
-		return c, name, data
+	if protErr == nil {
+		t, err := transferOut(ctx, c, ctx.fixtureMode(c), "STOR "+name, data)
+		ctx.must(err, "uploading the fixture %s in clear", name)
+		if !refusedInClear(t) {
+			if t.Final == nil || harness.Class(t.Final.Code) != 2 || t.DataErr != nil {
+				ctx.failf("uploading the fixture %s in clear: %s %v", name, harness.ReplyChain(t.Replies()...), t.DataErr)
+			}
+			protectLevel(ctx, c, harness.ProtPrivate)
+			return c, name, data
+		}
 	}
-	ctx.must(err, "uploading the fixture %s in clear", name)
-	if t.Final == nil || harness.Class(t.Final.Code) != 2 || t.DataErr != nil {
-		ctx.failf("uploading the fixture %s in clear: %s %v", name, harness.ReplyChain(t.Replies()...), t.DataErr)
-	}
+	// PROT C or clear data refused: a server may insist on protected
+	// data (RFC 4217 §10.2), so the fixture goes up inside TLS.
 	protectLevel(ctx, c, harness.ProtPrivate)
+	upload(ctx, c, ctx.fixtureMode(c), name, data)
 	return c, name, data
+}
+
+// refusedInClear reports whether a transfer was refused, before any data
+// connection was used, because it was to go in clear: 521 (RFC 4217
+// §10.2) or 534 (RFC 2228 §6, policy).
+func refusedInClear(t *harness.Transfer) bool {
+	return t != nil && t.Prelim == nil && t.Final != nil &&
+		(t.Final.Code == harness.ReplyProtLevelRefused || t.Final.Code == harness.ReplyPolicyRefused)
 }
 
 // findingClearUnderProt: PROT P was accepted, and data came in clear.

@@ -96,7 +96,7 @@ var _ = describe("Operator policy for TLS (RFC 4217)", Label("policy", "tls"), f
 			t, err := transferIn(ctx, c, ctx.defaultMode(c), "NLST")
 			ctx.must(err, "NLST under PROT C")
 			switch {
-			case t.Final != nil && t.Prelim == nil && (t.Final.Code == harness.ReplyProtLevelRefused || t.Final.Code == harness.ReplyPolicyRefused):
+			case refusedInClear(t):
 			case t.Final != nil && harness.Class(t.Final.Code) == 2:
 				ctx.failf("NLST under PROT C completed (%s): with TLS required (--require-tls), data must not cross the network in clear; RFC 4217 §10.2 refuses such a transfer with 521", harness.ReplyChain(t.Replies()...))
 			default:

@@ -110,13 +110,8 @@ var _ = describe("FEAT (RFC 2389 §3)", Label("feat"), func(r *Run) {
 	// RFC 2389 §3.2: "Note that each feature line in the feature-listing
 	// begins with a single space. That space is not optional, nor does it
 	// indicate general white space."
-	r.Check("RFC2389-3.2-FEAT-LINE-SP", "begins every FEAT feature line with exactly one space",
-		func(ctx *Ctx) {
-			_, f := featMultiline(ctx)
-			if bad := violationsOf(f, harness.FeatLineSpace); bad != "" {
-				ctx.failf("FEAT feature lines without their single leading SP:\n  %s\n(\"each feature line in the feature-listing begins with a single space. That space is not optional, nor does it indicate general white space\", RFC 2389 §3.2)", bad)
-			}
-		})
+	featViolationCheck(r, "RFC2389-3.2-FEAT-LINE-SP", "begins every FEAT feature line with exactly one space", featMultiline, harness.FeatLineSpace,
+		"FEAT feature lines without their single leading SP:\n  %s\n(\"each feature line in the feature-listing begins with a single space. That space is not optional, nor does it indicate general white space\", RFC 2389 §3.2)")
 
 	// RFC 2389 §3.2: feature-listing = ... "211 End" CRLF, which the reply
 	// "MUST comply with". Text after "End" breaks the ABNF too, but RFC
@@ -136,49 +131,29 @@ var _ = describe("FEAT (RFC 2389 §3)", Label("feat"), func(r *Run) {
 	// RFC 2389 §3.2: "Each extension supported must be listed on a separate
 	// line to facilitate the possible inclusion of parameters supported by
 	// each extension command."
-	r.Check("RFC2389-3.2-FEAT-ONE-PER-LINE", "lists one feature per FEAT line",
-		func(ctx *Ctx) {
-			_, f := featMultiline(ctx)
-			if bad := violationsOf(f, harness.FeatTwoPerLine); bad != "" {
-				ctx.failf("%s\n(\"Each extension supported must be listed on a separate line\", RFC 2389 §3.2)", bad)
-			}
-		})
+	featViolationCheck(r, "RFC2389-3.2-FEAT-ONE-PER-LINE", "lists one feature per FEAT line", featMultiline, harness.FeatTwoPerLine,
+		"%s\n(\"Each extension supported must be listed on a separate line\", RFC 2389 §3.2)")
 
 	// RFC 2389 §3.2: "The syntax of other reply lines is precisely
 	// defined, and if present, MUST be exactly as specified": feature =
 	// feature-label [ SP feature-parms ], feature-label = 1*VCHAR,
 	// feature-parms = 1*TCHAR. The leading SP, the end line and one
 	// feature per line have checks of their own.
-	r.Check("RFC2389-3.2-LISTING-GRAMMAR", "writes each FEAT feature line as a label of visible characters and its parameters",
-		func(ctx *Ctx) {
-			_, f := featMultiline(ctx)
-			if bad := violationsOf(f, harness.FeatLineChars); bad != "" {
-				ctx.failf("%s\n(feature = feature-label [ SP feature-parms ], feature-label = 1*VCHAR, feature-parms = 1*TCHAR: the lines \"MUST be exactly as specified\", RFC 2389 §3.2)", bad)
-			}
-		})
+	featViolationCheck(r, "RFC2389-3.2-LISTING-GRAMMAR", "writes each FEAT feature line as a label of visible characters and its parameters", featMultiline, harness.FeatLineChars,
+		"%s\n(feature = feature-label [ SP feature-parms ], feature-label = 1*VCHAR, feature-parms = 1*TCHAR: the lines \"MUST be exactly as specified\", RFC 2389 §3.2)")
 
 	// RFC 2389 §3.2: "Where this is done [labels defined as case
 	// independent], implementations are recommended to use upper case
 	// letters when transmitting the feature response."
-	r.Check("RFC2389-3.2-FEAT-UPPERCASE", "sends the case-insensitive FEAT labels in upper case",
-		func(ctx *Ctx) {
-			_, f := featListing(ctx)
-			if bad := violationsOf(f, harness.FeatLabelCase); bad != "" {
-				ctx.failf("%s\n(labels defined as case-insensitive: \"implementations are recommended to use upper case letters\", RFC 2389 §3.2)", bad)
-			}
-		})
+	featViolationCheck(r, "RFC2389-3.2-FEAT-UPPERCASE", "sends the case-insensitive FEAT labels in upper case", featListing, harness.FeatLabelCase,
+		"%s\n(labels defined as case-insensitive: \"implementations are recommended to use upper case letters\", RFC 2389 §3.2)")
 
 	// RFC 2389 §3.2: "The FEAT command itself is not included in the list
 	// of features supported"; §4: "there is no indication in the list of
 	// features returned by FEAT to indicate that the OPTS command itself
 	// is supported".
-	r.Check("RFC2389-3.2-FEAT-NOT-SELF", "does not list FEAT or OPTS among its features",
-		func(ctx *Ctx) {
-			_, f := featListing(ctx)
-			if bad := violationsOf(f, harness.FeatListsItself); bad != "" {
-				ctx.failf("%s\n(\"The FEAT command itself is not included in the list of features supported\", RFC 2389 §3.2; nor is OPTS, §4)", bad)
-			}
-		})
+	featViolationCheck(r, "RFC2389-3.2-FEAT-NOT-SELF", "does not list FEAT or OPTS among its features", featListing, harness.FeatListsItself,
+		"%s\n(\"The FEAT command itself is not included in the list of features supported\", RFC 2389 §3.2; nor is OPTS, §4)")
 
 	// RFC 2640 §4.1: "user-PI MUST send a HOST [MLST] and/or LANG command
 	// prior to issuing any other command (other than FEAT [RFC2389])" and

@@ -54,10 +54,7 @@ var _ = describe("Securing FTP with TLS (RFC 4217, RFC 2228)", Label("tls", "rfc
 	// AUTH TLS does.
 	r.Check("RFC4217-17-AUTH-TLS-C", "accepts AUTH TLS-C as a synonym of AUTH TLS",
 		func(ctx *Ctx) {
-			c := clearControl(ctx)
-			if !offersTLS(ctx) {
-				Skip("FEAT lists no AUTH TLS: the synonym is judged on servers that offer FTPS")
-			}
+			c := clearControlOfFTPS(ctx, "the synonym")
 			r, err := c.Cmd(ctx, "AUTH TLS-C")
 			ctx.must(err, "AUTH TLS-C")
 			if r.Code != harness.ReplySecurityDataOK {
@@ -90,10 +87,7 @@ var _ = describe("Securing FTP with TLS (RFC 4217, RFC 2228)", Label("tls", "rfc
 	// promises a protection it has no means to give.
 	r.Check("RFC4217-9-NO-PROT-WITHOUT-TLS", "refuses PBSZ and PROT before AUTH TLS",
 		func(ctx *Ctx) {
-			c := clearControl(ctx)
-			if !offersTLS(ctx) {
-				Skip("FEAT lists no AUTH TLS: the order of the security commands is judged on servers that offer FTPS")
-			}
+			c := clearControlOfFTPS(ctx, "the order of the security commands")
 			for _, line := range []string{"PBSZ 0", "PROT P"} {
 				r, err := c.Cmd(ctx, line)
 				ctx.must(err, "%s before AUTH", line)
@@ -108,10 +102,7 @@ var _ = describe("Securing FTP with TLS (RFC 4217, RFC 2228)", Label("tls", "rfc
 	// code." Any refusal protects; only the code is judged here.
 	r.Check("RFC2228-3-PBSZ-ORDER", "answers PBSZ before AUTH TLS with 503",
 		func(ctx *Ctx) {
-			c := clearControl(ctx)
-			if !offersTLS(ctx) {
-				Skip("FEAT lists no AUTH TLS: the order of the security commands is judged on servers that offer FTPS")
-			}
+			c := clearControlOfFTPS(ctx, "the order of the security commands")
 			r, err := c.Cmd(ctx, "PBSZ 0")
 			ctx.must(err, "PBSZ before AUTH")
 			switch {
@@ -125,7 +116,8 @@ var _ = describe("Securing FTP with TLS (RFC 4217, RFC 2228)", Label("tls", "rfc
 
 	// RFC 2228 §3 (PROT): "The PROT command will be rejected and the
 	// server should reply 503 if no previous PBSZ command was issued";
-	// RFC 4217 §9 makes PBSZ compulsory before PROT (catalog: MUST).
+	// RFC 4217 §9 makes PBSZ compulsory before PROT, a duty of the client;
+	// the server's is the RFC 2228 "should" (SHOULD).
 	r.Check("RFC2228-3-PROT-ORDER", "answers PROT before PBSZ with 503",
 		func(ctx *Ctx) {
 			c := tlsSession(ctx)
@@ -178,7 +170,7 @@ var _ = describe("Securing FTP with TLS (RFC 4217, RFC 2228)", Label("tls", "rfc
 			t, err := transferIn(ctx, c, ctx.defaultMode(c), "RETR "+name)
 			ctx.must(err, "RETR %s under PROT C", name)
 			switch {
-			case t.Prelim == nil && t.Final != nil && (t.Final.Code == harness.ReplyProtLevelRefused || t.Final.Code == harness.ReplyPolicyRefused):
+			case refusedInClear(t):
 				ctx.infof("RETR under PROT C got %s: the server refuses data in clear (a policy RFC 4217 §10.2 allows)", t.Final)
 			case t.DataErr != nil:
 				ctx.failf("RETR %s under PROT C: the data connection did not carry the file in clear (%v): PROT C answered 200 but did not clear the data protection", name, t.DataErr)
@@ -241,7 +233,7 @@ var _ = describe("Securing FTP with TLS (RFC 4217, RFC 2228)", Label("tls", "rfc
 			t, err := transferIn(ctx, c, ctx.defaultMode(c), "NLST")
 			ctx.must(err, "NLST with no PROT")
 			switch {
-			case t.Prelim == nil && t.Final != nil && (t.Final.Code == harness.ReplyProtLevelRefused || t.Final.Code == harness.ReplyPolicyRefused):
+			case refusedInClear(t):
 				ctx.infof("NLST with no PROT got %s: the server refuses data in clear (a policy RFC 4217 §10.2 allows), which leaves the default level unobserved", t.Final)
 			case t.DataErr != nil || t.Final == nil || harness.Class(t.Final.Code) != 2:
 				ctx.failf("NLST with no PROT, in clear: %s %v; the initial protection level is Clear (RFC 2228 §3, RFC 4217 §9), so the data connection carries plaintext", harness.ReplyChain(t.Replies()...), t.DataErr)
