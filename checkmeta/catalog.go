@@ -82,3 +82,37 @@ func mustParseCatalog(tsv string) Catalog {
 	}
 	return c
 }
+
+// RFCLocal is the document of the requirements a user's scripted
+// scenarios name with IDs of their own (SITE-ACME-QUOTA): they belong to
+// no RFC.
+const RFCLocal = "local"
+
+// WithLocal returns a copy of the catalog with the user's own
+// requirements added, under RFCLocal: each keeps its ID, level and text.
+// An ID the catalog already has is an error (a scenario that names a
+// catalog ID takes the catalog's entry), and so is an own ID that looks
+// like one of the catalog's, "RFC…" or "POLICY-…": most likely a typo
+// of a catalog ID.
+func (c Catalog) WithLocal(reqs ...Requirement) (Catalog, error) {
+	out := maps.Clone(c)
+	for _, r := range reqs {
+		if _, dup := out[r.ID]; dup {
+			return nil, fmt.Errorf("requirement %s is already in the catalog", r.ID)
+		}
+		if doc, _ := documentOf(r.ID); strings.HasPrefix(doc, "rfc") || doc == RFCPolicy {
+			return nil, fmt.Errorf("requirement %s is not in the catalog (an ID of your own must not start with RFC or POLICY-)", r.ID)
+		}
+		if _, slug, ok := ParseKey(r.ID); !ok || slug != "" {
+			return nil, fmt.Errorf("malformed requirement ID %q", r.ID)
+		}
+		switch r.Level {
+		case LevelMust, LevelShould, LevelMay, LevelPolicy:
+		default:
+			return nil, fmt.Errorf("requirement %s: level %q is not MUST, SHOULD, MAY or POLICY", r.ID, r.Level)
+		}
+		r.RFC, r.Section = RFCLocal, ""
+		out[r.ID] = r
+	}
+	return out, nil
+}

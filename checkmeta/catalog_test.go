@@ -96,3 +96,32 @@ func TestDocumentOf(t *testing.T) {
 		}
 	}
 }
+
+func TestWithLocal(t *testing.T) {
+	base := Builtin()
+	c, err := base.WithLocal(Requirement{ID: "SITE-ACME-QUOTA", Level: LevelPolicy, Text: "quota"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, ok := c.Lookup("SITE-ACME-QUOTA")
+	if !ok || r.RFC != RFCLocal || r.Section != "" || r.Level != LevelPolicy {
+		t.Errorf("local requirement = %+v, %v", r, ok)
+	}
+	if _, ok := base.Lookup("SITE-ACME-QUOTA"); ok {
+		t.Error("WithLocal changed the catalog it was called on")
+	}
+	for _, tc := range []struct {
+		req  Requirement
+		want string
+	}{
+		{Requirement{ID: "RFC959-5.4-USER-CODES", Level: LevelMust}, "already in the catalog"},
+		{Requirement{ID: "RFC959-5.4-NO-SUCH", Level: LevelMust}, "must not start with RFC or POLICY-"},
+		{Requirement{ID: "POLICY-MINE", Level: LevelMust}, "must not start with RFC or POLICY-"},
+		{Requirement{ID: "MINE", Level: "OFTEN"}, `level "OFTEN"`},
+		{Requirement{ID: "mine", Level: LevelMust}, "malformed"},
+	} {
+		if _, err := base.WithLocal(tc.req); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("WithLocal(%+v) = %v, want an error with %q", tc.req, err, tc.want)
+		}
+	}
+}

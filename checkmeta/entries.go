@@ -21,6 +21,10 @@ const (
 	// another worker ran: the coordinator takes that worker's report of
 	// it. Its value is the unit of checks the other worker claimed.
 	EntryElsewhere = "ftpconform.elsewhere"
+	// EntryLocation is where a failed check's failure is, when that is
+	// not a line of Go: a scripted scenario's "file:line". The reports
+	// show it instead of the stack's location.
+	EntryLocation = "ftpconform.location"
 )
 
 // PreflightKey stands for the preflight (connect, greeting, login before

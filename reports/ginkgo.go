@@ -39,8 +39,16 @@ var requirements = checkmeta.Builtin()
 // (the preflight's verdict, say).
 //
 // Tool is set to "ftpconform"; Version and Target are the caller's.
-func FromGinkgo(r types.Report) Run {
+func FromGinkgo(r types.Report) Run { return FromGinkgoWith(r, nil) }
+
+// FromGinkgoWith is FromGinkgo with the catalog the run's checks name
+// (suites.Run.Catalog: the builtin one with the requirements of the
+// user's scripted scenarios); nil means the builtin catalog.
+func FromGinkgoWith(r types.Report, catalog checkmeta.Catalog) Run {
 	cl := newClassifier(r.SuiteConfig)
+	if catalog != nil {
+		cl.catalog = catalog
+	}
 	cl.suiteLabels = r.SuiteLabels
 	cl.description = r.SuiteDescription
 	cl.programmaticFocus = r.SuiteHasProgrammaticFocus
@@ -122,10 +130,20 @@ func FromGinkgo(r types.Report) Run {
 // out as VerdictFiltered (ProgressLine shows nothing for it). A suite-level
 // node converts to a SUITE check.
 func CheckFromSpec(s types.SpecReport, cfg types.SuiteConfig) Check {
+	return CheckFromSpecWith(s, cfg, nil)
+}
+
+// CheckFromSpecWith is CheckFromSpec with the run's catalog (nil: the
+// builtin one), as FromGinkgoWith.
+func CheckFromSpecWith(s types.SpecReport, cfg types.SuiteConfig, catalog checkmeta.Catalog) Check {
 	if s.LeafNodeType.Is(types.NodeTypesForSuiteLevelNodes) {
 		return suiteCheck(s)
 	}
-	return newClassifier(cfg).check(s)
+	cl := newClassifier(cfg)
+	if catalog != nil {
+		cl.catalog = catalog
+	}
+	return cl.check(s)
 }
 
 // NeverStarted reports whether ginkgo skipped the spec without running any
@@ -143,6 +161,7 @@ func NeverStarted(s types.SpecReport) bool {
 // before the run (internal/focus.go in ginkgo v2).
 type classifier struct {
 	cfg               types.SuiteConfig
+	catalog           checkmeta.Catalog // where levels, RFCs and sections come from
 	suiteLabels       []string
 	description       string
 	programmaticFocus bool
@@ -157,7 +176,7 @@ type classifier struct {
 }
 
 func newClassifier(cfg types.SuiteConfig) *classifier {
-	cl := &classifier{cfg: cfg}
+	cl := &classifier{cfg: cfg, catalog: requirements}
 	// Ginkgo validated these before the run; an error here means the
 	// configuration did not come from a real run, and the filter is
 	// simply not applied.
@@ -238,7 +257,7 @@ func (cl *classifier) notRunReason() string {
 // check converts an It node.
 func (cl *classifier) check(s types.SpecReport) Check {
 	c := Check{Duration: s.RunTime}
-	describe(&c, s.LeafNodeText, s.Labels())
+	describe(&c, cl.catalog, s.LeafNodeText, s.Labels())
 	mark := collectEntries(&c, s.ReportEntries)
 
 	switch {
@@ -279,6 +298,9 @@ func (cl *classifier) check(s types.SpecReport) Check {
 		c.Verdict = VerdictFailed
 		c.Message = failureMessage(s)
 		c.Location = failureLocation(s)
+		if mark.location != "" {
+			c.Location = mark.location
+		}
 	}
 	return c
 }
@@ -386,7 +408,7 @@ func location(l types.CodeLocation) string {
 // and section are those the catalog gives the key's requirement. A spec
 // whose text has no key is only a title, in the RFC group RFCOther; a key
 // the catalog does not know has no level, RFC or section either.
-func describe(c *Check, text string, labels []string) {
+func describe(c *Check, catalog checkmeta.Catalog, text string, labels []string) {
 	c.Labels = slices.Clone(labels)
 	if c.Labels == nil {
 		c.Labels = []string{}
@@ -397,7 +419,7 @@ func describe(c *Check, text string, labels []string) {
 		c.Title = strings.TrimSpace(text)
 		return
 	}
-	meta, err := requirements.Describe(key, title)
+	meta, err := catalog.Describe(key, title)
 	c.Key, c.ID, c.Title = meta.Key, meta.ID, meta.Title
 	if err == nil {
 		c.Level, c.RFC, c.Section = meta.Level, meta.RFC, meta.Section
@@ -409,6 +431,9 @@ func describe(c *Check, text string, labels []string) {
 type skipMark struct {
 	verdict Verdict // VerdictBlocked, VerdictNotRun or ""
 	root    string
+	// location is where the check says its failure is (EntryLocation),
+	// when that is not a line of Go.
+	location string
 }
 
 // collectEntries picks the ftpconform report entries out of a spec's and
@@ -420,12 +445,14 @@ func collectEntries(c *Check, entries types.ReportEntries) skipMark {
 		switch e.Name {
 		case checkmeta.EntryBlocked:
 			if mark.verdict == "" {
-				mark = skipMark{VerdictBlocked, strings.TrimSpace(entryText(e))}
+				mark.verdict, mark.root = VerdictBlocked, strings.TrimSpace(entryText(e))
 			}
 		case checkmeta.EntryNotRun:
 			if mark.verdict == "" {
-				mark = skipMark{VerdictNotRun, strings.TrimSpace(entryText(e))}
+				mark.verdict, mark.root = VerdictNotRun, strings.TrimSpace(entryText(e))
 			}
+		case checkmeta.EntryLocation:
+			mark.location = strings.TrimSpace(entryText(e))
 		case checkmeta.EntryWarning:
 			c.Warnings = append(c.Warnings, entryText(e))
 		case checkmeta.EntryInfo:

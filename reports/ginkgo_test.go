@@ -154,7 +154,7 @@ func TestDescribeFromCatalog(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var c Check
-			describe(&c, tt.text, tt.labels)
+			describe(&c, requirements, tt.text, tt.labels)
 			if c.Key != tt.want.Key || c.ID != tt.want.ID || c.Title != tt.want.Title || c.Level != tt.want.Level || c.RFC != tt.want.RFC || c.Section != tt.want.Section {
 				t.Errorf("got  %+v\nwant %+v", c, tt.want)
 			}
@@ -472,5 +472,30 @@ func TestPassiveEntries(t *testing.T) {
 	}
 	if r.Checks[1].Passive != nil {
 		t.Errorf("a check without observations has %+v", r.Checks[1].Passive)
+	}
+}
+
+// A scripted scenario names a requirement of the user's own, known only
+// to the run's catalog, and says where its failure is: the report takes
+// the level from that catalog and the location from the entry.
+func TestFromGinkgoWithLocalCatalog(t *testing.T) {
+	cat, err := requirements.WithLocal(checkmeta.Requirement{ID: "SITE-ACME-QUOTA", Level: checkmeta.LevelPolicy, Text: "quota"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := spec("[SITE-ACME-QUOTA/quota] SITE QUOTA answers 200", types.SpecStateFailed, nil,
+		failure("examples/scripts/quota.ftp:7: expected 200, got 500", 12),
+		entry(checkmeta.EntryLocation, "examples/scripts/quota.ftp:7"))
+	r := FromGinkgoWith(types.Report{SpecReports: types.SpecReports{s}}, cat)
+	c := checkByKey(t, r, "SITE-ACME-QUOTA/quota")
+	if c.Level != checkmeta.LevelPolicy || c.RFC != checkmeta.RFCLocal || c.Verdict != VerdictFailed {
+		t.Errorf("check = level %q, RFC %q, verdict %q; want POLICY, local, failed", c.Level, c.RFC, c.Verdict)
+	}
+	if c.Location != "examples/scripts/quota.ftp:7" {
+		t.Errorf("location %q, want the scenario's line", c.Location)
+	}
+	// Without the run's catalog the requirement is unknown: no level.
+	if c := checkByKey(t, FromGinkgo(types.Report{SpecReports: types.SpecReports{s}}), "SITE-ACME-QUOTA/quota"); c.Level != "" {
+		t.Errorf("builtin catalog gave level %q to an unknown requirement", c.Level)
 	}
 }

@@ -3,6 +3,7 @@ package suites
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -14,17 +15,18 @@ import (
 	"github.com/ftpconform/ftpconform/checkmeta"
 )
 
-// catalog holds the requirements a check may name (checkmeta's builtin
-// catalog).
-var catalog = checkmeta.Builtin()
-
 // rfcAndSection gives the RFC label ("rfc959", "policy") and the section
 // label ("rfc959:4.2.1"; "" when there is no section) of a requirement of
-// the catalog.
-func rfcAndSection(id string) (rfc, section string) {
-	req := catalog[id]
+// the run's catalog.
+func (r *Run) rfcAndSection(id string) (rfc, section string) {
+	req := r.catalog[id]
 	return req.RFC, sectionLabel(req.RFC, req.Section)
 }
+
+// Catalog is the requirements the run's checks may name: checkmeta's
+// builtin catalog, with the own requirements of the run's scripted
+// scenarios. The reports take levels, RFCs and sections from it.
+func (r *Run) Catalog() checkmeta.Catalog { return maps.Clone(r.catalog) }
 
 // sectionLabel is the label of a section of a document, "rfc959:4.2.1",
 // or "" when there is no section.
@@ -87,7 +89,7 @@ func (g *registry) init() {
 // metadata; ok is false when the key is malformed or names no requirement
 // of the catalog, and the check must not become a spec. It runs while
 // ginkgo builds the container the check is in.
-func (g *registry) register(key, title string, topics []string, loc types.CodeLocation) (c checkmeta.Check, ok bool) {
+func (g *registry) register(catalog checkmeta.Catalog, key, title string, topics []string, loc types.CodeLocation) (c checkmeta.Check, ok bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	where := loc.String()

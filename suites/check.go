@@ -93,7 +93,7 @@ func (r *Run) check(loc types.CodeLocation, key, title string, args ...any) {
 		r.reg.mu.Unlock()
 		return
 	}
-	meta, ok := r.reg.register(key, title, topics, loc)
+	meta, ok := r.reg.register(r.catalog, key, title, topics, loc)
 	if !ok {
 		return
 	}

@@ -40,8 +40,8 @@ type loginProbe struct {
 // probeCheck registers a check that reads the shared login probe.
 func (r *Run) probeCheck(key, title string, topics []string, anon bool, body func(*Ctx)) {
 	id, _, _ := strings.Cut(key, "/")
-	rfc, section := rfcAndSection(id)
-	labels := append([]string{id, rfc, section, catalog[id].Level}, topics...)
+	rfc, section := r.rfcAndSection(id)
+	labels := append([]string{id, rfc, section, r.catalog[id].Level}, topics...)
 	for _, l := range CurrentTreeConstructionNodeReport().ContainerHierarchyLabels {
 		labels = append(labels, l...)
 	}

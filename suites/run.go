@@ -24,6 +24,8 @@ type Run struct {
 	cleaner janitor
 	probe   loginProbe
 	reg     registry
+	// catalog is the requirements the run's checks may name.
+	catalog checkmeta.Catalog
 }
 
 // New prepares a run with c (defaults filled in) and builds ginkgo's spec
@@ -53,7 +55,7 @@ func New(c Config) *Run {
 			}
 		}
 	}
-	r := &Run{cfg: c, health: newRunHealth(c.Journal)}
+	r := &Run{cfg: c, health: newRunHealth(c.Journal), catalog: checkmeta.Builtin()}
 	r.reg.init()
 	if c.Halted != "" {
 		r.health.setStop(checkmeta.PreflightKey, c.Halted)
