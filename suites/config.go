@@ -7,6 +7,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/ftpconform/ftpconform/harness"
+	"github.com/ftpconform/ftpconform/harness/script"
 )
 
 // Config is what the checks need to know about the run.
@@ -38,6 +39,10 @@ type Config struct {
 	// server's active-mode connections to come from (policy); 0 means no
 	// expectation, ActiveSourceL1 the control port minus one.
 	ExpectActiveSourcePort int
+
+	// Scripts are the user's scripted scenarios (run --scripts): each is
+	// a check of the run. Validate them with ScenarioCatalog first.
+	Scripts []*script.Script
 
 	// Facts are the preflight's findings: what the checks can rely on.
 	// Nil means no preflight ran; then nothing is blocked.

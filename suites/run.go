@@ -57,6 +57,16 @@ func New(c Config) *Run {
 	}
 	r := &Run{cfg: c, health: newRunHealth(c.Journal), catalog: checkmeta.Builtin()}
 	r.reg.init()
+	if len(c.Scripts) > 0 {
+		cat, err := ScenarioCatalog(c.Scripts)
+		if err != nil {
+			// The caller should have validated them: every scenario
+			// then fails to register, with the reason.
+			r.reg.addError("scripted scenarios: " + err.Error())
+		} else {
+			r.catalog = cat
+		}
+	}
 	if c.Halted != "" {
 		r.health.setStop(checkmeta.PreflightKey, c.Halted)
 	}
@@ -107,6 +117,7 @@ func (r *Run) buildTree() {
 		body := a.body
 		Describe(a.text, append(a.decorators, func() { body(r) })...)
 	}
+	r.scenarioChecks()
 	// The login probe starts before the first check of the run, whatever
 	// its order, so that its delays overlap the other checks.
 	BeforeEach(r.startProbeIfSelected)

@@ -11,6 +11,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/ftpconform/ftpconform/checkmeta"
+	"github.com/ftpconform/ftpconform/harness/script"
 	"github.com/ftpconform/ftpconform/suites"
 )
 
@@ -28,6 +29,8 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	filter := fs.String("label-filter", "", "list only checks matching this ginkgo label expression")
 	asJSON := fs.Bool("json", false, "print JSON instead of one line per check")
+	var scriptDirs multiFlag
+	fs.Var(&scriptDirs, "scripts", "list the scripted scenarios (*.ftp) under `DIR` too (docs/scripts.md); repeatable")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -37,7 +40,12 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usagef("list: unexpected argument %q", fs.Arg(0))
 	}
-	registered, err := registeredChecks(*filter)
+	sc, err := loadScenarios(scriptDirs)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return usagef("list: --scripts: the scenarios have errors")
+	}
+	registered, err := registeredChecks(*filter, sc.scripts)
 	if err != nil {
 		return err
 	}
@@ -59,7 +67,7 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 
 // registeredChecks lists the registered checks the label filter selects,
 // in the order of suites.Run.Checks.
-func registeredChecks(filter string) ([]checkmeta.Check, error) {
+func registeredChecks(filter string, scripts []*script.Script) ([]checkmeta.Check, error) {
 	selects := func([]string) bool { return true }
 	if filter != "" {
 		f, err := types.ParseLabelFilter(filter)
@@ -68,7 +76,7 @@ func registeredChecks(filter string) ([]checkmeta.Check, error) {
 		}
 		selects = f
 	}
-	checks, err := suites.New(suites.Config{}).Checks()
+	checks, err := suites.New(suites.Config{Scripts: scripts}).Checks()
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,8 @@
 //	ftpconform run      [--target ftp://USER:PASS@HOST:PORT] [flags]   run the checks (default: against the embedded reference server)
 //	ftpconform firewall [--target URL] [--tls explicit] [flags]        the firewall checks; with TLS, in plain FTP and TLS compared (docs/firewall.md)
 //	ftpconform serve    --listen ADDR --root DIR [flags]              run the reference server
-//	ftpconform list     [--label-filter EXPR] [--json]                list the checks
+//	ftpconform list     [--label-filter EXPR] [--json] [--scripts DIR] list the checks
+//	ftpconform check-scripts DIR...                                   validate scripted scenarios
 //
 // Exit codes: 0 conformant, 1 conformance failures, 2 usage or
 // configuration error, 3 target unreachable.
@@ -57,6 +58,7 @@ commands:
             with --tls explicit in plain FTP, then inside TLS, compared
   serve     run the reference FTP server
   list      list the checks (ID, level, labels, title)
+  check-scripts  validate scripted scenarios (*.ftp) without a target
   coverage  print the requirement coverage document (docs/coverage.md)
   report    put the JSON reports of several runs side by side in one HTML page
   version   print the version
@@ -86,6 +88,8 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		err = cmdList(args[1:], stdout, stderr)
 	case "coverage":
 		err = cmdCoverage(args[1:], stdout, stderr)
+	case "check-scripts":
+		err = cmdCheckScripts(args[1:], stdout, stderr)
 	case "report":
 		err = cmdReport(args[1:], stdout, stderr)
 	case "version", "--version", "-version", "-v":

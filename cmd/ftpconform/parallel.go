@@ -58,6 +58,7 @@ import (
 
 	"github.com/ftpconform/ftpconform/checkmeta"
 	"github.com/ftpconform/ftpconform/harness"
+	"github.com/ftpconform/ftpconform/harness/script"
 	"github.com/ftpconform/ftpconform/reports"
 	"github.com/ftpconform/ftpconform/suites"
 )
@@ -194,6 +195,9 @@ func workerArgs(o *runOptions, t harness.Target, srcPort int, filter string) []s
 	}
 	if filter != "" {
 		args = append(args, "--label-filter", filter)
+	}
+	for _, d := range o.scriptDirs {
+		args = append(args, "--scripts", d)
 	}
 	if t.TLS != harness.TLSOff {
 		args = append(args, "--tls", t.TLS.String())
@@ -593,8 +597,8 @@ func writeWorkerReport(path string, r types.Report) error {
 // dryRun walks the spec tree with filter and runs nothing (ginkgo's
 // preview): every check, those the filter selects in state "passed". It
 // returns the problems of the check registry too.
-func dryRun(filter string) (types.Report, bool, []string) {
-	run := suites.New(suites.Config{})
+func dryRun(filter string, scripts []*script.Script) (types.Report, bool, []string) {
+	run := suites.New(suites.Config{Scripts: scripts})
 	suiteConfig, _ := ginkgo.GinkgoConfiguration()
 	suiteConfig.LabelFilter = filter
 	suiteConfig.RandomSeed = 1

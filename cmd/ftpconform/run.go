@@ -75,6 +75,10 @@ type runOptions struct {
 	// that plain pass, and writes its outcome there for the coordinator.
 	comparePlain bool
 	passReport   string
+	// scriptDirs hold the user's scripted scenarios (--scripts), loaded
+	// and validated into scen before anything is sent.
+	scriptDirs multiFlag
+	scen       scenarios
 }
 
 func runFlags(o *runOptions, stderr io.Writer, firewall bool) *flag.FlagSet {
@@ -96,6 +100,7 @@ func runFlags(o *runOptions, stderr io.Writer, firewall bool) *flag.FlagSet {
 	fs.BoolVar(&o.junitWarningsAsFailures, "junit-warnings-as-failures", false, "in the JUnit report, write a warned check as a failure of type WARNING (for pipelines that want warnings red; the exit code is --strict's)")
 	fs.StringVar(&o.jsonOut, "json", "", "write a JSON report to `FILE`")
 	fs.StringVar(&o.htmlOut, "html", "", "write an HTML report to `FILE`")
+	fs.Var(&o.scriptDirs, "scripts", "add the scripted scenarios (*.ftp) under `DIR` as checks (docs/scripts.md); repeatable")
 	fs.StringVar(&o.labelFilter, "label-filter", "", "run only checks matching this ginkgo label expression, e.g. 'MUST && !write'")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long to wait for each reply")
 	fs.DurationVar(&o.dataTimeout, "data-timeout", 15*time.Second, "how long to wait for a data connection and a transfer")
@@ -398,6 +403,11 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 		fmt.Fprintf(stderr, "ftpconform %s: --fault, --variation and --ipv6 apply to the embedded server only, not with --target\n", fs.Name())
 		return exitUsage
 	}
+	var err error
+	if o.scen, err = loadScenarios(o.scriptDirs); err != nil {
+		fmt.Fprintf(stderr, "ftpconform %s: --scripts:\n%v\n", fs.Name(), err)
+		return exitUsage
+	}
 	t, err := buildTarget(&o)
 	if err != nil {
 		fmt.Fprintf(stderr, "ftpconform %s: %v\n", fs.Name(), err)
@@ -541,7 +551,7 @@ func runPass(o *runOptions, t harness.Target, srcPort int, filter string, baseli
 	if o.parallel > 1 && halted == "" {
 		// A run that cannot start (halted) reports every check as not run
 		// in this process: nothing to share out.
-		dry, ok, errs := dryRun(filter)
+		dry, ok, errs := dryRun(filter, o.scen.scripts)
 		registryErrs = errs
 		if !ok {
 			fmt.Fprintln(stderr, "ftpconform: walking the checks (dry run) gave no report")
@@ -570,7 +580,7 @@ func runPass(o *runOptions, t harness.Target, srcPort int, filter string, baseli
 		fmt.Fprintf(stderr, "ftpconform: internal error in the check registry:\n  %s\n", strings.Join(registryErrs, "\n  "))
 		return res, exitUsage
 	}
-	run := reports.FromGinkgo(report)
+	run := reports.FromGinkgoWith(report, o.scen.catalog)
 	if filter != "" && !selectsAny(run) && halted == "" && !o.allowEmpty {
 		fmt.Fprintf(stderr, "ftpconform: --label-filter %q selects no check ('ftpconform list --label-filter EXPR' shows what an expression selects)\n", filter)
 		return res, exitUsage
@@ -627,6 +637,7 @@ func runSpecs(r specRun, stdout io.Writer) (types.Report, bool, []string) {
 		ReadOnly:     r.o.readOnly,
 		CheckTimeout: r.o.checkTimeout,
 		Samples:      r.o.samples,
+		Scripts:      r.o.scen.scripts,
 
 		ExpectActiveSourcePort: r.srcPort,
 		Facts:                  r.facts,
@@ -643,7 +654,7 @@ func runSpecs(r specRun, stdout io.Writer) (types.Report, bool, []string) {
 			if elsewhere(s) {
 				return // another worker of a parallel run reports it
 			}
-			ch := reports.CheckFromSpec(s, suiteConfig)
+			ch := reports.CheckFromSpecWith(s, suiteConfig, r.o.scen.catalog)
 			if r.baseline != nil {
 				r.baseline.Annotate(&ch)
 			}
