@@ -454,8 +454,9 @@ func (p *parser) check(st *Step) {
 		cs = &connState{}
 		p.conns[st.Conn] = cs
 	}
-	// The connection.
+	// The connection (set and sleep use none).
 	switch {
+	case st.Kind == Set || st.Kind == Sleep:
 	case st.Kind == Connect:
 		if cs.open {
 			p.errf(n, "connection %s is already connected (line %d)", st.Conn, cs.openLine)

@@ -466,3 +466,10 @@ func TestClipQuote(t *testing.T) {
 		t.Error(got)
 	}
 }
+
+// set and sleep use no connection: they may come before any connect.
+func TestParseSetAndSleepNeedNoConnection(t *testing.T) {
+	if _, err := Parse("t.ftp", []byte(head+"set x 1\nsleep 1ms\n@b set y {x}\nconnect\nsend NOOP {y}\n"), nil); err != nil {
+		t.Error(err)
+	}
+}
