@@ -20,7 +20,8 @@ const Ext = ".ftp"
 // to its own directory. The error, if any, is an ErrorList with the
 // problems of every file, and these across files: two scenarios with the
 // same title, or with the same key (ID/slug). A directory without
-// scenarios is an error too.
+// scenarios is an error too. The scripts that are sound are returned
+// beside the error.
 func LoadDir(dir string) ([]*Script, error) {
 	return load(os.DirFS(dir), ".", func(p string) string { return filepath.Join(dir, filepath.FromSlash(p)) }, dir)
 }
