@@ -40,7 +40,7 @@
 // steps against a server through package harness, and returns a *Failure
 // naming the line of the first expectation that did not hold:
 //
-//	examples/scripts/rest-resume.ftp:14: expected 350, got 502 "502 REST not implemented"
+//	examples/scripts/rest-resume.ftp:27: expected 350, got 502 "502 REST not implemented"
 //
 // The scenarios cover whatever their authors write; the harness beneath
 // speaks RFC 959 with the data connections of RFC 959 and RFC 2428

@@ -70,7 +70,7 @@ func (l ErrorList) err() error {
 // Failure is an expectation of a scenario that did not hold when it ran,
 // or an exchange that broke, at the step on Line:
 //
-//	examples/scripts/rest-resume.ftp:14: expected 350, got 502 "502 REST not implemented"
+//	examples/scripts/rest-resume.ftp:27: expected 350, got 502 "502 REST not implemented"
 //
 // Step is the step's source line; Err, when not nil, is the error beneath
 // (a *harness.ReplyError, a *harness.ProtocolError, a *harness.TLSError,

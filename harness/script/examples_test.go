@@ -51,6 +51,16 @@ func TestExamplesPass(t *testing.T) {
 	}{
 		{"plain", func(*testing.T) []serverOption { return nil }},
 		{"tls", func(t *testing.T) []serverOption { return []serverOption{withTLS(t)} }},
+		// As "ftpconform run" without --target sets up its embedded
+		// server.
+		{"embedded", func(t *testing.T) []serverOption {
+			return []serverOption{func(s *fakeserver.Server, _ *harness.Target) {
+				base := 20000 + 100*int(time.Now().UnixNano()%90)
+				s.PasvMinPort, s.PasvMaxPort = base, base+99
+				s.PasvAddress = net.IPv4(127, 0, 0, 1)
+				s.ActiveSourcePort = -1
+			}}
+		}},
 		{"ipv6", func(t *testing.T) []serverOption {
 			ln, err := net.Listen("tcp", "[::1]:0")
 			if err != nil {
