@@ -113,15 +113,3 @@ func (s *Script) Slug() string {
 
 // Key is the scenario's check key, ID/slug.
 func (s *Script) Key() string { return s.ID + "/" + s.Slug() }
-
-// usesVar reports whether any step refers to the variable name.
-func (s *Script) usesVar(name string) bool {
-	for _, st := range s.Steps {
-		for _, p := range st.tmpl {
-			if p.ref == name {
-				return true
-			}
-		}
-	}
-	return false
-}
