@@ -1,0 +1,542 @@
+package script
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ftpconform/ftpconform/harness"
+)
+
+// QuitGrace bounds the QUIT sent to each connection still open when a run
+// ends (after a failure, or when the scenario did not quit).
+const QuitGrace = 2 * time.Second
+
+// Env is what a run needs from its caller.
+type Env struct {
+	Target     harness.Target
+	Transcript *harness.Transcript // nil: a new one
+	// Vars gives the built-in variables: user, password, scratch, host.
+	// user, password and host default to the target's; scratch has no
+	// default (a scenario that refers to it fails at that step without
+	// it).
+	Vars map[string]string
+	// Fixtures is where the scenario's fixtures are; Parse has read them
+	// already, so a run does not need it.
+	Fixtures fs.FS
+	// Connect opens the control connection name and reads the greeting;
+	// nil: harness.Connect with Target and Transcript (AUTH TLS first when
+	// the target asks for explicit TLS), then SetName(name).
+	Connect func(ctx context.Context, name string) (*harness.Conn, []*harness.Reply, error)
+	// Login logs in on c; nil: c.Login.
+	Login func(ctx context.Context, c *harness.Conn) error
+}
+
+// Run runs the scenario's steps in order against env's target. It returns
+// nil when every expectation held, else a *Failure naming the step's line.
+// Every connection still open at the end is closed (QUIT sent, at most
+// QuitGrace each, also after a failure or when ctx is done). The run's
+// password is registered with the transcript as a secret and never appears
+// in a failure.
+func (s *Script) Run(ctx context.Context, env Env) error {
+	r := newRunner(s, env)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer func() {
+		cancel()
+		r.bg.Wait()
+	}()
+	defer r.closeAll(ctx)
+	for i := range s.Steps {
+		st := &s.Steps[i]
+		if err := runCtx.Err(); err != nil {
+			return r.fail(st, err, "interrupted before this step: %v", err)
+		}
+		conn := st.Conn
+		if st.Kind == Set || st.Kind == Sleep {
+			conn = "script" // no connection of its own
+		}
+		r.tr.Notef(conn, "step %d: %s", st.Line, stepNote(st))
+		if f := r.step(runCtx, st); f != nil {
+			r.tr.Notef(conn, "FAILED at %s:%d: %s", s.File, st.Line, f.Msg)
+			return f
+		}
+	}
+	return nil
+}
+
+// stepNote is the step as the transcript shows it, without its @NAME
+// (the transcript's connection column names it).
+func stepNote(st *Step) string {
+	if st.Arg == "" {
+		return string(st.Kind)
+	}
+	return string(st.Kind) + " " + st.Arg
+}
+
+// runner is the state of one run.
+type runner struct {
+	s       *Script
+	env     Env
+	tr      *harness.Transcript
+	vars    map[string]string
+	secrets []string
+	conns   map[string]*session
+	buffers map[string][]byte
+	random  map[int64][]byte
+	bg      sync.WaitGroup // background TLS handshakes
+}
+
+// session is one open control connection of the run.
+type session struct {
+	c    *harness.Conn
+	data *harness.DataChannel // set up by data, not yet used up
+	// prot is the level of a PROT just sent, applied when its reply is
+	// 200; 0 when none is pending.
+	prot harness.ProtLevel
+}
+
+func newRunner(s *Script, env Env) *runner {
+	r := &runner{s: s, env: env, tr: env.Transcript, vars: map[string]string{},
+		conns: map[string]*session{}, buffers: map[string][]byte{}, random: map[int64][]byte{}}
+	if r.tr == nil {
+		r.tr = harness.NewTranscript()
+	}
+	r.vars["user"] = env.Target.User
+	r.vars["password"] = env.Target.Password
+	r.vars["host"] = env.Target.Host
+	for k, v := range env.Vars {
+		r.vars[k] = v
+	}
+	for _, p := range []string{env.Target.Password, r.vars["password"]} {
+		if p != "" && !slices.Contains(r.secrets, p) {
+			r.secrets = append(r.secrets, p)
+			r.tr.AddSecret(p)
+		}
+	}
+	return r
+}
+
+// define sets a variable. A value that holds a secret becomes a secret
+// itself: the transcript masks secrets only where they stand as whole
+// words, and "x{password}x" would show the password otherwise.
+func (r *runner) define(name, v string) {
+	r.vars[name] = v
+	for _, s := range r.secrets {
+		if strings.Contains(v, s) && v != s {
+			r.secrets = append(r.secrets, v)
+			r.tr.AddSecret(v)
+			break
+		}
+	}
+}
+
+// fail makes the Failure of st; the message is masked.
+func (r *runner) fail(st *Step, err error, format string, args ...any) *Failure {
+	return &Failure{File: r.s.File, Line: st.Line, Step: st.Text, Msg: r.mask(fmt.Sprintf(format, args...)), Err: err}
+}
+
+// mask removes the run's secrets from a message: as whole tokens, as the
+// transcript does, and then anywhere, even inside a longer word.
+func (r *runner) mask(msg string) string {
+	msg = harness.MaskSecrets(msg, r.secrets...)
+	for _, s := range r.secrets {
+		msg = strings.ReplaceAll(msg, s, harness.Mask)
+	}
+	return msg
+}
+
+// step runs one step.
+func (r *runner) step(ctx context.Context, st *Step) *Failure {
+	if st.Kind == Connect {
+		return r.connect(ctx, st)
+	}
+	sess := r.conns[st.Conn]
+	if sess == nil && st.Kind != Set && st.Kind != Sleep {
+		// Parse makes sure this does not happen.
+		return r.fail(st, nil, "connection %s is not connected", st.Conn)
+	}
+	switch st.Kind {
+	case Login:
+		login := r.env.Login
+		if login == nil {
+			login = func(ctx context.Context, c *harness.Conn) error { return c.Login(ctx) }
+		}
+		if err := login(ctx, sess.c); err != nil {
+			return r.fail(st, err, "login failed: %v", err)
+		}
+	case Send:
+		return r.send(ctx, st, sess)
+	case Expect:
+		return r.expect(ctx, st, sess)
+	case Capture:
+		return r.capture(st, sess)
+	case Set:
+		v, err := st.tmpl.expand(r.vars)
+		if err != nil {
+			return r.fail(st, err, "%v", err)
+		}
+		r.define(st.name, v)
+	case Data:
+		return r.data(ctx, st, sess)
+	case Upload, Write:
+		return r.write(ctx, st, sess)
+	case CloseData:
+		sess.data.Close()
+		sess.data = nil
+	case Download:
+		return r.download(ctx, st, sess)
+	case Compare:
+		return r.compare(st)
+	case Quit:
+		return r.quit(ctx, st, sess)
+	case Sleep:
+		t := time.NewTimer(st.dur)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return r.fail(st, ctx.Err(), "interrupted: %v", ctx.Err())
+		}
+	}
+	return nil
+}
+
+func (r *runner) connect(ctx context.Context, st *Step) *Failure {
+	connect := r.env.Connect
+	if connect == nil {
+		connect = func(ctx context.Context, name string) (*harness.Conn, []*harness.Reply, error) {
+			c, greet, err := harness.Connect(ctx, r.env.Target, r.tr)
+			if c != nil {
+				// The transcript numbers a new connection (c1, c2, ...)
+				// until it has its scenario name.
+				old := c.Name()
+				c.SetName(name)
+				r.tr.Notef(name, "connection %s: the lines above marked %s are its own", name, old)
+			}
+			return c, greet, err
+		}
+	}
+	c, greet, err := connect(ctx, st.Conn)
+	if err != nil {
+		if c != nil {
+			c.Close()
+		}
+		return r.fail(st, err, "connect: %v", err)
+	}
+	if len(greet) == 0 {
+		c.Close()
+		return r.fail(st, nil, "expected a 2xx greeting, got none")
+	}
+	if last := greet[len(greet)-1]; harness.Class(last.Code) != 2 {
+		c.Close()
+		return r.fail(st, nil, "expected a 2xx greeting, got %s", quoteReply(last))
+	}
+	r.conns[st.Conn] = &session{c: c}
+	return nil
+}
+
+// transferVerbs are the commands that use the data connection.
+var transferVerbs = []string{"RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"}
+
+func (r *runner) send(ctx context.Context, st *Step, sess *session) *Failure {
+	line, err := st.tmpl.expand(r.vars)
+	if err != nil {
+		return r.fail(st, err, "%v", err)
+	}
+	verb, arg, _ := strings.Cut(line, " ")
+	verb = strings.ToUpper(verb)
+	sess.prot = 0
+	if verb == "PROT" && len(strings.TrimSpace(arg)) == 1 {
+		sess.prot = harness.ProtLevel(strings.ToUpper(strings.TrimSpace(arg))[0])
+	}
+	if err := sess.c.Send(ctx, line); err != nil {
+		return r.fail(st, err, "sending %s: %v", line, err)
+	}
+	if d := sess.data; d != nil && slices.Contains(transferVerbs, verb) && d.Mode.Passive() && sess.c.DataProtection() == harness.ProtPrivate {
+		// Under PROT P the harness shakes hands on a passive data
+		// connection as soon as the transfer command is out, as the
+		// harness's own transfers do: some servers wait for the
+		// handshake before their preliminary reply.
+		r.bg.Go(func() { _, _ = d.Handshake(ctx) })
+	}
+	return nil
+}
+
+func (r *runner) expect(ctx context.Context, st *Step, sess *session) *Failure {
+	rep, err := sess.c.ReadReply(ctx)
+	prot := sess.prot
+	sess.prot = 0
+	if err != nil {
+		return r.fail(st, err, "expected %s, got no reply: %v", st.spec.text, err)
+	}
+	if prot != 0 && rep.Code == harness.ReplyOK {
+		sess.c.SetDataProtection(prot)
+	}
+	if !st.spec.match(rep.Code) {
+		return r.fail(st, nil, "expected %s, got %s", st.spec.text, quoteReply(rep))
+	}
+	if st.multiline && !rep.Multiline() {
+		return r.fail(st, nil, "expected a multi-line reply, got one line: %s", quoteReply(rep))
+	}
+	if st.lines > 0 {
+		n := len(rep.Lines)
+		if st.atLeast && n < st.lines {
+			return r.fail(st, nil, "expected at least %d lines, got %d: %s", st.lines, n, quoteReply(rep))
+		}
+		if !st.atLeast && n != st.lines {
+			return r.fail(st, nil, "expected %d lines, got %d: %s", st.lines, n, quoteReply(rep))
+		}
+	}
+	if st.re != nil {
+		text := replyText(rep)
+		if !st.re.MatchString(text) {
+			return r.fail(st, nil, "expected text matching /%s/, got %s", st.reSrc, clipQuote(text, 300))
+		}
+	}
+	return nil
+}
+
+func (r *runner) capture(st *Step, sess *session) *Failure {
+	replies := sess.c.Replies()
+	if len(replies) == 0 {
+		return r.fail(st, nil, "capture %s: no reply has been read on connection %s", st.name, st.Conn)
+	}
+	last := replies[len(replies)-1]
+	m := st.re.FindStringSubmatch(replyText(last))
+	if m == nil {
+		return r.fail(st, nil, "capture %s: /%s/ does not match the last reply, %s", st.name, st.reSrc, clipQuote(replyText(last), 300))
+	}
+	v := m[0]
+	if len(m) > 1 {
+		v = m[1]
+	}
+	r.define(st.name, v)
+	r.tr.Notef(st.Conn, "captured %s = %q", st.name, v)
+	return nil
+}
+
+func (r *runner) data(ctx context.Context, st *Step, sess *session) *Failure {
+	if sess.data != nil {
+		sess.data.Close()
+		sess.data = nil
+	}
+	v6 := sess.c.RemoteAddr().Addr().Is6()
+	var mode harness.DataMode
+	switch st.mode {
+	case "pasv":
+		mode = harness.PASV
+	case "epsv":
+		mode = harness.EPSV
+	case "port":
+		mode = harness.PORT
+	case "eprt":
+		mode = harness.EPRT
+	case "passive":
+		mode = harness.PASV
+		if v6 {
+			mode = harness.EPSV
+		}
+	case "active":
+		mode = harness.PORT
+		if v6 {
+			mode = harness.EPRT
+		}
+	}
+	d, err := sess.c.OpenData(ctx, mode, harness.DataOptions{})
+	if err != nil {
+		d.Close()
+		return r.fail(st, err, "data %s (%s): %v", st.mode, mode, err)
+	}
+	sess.data = d
+	return nil
+}
+
+// bytesOf returns the bytes of a source.
+func (r *runner) bytesOf(src *source) ([]byte, error) {
+	var b []byte
+	switch src.kind {
+	case srcInline, srcFixture:
+		b = src.data
+	case srcRandom:
+		if b = r.random[src.n]; b == nil {
+			b = randomBytes(r.s.ID, src.n)
+			r.random[src.n] = b
+		}
+	case srcBuffer:
+		var ok bool
+		if b, ok = r.buffers[src.name]; !ok {
+			return nil, fmt.Errorf("buffer %s holds nothing: its download did not run", src.name)
+		}
+	}
+	if src.from > int64(len(b)) {
+		return nil, fmt.Errorf("%s: from %d is past the end (%d bytes)", src.kindWord(), src.from, len(b))
+	}
+	if src.from > 0 {
+		b = b[src.from:]
+	}
+	return b, nil
+}
+
+// dataConn returns the data connection (in active mode once the server
+// has connected), with ctx interrupting it.
+func (r *runner) dataConn(ctx context.Context, st *Step, sess *session) (net.Conn, func(), *Failure) {
+	nc, err := sess.data.Conn(ctx)
+	if err != nil {
+		sess.data.Close()
+		sess.data = nil
+		return nil, nil, r.fail(st, err, "%s: no data connection: %v", st.Kind, err)
+	}
+	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
+	return nc, func() { stop() }, nil
+}
+
+func (r *runner) write(ctx context.Context, st *Step, sess *session) *Failure {
+	data, err := r.bytesOf(st.src)
+	if err != nil {
+		return r.fail(st, err, "%s: %v", st.Kind, err)
+	}
+	nc, stop, f := r.dataConn(ctx, st, sess)
+	if f != nil {
+		return f
+	}
+	defer stop()
+	timeout := sess.c.Target().DataTimeout
+	_ = nc.SetWriteDeadline(time.Now().Add(timeout))
+	n, err := nc.Write(data)
+	if err != nil {
+		sess.data.Close()
+		sess.data = nil
+		return r.fail(st, err, "%s: %d of %d bytes written: %v", st.Kind, n, len(data), err)
+	}
+	if st.Kind == Upload {
+		// Closing the data connection ends the file (RFC 959 §3.4.1,
+		// stream mode).
+		sess.data.Close()
+		sess.data = nil
+	}
+	return nil
+}
+
+func (r *runner) download(ctx context.Context, st *Step, sess *session) *Failure {
+	nc, stop, f := r.dataConn(ctx, st, sess)
+	if f != nil {
+		return f
+	}
+	defer stop()
+	defer func() {
+		sess.data.Close()
+		sess.data = nil
+	}()
+	timeout := sess.c.Target().DataTimeout
+	var buf bytes.Buffer
+	chunk := make([]byte, 64<<10)
+	for {
+		// The deadline bounds each wait for more data, not the whole
+		// transfer.
+		_ = nc.SetReadDeadline(time.Now().Add(timeout))
+		n, err := nc.Read(chunk)
+		buf.Write(chunk[:n])
+		if buf.Len() > MaxSource {
+			return r.fail(st, nil, "download: more than %d bytes", MaxSource)
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				err = ctx.Err()
+			}
+			return r.fail(st, err, "download: %v after %d bytes", err, buf.Len())
+		}
+	}
+	r.buffers[st.name] = buf.Bytes()
+	r.tr.Notef(st.Conn, "downloaded %d bytes into buffer %s", buf.Len(), st.name)
+	return nil
+}
+
+func (r *runner) compare(st *Step) *Failure {
+	got, ok := r.buffers[st.name]
+	if !ok {
+		return r.fail(st, nil, "buffer %s holds nothing: its download did not run", st.name)
+	}
+	switch {
+	case st.sha256 != "":
+		sum := sha256.Sum256(got)
+		if h := hex.EncodeToString(sum[:]); h != st.sha256 {
+			return r.fail(st, nil, "buffer %s (%d bytes) has sha256 %s, want %s", st.name, len(got), h, st.sha256)
+		}
+	case st.size >= 0:
+		if int64(len(got)) != st.size {
+			return r.fail(st, nil, "buffer %s has %d bytes, want %d", st.name, len(got), st.size)
+		}
+	default:
+		want, err := r.bytesOf(st.src)
+		if err != nil {
+			return r.fail(st, err, "compare: %v", err)
+		}
+		if msg := diff(got, want); msg != "" {
+			return r.fail(st, nil, "buffer %s differs from %s: %s", st.name, st.src, msg)
+		}
+	}
+	return nil
+}
+
+func (r *runner) quit(ctx context.Context, st *Step, sess *session) *Failure {
+	sess.data.Close()
+	delete(r.conns, st.Conn)
+	rep, err := sess.c.Quit(ctx)
+	if err != nil {
+		return r.fail(st, err, "expected 221, got no reply: %v", err)
+	}
+	if rep.Code != harness.ReplyClosingControl {
+		return r.fail(st, nil, "expected 221, got %s", quoteReply(rep))
+	}
+	return nil
+}
+
+// closeAll ends every connection still open: data connections closed,
+// QUIT sent (at most QuitGrace each, all at once), control connections
+// closed.
+func (r *runner) closeAll(ctx context.Context) {
+	var wg sync.WaitGroup
+	for name, sess := range r.conns {
+		sess.data.Close()
+		wg.Go(func() {
+			qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), QuitGrace)
+			defer cancel()
+			r.tr.Notef(name, "end of the scenario: QUIT")
+			_, _ = sess.c.Quit(qctx)
+		})
+	}
+	wg.Wait()
+	clear(r.conns)
+}
+
+// replyText is what text /RE/ and capture match: every line of the reply,
+// codes included, joined with "\n".
+func replyText(rep *harness.Reply) string { return strings.Join(rep.Lines, "\n") }
+
+// quoteReply shows a reply in a failure: its code and its first line,
+// quoted and clipped, with the number of further lines:
+// 502 "502 REST not implemented", 211 "211-Features:" (+4 lines).
+func quoteReply(rep *harness.Reply) string {
+	first := ""
+	if len(rep.Lines) > 0 {
+		first = rep.Lines[0]
+	}
+	s := fmt.Sprintf("%d %s", rep.Code, clipQuote(first, 120))
+	if n := len(rep.Lines) - 1; n > 0 {
+		s += fmt.Sprintf(" (+%d lines)", n)
+	}
+	return s
+}
