@@ -31,3 +31,8 @@ func passGate(ctx context.Context, line string, d *DataChannel) error {
 	}
 	return nil
 }
+
+// PassGate asks the context's gate, if any, about a command line that is
+// about to be sent by other means than Cmd (a scripted scenario's raw
+// send): nil means send it.
+func PassGate(ctx context.Context, line string) error { return passGate(ctx, line, nil) }

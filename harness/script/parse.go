@@ -142,7 +142,7 @@ func (p *parser) headerField(n int, key, value string) {
 	s := p.s
 	switch key {
 	case "title":
-		s.Title = value
+		s.Title, s.TitleLine = value, n
 	case "quote":
 		s.Quote = value
 	case "id":
@@ -150,13 +150,13 @@ func (p *parser) headerField(n int, key, value string) {
 			p.errf(n, "id %q: want a capital letter, then letters, digits, dots and dashes (RFC959-5.4-MKD-CODES, SITE-ACME-QUOTA)", value)
 			return
 		}
-		s.ID = value
+		s.ID, s.IDLine = value, n
 	case "level":
 		if !slices.Contains(levels, value) {
 			p.errf(n, "level %q: want MUST, SHOULD, MAY or POLICY", value)
 			return
 		}
-		s.Level = value
+		s.Level, s.LevelLine = value, n
 	case "labels":
 		for _, l := range p.list(n, "labels", value) {
 			switch {

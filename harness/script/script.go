@@ -34,6 +34,10 @@ type Script struct {
 	Scratch bool
 
 	Steps []Step
+
+	// The lines of the header fields title:, id: and level: (0 when
+	// absent), for problems found later, against the catalog.
+	TitleLine, IDLine, LevelLine int
 }
 
 // Kind is what a step does: its name in the file.
