@@ -123,24 +123,32 @@ func expectCode(ctx *Ctx, what string, r *harness.Reply, err error, want ...int)
 	}
 	switch judgeCode(r.Code, want) {
 	case codeTolerated:
-		if listedFor(verbOf(what), r.Code) {
-			// A code RFC 959 §5.4 lists for the command, of the expected
-			// class: a legitimate choice, only less specific.
-			ctx.infof("%s: got %s; %s would be more specific, but RFC 959 §5.4 lists %d for %s", what, r, harness.Codes(want), r.Code, verbOf(what))
-			return r
-		}
-		verb := verbOf(what)
-		if judge := ctx.codesJudge(verb); judge != "" && !strings.HasPrefix(ctx.key(), judge) {
-			// One root cause, one warning: the check that judges the
-			// command's reply codes warns about it; here it is context.
-			ctx.infof("%s (a code of the same class that RFC 959 §5.4 does not list for %s; %s judges it)", expectation(what, want, r), verb, judge)
-			return r
-		}
-		ctx.warnf("%s (a code of the same class that RFC 959 §5.4 does not list for %s: tolerated per RFC 1123 §4.1.2.11)", expectation(what, want, r), verb)
+		tolerateCode(ctx, what, r, want)
 	case codeWrong:
 		ctx.failf("%s", expectation(what, want, r))
 	}
 	return r
+}
+
+// tolerateCode records a reply whose code is not one of want but of the
+// same class (judgeCode's codeTolerated): an observation when RFC 959
+// §5.4 lists the code for the command, or when another check judges the
+// command's codes; else a warning.
+func tolerateCode(ctx *Ctx, what string, r *harness.Reply, want []int) {
+	verb := verbOf(what)
+	if listedFor(verb, r.Code) {
+		// A code RFC 959 §5.4 lists for the command, of the expected
+		// class: a legitimate choice, only less specific.
+		ctx.infof("%s: got %s; %s would be more specific, but RFC 959 §5.4 lists %d for %s", what, r, harness.Codes(want), r.Code, verb)
+		return
+	}
+	if judge := ctx.codesJudge(verb); judge != "" && !strings.HasPrefix(ctx.key(), judge) {
+		// One root cause, one warning: the check that judges the
+		// command's reply codes warns about it; here it is context.
+		ctx.infof("%s (a code of the same class that RFC 959 §5.4 does not list for %s; %s judges it)", expectation(what, want, r), verb, judge)
+		return
+	}
+	ctx.warnf("%s (a code of the same class that RFC 959 §5.4 does not list for %s: tolerated per RFC 1123 §4.1.2.11)", expectation(what, want, r), verb)
 }
 
 // codesJudge is the requirement whose checks judge verb's reply codes

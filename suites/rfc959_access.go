@@ -173,13 +173,6 @@ var _ = describe("Working directory commands (RFC 959 §4.1.1, §5.4)", Label("a
 			}
 		})
 
-	r.Check("RFC959-5.4-CWD-CODES/before-login", "answers CWD before login with 530",
-		func(ctx *Ctx) {
-			c := connect(ctx)
-			r, err := c.Cmd(ctx, "CWD /")
-			expectCode(ctx, "CWD before login", r, err, harness.ReplyNotLoggedIn)
-		})
-
 	r.Check("RFC959-4.1.1-CWD-EFFECT", "changes the working directory with CWD and keeps the transfer type",
 		Label("write"),
 		func(ctx *Ctx) {

@@ -164,14 +164,6 @@ var _ = describe("Directories (RFC 959 §4.1.3, Appendix II)", Label("files", "w
 			expectListed(ctx, c, "", fmt.Sprintf("after RMD gone (%s)", r), false, "gone")
 		})
 
-	r.Check("RFC959-5.4-RMD-CODES/missing", "answers RMD of a missing directory with 550",
-		func(ctx *Ctx) {
-			c := login(ctx)
-			scratch(ctx, c)
-			r, err := c.Cmd(ctx, "RMD "+harness.UniqueName("missing"))
-			expectCode(ctx, "RMD of a missing directory", r, err, harness.ReplyActionNotTaken)
-		})
-
 	r.Check("RFC959-5.4-RMD-CODES/not-empty", "refuses RMD of a directory that is not empty",
 		func(ctx *Ctx) {
 			c := login(ctx)
@@ -221,14 +213,6 @@ var _ = describe("Deleting and renaming (RFC 959 §4.1.3)", Label("files", "writ
 			expectListed(ctx, c, "", fmt.Sprintf("after DELE doomed.bin (%s)", r), false, "doomed.bin")
 		})
 
-	r.Check("RFC959-5.4-DELE-CODES/missing", "answers DELE of a missing file with 550",
-		func(ctx *Ctx) {
-			c := login(ctx)
-			scratch(ctx, c)
-			r, err := c.Cmd(ctx, "DELE "+harness.UniqueName("missing"))
-			expectCode(ctx, "DELE of a missing file", r, err, harness.ReplyActionNotTaken, harness.ReplyFileUnavailable)
-		})
-
 	r.Check("RFC959-5.4-RNFR-CODES/existing", "answers RNFR of an existing file with 350",
 		func(ctx *Ctx) {
 			c := login(ctx)
@@ -236,14 +220,6 @@ var _ = describe("Deleting and renaming (RFC 959 §4.1.3)", Label("files", "writ
 			upload(ctx, c, ctx.defaultMode(c), "from.bin", binaryFixture(100))
 			r, err := c.Cmd(ctx, "RNFR from.bin")
 			expectCode(ctx, "RNFR of an existing file", r, err, harness.ReplyPendingInfo)
-		})
-
-	r.Check("RFC959-5.4-RNFR-CODES/missing", "answers RNFR of a missing file with 550",
-		func(ctx *Ctx) {
-			c := login(ctx)
-			scratch(ctx, c)
-			r, err := c.Cmd(ctx, "RNFR "+harness.UniqueName("missing"))
-			expectCode(ctx, "RNFR of a missing file", r, err, harness.ReplyActionNotTaken, harness.ReplyFileUnavailable)
 		})
 
 	r.Check("RFC959-4.1.3-RNFR-RNTO-SEQUENCE/rnto-alone", "answers 503 to RNTO without RNFR",

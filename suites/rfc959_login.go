@@ -55,13 +55,6 @@ var _ = describe("Login and session commands (RFC 959 §4.1.1, §5.4)", Label("l
 			expectCode(ctx, "PASS without a preceding USER", r, err, harness.ReplyBadSequence)
 		})
 
-	r.Check("RFC959-5.4-QUIT-CODES", "answers QUIT with 221",
-		func(ctx *Ctx) {
-			c := login(ctx)
-			r, err := c.Cmd(ctx, "QUIT")
-			expectCode(ctx, "QUIT", r, err, harness.ReplyClosingControl)
-		})
-
 	r.Check("RFC959-5.2-QUIT-CLOSE", "closes the control connection after answering QUIT",
 		func(ctx *Ctx) {
 			c := login(ctx)

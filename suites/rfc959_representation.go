@@ -257,19 +257,6 @@ var _ = describe("Data representation types (RFC 959 §3.1.1, §5.1)", Label("pa
 })
 
 var _ = describe("Transfer parameter commands (RFC 959 §4.1.2, §5.4)", Label("params"), func(r *Run) {
-	r.Check("RFC959-5.4-TYPE-CODES", "answers TYPE with 200, 501 or 504 as the type code calls for",
-		func(ctx *Ctx) {
-			c := login(ctx)
-			for _, line := range []string{"TYPE E", "TYPE L 36", "TYPE A T"} {
-				r, err := c.Cmd(ctx, line)
-				expectCode(ctx, line+" (a valid type: 200 if implemented, else 504)", r, err, harness.ReplyOK, harness.ReplyNotImplParam)
-			}
-			r, err := c.Cmd(ctx, "TYPE Q")
-			expectCode(ctx, "TYPE Q (no such type code: 501, or 504)", r, err, harness.ReplySyntaxErrorParams, harness.ReplyNotImplParam)
-			r, err = c.Cmd(ctx, "TYPE")
-			expectCode(ctx, "TYPE without an argument (a syntax error: 501)", r, err, harness.ReplySyntaxErrorParams)
-		})
-
 	r.Check("RFC959-5.4-STRU-CODES", "answers STRU F with 200 and an unknown structure code with 501 or 504",
 		func(ctx *Ctx) {
 			c := login(ctx)

@@ -29,6 +29,8 @@ const LabelScript = "script"
 // the scenario's file and line.
 func ScenarioCatalog(scripts []*script.Script) (checkmeta.Catalog, error) {
 	builtin := checkmeta.Builtin()
+	// The compiled-in scenarios' keys and titles are taken.
+	scripts = append(slices.Clone(builtinScenarios), scripts...)
 	var problems script.ErrorList
 	own := map[string]checkmeta.Requirement{}
 	ownFrom := map[string]string{}
@@ -80,28 +82,39 @@ func ScenarioCatalog(scripts []*script.Script) (checkmeta.Catalog, error) {
 	return builtin.WithLocal(reqs...)
 }
 
-// scenarioChecks registers the run's scenarios, in one container.
+// scenarioChecks registers the compiled-in scenarios and the run's own,
+// each set in a container of its own.
 func (r *Run) scenarioChecks() {
+	Describe("RFC 959 §5.4 command-reply tables (scripted)", Label(LabelBuiltinScenario), func() {
+		for _, s := range builtinScenarios {
+			r.scenarioCheck(s, true)
+		}
+	})
 	if len(r.cfg.Scripts) == 0 {
 		return
 	}
 	Describe("Scripted scenarios", Label(LabelScript), func() {
 		for _, s := range r.cfg.Scripts {
-			labels := slices.Clone(s.Labels)
-			if s.Writes {
-				labels = append(labels, "write")
-			}
-			loc := types.CodeLocation{FileName: s.File, LineNumber: 1}
-			r.check(loc, s.Key(), s.Title, Label(labels...), func(ctx *Ctx) { runScenario(ctx, s) })
+			r.scenarioCheck(s, false)
 		}
 	})
+}
+
+// scenarioCheck registers one scenario as a check.
+func (r *Run) scenarioCheck(s *script.Script, builtin bool) {
+	labels := slices.Clone(s.Labels)
+	if s.Writes {
+		labels = append(labels, "write")
+	}
+	loc := types.CodeLocation{FileName: s.File, LineNumber: 1}
+	r.check(loc, s.Key(), s.Title, Label(labels...), func(ctx *Ctx) { runScenario(ctx, s, builtin) })
 }
 
 // runScenario is the body of a scenario's check: skipped with the reason
 // when the target or the server's FEAT does not offer what it needs; a
 // scratch directory when it uses one; then its steps, and a failure at
 // the line whose expectation did not hold.
-func runScenario(ctx *Ctx, s *script.Script) {
+func runScenario(ctx *Ctx, s *script.Script, builtin bool) {
 	for _, n := range s.Needs {
 		scenarioNeed(ctx, n)
 	}
@@ -118,7 +131,13 @@ func runScenario(ctx *Ctx, s *script.Script) {
 		vars["scratch"] = dir
 		_, _ = c.Quit(ctx)
 	}
-	err := s.Run(ctx, script.Env{Target: t, Transcript: ctx.transcript(), Vars: vars})
+	env := script.Env{Target: t, Transcript: ctx.transcript(), Vars: vars}
+	if builtin {
+		// The built-in checks judge codes as the Go checks do: a code of
+		// an expected class that the table does not list is tolerated.
+		env.CodeMismatch = toleratedCode(ctx)
+	}
+	err := s.Run(ctx, env)
 	if err == nil {
 		return
 	}
