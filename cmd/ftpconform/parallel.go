@@ -264,10 +264,14 @@ func (l *lockedLines) println(s string) {
 	fmt.Fprintln(l.w, l.prog.number(s))
 }
 
-func (l *lockedLines) copyFrom(r io.Reader) {
+// copyFrom passes on the lines of worker n.
+func (l *lockedLines) copyFrom(r io.Reader, n int) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
+		if l.prog.marked(sc.Text(), n) {
+			continue // a worker's note of the check it runs
+		}
 		l.mu.Lock()
 		fmt.Fprintln(l.w, l.prog.number(sc.Text()))
 		l.mu.Unlock()
@@ -417,7 +421,7 @@ func (c *coordinator) runWorker(n, i, count int, plan workerPlan) (rep *types.Re
 		delete(c.running, cmd)
 		c.mu.Unlock()
 	}()
-	c.out.copyFrom(out)
+	c.out.copyFrom(out, n)
 	werr := cmd.Wait()
 	raw, err := os.ReadFile(reportPath)
 	if err != nil {
@@ -468,7 +472,7 @@ func runParallel(o *runOptions, t harness.Target, srcPort int, filter string, fa
 	}()
 
 	planned := planChecks(dry)
-	c.out.prog = &progress{total: len(planned)}
+	c.out.prog = newProgress(len(planned), stdout)
 	probe, pool, serial, units := shareChecks(planned)
 	started := time.Now()
 	var probeDone sync.WaitGroup

@@ -516,6 +516,12 @@ func (r passResult) exitCode(o *runOptions) int {
 // A target that cannot be reached gives a report of every check not run.
 func runPass(o *runOptions, t harness.Target, srcPort int, filter string, baseline *reports.Baseline, stdout, stderr io.Writer) (res passResult, abort int) {
 	started := time.Now()
+	if o.workerPlan == "" && o.passReport == "" && isTerminal(stdout) {
+		// A status line below the progress lines, gone before the summary.
+		c := newConsole(stdout, time.Second)
+		defer c.stop()
+		stdout, stderr = c, c.other(stderr)
+	}
 	facts, halted, code, pe := preflight(t, o, stdout, stderr)
 	res.facts, res.code = facts, code
 	if pe != nil && pe.Kind == harness.PreflightCredentials {
@@ -636,10 +642,20 @@ func runSpecs(r specRun, stdout io.Writer) (types.Report, bool, []string) {
 		OnSuiteStart: func(willRun int) {
 			if r.o.workerPlan == "" {
 				// A worker's lines are numbered by its coordinator.
-				prog = &progress{total: willRun}
+				prog = newProgress(willRun, stdout)
 			}
 		},
+		OnCheckStart: func(key string) {
+			if r.o.workerPlan != "" {
+				fmt.Fprintln(stdout, markStart+key) // for the coordinator's status line
+			}
+			prog.begin(key)
+		},
 		OnCheckDone: func(s types.SpecReport) {
+			if r.o.workerPlan != "" {
+				fmt.Fprintln(stdout, markEnd+keyOf(s))
+			}
+			prog.end(keyOf(s))
 			if elsewhere(s) {
 				return // another worker of a parallel run reports it
 			}
