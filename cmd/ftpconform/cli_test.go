@@ -246,6 +246,46 @@ func TestReportSideBySide(t *testing.T) {
 	if !bytes.Contains(out, []byte("| check | level | clean | faulty |")) || !bytes.Contains(out, []byte("| RFC7151-3.1-HOST-220 | MUST | passed | **failed** |")) {
 		t.Errorf("matrix:\n%s", out)
 	}
+
+	// --json: the same matrix for tools.
+	matrix := filepath.Join(dir, "matrix.json")
+	if out, err := exec.Command(binary(t), append([]string{"report", "--labels", "clean,faulty", "--json", matrix}, files...)...).CombinedOutput(); err != nil || len(out) != 0 {
+		t.Fatalf("report --json: %v %s", err, out)
+	}
+	b, err := os.ReadFile(matrix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Format string
+		Runs   []struct {
+			Label  string
+			Failed bool
+			Counts struct{ Total int }
+		}
+		Checks []struct {
+			Key   string
+			Cells []struct{ Verdict, Reason string }
+		}
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Format != "ftpconform-matrix" || len(doc.Runs) != 2 || doc.Runs[0].Label != "clean" || doc.Runs[0].Failed || !doc.Runs[1].Failed || doc.Runs[0].Counts.Total == 0 {
+		t.Errorf("matrix runs: %+v", doc)
+	}
+	found := false
+	for _, c := range doc.Checks {
+		if c.Key == "RFC7151-3.1-HOST-220" {
+			found = len(c.Cells) == 2 && c.Cells[0].Verdict == "passed" && c.Cells[1].Verdict == "failed" && strings.Contains(c.Cells[1].Reason, "HOST")
+			if !found {
+				t.Errorf("RFC7151-3.1-HOST-220: %+v", c.Cells)
+			}
+		}
+	}
+	if !found && !t.Failed() {
+		t.Error("the matrix has no row RFC7151-3.1-HOST-220")
+	}
 }
 
 // TestInterruptRemovesScratch: Ctrl-C at any moment of a run of the
