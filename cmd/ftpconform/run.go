@@ -803,7 +803,7 @@ func preflight(t harness.Target, o *runOptions, stdout, stderr io.Writer) (*harn
 // removeAfterInterrupt removes the preflight's scratch directory dir when
 // the preflight had sent MKD for it before a signal cut it short (the
 // preflight cleans up after itself, but not with a cancelled context).
-// It takes a few seconds at most, and a second signal ends it.
+// It takes ten seconds at most, and a second signal ends it.
 func removeAfterInterrupt(t harness.Target, tr *harness.Transcript, dir string) {
 	sent := false
 	for _, e := range tr.Entries() {
