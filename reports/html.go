@@ -15,17 +15,19 @@ var htmlSource string
 
 var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
 
-// WriteHTML writes the run as one self-contained HTML page: inline CSS, no
-// scripts, no external resources. It shows the run's facts, the tables of
-// counts by level and by RFC, and a row per check (filtered ones left out)
-// coloured by verdict, with its message, warnings and info; the transcript
-// folds away in a <details> element. Each row has the anchor
-// "check-KEY"; a blocked check links to the row of the check that blocked
-// it, and one not run to the check during which the run stopped. When the
-// run stopped early the page says why at the top; with a baseline applied
-// it shows the comparison, marks known failures as known deviations (they
-// do not make the page say NOT CONFORMANT), and says "fixed: remove it
-// from the baseline" on checks that now pass. html/template escapes everything, and
+// WriteHTML writes the run as one self-contained HTML page: inline CSS
+// and script, no external resources. It shows the run's facts, the tables
+// of counts by level and by RFC, and a row per check (filtered ones left
+// out) coloured by verdict, problems first, with its message, warnings and
+// info; the transcript folds away in a <details> element, unfolded on
+// failures and warnings, where the lines their findings are about are
+// highlighted (offendingLines). Each row has the anchor "check-KEY"; a
+// blocked check links to the row of the check that blocked it, and one
+// not run to the check during which the run stopped. When the run stopped
+// early the page says why at the top; with a baseline applied it shows the
+// comparison, marks known failures as known deviations (they do not make
+// the page say NOT CONFORMANT), and says "fixed: remove it from the
+// baseline" on checks that now pass. html/template escapes everything, and
 // server text is first stripped of characters HTML cannot show.
 func WriteHTML(w io.Writer, r Run) error {
 	counts := Count(r.Checks)
@@ -92,6 +94,14 @@ func WriteHTML(w io.Writer, r Run) error {
 			Transcript: displayText(c.Transcript),
 			Duration:   fmt.Sprintf("%.2fs", c.Duration.Seconds()),
 		}
+		if c.Transcript != "" {
+			lines := strings.Split(c.Transcript, "\n")
+			hot := offendingLines(c, lines)
+			for i, l := range lines {
+				hc.Lines = append(hc.Lines, htmlLine{Text: displayText(l), Hot: slices.Contains(hot, i)})
+			}
+			hc.hot = hot
+		}
 		for _, s := range c.Warnings {
 			hc.Warnings = append(hc.Warnings, displayText(s))
 		}
@@ -100,16 +110,25 @@ func WriteHTML(w io.Writer, r Run) error {
 		}
 		hc.Open = c.Verdict == VerdictFailed && !hc.Known || c.Verdict == VerdictWarned
 		hc.Search = strings.ToLower(hc.Key + " " + hc.Title)
-		if hc.Transcript != "" {
-			if first, seen := shownIn[hc.Transcript]; seen {
-				hc.Transcript, hc.SameAs, hc.SameAnchor = "", first.Key, first.Anchor
-			} else {
-				shownIn[hc.Transcript] = hc
-			}
-		}
 		page.Checks = append(page.Checks, hc)
 	}
 	slices.SortStableFunc(page.Checks, func(a, b htmlCheck) int { return severity(a) - severity(b) })
+	// A transcript is shown in the first row, in page order, that has it,
+	// and the others refer to that row; a row that highlights other lines
+	// than the row showing it shows it again.
+	for i := range page.Checks {
+		hc := &page.Checks[i]
+		if hc.Transcript == "" {
+			continue
+		}
+		first, seen := shownIn[hc.Transcript]
+		switch {
+		case !seen:
+			shownIn[hc.Transcript] = *hc
+		case len(hc.hot) == 0 || slices.Equal(hc.hot, first.hot):
+			hc.Transcript, hc.Lines, hc.SameAs, hc.SameAnchor = "", nil, first.Key, first.Anchor
+		}
+	}
 	return htmlTemplate.Execute(w, page)
 }
 
@@ -177,6 +196,17 @@ type htmlCheck struct {
 	SameAs, SameAnchor string
 	// Search is what the page's search box matches: key and title.
 	Search string
+	// Lines is the transcript line by line; hot, the indexes of the lines
+	// the check's findings are about (see offendingLines).
+	Lines []htmlLine
+	hot   []int
+}
+
+// htmlLine is one line of a transcript; Hot marks a line a finding of the
+// check is about, which the page highlights.
+type htmlLine struct {
+	Text string
+	Hot  bool
 }
 
 // severity orders the rows of the HTML report: what needs attention

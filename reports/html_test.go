@@ -170,3 +170,47 @@ func TestHTMLProblemsFirstAndSharedTranscripts(t *testing.T) {
 	}
 	wellFormed(t, out)
 }
+
+// TestHTMLHighlightsOffendingLine: the transcript of a failure shows the
+// reply its message quotes in a highlighted element, and the same
+// transcript on a passed check has none; when both share it, the failure
+// (listed first) is the row that shows it.
+func TestHTMLHighlightsOffendingLine(t *testing.T) {
+	r := Run{Tool: "ftpconform", Checks: []Check{
+		{Key: "RFC959-4.1.3-NOOP", Title: "answers NOOP", Verdict: VerdictPassed, RFC: "rfc959", Level: "MUST", Transcript: stor},
+		{Key: "RFC959-5.4-STOR-CODES", Title: "answers STOR", Verdict: VerdictFailed, RFC: "rfc959", Level: "MUST",
+			Message: `STOR new.bin: expected 125 or 150; got 553 "Not allowed: \"new.bin\"."`, Transcript: stor},
+	}}
+	r.Counts = Count(r.Checks)
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	want := `<mark class="offending" title="the line this finding is about">&#43;0.005s c1 &lt; 553 Not allowed: &#34;new.bin&#34;.</mark>`
+	if strings.Count(out, `<mark class="offending"`) != 1 || !strings.Contains(out, want) {
+		t.Errorf("the page does not highlight the refused STOR's reply, and only it:\n%s", out)
+	}
+	failed, passed := strings.Index(out, `id="check-RFC959-5.4-STOR-CODES"`), strings.Index(out, `id="check-RFC959-4.1.3-NOOP"`)
+	if m := strings.Index(out, "<mark"); !(failed < m && m < passed) {
+		t.Error("the highlighted line is not in the failure's row")
+	}
+	if !strings.Contains(out, `the same as <a href="#check-RFC959-5.4-STOR-CODES">`) {
+		t.Error("the passed check does not refer to the failure's row for the transcript they share")
+	}
+	wellFormed(t, out)
+
+	// A passing run has nothing highlighted.
+	r.Checks = r.Checks[:1]
+	r.Counts = Count(r.Checks)
+	buf.Reset()
+	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "<mark") {
+		t.Error("a passed check's transcript has a highlighted line")
+	}
+	if !strings.Contains(buf.String(), "0.005s c1 &lt; 553 Not allowed") {
+		t.Error("the passed check's transcript is not shown")
+	}
+}

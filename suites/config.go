@@ -66,6 +66,9 @@ type Config struct {
 	// OnSuiteStart, if set, is called before the first check with the
 	// number of checks the run will run (progress display).
 	OnSuiteStart func(willRun int)
+	// OnCheckStart, if set, is called with a check's key when it starts
+	// (not for checks the filter left out; progress display).
+	OnCheckStart func(key string)
 	// OnCheckDone, if set, is called after every check (progress display).
 	OnCheckDone func(types.SpecReport)
 	// OnSuiteDone, if set, receives the whole report at the end of the

@@ -129,6 +129,14 @@ func (r *Run) buildTree() {
 			r.cfg.OnSuiteStart(rep.PreRunStats.SpecsThatWillRun)
 		}
 	})
+	ReportBeforeEach(func(s SpecReport) {
+		if suiteConfig, _ := GinkgoConfiguration(); suiteConfig.DryRun || s.State == types.SpecStateSkipped {
+			return
+		}
+		if key, _, ok := checkmeta.ParseHeading(s.LeafNodeText); ok && r.cfg.OnCheckStart != nil {
+			r.cfg.OnCheckStart(key)
+		}
+	})
 	ReportAfterEach(func(s SpecReport) {
 		if suiteConfig, _ := GinkgoConfiguration(); suiteConfig.DryRun {
 			return

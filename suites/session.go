@@ -90,11 +90,13 @@ func maskForMessage(line string) string {
 func scratch(ctx *Ctx, c *harness.Conn) string {
 	ctx.need(harness.CapMKD, harness.CapCWD)
 	name := harness.UniqueName("ftpconform")
+	// Arranged before MKD goes out: a check interrupted while it waits
+	// for the reply leaves no directory behind.
+	ctx.removeScratchAfter(name)
 	r := cmd(ctx, c, "MKD "+name)
 	if r.Code != harness.ReplyPathCreated {
 		ctx.failf("cannot create the scratch directory: MKD %s: %s", name, r)
 	}
-	ctx.removeScratchAfter(name)
 	if r := cmd(ctx, c, "CWD "+name); harness.Class(r.Code) != 2 {
 		ctx.failf("cannot enter the scratch directory: CWD %s: %s", name, r)
 	}

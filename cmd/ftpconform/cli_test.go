@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -244,5 +245,129 @@ func TestReportSideBySide(t *testing.T) {
 	}
 	if !bytes.Contains(out, []byte("| check | level | clean | faulty |")) || !bytes.Contains(out, []byte("| RFC7151-3.1-HOST-220 | MUST | passed | **failed** |")) {
 		t.Errorf("matrix:\n%s", out)
+	}
+
+	// --json: the same matrix for tools.
+	matrix := filepath.Join(dir, "matrix.json")
+	if out, err := exec.Command(binary(t), append([]string{"report", "--labels", "clean,faulty", "--json", matrix}, files...)...).CombinedOutput(); err != nil || len(out) != 0 {
+		t.Fatalf("report --json: %v %s", err, out)
+	}
+	b, err := os.ReadFile(matrix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Format string
+		Runs   []struct {
+			Label  string
+			Failed bool
+			Counts struct{ Total int }
+		}
+		Checks []struct {
+			Key   string
+			Cells []struct{ Verdict, Reason string }
+		}
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Format != "ftpconform-matrix" || len(doc.Runs) != 2 || doc.Runs[0].Label != "clean" || doc.Runs[0].Failed || !doc.Runs[1].Failed || doc.Runs[0].Counts.Total == 0 {
+		t.Errorf("matrix runs: %+v", doc)
+	}
+	found := false
+	for _, c := range doc.Checks {
+		if c.Key == "RFC7151-3.1-HOST-220" {
+			found = len(c.Cells) == 2 && c.Cells[0].Verdict == "passed" && c.Cells[1].Verdict == "failed" && strings.Contains(c.Cells[1].Reason, "HOST")
+			if !found {
+				t.Errorf("RFC7151-3.1-HOST-220: %+v", c.Cells)
+			}
+		}
+	}
+	if !found && !t.Failed() {
+		t.Error("the matrix has no row RFC7151-3.1-HOST-220")
+	}
+}
+
+// TestInterruptRemovesScratch: Ctrl-C at any moment of a run of the
+// write checks leaves nothing of the run on the server. The signal goes
+// to the run's whole process group, as a terminal sends it (the workers
+// of a parallel run get it too), at seven moments from the preflight's
+// write probe on; the server answers in small pieces (the legal variation
+// slow-replies), so that a signal often comes while a reply is on its
+// way. Each run exits 130, its JSON says it was interrupted, the checks
+// under way are not run (never failed), and the server's root holds no
+// ftpconform-* file or directory afterwards.
+func TestInterruptRemovesScratch(t *testing.T) {
+	if workerProcAttr() == nil {
+		t.Skip("needs process groups")
+	}
+	kill, err := exec.LookPath("kill")
+	if err != nil {
+		t.Skip("no kill command to signal a process group")
+	}
+	delays := []time.Duration{250, 600, 1000, 1400, 1800, 2300, 2900}
+	for _, parallel := range []string{"1", "4"} {
+		t.Run("parallel="+parallel, func(t *testing.T) {
+			t.Parallel()
+			for _, d := range delays {
+				delay := d * time.Millisecond
+				root := t.TempDir()
+				srv := fakeserver.New(root, "Scr4tch-pw")
+				srv.Variations = []string{"slow-replies"}
+				if err := srv.Start(); err != nil {
+					t.Fatal(err)
+				}
+				jsonPath := filepath.Join(t.TempDir(), "r.json")
+				cmd := exec.Command(binary(t), "run", "--target", "ftp://conform:Scr4tch-pw@"+srv.Address().String(),
+					"--label-filter", "write", "--parallel", parallel, "--json", jsonPath)
+				cmd.SysProcAttr = workerProcAttr() // a group of its own, which the signal goes to
+				var out bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &out, &out
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(delay)
+				if b, err := exec.Command(kill, "-INT", "--", "-"+strconv.Itoa(cmd.Process.Pid)).CombinedOutput(); err != nil {
+					t.Fatalf("kill: %v %s", err, b)
+				}
+				done := make(chan struct{})
+				go func() { _ = cmd.Wait(); close(done) }()
+				select {
+				case <-done:
+				case <-time.After(60 * time.Second):
+					_ = cmd.Process.Kill()
+					<-done
+					t.Fatalf("after %v: the run went on for 60 s after Ctrl-C", delay)
+				}
+				srv.Close()
+
+				if code := cmd.ProcessState.ExitCode(); code != 130 {
+					t.Errorf("after %v: exit %d, want 130\n%s", delay, code, out.String())
+				}
+				var rep struct {
+					Interrupted bool
+					Checks      []struct{ Key, Verdict, Message string }
+				}
+				if b, err := os.ReadFile(jsonPath); err != nil {
+					t.Errorf("after %v: no report: %v", delay, err)
+				} else if err := json.Unmarshal(b, &rep); err != nil {
+					t.Errorf("after %v: %v", delay, err)
+				}
+				if !rep.Interrupted {
+					t.Errorf("after %v: the JSON report does not say the run was interrupted", delay)
+				}
+				for _, c := range rep.Checks {
+					if c.Verdict == "failed" {
+						t.Errorf("after %v: %s failed: %s", delay, c.Key, c.Message)
+					}
+				}
+				_ = filepath.WalkDir(root, func(p string, e os.DirEntry, err error) error {
+					if err == nil && strings.HasPrefix(e.Name(), "ftpconform-") {
+						t.Errorf("after %v: %s is left on the server", delay, strings.TrimPrefix(p, root))
+					}
+					return err
+				})
+			}
+		})
 	}
 }

@@ -268,10 +268,14 @@ func (l *lockedLines) println(s string) {
 	fmt.Fprintln(l.w, l.prog.number(s))
 }
 
-func (l *lockedLines) copyFrom(r io.Reader) {
+// copyFrom passes on the lines of worker n.
+func (l *lockedLines) copyFrom(r io.Reader, n int) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
+		if l.prog.marked(sc.Text(), n) {
+			continue // a worker's note of the check it runs
+		}
 		l.mu.Lock()
 		fmt.Fprintln(l.w, l.prog.number(sc.Text()))
 		l.mu.Unlock()
@@ -398,6 +402,7 @@ func (c *coordinator) runWorker(n, i, count int, plan workerPlan) (rep *types.Re
 	}
 	args = append(args, "--worker-plan", planPath, "--worker-report", reportPath)
 	cmd := exec.Command(c.exe, args...)
+	cmd.SysProcAttr = workerProcAttr()
 	cmd.Env = append(os.Environ(), "FTPCONFORM_PASSWORD="+c.target.Password)
 	var errBuf strings.Builder
 	cmd.Stderr = &errBuf
@@ -421,7 +426,7 @@ func (c *coordinator) runWorker(n, i, count int, plan workerPlan) (rep *types.Re
 		delete(c.running, cmd)
 		c.mu.Unlock()
 	}()
-	c.out.copyFrom(out)
+	c.out.copyFrom(out, n)
 	werr := cmd.Wait()
 	raw, err := os.ReadFile(reportPath)
 	if err != nil {
@@ -456,23 +461,29 @@ func runParallel(o *runOptions, t harness.Target, srcPort int, filter string, fa
 
 	c := &coordinator{exe: exe, dir: dir, base: workerArgs(o, t, srcPort, filter), target: t, facts: facts,
 		out: &lockedLines{w: stdout}, stderr: stderr, begin: time.Now(), running: map[*exec.Cmd]bool{}}
-	// A signal goes on to the workers, which stop and write their reports;
-	// the checks no worker ran are reported as not run.
+	// A signal goes on to the workers, which stop, remove what their
+	// running checks made and write their reports; the checks no worker
+	// ran are reported as not run. The workers are in a process group of
+	// their own (workerProcAttr), so each signal reaches them once: a
+	// second one still tells them to skip the cleanup.
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
-		select {
-		case s := <-sig:
-			c.interrupt(s)
-		case <-done:
+		for {
+			select {
+			case s := <-sig:
+				c.interrupt(s)
+			case <-done:
+				return
+			}
 		}
 	}()
 
 	planned := planChecks(dry)
-	c.out.prog = &progress{total: len(planned)}
+	c.out.prog = newProgress(len(planned), stdout)
 	probe, pool, serial, units := shareChecks(planned)
 	started := time.Now()
 	var probeDone sync.WaitGroup

@@ -11,21 +11,23 @@ import (
 	"github.com/ftpconform/ftpconform/reports"
 )
 
-// cmdReport puts the JSON reports of several runs side by side in one
-// HTML page (several servers, or several builds of one): one row per
-// check, one column per run.
+// cmdReport puts the JSON reports of several runs side by side (several
+// servers, or several builds of one): one row per check, one column per
+// run, as an HTML page, a Markdown table and a JSON document
+// (reports.WriteSideBySideJSON).
 func cmdReport(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	htmlOut := fs.String("html", "", "write the side-by-side page to `FILE`")
-	mdOut := fs.String("md", "", "write the matrix as a Markdown table to `FILE` (default, when neither --html nor --md is given: Markdown on standard output)")
+	mdOut := fs.String("md", "", "write the matrix as a Markdown table to `FILE` (default, when none of --html, --md and --json is given: Markdown on standard output)")
+	jsonOut := fs.String("json", "", "write the matrix as JSON to `FILE`: the runs (label, target, totals) and, per check, each run's verdict and one-line reason")
 	labels := fs.String("labels", "", "comma-separated column labels, one per report (default: each report's target)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: ftpconform report [--html FILE] [--md FILE] [--labels A,B,...] REPORT.json REPORT.json ...
+		fmt.Fprint(stderr, `usage: ftpconform report [--html FILE] [--md FILE] [--json FILE] [--labels A,B,...] REPORT.json REPORT.json ...
 
 Puts the JSON reports of several runs (written with run --json) side by side
-in one HTML page: a row per check, a column per run, the checks whose
-verdicts differ marked.
+in one matrix: a row per check, a column per run, the checks whose verdicts
+differ marked; as an HTML page, a Markdown table or a JSON document.
 
 Flags:
 `)
@@ -77,16 +79,19 @@ Flags:
 		}
 		return f.Close()
 	}
-	if *htmlOut == "" && *mdOut == "" {
+	if *htmlOut == "" && *mdOut == "" && *jsonOut == "" {
 		return reports.WriteSideBySideMarkdown(stdout, runs, checks)
 	}
-	if *htmlOut != "" {
-		if err := write(*htmlOut, reports.WriteSideBySide); err != nil {
+	for _, out := range []struct {
+		path  string
+		write func(io.Writer, []reports.SideRun, []reports.SideCheck) error
+	}{{*htmlOut, reports.WriteSideBySide}, {*mdOut, reports.WriteSideBySideMarkdown}, {*jsonOut, reports.WriteSideBySideJSON}} {
+		if out.path == "" {
+			continue
+		}
+		if err := write(out.path, out.write); err != nil {
 			return err
 		}
-	}
-	if *mdOut != "" {
-		return write(*mdOut, reports.WriteSideBySideMarkdown)
 	}
 	return nil
 }

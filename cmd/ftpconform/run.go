@@ -526,6 +526,12 @@ func (r passResult) exitCode(o *runOptions) int {
 // A target that cannot be reached gives a report of every check not run.
 func runPass(o *runOptions, t harness.Target, srcPort int, filter string, baseline *reports.Baseline, stdout, stderr io.Writer) (res passResult, abort int) {
 	started := time.Now()
+	if o.workerPlan == "" && o.passReport == "" && isTerminal(stdout) {
+		// A status line below the progress lines, gone before the summary.
+		c := newConsole(stdout, time.Second)
+		defer c.stop()
+		stdout, stderr = c, c.other(stderr)
+	}
 	facts, halted, code, pe := preflight(t, o, stdout, stderr)
 	res.facts, res.code = facts, code
 	if pe != nil && pe.Kind == harness.PreflightCredentials {
@@ -647,10 +653,20 @@ func runSpecs(r specRun, stdout io.Writer) (types.Report, bool, []string) {
 		OnSuiteStart: func(willRun int) {
 			if r.o.workerPlan == "" {
 				// A worker's lines are numbered by its coordinator.
-				prog = &progress{total: willRun}
+				prog = newProgress(willRun, stdout)
 			}
 		},
+		OnCheckStart: func(key string) {
+			if r.o.workerPlan != "" {
+				fmt.Fprintln(stdout, markStart+key) // for the coordinator's status line
+			}
+			prog.begin(key)
+		},
 		OnCheckDone: func(s types.SpecReport) {
+			if r.o.workerPlan != "" {
+				fmt.Fprintln(stdout, markEnd+keyOf(s))
+			}
+			prog.end(keyOf(s))
 			if elsewhere(s) {
 				return // another worker of a parallel run reports it
 			}
@@ -755,12 +771,15 @@ func preflight(t harness.Target, o *runOptions, stdout, stderr io.Writer) (*harn
 	defer stop()
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	facts, err := harness.Preflight(sigCtx, t, nil, harness.PreflightOptions{
+	scratch := "ftpconform-preflight-" + hex.EncodeToString(b[:])
+	tr := harness.NewTranscript()
+	facts, err := harness.Preflight(sigCtx, t, tr, harness.PreflightOptions{
 		Write:       !o.readOnly,
-		ScratchName: "ftpconform-preflight-" + hex.EncodeToString(b[:]),
+		ScratchName: scratch,
 	})
 	if sigCtx.Err() != nil && ctx.Err() == nil {
 		fmt.Fprintln(stderr, "ftpconform: interrupted during the preflight")
+		removeAfterInterrupt(t, tr, scratch)
 		return nil, "interrupted by a signal during the preflight", exitInterrupted, nil
 	}
 	var pe *harness.PreflightError
@@ -790,6 +809,39 @@ func preflight(t harness.Target, o *runOptions, stdout, stderr io.Writer) (*harn
 		fmt.Fprintf(stdout, "TLS: the server's certificate does not verify: %v; the checks go on without verification (POLICY-TLS-CERT judges it)\n", facts.CertProblem)
 	}
 	return facts, "", exitOK, nil
+}
+
+// removeAfterInterrupt removes the preflight's scratch directory dir when
+// the preflight had sent MKD for it before a signal cut it short (the
+// preflight cleans up after itself, but not with a cancelled context).
+// It takes ten seconds at most, and a second signal ends it.
+func removeAfterInterrupt(t harness.Target, tr *harness.Transcript, dir string) {
+	sent := false
+	for _, e := range tr.Entries() {
+		sent = sent || e.Dir == harness.Sent && e.Text == "MKD "+dir
+	}
+	if !sent {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	c, _, err := harness.Connect(ctx, t, nil)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	if c.Login(ctx) != nil {
+		return
+	}
+	mode := harness.PASV
+	if c.RemoteAddr().Addr().Is6() {
+		mode = harness.EPSV
+	}
+	if c.Remove(ctx, mode, dir, 1) == nil {
+		_, _ = c.Quit(ctx)
+	}
 }
 
 // describeFacts is one line on what the preflight found.
