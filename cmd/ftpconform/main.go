@@ -60,7 +60,7 @@ commands:
   list      list the checks (ID, level, labels, title)
   check-scripts  validate scripted scenarios (*.ftp) without a target
   coverage  print the requirement coverage document (docs/coverage.md)
-  report    put the JSON reports of several runs side by side in one HTML page
+  report    put the JSON reports of several runs side by side (HTML, Markdown, JSON)
   version   print the version
 
 Run 'ftpconform <command> -h' for the flags of a command.
