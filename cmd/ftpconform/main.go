@@ -6,6 +6,7 @@
 //	ftpconform firewall [--target URL] [--tls explicit] [flags]        the firewall checks; with TLS, in plain FTP and TLS compared (docs/firewall.md)
 //	ftpconform serve    --listen ADDR --root DIR [flags]              run the reference server
 //	ftpconform list     [--label-filter EXPR] [--json]                list the checks
+//	ftpconform stress   [--target URL] --clients N --duration D       load a server with N sessions (docs/stress.md)
 //
 // Exit codes: 0 conformant, 1 conformance failures, 2 usage or
 // configuration error, 3 target unreachable.
@@ -56,6 +57,8 @@ commands:
   firewall  run only the data-connection and firewall checks, with a short report;
             with --tls explicit in plain FTP, then inside TLS, compared
   serve     run the reference FTP server
+  stress    run many sessions at once against --target (or the embedded
+            server), verify every transfer and report rates and latencies
   list      list the checks (ID, level, labels, title)
   coverage  print the requirement coverage document (docs/coverage.md)
   report    put the JSON reports of several runs side by side in one HTML page
@@ -80,6 +83,8 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		return cmdRun(args[1:], stdout, stderr, false)
 	case "firewall":
 		return cmdRun(args[1:], stdout, stderr, true)
+	case "stress":
+		return cmdStress(args[1:], stdout, stderr)
 	case "serve":
 		err = cmdServe(args[1:], stdout, stderr)
 	case "list":

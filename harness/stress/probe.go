@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ftpconform/ftpconform/harness"
 )
@@ -86,6 +87,10 @@ func Probe(ctx context.Context, t harness.Target) error {
 			return &ProbeError{ProbeOther, fmt.Errorf("%s: %w", cmd, err)}
 		}
 	}
-	_, _ = c.Quit(ctx)
+	// QUIT, and wait for the server to close: a server with a session
+	// limit counts the probe no longer when the sessions start.
+	if _, err := c.Cmd(ctx, "QUIT"); err == nil {
+		c.WaitClose(ctx, time.Second)
+	}
 	return nil
 }
