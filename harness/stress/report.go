@@ -25,6 +25,9 @@ func (r *Result) WriteText(w io.Writer) error {
 	if r.Interrupted {
 		fmt.Fprintf(&b, "INTERRUPTED after %s\n", seconds(r.Measured))
 	}
+	if r.ServerGone > 0 {
+		fmt.Fprintf(&b, "SERVER GONE at +%s: nothing listens on its control port and nothing had worked for %s; the run ended early\n", seconds(r.ServerGone), goneAfter)
+	}
 	b.WriteByte('\n')
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "command\tcount\terrors\tper s\tp50\tp90\tp99\tmax\t")
@@ -62,8 +65,11 @@ func (r *Result) WriteText(w io.Writer) error {
 		b.WriteByte('\n')
 	}
 	if refused := r.Errors.ByKind[KindRefused.String()]; refused > 0 {
-		fmt.Fprintf(&b, "REFUSED:    the server turned away %d connection(s); %d of %d sessions never got in. Its session limit? Not counted as errors (--fail-on-refused counts them)\n",
-			refused, s.Refused, s.Started)
+		fmt.Fprintf(&b, "REFUSED:    the server turned away %d connection(s); %d of %d sessions never got in", refused, s.Refused, s.Started)
+		if r.ServerGone == 0 {
+			b.WriteString(". Its session limit? Not counted as errors (--fail-on-refused counts them)")
+		}
+		b.WriteByte('\n')
 	}
 	for _, e := range r.Errors.Samples {
 		code := ""

@@ -158,6 +158,30 @@ type runner struct {
 	opsCtx    context.Context // ends at Stop: cancels operations in flight
 	bufs      sync.Pool       // upload buffers of MaxSize bytes
 	loopEnd   atomic.Int64    // UnixNano of the end of the last operation loop
+	lastOK    atomic.Int64    // UnixNano of the last connection or operation that worked
+	gone      atomic.Int64    // UnixNano of when the server was found gone (0: it was not)
+	cancelOps context.CancelFunc
+}
+
+// goneAfter is how long no connection and no operation may have worked
+// before a refused connection (nothing listens on the control port) ends
+// the run: the server is gone.
+const goneAfter = 3 * time.Second
+
+// ok notes that a connection or an operation worked.
+func (r *runner) ok() { r.lastOK.Store(time.Now().UnixNano()) }
+
+// refusedConnect notes a control connection that nothing accepted; when
+// nothing has worked for goneAfter either, the server is gone and the run
+// ends now rather than with the duration.
+func (r *runner) refusedConnect() {
+	now := time.Now()
+	if now.Sub(time.Unix(0, r.lastOK.Load())) < goneAfter {
+		return
+	}
+	if r.gone.CompareAndSwap(0, now.UnixNano()) {
+		r.cancelOps()
+	}
 }
 
 // running reports whether the sessions should go on with their mix.
@@ -190,7 +214,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r.bufs.New = func() any { b := make([]byte, cfg.MaxSize); return &b }
 	opsCtx, cancelOps := context.WithCancel(ctx)
 	defer cancelOps()
-	r.opsCtx = opsCtx
+	r.opsCtx, r.cancelOps = opsCtx, cancelOps
+	r.ok()
 	var interrupted atomic.Bool
 	done := make(chan struct{})
 	go func() {
@@ -234,6 +259,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res.Started = start
 	res.Elapsed = end.Sub(start).Seconds()
 	res.Interrupted = interrupted.Load() || (ctx.Err() != nil && time.Now().Before(r.stopAt))
+	if g := r.gone.Load(); g != 0 {
+		res.ServerGone = time.Unix(0, g).Sub(start).Seconds()
+	}
 	return &res, nil
 }
 

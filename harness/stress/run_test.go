@@ -167,3 +167,28 @@ func TestRunBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestRunServerGone: a server that dies in the middle of the run ends it
+// early, with the sessions' resets as errors.
+func TestRunServerGone(t *testing.T) {
+	root := t.TempDir()
+	srv := fakeserver.New(root, "pw")
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ap := netip.MustParseAddrPort(srv.Address().String())
+	tg := harness.Target{Host: ap.Addr().String(), Port: int(ap.Port()), User: srv.User, Password: srv.Password,
+		ReplyTimeout: 2 * time.Second, DataTimeout: 2 * time.Second}
+	time.AfterFunc(time.Second, func() { srv.Close() })
+	t0 := time.Now()
+	res := run(t, Config{Target: tg, Clients: 10, Duration: time.Minute, CleanupTimeout: 2 * time.Second})
+	if took := time.Since(t0); took > 15*time.Second {
+		t.Errorf("the run took %s against a dead server", took)
+	}
+	if res.ServerGone < 1 || res.ServerGone > 10 || !res.Failed(false) {
+		t.Errorf("ServerGone = %v, Failed = %v; want about 4 s, true", res.ServerGone, res.Failed(false))
+	}
+	if res.Errors.Total == 0 || res.Cleanup.Left != 10 {
+		t.Errorf("errors %+v, cleanup %+v; want the resets and 10 directories left", res.Errors, res.Cleanup)
+	}
+}

@@ -169,12 +169,16 @@ func (s *session) establish() (Kind, error) {
 		perr = s.enter(ctx)
 	}
 	if perr == nil {
+		s.r.ok()
 		return 0, nil
 	}
 	s.drop()
 	kind, _, ok := s.fail(perr.row, perr.phase, perr.err)
 	if !ok {
 		return 0, errCancelled
+	}
+	if de := (*harness.DialError)(nil); errors.As(perr.err, &de) && de.Kind == harness.DialRefused {
+		s.r.refusedConnect()
 	}
 	return kind, perr.err
 }
@@ -335,6 +339,7 @@ func (s *session) do(op Op) {
 	rs.count.Add(1)
 	if err == nil {
 		rs.lat.Record(elapsed)
+		s.r.ok()
 		return
 	}
 	if kind, code, ok := s.fail(row(op), PhaseCommand, err); ok && breaksSession(kind, code) {

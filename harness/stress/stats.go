@@ -151,6 +151,10 @@ type Result struct {
 	Elapsed     float64   `json:"elapsed_s"`  // the whole run, cleanup included
 	Measured    float64   `json:"measured_s"` // from the start to the end of the last operation
 	Interrupted bool      `json:"interrupted"`
+	// ServerGone, when not 0, is when (seconds since the start) the run
+	// ended early because nothing listened on the control port any more
+	// and nothing had worked for 3 s.
+	ServerGone float64 `json:"server_gone_at_s,omitempty"`
 
 	Sessions     Sessions        `json:"sessions"`
 	Ops          int64           `json:"ops"`
@@ -202,9 +206,10 @@ type Cleanup struct {
 }
 
 // Failed reports whether the run found errors: any other than refused
-// sessions, or refused sessions too when failOnRefused.
+// sessions, or refused sessions too when failOnRefused; a server that went
+// away during the run has failed too.
 func (r *Result) Failed(failOnRefused bool) bool {
-	return r.Errors.Total > 0 || (failOnRefused && (r.Sessions.Refused > 0 || r.Errors.ByKind[KindRefused.String()] > 0))
+	return r.Errors.Total > 0 || r.ServerGone > 0 || (failOnRefused && (r.Sessions.Refused > 0 || r.Errors.ByKind[KindRefused.String()] > 0))
 }
 
 // result turns the counters into a Result.
