@@ -125,6 +125,16 @@ type Server struct {
 	// and its reply). Sessions resume only within one control connection:
 	// each has ticket keys of its own.
 	RequireSessionReuse bool
+	// MaxSessions is how many control connections may be open at once;
+	// 0 means no limit. A connection beyond it is answered
+	//
+	//	421 Too many sessions; try again later.
+	//
+	// instead of the greeting and closed (RFC 959 §5.4 allows 421 as the
+	// first reply). With ImplicitTLS, where nothing can be said before the
+	// handshake, it is closed without a word, as some servers reset the
+	// sessions beyond their limit.
+	MaxSessions int
 	// Faults are names from the fault registry (see Faults).
 	Faults []string
 	// Variations are names from the legal-variation registry (see
@@ -215,6 +225,9 @@ func (s *Server) configure() error {
 			return fmt.Errorf("fakeserver: bad passive range %d-%d", s.PasvMinPort, s.PasvMaxPort)
 		}
 	}
+	if s.MaxSessions < 0 {
+		return fmt.Errorf("fakeserver: bad MaxSessions %d", s.MaxSessions)
+	}
 	if s.ActiveSourcePort < -1 || s.ActiveSourcePort > 65535 {
 		return fmt.Errorf("fakeserver: bad ActiveSourcePort %d", s.ActiveSourcePort)
 	}
@@ -304,12 +317,29 @@ func (s *Server) acceptLoop() {
 			c.Close()
 			return
 		}
+		if s.MaxSessions > 0 && len(s.sessions) >= s.MaxSessions {
+			s.mu.Unlock()
+			s.refuse(c)
+			continue
+		}
 		s.nextID++
 		sess := newSession(s, c, s.nextID)
 		s.sessions[sess] = struct{}{}
 		s.mu.Unlock()
 		s.wg.Go(sess.serve)
 	}
+}
+
+// refuse turns away a connection beyond MaxSessions: 421 and close, or
+// (implicit TLS) close alone. The write goes to a socket nobody wrote to
+// yet, so it does not block; the deadline is a safeguard.
+func (s *Server) refuse(c net.Conn) {
+	s.logf("refused a session from %s: %d sessions open (MaxSessions)", c.RemoteAddr(), s.MaxSessions)
+	if !s.ImplicitTLS {
+		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = c.Write([]byte("421 Too many sessions; try again later.\r\n"))
+	}
+	c.Close()
 }
 
 func (s *Server) isClosed() bool {

@@ -5,8 +5,9 @@
 //	ftpconform run      [--target ftp://USER:PASS@HOST:PORT] [flags]   run the checks (default: against the embedded reference server)
 //	ftpconform firewall [--target URL] [--tls explicit] [flags]        the firewall checks; with TLS, in plain FTP and TLS compared (docs/firewall.md)
 //	ftpconform serve    --listen ADDR --root DIR [flags]              run the reference server
+//	ftpconform stress   [--target URL] --clients N --duration D       load a server with N sessions (docs/stress.md)
 //	ftpconform list     [--label-filter EXPR] [--json] [--scripts DIR] list the checks
-//	ftpconform check-scripts DIR...                                   validate scripted scenarios
+//	ftpconform check-scripts DIR...                                   validate scripted scenarios (docs/scripts.md)
 //
 // Exit codes: 0 conformant, 1 conformance failures, 2 usage or
 // configuration error, 3 target unreachable.
@@ -57,8 +58,11 @@ commands:
   firewall  run only the data-connection and firewall checks, with a short report;
             with --tls explicit in plain FTP, then inside TLS, compared
   serve     run the reference FTP server
+  stress    run many sessions at once against --target (or the embedded
+            server), verify every transfer and report rates and latencies
   list      list the checks (ID, level, labels, title)
-  check-scripts  validate scripted scenarios (*.ftp) without a target
+  check-scripts
+            validate scripted scenarios (*.ftp, docs/scripts.md) without a target
   coverage  print the requirement coverage document (docs/coverage.md)
   report    put the JSON reports of several runs side by side (HTML, Markdown, JSON)
   version   print the version
@@ -82,6 +86,8 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		return cmdRun(args[1:], stdout, stderr, false)
 	case "firewall":
 		return cmdRun(args[1:], stdout, stderr, true)
+	case "stress":
+		return cmdStress(args[1:], stdout, stderr)
 	case "serve":
 		err = cmdServe(args[1:], stdout, stderr)
 	case "list":

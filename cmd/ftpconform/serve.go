@@ -29,6 +29,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	pasvRange := fs.String("pasv-range", "", "passive port range MIN-MAX (default: any free port)")
 	pasvAddress := fs.String("pasv-address", "", "address to advertise in 227 replies (default: the control connection's local address)")
 	activePort := fs.Int("active-source-port", 0, "local port for active-mode connections (default: ephemeral)")
+	maxSessions := fs.Int("max-sessions", 0, "accept at most `N` sessions at once; more are answered 421 and closed (0: no limit)")
 	tlsMode := fs.String("tls", "explicit", "FTPS: off (plain FTP only), explicit (AUTH TLS on --listen) or implicit (explicit, plus TLS from the first byte on --implicit-listen)")
 	implicitListen := fs.String("implicit-listen", "127.0.0.1:2990", "address of the implicit FTPS listener (with --tls implicit)")
 	requireTLS := fs.Bool("require-tls", false, "refuse USER/PASS in clear text (530) and transfers over clear data connections (521)")
@@ -79,6 +80,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if (*certFile == "") != (*keyFile == "") {
 		return usagef("serve: --cert and --key go together")
 	}
+	if *maxSessions < 0 {
+		return usagef("serve: --max-sessions must be 0 (no limit) or more")
+	}
 	if st, err := os.Stat(*root); err != nil || !st.IsDir() {
 		return usagef("serve: --root %q is not a directory", *root)
 	}
@@ -108,6 +112,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		srv := fakeserver.New(*root, pw)
 		srv.Addr = addr
 		srv.ActiveSourcePort = *activePort
+		srv.MaxSessions = *maxSessions
 		srv.Faults, srv.Variations = faults, variations
 		srv.TLSConfig, srv.DisableTLS, srv.ImplicitTLS = tlsConfig, *tlsMode == "off", implicit
 		srv.RequireTLS, srv.RequireSessionReuse = *requireTLS, *requireReuse
