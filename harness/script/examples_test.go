@@ -105,6 +105,7 @@ func TestRunExampleAgainstFaults(t *testing.T) {
 		{"rest-200", "rest-resume", 27, `^expected 350, got 200 "200 `},
 		{"rest-ignored", "rest-resume", 32, `^buffer last has 100000 bytes, want 60000$`},
 		{"site-unknown-200", "site-command", 22, `^expected 500\|501\|502\|504, got 200 "200 OK\."$`},
+		{"greeting-wrong-code", "login-policy", 14, `^expected a 220 greeting, got 200 "200 Ready"$`},
 		{"prelogin-332", "login-policy", 18, `^expected 530, got 332 "332 Need account for login\.?"$`},
 		{"retr-ff-doubled", "two-sessions", 46,
 			`^buffer seen differs from random 250000: got \d+ bytes, want 250000; first difference at offset \d+: got ff `},

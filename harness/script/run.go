@@ -34,7 +34,8 @@ type Env struct {
 	// Fixtures is where the scenario's fixtures are; Parse has read them
 	// already, so a run does not need it.
 	Fixtures fs.FS
-	// Connect opens the control connection name and reads the greeting;
+	// Connect opens the control connection name and reads the greeting
+	// (the 120 and the 220 after it when the server sends a 120 first);
 	// nil: harness.Connect with Target and Transcript (AUTH TLS first when
 	// the target asks for explicit TLS), then SetName(name).
 	Connect func(ctx context.Context, name string) (*harness.Conn, []*harness.Reply, error)
@@ -231,18 +232,43 @@ func (r *runner) connect(ctx context.Context, st *Step) *Failure {
 		if c != nil {
 			c.Close()
 		}
+		if len(greet) == 1 && greet[0].Code == harness.ReplyServiceReadyIn {
+			// harness.Connect read a 120 and then nothing it could use.
+			return r.fail(st, err, "expected 220 after the greeting %s, got no reply: %v", quoteReply(greet[0]), err)
+		}
 		return r.fail(st, err, "connect: %v", err)
 	}
-	if len(greet) == 0 {
+	if msg := greetingProblem(greet); msg != "" {
 		c.Close()
-		return r.fail(st, nil, "expected a 2xx greeting, got none")
-	}
-	if last := greet[len(greet)-1]; harness.Class(last.Code) != 2 {
-		c.Close()
-		return r.fail(st, nil, "expected a 2xx greeting, got %s", quoteReply(last))
+		return r.fail(st, nil, "%s", msg)
 	}
 	r.conns[st.Conn] = &session{c: c}
 	return nil
+}
+
+// greetingProblem says what is wrong with the greeting replies of a
+// connection, "" when nothing is: RFC 959 §5.4 greets with 220, or with
+// 120 followed by 220 (harness.Connect reads both); 421 means the service
+// is not available.
+func greetingProblem(greet []*harness.Reply) string {
+	if len(greet) == 0 {
+		return "expected a 220 greeting, got none"
+	}
+	first := greet[0]
+	switch {
+	case first.Code == harness.ReplyServiceReadyIn:
+		if len(greet) < 2 {
+			return fmt.Sprintf("expected 220 after the greeting %s, got none", quoteReply(first))
+		}
+		if next := greet[1]; next.Code != harness.ReplyServiceReady {
+			return fmt.Sprintf("expected 220 after the greeting %s, got %s", quoteReply(first), quoteReply(next))
+		}
+	case first.Code == harness.ReplyServiceUnavailable:
+		return fmt.Sprintf("expected a 220 greeting, got %s: the service is not available", quoteReply(first))
+	case first.Code != harness.ReplyServiceReady:
+		return fmt.Sprintf("expected a 220 greeting, got %s", quoteReply(first))
+	}
+	return ""
 }
 
 // transferVerbs are the commands that use the data connection.

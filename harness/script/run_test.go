@@ -313,13 +313,36 @@ func runPeer(t *testing.T, tg harness.Target, steps string) (error, *harness.Tra
 
 func TestRunAgainstPeers(t *testing.T) {
 	t.Parallel()
-	t.Run("greeting not 2xx", func(t *testing.T) {
-		t.Parallel()
-		err, _ := runPeer(t, startPeer(t, "421 Too busy", echo), "connect\n")
-		if err == nil || err.Error() != `p.ftp:3: expected a 2xx greeting, got 421 "421 Too busy"` {
-			t.Fatalf("Run = %v", err)
-		}
-	})
+	// RFC 959 §5.4: the greeting is 220, or 120 and then 220.
+	greetings := []struct {
+		name, greeting, want string // want: the error, "" for none
+	}{
+		{"220", "220 hi", ""},
+		{"multi-line 220", "220-hi\r\n there\r\n220 ready", ""},
+		{"120 then 220", "120 Ready in 1 minute\r\n220 hi", ""},
+		{"421", "421 Too busy", `p.ftp:3: expected a 220 greeting, got 421 "421 Too busy": the service is not available`},
+		{"200", "200 Ready", `p.ftp:3: expected a 220 greeting, got 200 "200 Ready"`},
+		{"230", "230 Logged in", `p.ftp:3: expected a 220 greeting, got 230 "230 Logged in"`},
+		{"120 then 421", "120 Ready in 1 minute\r\n421 Gave up",
+			`p.ftp:3: expected 220 after the greeting 120 "120 Ready in 1 minute", got 421 "421 Gave up"`},
+		{"120 then 200", "120 Ready in 1 minute\r\n200 Ready",
+			`p.ftp:3: expected 220 after the greeting 120 "120 Ready in 1 minute", got 200 "200 Ready"`},
+		{"120 alone", "120 Ready in 1 minute",
+			`p.ftp:3: expected 220 after the greeting 120 "120 Ready in 1 minute", got no reply: `},
+	}
+	for _, tc := range greetings {
+		t.Run("greeting "+tc.name, func(t *testing.T) {
+			t.Parallel()
+			err, tr := runPeer(t, startPeer(t, tc.greeting, echo), "connect\nsend NOOP\nexpect 500\n")
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("Run = %v\n%s", err, tr)
+			case tc.want == "":
+			case err == nil || !strings.HasPrefix(err.Error(), tc.want) || !strings.HasSuffix(tc.want, ": ") && err.Error() != tc.want:
+				t.Fatalf("Run = %v, want %s\n%s", err, tc.want, tr)
+			}
+		})
+	}
 	t.Run("quit not 221", func(t *testing.T) {
 		t.Parallel()
 		err, _ := runPeer(t, startPeer(t, "220 hi", echo), "connect\nquit\n")

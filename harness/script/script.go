@@ -45,7 +45,7 @@ type Kind string
 
 // The step kinds.
 const (
-	Connect   Kind = "connect"    // open the control connection, expect a 2xx greeting
+	Connect   Kind = "connect"    // open the control connection, expect a 220 greeting
 	Login     Kind = "login"      // log in with the run's credentials
 	Send      Kind = "send"       // send a command line, read nothing
 	Expect    Kind = "expect"     // read the next reply and check it
