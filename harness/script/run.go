@@ -334,7 +334,32 @@ func (r *runner) expect(ctx context.Context, st *Step, sess *session) *Failure {
 			return r.fail(st, nil, "expected text matching /%s/, got %s", st.reSrc, clipQuote(text, 300))
 		}
 	}
+	if st.portHi > 0 {
+		port, err := advertisedPort(rep)
+		if err != nil {
+			return r.fail(st, err, "expected a port in %d-%d, but the reply gives none that can be read: %v", st.portLo, st.portHi, err)
+		}
+		if port < st.portLo || port > st.portHi {
+			return r.fail(st, nil, "expected a port in %d-%d, got port %d: %s", st.portLo, st.portHi, port, quoteReply(rep))
+		}
+	}
 	return nil
+}
+
+// advertisedPort reads the port of a 227 (PASV) or 229 (EPSV) reply, as
+// the harness reads it to dial a data connection.
+func advertisedPort(rep *harness.Reply) (int, error) {
+	switch rep.Code {
+	case harness.ReplyEnteringPassive:
+		info, err := harness.ParsePASV(rep.Text())
+		if err != nil {
+			return 0, err
+		}
+		return int(info.Addr.Port()), nil
+	case harness.ReplyEnteringEPSV:
+		return harness.ParseEPSV(rep.Text())
+	}
+	return 0, fmt.Errorf("a %d reply carries no port (only 227 and 229 do)", rep.Code)
 }
 
 func (r *runner) capture(st *Step, sess *session) *Failure {

@@ -343,6 +343,49 @@ func TestRunAgainstPeers(t *testing.T) {
 			}
 		})
 	}
+	t.Run("port", func(t *testing.T) {
+		t.Parallel()
+		tg := startPeer(t, "220 hi", func(l string) string {
+			switch l {
+			case "PASV":
+				return "227 Entering Passive Mode (127,0,0,1,117,48)." // port 30000
+			case "EPSV":
+				return "229 Entering Extended Passive Mode (|||40000|)"
+			case "PASV 5":
+				return "227 Entering Passive Mode (127,0,0,1,30000)"
+			case "EPSV 0":
+				return "229 Entering Extended Passive Mode (40000)"
+			case "PASV 0":
+				return "227 Entering Passive Mode (127,0,0,1,0,0)"
+			}
+			return echo(l)
+		})
+		ok := "connect\nsend PASV\nexpect 227 port 30000-30099\nsend EPSV\nexpect 229 port 40000-40000\n" +
+			"send PASV\nexpect 227|229 port 1-30000\nsend EPSV\nexpect 227|229 port 40000-65535\n"
+		if err, tr := runPeer(t, tg, ok); err != nil {
+			t.Fatalf("Run = %v\n%s", err, tr)
+		}
+		for _, tc := range []struct{ steps, want string }{
+			{"send PASV\nexpect 227 port 30001-30099\n",
+				`p.ftp:5: expected a port in 30001-30099, got port 30000: 227 "227 Entering Passive Mode (127,0,0,1,117,48)."`},
+			{"send EPSV\nexpect 229 port 1024-39999\n",
+				`p.ftp:5: expected a port in 1024-39999, got port 40000: 229 "229 Entering Extended Passive Mode (|||40000|)"`},
+			{"send PASV 5\nexpect 227 port 1024-65535\n",
+				`p.ftp:5: expected a port in 1024-65535, but the reply gives none that can be read: 227 reply: found 5 comma-separated numbers "127,0,0,1,30000", want six (h1,h2,h3,h4,p1,p2)`},
+			{"send PASV 0\nexpect 227 port 1024-65535\n",
+				`p.ftp:5: expected a port in 1024-65535, but the reply gives none that can be read: 227 reply: port 0 advertised`},
+			{"send EPSV 0\nexpect 229 port 1024-65535\n",
+				`p.ftp:5: expected a port in 1024-65535, but the reply gives none that can be read: 229 reply: "40000" is not <d><d><d><port><d> with one delimiter`},
+			// The code is checked first.
+			{"send EPSV\nexpect 227 port 1024-65535\n",
+				`p.ftp:5: expected 227, got 229 "229 Entering Extended Passive Mode (|||40000|)"`},
+		} {
+			err, tr := runPeer(t, tg, "connect\n"+tc.steps)
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("%q: Run =\n%v\nwant\n%s\n%s", tc.steps, err, tc.want, tr)
+			}
+		}
+	})
 	t.Run("quit not 221", func(t *testing.T) {
 		t.Parallel()
 		err, _ := runPeer(t, startPeer(t, "220 hi", echo), "connect\nquit\n")

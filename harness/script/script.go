@@ -74,12 +74,14 @@ type Step struct {
 	// the spec and options of expect, and so on ("" when there is none).
 	Arg string
 
-	name      string         // variable (capture, set) or buffer (download, compare)
-	tmpl      template       // send: the line; set: the value
-	spec      replySpec      // expect
-	multiline bool           // expect: multiline
-	lines     int            // expect: lines N, lines >=N (-1: no condition)
-	atLeast   bool           // expect: lines >=N
+	name      string    // variable (capture, set) or buffer (download, compare)
+	tmpl      template  // send: the line; set: the value
+	spec      replySpec // expect
+	multiline bool      // expect: multiline
+	lines     int       // expect: lines N, lines >=N (-1: no condition)
+	atLeast   bool      // expect: lines >=N
+	portLo    int       // expect: port LO-HI (0: no condition)
+	portHi    int
 	re        *regexp.Regexp // expect: text /RE/; capture
 	reSrc     string         // the regexp as written between the slashes
 	mode      string         // data: pasv, epsv, port, eprt, passive, active
