@@ -30,6 +30,8 @@ var headerKeys = []string{"title", "id", "level", "labels", "needs", "quote"}
 var (
 	idGrammar    = regexp.MustCompile(`^[A-Z][A-Za-z0-9.-]*$`)
 	labelGrammar = regexp.MustCompile(`^[a-z0-9][a-z0-9:._-]*$`)
+	// The slug an id: may give after a "/".
+	slugGrammar = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 	// A FEAT feature: a label, optionally one parameter ("REST STREAM").
 	featureGrammar = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*( [A-Za-z0-9][A-Za-z0-9._+*-]*)?$`)
 )
@@ -148,11 +150,19 @@ func (p *parser) headerField(n int, key, value string) {
 	case "quote":
 		s.Quote = value
 	case "id":
-		if !idGrammar.MatchString(value) {
-			p.errf(n, "id %q: want a capital letter, then letters, digits, dots and dashes (RFC959-5.4-MKD-CODES, SITE-ACME-QUOTA)", value)
-			return
+		id, slug, hasSlug := strings.Cut(value, "/")
+		ok := true
+		if !idGrammar.MatchString(id) {
+			p.errf(n, "id %q: want a capital letter, then letters, digits, dots and dashes (RFC959-5.4-MKD-CODES, SITE-ACME-QUOTA)", id)
+			ok = false
 		}
-		s.ID, s.IDLine = value, n
+		if hasSlug && !slugGrammar.MatchString(slug) {
+			p.errf(n, "id %q: the slug after the / is a lower-case letter or digit, then lower-case letters, digits and dashes (RFC959-5.4-DELE-CODES/missing)", value)
+			ok = false
+		}
+		if ok {
+			s.ID, s.slug, s.IDLine = id, slug, n
+		}
 	case "level":
 		if !slices.Contains(levels, value) {
 			p.errf(n, "level %q: want MUST, SHOULD, MAY or POLICY", value)

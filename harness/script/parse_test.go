@@ -46,6 +46,20 @@ func TestParseErrors(t *testing.T) {
 			[]string{`2: id "rfc959-x": want a capital letter, then letters, digits, dots and dashes (RFC959-5.4-MKD-CODES, SITE-ACME-QUOTA)`}},
 		{"id with a space", "title: T\nid: SITE ACME\nconnect\n",
 			[]string{`2: id "SITE ACME": want a capital letter, then letters, digits, dots and dashes (RFC959-5.4-MKD-CODES, SITE-ACME-QUOTA)`}},
+		{"bad slug", "title: T\nid: X-1/Missing\nconnect\n",
+			[]string{`2: id "X-1/Missing": the slug after the / is a lower-case letter or digit, then lower-case letters, digits and dashes (RFC959-5.4-DELE-CODES/missing)`}},
+		{"empty slug", "title: T\nid: X-1/\nconnect\n",
+			[]string{`2: id "X-1/": the slug after the / is a lower-case letter or digit, then lower-case letters, digits and dashes (RFC959-5.4-DELE-CODES/missing)`}},
+		{"two slashes", "title: T\nid: X-1/a/b\nconnect\n",
+			[]string{`2: id "X-1/a/b": the slug after the / is a lower-case letter or digit, then lower-case letters, digits and dashes (RFC959-5.4-DELE-CODES/missing)`}},
+		{"slug with a dot", "title: T\nid: X-1/a.b\nconnect\n",
+			[]string{`2: id "X-1/a.b": the slug after the / is a lower-case letter or digit, then lower-case letters, digits and dashes (RFC959-5.4-DELE-CODES/missing)`}},
+		{"bad id and slug", "title: T\nid: x-1/_a\nconnect\n", []string{
+			`2: id "x-1": want a capital letter, then letters, digits, dots and dashes (RFC959-5.4-MKD-CODES, SITE-ACME-QUOTA)`,
+			`2: id "x-1/_a": the slug after the / is a lower-case letter or digit, then lower-case letters, digits and dashes (RFC959-5.4-DELE-CODES/missing)`,
+		}},
+		{"bad id before a good slug", "title: T\nid: /missing\nconnect\n",
+			[]string{`2: id "": want a capital letter, then letters, digits, dots and dashes (RFC959-5.4-MKD-CODES, SITE-ACME-QUOTA)`}},
 		{"bad level", head + "level: must\nconnect\n", []string{`3: level "must": want MUST, SHOULD, MAY or POLICY`}},
 		{"bad label", head + "labels: ok, Bad\nconnect\n",
 			[]string{`3: label "Bad": want a lower-case letter or digit, then lower-case letters, digits and : . _ -`}},
@@ -421,6 +435,31 @@ func TestParseWrites(t *testing.T) {
 		}
 		if s.Scratch {
 			t.Errorf("%q: Scratch", tc.steps)
+		}
+	}
+}
+
+// An id: with "/slug" gives the slug; else the file's name does.
+func TestSlugAndKey(t *testing.T) {
+	tests := []struct {
+		file, id     string
+		wantID, slug string
+		wantKey      string
+	}{
+		{"a/dele.ftp", "RFC959-5.4-DELE-CODES/missing", "RFC959-5.4-DELE-CODES", "missing", "RFC959-5.4-DELE-CODES/missing"},
+		{"a/dele.ftp", "RFC959-5.4-DELE-CODES", "RFC959-5.4-DELE-CODES", "dele", "RFC959-5.4-DELE-CODES/dele"},
+		{"Other Name.ftp", "SITE-X/0-a-", "SITE-X", "0-a-", "SITE-X/0-a-"},
+		{"Other Name.ftp", "SITE-X", "SITE-X", "other-name", "SITE-X/other-name"},
+		{"x.ftp", "A.1/x9", "A.1", "x9", "A.1/x9"},
+	}
+	for _, tc := range tests {
+		s, err := Parse(tc.file, []byte("title: T\nid: "+tc.id+"\nconnect\n"), nil)
+		if err != nil {
+			t.Errorf("%s: %v", tc.id, err)
+			continue
+		}
+		if s.ID != tc.wantID || s.Slug() != tc.slug || s.Key() != tc.wantKey || s.IDLine != 2 {
+			t.Errorf("%s in %s: ID %q, Slug %q, Key %q, IDLine %d; want %q, %q, %q", tc.id, tc.file, s.ID, s.Slug(), s.Key(), s.IDLine, tc.wantID, tc.slug, tc.wantKey)
 		}
 	}
 }
