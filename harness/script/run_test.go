@@ -476,3 +476,105 @@ func TestRunMasksPassword(t *testing.T) {
 		}
 	}
 }
+
+// Env.CodeMismatch sees the expect steps whose code is none of their
+// alternatives: the last line sent (masked), the alternatives as written
+// and the reply. Accepting the code lets the step go on to its other
+// conditions.
+func TestRunCodeMismatch(t *testing.T) {
+	t.Parallel()
+	tg := startPeer(t, "220 hi", func(l string) string {
+		switch {
+		case l == "NOOP":
+			return "200 OK"
+		case l == "DELE missing":
+			return "450 Busy"
+		case l == "EPSV":
+			return "200 Entering Extended Passive Mode (|||40000|)"
+		case strings.HasPrefix(l, "PASS "):
+			return "530 Login incorrect"
+		}
+		return echo(l)
+	})
+	type call struct {
+		sent string
+		want []string
+		code int
+	}
+	tests := []struct {
+		name   string
+		steps  string
+		accept bool
+		calls  []call
+		err    string // "" for none
+	}{
+		{"accepted", "connect\nsend DELE missing\nexpect 550|3xx|25x\nsend NOOP\nexpect 200\n", true,
+			[]call{{"DELE missing", []string{"550", "3xx", "25x"}, 450}}, ""},
+		{"refused", "connect\nsend DELE missing\nexpect 550|3xx|25x\n", false,
+			[]call{{"DELE missing", []string{"550", "3xx", "25x"}, 450}}, `p.ftp:5: expected 550|3xx|25x, got 450 "450 Busy"`},
+		{"not asked when the code is one of them", "connect\nsend NOOP\nexpect 2xx\nsend DELE missing\nexpect 450\n", false, nil, ""},
+		{"the password is masked", "connect\nsend PASS {password}\nexpect 230\n", false,
+			[]call{{"PASS ****", []string{"230"}, 530}}, `p.ftp:5: expected 230, got 530 "530 Login incorrect"`},
+		{"text still checked", "connect\nsend DELE missing\nexpect 550 text /gone/\n", true,
+			[]call{{"DELE missing", []string{"550"}, 450}}, `p.ftp:5: expected text matching /gone/, got "450 Busy"`},
+		{"multiline still checked", "connect\nsend DELE missing\nexpect 550 multiline\n", true,
+			[]call{{"DELE missing", []string{"550"}, 450}}, `p.ftp:5: expected a multi-line reply, got one line: 450 "450 Busy"`},
+		{"port still checked", "connect\nsend EPSV\nexpect 229 port 1024-65535\n", true,
+			[]call{{"EPSV", []string{"229"}, 200}},
+			`p.ftp:5: expected a port in 1024-65535, but the reply gives none that can be read: a 200 reply carries no port (only 227 and 229 do)`},
+		{"each connection its own line", "connect\n@b connect\nsend DELE missing\n@b send NOOP\nexpect 550\n@b expect 200\n@b send PASS {password}\n@b expect 230\n", true,
+			[]call{{"DELE missing", []string{"550"}, 450}, {"PASS ****", []string{"230"}, 530}}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sc, err := script.Parse("p.ftp", []byte(head+tc.steps), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var calls []call
+			tr := harness.NewTranscript()
+			env := script.Env{Target: tg, Transcript: tr,
+				CodeMismatch: func(sent string, want []string, got *harness.Reply) bool {
+					calls = append(calls, call{sent, want, got.Code})
+					return tc.accept
+				}}
+			err = sc.Run(t.Context(), env)
+			if tc.err == "" && err != nil || tc.err != "" && (err == nil || err.Error() != tc.err) {
+				t.Errorf("Run = %v, want %q\n%s", err, tc.err, tr)
+			}
+			if fmt.Sprint(calls) != fmt.Sprint(tc.calls) {
+				t.Errorf("CodeMismatch called with %v, want %v", calls, tc.calls)
+			}
+			if s := tr.String(); tc.accept && len(tc.calls) > 0 && !strings.Contains(s, "the code is accepted by the run's own tolerance") {
+				t.Errorf("the transcript does not say the code was accepted:\n%s", s)
+			}
+			if s := fmt.Sprint(calls) + tr.String(); strings.Contains(s, testPassword) {
+				t.Errorf("the password leaked:\n%s", s)
+			}
+		})
+	}
+
+	// A Connect that records in a transcript of its own: the line of the
+	// last send step, masked alike.
+	t.Run("transcript elsewhere", func(t *testing.T) {
+		t.Parallel()
+		sc, err := script.Parse("p.ftp", []byte(head+"connect\nsend PASS {password}\nexpect 230\nsend SITE {password}x\nexpect 200\n"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sent []string
+		env := script.Env{Target: tg,
+			Connect: func(ctx context.Context, name string) (*harness.Conn, []*harness.Reply, error) {
+				return harness.ConnectClear(ctx, tg, harness.NewTranscript())
+			},
+			CodeMismatch: func(s string, _ []string, _ *harness.Reply) bool { sent = append(sent, s); return true },
+		}
+		if err := sc.Run(t.Context(), env); err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"PASS ****", "SITE ****x"}; fmt.Sprint(sent) != fmt.Sprint(want) {
+			t.Errorf("sent %q, want %q", sent, want)
+		}
+	})
+}
