@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -563,6 +564,8 @@ func (r *runner) download(ctx context.Context, st *Step, sess *session) *Failure
 		if err != nil {
 			if ctx.Err() != nil {
 				err = ctx.Err()
+			} else if errors.Is(err, os.ErrDeadlineExceeded) {
+				return r.fail(st, err, "download: %d bytes, then nothing more within the data timeout (%s), and the data connection still open", buf.Len(), timeout)
 			}
 			return r.fail(st, err, "download: %v after %d bytes", err, buf.Len())
 		}
