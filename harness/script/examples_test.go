@@ -115,7 +115,7 @@ func TestRunExampleAgainstFaults(t *testing.T) {
 		{"expect multiline", "feat-first-line-space", "site-command", 19,
 			`^expected a multi-line reply, got one line: 211 "211 Extensions supported:"$`, nil},
 		{"expect text", "feat-missing-end", "site-command", 19,
-			`^expected text matching /\(\?m\)\^211 End/, got "211-Extensions supported:\\n .*\\n211 Features listed\."$`, nil},
+			`^expected text matching /\(\?mi\)\^211 End/, got "211-Extensions supported:\\n .*\\n211 Features listed\."$`, nil},
 		{"expect port", "pasv-port-one-number", "passive-range", 28,
 			`^expected a port in 1024-65535, but the reply gives none that can be read: 227 reply: found 5 comma-separated numbers "127,0,0,1,\d+", want six`, nil},
 		{"capture", "pwd-unquoted", "two-sessions", 23, `^capture dir: /\^257 "\(\[\^"\]\*\)"/ does not match the last reply, "257 /`, nil},
