@@ -22,17 +22,24 @@ func TestLoadFS(t *testing.T) {
 		"s/notes.txt":      {Data: []byte("not a scenario")},
 		"elsewhere/z.ftp":  scenario("Z", "X-9", "bogus\n"),
 		"s/data/d.ftp.bak": {Data: []byte("bogus")},
+		// One file name, one ID: the slugs in id: tell them apart.
+		"s/x/same.ftp": scenario("Same 1", "X-3/first", "connect\n"),
+		"s/y/same.ftp": scenario("Same 2", "X-3/second", "connect\n"),
 	}
 	scripts, err := LoadFS(fsys, "s")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var files []string
+	var files, keys []string
 	for _, s := range scripts {
 		files = append(files, s.File)
+		keys = append(keys, s.Key())
 	}
-	if got := strings.Join(files, " "); got != "s/a.ftp s/b.ftp s/sub/c.ftp" {
+	if got := strings.Join(files, " "); got != "s/a.ftp s/b.ftp s/sub/c.ftp s/x/same.ftp s/y/same.ftp" {
 		t.Errorf("files %s", got)
+	}
+	if got := strings.Join(keys, " "); got != "X-1/a X-1/b X-2/c X-3/first X-3/second" {
+		t.Errorf("keys %s", got)
 	}
 	if got := string(scripts[2].Steps[2].src.data); got != "y" {
 		t.Errorf("the fixture of s/sub/c.ftp holds %q, want it read from s/sub", got)
@@ -50,6 +57,9 @@ func TestLoadFSErrors(t *testing.T) {
 		"sub/a.ftp":   scenario("Other", "X-1", "connect\n"),
 		"sub/A!.ftp":  scenario("Yet another", "X-1", "connect\n"),
 		"e.ftp":       {Data: []byte("quote: q\nid: X-5\nconnect\n")},
+		"f.ftp":       scenario("F", "X-7/shared", "connect\n"),
+		"g.ftp":       scenario("G", "X-7/shared", "connect\n"),
+		"shared.ftp":  scenario("H", "X-7", "connect\n"),
 		"fixtures.ok": {Data: []byte("")},
 	}
 	scripts, err := LoadFS(fsys, ".")
@@ -58,6 +68,8 @@ func TestLoadFSErrors(t *testing.T) {
 		`c.ftp:3: unknown step "conect" (want connect, login, send, expect, capture, set, data, upload, write, close-data, download, compare, quit, sleep)`,
 		`d.ftp:4: connection main is not connected: a connect step must come first (connect)`,
 		`e.ftp:1: missing header field "title"`,
+		`g.ftp:2: duplicate key X-7/shared (also f.ftp): rename the file or change the id`,
+		`shared.ftp:2: duplicate key X-7/shared (also f.ftp): rename the file or change the id`,
 		`sub/a.ftp:2: duplicate key X-1/a (also sub/A!.ftp): rename the file or change the id`,
 	}, "\n")
 	if err == nil || err.Error() != want {
@@ -66,8 +78,8 @@ func TestLoadFSErrors(t *testing.T) {
 	if _, ok := err.(ErrorList); !ok {
 		t.Errorf("error is a %T, want ErrorList", err)
 	}
-	if len(scripts) != 2 {
-		t.Errorf("%d scripts loaded beside the errors, want 2 (a.ftp, sub/A!.ftp)", len(scripts))
+	if len(scripts) != 3 {
+		t.Errorf("%d scripts loaded beside the errors, want 3 (a.ftp, f.ftp, sub/A!.ftp)", len(scripts))
 	}
 }
 

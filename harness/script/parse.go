@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ftpconform/ftpconform/harness"
 )
 
 // MaxSleep is the longest sleep step.
@@ -28,6 +30,8 @@ var headerKeys = []string{"title", "id", "level", "labels", "needs", "quote"}
 var (
 	idGrammar    = regexp.MustCompile(`^[A-Z][A-Za-z0-9.-]*$`)
 	labelGrammar = regexp.MustCompile(`^[a-z0-9][a-z0-9:._-]*$`)
+	// The slug an id: may give after a "/".
+	slugGrammar = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 	// A FEAT feature: a label, optionally one parameter ("REST STREAM").
 	featureGrammar = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*( [A-Za-z0-9][A-Za-z0-9._+*-]*)?$`)
 )
@@ -146,11 +150,19 @@ func (p *parser) headerField(n int, key, value string) {
 	case "quote":
 		s.Quote = value
 	case "id":
-		if !idGrammar.MatchString(value) {
-			p.errf(n, "id %q: want a capital letter, then letters, digits, dots and dashes (RFC959-5.4-MKD-CODES, SITE-ACME-QUOTA)", value)
-			return
+		id, slug, hasSlug := strings.Cut(value, "/")
+		ok := true
+		if !idGrammar.MatchString(id) {
+			p.errf(n, "id %q: want a capital letter, then letters, digits, dots and dashes (RFC959-5.4-MKD-CODES, SITE-ACME-QUOTA)", id)
+			ok = false
 		}
-		s.ID, s.IDLine = value, n
+		if hasSlug && !slugGrammar.MatchString(slug) {
+			p.errf(n, "id %q: the slug after the / is a lower-case letter or digit, then lower-case letters, digits and dashes (RFC959-5.4-DELE-CODES/missing)", value)
+			ok = false
+		}
+		if ok {
+			s.ID, s.slug, s.IDLine = id, slug, n
+		}
 	case "level":
 		if !slices.Contains(levels, value) {
 			p.errf(n, "level %q: want MUST, SHOULD, MAY or POLICY", value)
@@ -410,7 +422,8 @@ func (p *parser) regexpArg(st *Step, sc *scanner) string {
 	return ""
 }
 
-// expectArgs reads SPEC [text /RE/] [multiline] [lines N | lines >=N].
+// expectArgs reads SPEC [text /RE/] [multiline] [lines N | lines >=N]
+// [port LO-HI].
 func (p *parser) expectArgs(st *Step, sc *scanner) string {
 	spec, err := parseSpec(sc.word())
 	if err != nil {
@@ -439,11 +452,45 @@ func (p *parser) expectArgs(st *Step, sc *scanner) string {
 				return fmt.Sprintf("lines %q: want a number of lines from 1, as in \"lines 3\" or \"lines >=3\"", w)
 			}
 			st.lines, st.atLeast = int(n), atLeast
+		case "port":
+			lo, hi, msg := parsePortRange(sc.word())
+			if msg != "" {
+				return "port " + msg
+			}
+			st.portLo, st.portHi = lo, hi
 		default:
-			return fmt.Sprintf("unknown option %q (want text /RE/, multiline, lines N or lines >=N)", opt)
+			return fmt.Sprintf("unknown option %q (want text /RE/, multiline, lines N, lines >=N or port LO-HI)", opt)
+		}
+	}
+	if st.portHi > 0 {
+		for _, a := range spec.alts {
+			if a.lo != a.hi || a.lo != harness.ReplyEnteringPassive && a.lo != harness.ReplyEnteringEPSV {
+				return fmt.Sprintf("port: only 227 (PASV) and 229 (EPSV) replies carry a port, and %s accepts other codes", spec.text)
+			}
 		}
 	}
 	return ""
+}
+
+// parsePortRange reads LO-HI, two ports from 1 to 65535 with LO <= HI;
+// the message says what is wrong with w ("" when nothing is).
+func parsePortRange(w string) (lo, hi int, msg string) {
+	if w == "" {
+		return 0, 0, `range missing: want LO-HI, as in "port 1024-65535"`
+	}
+	a, b, ok := strings.Cut(w, "-")
+	if !ok {
+		return 0, 0, fmt.Sprintf("%q: want a range LO-HI, as in \"port 30000-30099\"", w)
+	}
+	l, errL := parseCount(a, 65535)
+	h, errH := parseCount(b, 65535)
+	switch {
+	case errL != nil || errH != nil || l == 0 || h == 0:
+		return 0, 0, fmt.Sprintf("%q: both ends of the range are ports from 1 to 65535", w)
+	case l > h:
+		return 0, 0, fmt.Sprintf("%q: the low end %d is above the high end %d", w, l, h)
+	}
+	return int(l), int(h), ""
 }
 
 // check runs the static checks on a parsed step, in file order.

@@ -46,6 +46,20 @@ func TestParseErrors(t *testing.T) {
 			[]string{`2: id "rfc959-x": want a capital letter, then letters, digits, dots and dashes (RFC959-5.4-MKD-CODES, SITE-ACME-QUOTA)`}},
 		{"id with a space", "title: T\nid: SITE ACME\nconnect\n",
 			[]string{`2: id "SITE ACME": want a capital letter, then letters, digits, dots and dashes (RFC959-5.4-MKD-CODES, SITE-ACME-QUOTA)`}},
+		{"bad slug", "title: T\nid: X-1/Missing\nconnect\n",
+			[]string{`2: id "X-1/Missing": the slug after the / is a lower-case letter or digit, then lower-case letters, digits and dashes (RFC959-5.4-DELE-CODES/missing)`}},
+		{"empty slug", "title: T\nid: X-1/\nconnect\n",
+			[]string{`2: id "X-1/": the slug after the / is a lower-case letter or digit, then lower-case letters, digits and dashes (RFC959-5.4-DELE-CODES/missing)`}},
+		{"two slashes", "title: T\nid: X-1/a/b\nconnect\n",
+			[]string{`2: id "X-1/a/b": the slug after the / is a lower-case letter or digit, then lower-case letters, digits and dashes (RFC959-5.4-DELE-CODES/missing)`}},
+		{"slug with a dot", "title: T\nid: X-1/a.b\nconnect\n",
+			[]string{`2: id "X-1/a.b": the slug after the / is a lower-case letter or digit, then lower-case letters, digits and dashes (RFC959-5.4-DELE-CODES/missing)`}},
+		{"bad id and slug", "title: T\nid: x-1/_a\nconnect\n", []string{
+			`2: id "x-1": want a capital letter, then letters, digits, dots and dashes (RFC959-5.4-MKD-CODES, SITE-ACME-QUOTA)`,
+			`2: id "x-1/_a": the slug after the / is a lower-case letter or digit, then lower-case letters, digits and dashes (RFC959-5.4-DELE-CODES/missing)`,
+		}},
+		{"bad id before a good slug", "title: T\nid: /missing\nconnect\n",
+			[]string{`2: id "": want a capital letter, then letters, digits, dots and dashes (RFC959-5.4-MKD-CODES, SITE-ACME-QUOTA)`}},
 		{"bad level", head + "level: must\nconnect\n", []string{`3: level "must": want MUST, SHOULD, MAY or POLICY`}},
 		{"bad label", head + "labels: ok, Bad\nconnect\n",
 			[]string{`3: label "Bad": want a lower-case letter or digit, then lower-case letters, digits and : . _ -`}},
@@ -86,11 +100,27 @@ func TestParseErrors(t *testing.T) {
 		{"regexp without slashes", head + "connect\nexpect 200 text abc\n",
 			[]string{`4: expect: text: "abc": a regexp is written between slashes, /like this/`}},
 		{"unknown expect option", head + "connect\nexpect 200 txt /a/\n",
-			[]string{`4: expect: unknown option "txt" (want text /RE/, multiline, lines N or lines >=N)`}},
+			[]string{`4: expect: unknown option "txt" (want text /RE/, multiline, lines N, lines >=N or port LO-HI)`}},
 		{"option twice", head + "connect\nexpect 200 multiline multiline\n", []string{`4: expect: option multiline given twice`}},
 		{"bad line count", head + "connect\nexpect 200 lines x\nexpect 200 lines >=0\n", []string{
 			`4: expect: lines "x": want a number of lines from 1, as in "lines 3" or "lines >=3"`,
 			`5: expect: lines ">=0": want a number of lines from 1, as in "lines 3" or "lines >=3"`,
+		}},
+		{"bad port range", head + "connect\nexpect 227 port\nexpect 227 port 1024\nexpect 227 port 0-10\nexpect 229 port 1-65536\n" +
+			"expect 229 port 2000-1000\nexpect 229 port a-b\nexpect 229 port 1024-\nexpect 227 port -5\n", []string{
+			`4: expect: port range missing: want LO-HI, as in "port 1024-65535"`,
+			`5: expect: port "1024": want a range LO-HI, as in "port 30000-30099"`,
+			`6: expect: port "0-10": both ends of the range are ports from 1 to 65535`,
+			`7: expect: port "1-65536": both ends of the range are ports from 1 to 65535`,
+			`8: expect: port "2000-1000": the low end 2000 is above the high end 1000`,
+			`9: expect: port "a-b": both ends of the range are ports from 1 to 65535`,
+			`10: expect: port "1024-": both ends of the range are ports from 1 to 65535`,
+			`11: expect: port "-5": both ends of the range are ports from 1 to 65535`,
+		}},
+		{"port of a reply without one", head + "connect\nexpect 2xx port 1-2\nexpect 227|200 port 1-2\nexpect 22x port 1-2\n", []string{
+			`4: expect: port: only 227 (PASV) and 229 (EPSV) replies carry a port, and 2xx accepts other codes`,
+			`5: expect: port: only 227 (PASV) and 229 (EPSV) replies carry a port, and 227|200 accepts other codes`,
+			`6: expect: port: only 227 (PASV) and 229 (EPSV) replies carry a port, and 22x accepts other codes`,
 		}},
 		{"capture without regexp", head + "connect\ncapture x\n", []string{`4: capture: missing /regexp/`}},
 		{"bad variable name", head + "connect\ncapture X /a/\nset 1x y\n", []string{
@@ -409,6 +439,31 @@ func TestParseWrites(t *testing.T) {
 	}
 }
 
+// An id: with "/slug" gives the slug; else the file's name does.
+func TestSlugAndKey(t *testing.T) {
+	tests := []struct {
+		file, id     string
+		wantID, slug string
+		wantKey      string
+	}{
+		{"a/dele.ftp", "RFC959-5.4-DELE-CODES/missing", "RFC959-5.4-DELE-CODES", "missing", "RFC959-5.4-DELE-CODES/missing"},
+		{"a/dele.ftp", "RFC959-5.4-DELE-CODES", "RFC959-5.4-DELE-CODES", "dele", "RFC959-5.4-DELE-CODES/dele"},
+		{"Other Name.ftp", "SITE-X/0-a-", "SITE-X", "0-a-", "SITE-X/0-a-"},
+		{"Other Name.ftp", "SITE-X", "SITE-X", "other-name", "SITE-X/other-name"},
+		{"x.ftp", "A.1/x9", "A.1", "x9", "A.1/x9"},
+	}
+	for _, tc := range tests {
+		s, err := Parse(tc.file, []byte("title: T\nid: "+tc.id+"\nconnect\n"), nil)
+		if err != nil {
+			t.Errorf("%s: %v", tc.id, err)
+			continue
+		}
+		if s.ID != tc.wantID || s.Slug() != tc.slug || s.Key() != tc.wantKey || s.IDLine != 2 {
+			t.Errorf("%s in %s: ID %q, Slug %q, Key %q, IDLine %d; want %q, %q, %q", tc.id, tc.file, s.ID, s.Slug(), s.Key(), s.IDLine, tc.wantID, tc.slug, tc.wantKey)
+		}
+	}
+}
+
 func TestSlug(t *testing.T) {
 	for file, want := range map[string]string{
 		"examples/scripts/rest-resume.ftp": "rest-resume",
@@ -464,6 +519,21 @@ func TestClipQuote(t *testing.T) {
 	}
 	if got := clipQuote("aé", 2); got != `"a"...` { // never half a rune
 		t.Error(got)
+	}
+}
+
+// port LO-HI takes any range of ports, one port included, on 227 and
+// 229 replies, beside the other options.
+func TestParsePortRange(t *testing.T) {
+	s, err := Parse("t.ftp", []byte(head+"connect\nexpect 227 port 1024-65535\nexpect 229 port 1-1 text /x/\nexpect 227|229 multiline port 30000-30099 lines >=1\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][2]int{{0, 0}, {1024, 65535}, {1, 1}, {30000, 30099}}
+	for i, st := range s.Steps {
+		if got := [2]int{st.portLo, st.portHi}; got != want[i] {
+			t.Errorf("line %d: port range %v, want %v", st.Line, got, want[i])
+		}
 	}
 }
 

@@ -313,11 +313,77 @@ func runPeer(t *testing.T, tg harness.Target, steps string) (error, *harness.Tra
 
 func TestRunAgainstPeers(t *testing.T) {
 	t.Parallel()
-	t.Run("greeting not 2xx", func(t *testing.T) {
+	// RFC 959 §5.4: the greeting is 220, or 120 and then 220.
+	greetings := []struct {
+		name, greeting, want string // want: the error, "" for none
+	}{
+		{"220", "220 hi", ""},
+		{"multi-line 220", "220-hi\r\n there\r\n220 ready", ""},
+		{"120 then 220", "120 Ready in 1 minute\r\n220 hi", ""},
+		{"421", "421 Too busy", `p.ftp:3: expected a 220 greeting, got 421 "421 Too busy": the service is not available`},
+		{"200", "200 Ready", `p.ftp:3: expected a 220 greeting, got 200 "200 Ready"`},
+		{"230", "230 Logged in", `p.ftp:3: expected a 220 greeting, got 230 "230 Logged in"`},
+		{"120 then 421", "120 Ready in 1 minute\r\n421 Gave up",
+			`p.ftp:3: expected 220 after the greeting 120 "120 Ready in 1 minute", got 421 "421 Gave up"`},
+		{"120 then 200", "120 Ready in 1 minute\r\n200 Ready",
+			`p.ftp:3: expected 220 after the greeting 120 "120 Ready in 1 minute", got 200 "200 Ready"`},
+		{"120 alone", "120 Ready in 1 minute",
+			`p.ftp:3: expected 220 after the greeting 120 "120 Ready in 1 minute", got no reply: `},
+	}
+	for _, tc := range greetings {
+		t.Run("greeting "+tc.name, func(t *testing.T) {
+			t.Parallel()
+			err, tr := runPeer(t, startPeer(t, tc.greeting, echo), "connect\nsend NOOP\nexpect 500\n")
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("Run = %v\n%s", err, tr)
+			case tc.want == "":
+			case err == nil || !strings.HasPrefix(err.Error(), tc.want) || !strings.HasSuffix(tc.want, ": ") && err.Error() != tc.want:
+				t.Fatalf("Run = %v, want %s\n%s", err, tc.want, tr)
+			}
+		})
+	}
+	t.Run("port", func(t *testing.T) {
 		t.Parallel()
-		err, _ := runPeer(t, startPeer(t, "421 Too busy", echo), "connect\n")
-		if err == nil || err.Error() != `p.ftp:3: expected a 2xx greeting, got 421 "421 Too busy"` {
-			t.Fatalf("Run = %v", err)
+		tg := startPeer(t, "220 hi", func(l string) string {
+			switch l {
+			case "PASV":
+				return "227 Entering Passive Mode (127,0,0,1,117,48)." // port 30000
+			case "EPSV":
+				return "229 Entering Extended Passive Mode (|||40000|)"
+			case "PASV 5":
+				return "227 Entering Passive Mode (127,0,0,1,30000)"
+			case "EPSV 0":
+				return "229 Entering Extended Passive Mode (40000)"
+			case "PASV 0":
+				return "227 Entering Passive Mode (127,0,0,1,0,0)"
+			}
+			return echo(l)
+		})
+		ok := "connect\nsend PASV\nexpect 227 port 30000-30099\nsend EPSV\nexpect 229 port 40000-40000\n" +
+			"send PASV\nexpect 227|229 port 1-30000\nsend EPSV\nexpect 227|229 port 40000-65535\n"
+		if err, tr := runPeer(t, tg, ok); err != nil {
+			t.Fatalf("Run = %v\n%s", err, tr)
+		}
+		for _, tc := range []struct{ steps, want string }{
+			{"send PASV\nexpect 227 port 30001-30099\n",
+				`p.ftp:5: expected a port in 30001-30099, got port 30000: 227 "227 Entering Passive Mode (127,0,0,1,117,48)."`},
+			{"send EPSV\nexpect 229 port 1024-39999\n",
+				`p.ftp:5: expected a port in 1024-39999, got port 40000: 229 "229 Entering Extended Passive Mode (|||40000|)"`},
+			{"send PASV 5\nexpect 227 port 1024-65535\n",
+				`p.ftp:5: expected a port in 1024-65535, but the reply gives none that can be read: 227 reply: found 5 comma-separated numbers "127,0,0,1,30000", want six (h1,h2,h3,h4,p1,p2)`},
+			{"send PASV 0\nexpect 227 port 1024-65535\n",
+				`p.ftp:5: expected a port in 1024-65535, but the reply gives none that can be read: 227 reply: port 0 advertised`},
+			{"send EPSV 0\nexpect 229 port 1024-65535\n",
+				`p.ftp:5: expected a port in 1024-65535, but the reply gives none that can be read: 229 reply: "40000" is not <d><d><d><port><d> with one delimiter`},
+			// The code is checked first.
+			{"send EPSV\nexpect 227 port 1024-65535\n",
+				`p.ftp:5: expected 227, got 229 "229 Entering Extended Passive Mode (|||40000|)"`},
+		} {
+			err, tr := runPeer(t, tg, "connect\n"+tc.steps)
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("%q: Run =\n%v\nwant\n%s\n%s", tc.steps, err, tc.want, tr)
+			}
 		}
 	})
 	t.Run("quit not 221", func(t *testing.T) {
@@ -409,4 +475,106 @@ func TestRunMasksPassword(t *testing.T) {
 			t.Errorf("%q: the password is in the transcript:\n%s", tc.steps, tr)
 		}
 	}
+}
+
+// Env.CodeMismatch sees the expect steps whose code is none of their
+// alternatives: the last line sent (masked), the alternatives as written
+// and the reply. Accepting the code lets the step go on to its other
+// conditions.
+func TestRunCodeMismatch(t *testing.T) {
+	t.Parallel()
+	tg := startPeer(t, "220 hi", func(l string) string {
+		switch {
+		case l == "NOOP":
+			return "200 OK"
+		case l == "DELE missing":
+			return "450 Busy"
+		case l == "EPSV":
+			return "200 Entering Extended Passive Mode (|||40000|)"
+		case strings.HasPrefix(l, "PASS "):
+			return "530 Login incorrect"
+		}
+		return echo(l)
+	})
+	type call struct {
+		sent string
+		want []string
+		code int
+	}
+	tests := []struct {
+		name   string
+		steps  string
+		accept bool
+		calls  []call
+		err    string // "" for none
+	}{
+		{"accepted", "connect\nsend DELE missing\nexpect 550|3xx|25x\nsend NOOP\nexpect 200\n", true,
+			[]call{{"DELE missing", []string{"550", "3xx", "25x"}, 450}}, ""},
+		{"refused", "connect\nsend DELE missing\nexpect 550|3xx|25x\n", false,
+			[]call{{"DELE missing", []string{"550", "3xx", "25x"}, 450}}, `p.ftp:5: expected 550|3xx|25x, got 450 "450 Busy"`},
+		{"not asked when the code is one of them", "connect\nsend NOOP\nexpect 2xx\nsend DELE missing\nexpect 450\n", false, nil, ""},
+		{"the password is masked", "connect\nsend PASS {password}\nexpect 230\n", false,
+			[]call{{"PASS ****", []string{"230"}, 530}}, `p.ftp:5: expected 230, got 530 "530 Login incorrect"`},
+		{"text still checked", "connect\nsend DELE missing\nexpect 550 text /gone/\n", true,
+			[]call{{"DELE missing", []string{"550"}, 450}}, `p.ftp:5: expected text matching /gone/, got "450 Busy"`},
+		{"multiline still checked", "connect\nsend DELE missing\nexpect 550 multiline\n", true,
+			[]call{{"DELE missing", []string{"550"}, 450}}, `p.ftp:5: expected a multi-line reply, got one line: 450 "450 Busy"`},
+		{"port still checked", "connect\nsend EPSV\nexpect 229 port 1024-65535\n", true,
+			[]call{{"EPSV", []string{"229"}, 200}},
+			`p.ftp:5: expected a port in 1024-65535, but the reply gives none that can be read: a 200 reply carries no port (only 227 and 229 do)`},
+		{"each connection its own line", "connect\n@b connect\nsend DELE missing\n@b send NOOP\nexpect 550\n@b expect 200\n@b send PASS {password}\n@b expect 230\n", true,
+			[]call{{"DELE missing", []string{"550"}, 450}, {"PASS ****", []string{"230"}, 530}}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sc, err := script.Parse("p.ftp", []byte(head+tc.steps), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var calls []call
+			tr := harness.NewTranscript()
+			env := script.Env{Target: tg, Transcript: tr,
+				CodeMismatch: func(sent string, want []string, got *harness.Reply) bool {
+					calls = append(calls, call{sent, want, got.Code})
+					return tc.accept
+				}}
+			err = sc.Run(t.Context(), env)
+			if tc.err == "" && err != nil || tc.err != "" && (err == nil || err.Error() != tc.err) {
+				t.Errorf("Run = %v, want %q\n%s", err, tc.err, tr)
+			}
+			if fmt.Sprint(calls) != fmt.Sprint(tc.calls) {
+				t.Errorf("CodeMismatch called with %v, want %v", calls, tc.calls)
+			}
+			if s := tr.String(); tc.accept && len(tc.calls) > 0 && !strings.Contains(s, "the code is accepted by the run's own tolerance") {
+				t.Errorf("the transcript does not say the code was accepted:\n%s", s)
+			}
+			if s := fmt.Sprint(calls) + tr.String(); strings.Contains(s, testPassword) {
+				t.Errorf("the password leaked:\n%s", s)
+			}
+		})
+	}
+
+	// A Connect that records in a transcript of its own: the line of the
+	// last send step, masked alike.
+	t.Run("transcript elsewhere", func(t *testing.T) {
+		t.Parallel()
+		sc, err := script.Parse("p.ftp", []byte(head+"connect\nsend PASS {password}\nexpect 230\nsend SITE {password}x\nexpect 200\n"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sent []string
+		env := script.Env{Target: tg,
+			Connect: func(ctx context.Context, name string) (*harness.Conn, []*harness.Reply, error) {
+				return harness.ConnectClear(ctx, tg, harness.NewTranscript())
+			},
+			CodeMismatch: func(s string, _ []string, _ *harness.Reply) bool { sent = append(sent, s); return true },
+		}
+		if err := sc.Run(t.Context(), env); err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"PASS ****", "SITE ****x"}; fmt.Sprint(sent) != fmt.Sprint(want) {
+			t.Errorf("sent %q, want %q", sent, want)
+		}
+	})
 }

@@ -15,7 +15,9 @@ type Script struct {
 	File string
 
 	Title string // title: (required)
-	ID    string // id: a catalog requirement ID or the user's own (required)
+	// ID is the requirement of id: (required), a catalog requirement ID
+	// or the user's own, without the slug that may follow it after a "/".
+	ID    string
 	Level string // level: MUST, SHOULD, MAY or POLICY; "" when absent
 	Quote string // quote: the sentence the scenario relies on; "" when absent
 
@@ -38,6 +40,9 @@ type Script struct {
 	// The lines of the header fields title:, id: and level: (0 when
 	// absent), for problems found later, against the catalog.
 	TitleLine, IDLine, LevelLine int
+
+	// slug is the slug id: gives after its "/" ("" when it gives none).
+	slug string
 }
 
 // Kind is what a step does: its name in the file.
@@ -45,7 +50,7 @@ type Kind string
 
 // The step kinds.
 const (
-	Connect   Kind = "connect"    // open the control connection, expect a 2xx greeting
+	Connect   Kind = "connect"    // open the control connection, expect a 220 greeting
 	Login     Kind = "login"      // log in with the run's credentials
 	Send      Kind = "send"       // send a command line, read nothing
 	Expect    Kind = "expect"     // read the next reply and check it
@@ -74,12 +79,14 @@ type Step struct {
 	// the spec and options of expect, and so on ("" when there is none).
 	Arg string
 
-	name      string         // variable (capture, set) or buffer (download, compare)
-	tmpl      template       // send: the line; set: the value
-	spec      replySpec      // expect
-	multiline bool           // expect: multiline
-	lines     int            // expect: lines N, lines >=N (-1: no condition)
-	atLeast   bool           // expect: lines >=N
+	name      string    // variable (capture, set) or buffer (download, compare)
+	tmpl      template  // send: the line; set: the value
+	spec      replySpec // expect
+	multiline bool      // expect: multiline
+	lines     int       // expect: lines N, lines >=N (-1: no condition)
+	atLeast   bool      // expect: lines >=N
+	portLo    int       // expect: port LO-HI (0: no condition)
+	portHi    int
 	re        *regexp.Regexp // expect: text /RE/; capture
 	reSrc     string         // the regexp as written between the slashes
 	mode      string         // data: pasv, epsv, port, eprt, passive, active
@@ -89,12 +96,18 @@ type Step struct {
 	dur       time.Duration  // sleep
 }
 
-// Slug is the scenario's name in a check key (ID/slug): the file's base
-// name without ".ftp", in lower case, every run of characters other than
-// a-z and 0-9 replaced by one "-", without a leading or trailing "-"
-// ("REST resume (v2).ftp" gives "rest-resume-v2"). A name with nothing
-// left gives "scenario".
+// Slug is the scenario's name in a check key (ID/slug). An id: that
+// carries one after a "/" gives it ("id: RFC959-5.4-DELE-CODES/missing"
+// gives "missing"), so that several scenarios of one file name, or files
+// renamed, keep their keys. Else it is the file's base name without
+// ".ftp", in lower case, every run of characters other than a-z and 0-9
+// replaced by one "-", without a leading or trailing "-" ("REST resume
+// (v2).ftp" gives "rest-resume-v2"); a name with nothing left gives
+// "scenario".
 func (s *Script) Slug() string {
+	if s.slug != "" {
+		return s.slug
+	}
 	base := strings.TrimSuffix(path.Base(strings.ReplaceAll(s.File, `\`, "/")), ".ftp")
 	var b strings.Builder
 	dash := false
