@@ -162,6 +162,10 @@ func scenarioNeed(ctx *Ctx, n string) {
 		if t.TLS == harness.TLSOff {
 			Skip("the scenario needs TLS: the run is in plain FTP (run with --tls explicit or implicit)")
 		}
+	case "feat":
+		if f := ctx.cfg.Facts; f != nil && (f.Features == nil || !f.Features.Supported()) {
+			Skip("the scenario needs FEAT: the server does not answer it with a feature list")
+		}
 	case "passive":
 		needEither(ctx, harness.CapPASV, harness.CapEPSV)
 	case "active":

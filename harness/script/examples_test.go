@@ -107,14 +107,14 @@ func TestRunExampleAgainstFaults(t *testing.T) {
 		opt         serverOption // besides the fault
 	}{
 		{"connect", "greeting-wrong-code", "login-policy", 14, `^expected a 220 greeting, got 200 "200 Ready"$`, nil},
-		{"login", "good-password-refused", "site-command", 14,
+		{"login", "good-password-refused", "site-command", 15,
 			`^login failed: PASS \*\*\*\*: expected one of 230, 202; got 530 "`, nil},
 		{"expect", "rest-200", "rest-resume", 27, `^expected 350, got 200 "200 `, nil},
 		{"expect", "prelogin-332", "login-policy", 18, `^expected 530, got 332 "332 Need account for login\.?"$`, nil},
-		{"expect", "site-unknown-200", "site-command", 28, `^expected 500\|501\|502\|504, got 200 "200 OK\."$`, nil},
-		{"expect multiline", "feat-first-line-space", "site-command", 19,
+		{"expect", "site-unknown-200", "site-command", 29, `^expected 500\|501\|502\|504, got 200 "200 OK\."$`, nil},
+		{"expect multiline", "feat-first-line-space", "site-command", 20,
 			`^expected a multi-line reply, got one line: 211 "211 Extensions supported:"$`, nil},
-		{"expect text", "feat-missing-end", "site-command", 19,
+		{"expect text", "feat-missing-end", "site-command", 20,
 			`^expected text matching /\(\?mi\)\^211 End/, got "211-Extensions supported:\\n .*\\n211 Features listed\."$`, nil},
 		{"expect port", "pasv-port-one-number", "passive-range", 28,
 			`^expected a port in 1024-65535, but the reply gives none that can be read: 227 reply: found 5 comma-separated numbers "127,0,0,1,\d+", want six`, nil},
@@ -128,7 +128,7 @@ func TestRunExampleAgainstFaults(t *testing.T) {
 		{"compare", "rest-ignored", "rest-resume", 32, `^buffer last has 100000 bytes, want 60000$`, nil},
 		{"compare", "retr-ff-doubled", "two-sessions", 48,
 			`^buffer seen differs from random 250000: got \d+ bytes, want 250000; first difference at offset \d+: got ff `, nil},
-		{"quit", "quit-silent-close", "site-command", 30, `^expected 221, got no reply: `, nil},
+		{"quit", "quit-silent-close", "site-command", 31, `^expected 221, got no reply: `, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.fault, func(t *testing.T) {

@@ -18,8 +18,9 @@ const MaxSleep = 10 * time.Second
 // Levels a header may give.
 var levels = []string{"MUST", "SHOULD", "MAY", "POLICY"}
 
-// pseudoNeeds are the needs that are no FEAT feature.
-var pseudoNeeds = []string{"TLS", "write", "active", "passive"}
+// pseudoNeeds are the needs that are no FEAT feature: FEAT itself (the
+// server answers FEAT with a feature list; FEAT never lists itself).
+var pseudoNeeds = []string{"TLS", "write", "active", "passive", "FEAT"}
 
 // builtins are the variables every run defines.
 var builtins = []string{"user", "password", "scratch", "host"}
@@ -213,7 +214,7 @@ func (p *parser) need(n int, need string) {
 	case featureGrammar.MatchString(need):
 		need = strings.ToUpper(need)
 	default:
-		p.errf(n, "need %q: want a FEAT feature (MLST, SIZE, REST STREAM, UTF8) or TLS, write, active, passive", need)
+		p.errf(n, "need %q: want a FEAT feature (MLST, SIZE, REST STREAM, UTF8) or TLS, write, active, passive, FEAT", need)
 		return
 	}
 	if slices.Contains(s.Needs, need) {

@@ -66,7 +66,7 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate label", head + "labels: a, b, a\nconnect\n", []string{`3: label "a" is listed twice`}},
 		{"empty list item", head + "labels: a,,b\nconnect\n", []string{`3: labels: empty item in "a,,b"`}},
 		{"bad need", head + "needs: REST STREAM NOW\nconnect\n",
-			[]string{`3: need "REST STREAM NOW": want a FEAT feature (MLST, SIZE, REST STREAM, UTF8) or TLS, write, active, passive`}},
+			[]string{`3: need "REST STREAM NOW": want a FEAT feature (MLST, SIZE, REST STREAM, UTF8) or TLS, write, active, passive, FEAT`}},
 		{"pseudo-feature in the wrong case", head + "needs: Write, tls\nconnect\n",
 			[]string{`3: need "Write": the pseudo-feature is spelled write`, `3: need "tls": the pseudo-feature is spelled TLS`}},
 		{"duplicate need", head + "needs: SIZE, size\nconnect\n", []string{`3: need "SIZE" is listed twice`}},
