@@ -196,7 +196,7 @@ var faultRegistry = []Fault{
 			h.quit = func(s *session) { s.reply(codeClosingControl, "Goodbye.") }
 		}},
 	{Name: faultQuitSilentClose, Description: "QUIT closes the control connection without a reply",
-		Breaks:  []string{"RFC959-5.4-QUIT-CODES"},
+		Breaks:  []string{"RFC959-5.4-QUIT-CODES/logged-in"},
 		install: func(h *hooks) { h.quit = func(s *session) { s.closing = true } }},
 	{Name: faultPasvUnimplemented, Description: "PASV is answered 502",
 		Breaks:   []string{"RFC1123-4.1.2.6-PASV-MUST"},

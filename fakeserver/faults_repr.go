@@ -144,7 +144,7 @@ func init() {
 			}},
 		Fault{Name: faultTypeAnyAccepted,
 			Description: "TYPE with an unknown or missing type code (\"TYPE Q\", \"TYPE\") is answered 200 and ignored",
-			Breaks:      []string{"RFC959-5.4-TYPE-CODES"},
+			Breaks:      []string{"RFC959-5.4-TYPE-CODES/each-code"},
 			override: replyInstead("TYPE", codeOK, "Type set.", func(s *session, r *request) bool {
 				code, _, _ := strings.Cut(typeFields(r.arg), " ")
 				return s.loggedIn && !slices.Contains([]string{"A", "E", "I", "L", "L8"}, code)
