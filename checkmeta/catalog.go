@@ -90,29 +90,38 @@ const RFCLocal = "local"
 
 // WithLocal returns a copy of the catalog with the user's own
 // requirements added, under RFCLocal: each keeps its ID, level and text.
-// An ID the catalog already has is an error (a scenario that names a
-// catalog ID takes the catalog's entry), and so is an own ID that looks
-// like one of the catalog's, "RFC…" or "POLICY-…": most likely a typo
-// of a catalog ID.
+// Each must pass CheckLocal.
 func (c Catalog) WithLocal(reqs ...Requirement) (Catalog, error) {
 	out := maps.Clone(c)
 	for _, r := range reqs {
-		if _, dup := out[r.ID]; dup {
-			return nil, fmt.Errorf("requirement %s is already in the catalog", r.ID)
-		}
-		if doc, _ := documentOf(r.ID); strings.HasPrefix(doc, "rfc") || doc == RFCPolicy {
-			return nil, fmt.Errorf("requirement %s is not in the catalog (an ID of your own must not start with RFC or POLICY-)", r.ID)
-		}
-		if _, slug, ok := ParseKey(r.ID); !ok || slug != "" {
-			return nil, fmt.Errorf("malformed requirement ID %q", r.ID)
-		}
-		switch r.Level {
-		case LevelMust, LevelShould, LevelMay, LevelPolicy:
-		default:
-			return nil, fmt.Errorf("requirement %s: level %q is not MUST, SHOULD, MAY or POLICY", r.ID, r.Level)
+		if err := out.CheckLocal(r); err != nil {
+			return nil, err
 		}
 		r.RFC, r.Section = RFCLocal, ""
 		out[r.ID] = r
 	}
 	return out, nil
+}
+
+// CheckLocal says why r cannot be added to the catalog as a requirement
+// of the user's own: its ID is already in the catalog (a scenario that
+// names a catalog ID takes the catalog's entry), or looks like one of the
+// catalog's, "RFC…" or "POLICY-…" (most likely a typo of a catalog ID),
+// or breaks the ID grammar; or its level is not one of the four.
+func (c Catalog) CheckLocal(r Requirement) error {
+	if _, dup := c[r.ID]; dup {
+		return fmt.Errorf("requirement %s is already in the catalog", r.ID)
+	}
+	if doc, _ := documentOf(r.ID); strings.HasPrefix(doc, "rfc") || doc == RFCPolicy {
+		return fmt.Errorf("requirement %s is not in the catalog (an ID of your own must not start with RFC or POLICY-)", r.ID)
+	}
+	if _, slug, ok := ParseKey(r.ID); !ok || slug != "" {
+		return fmt.Errorf("malformed requirement ID %q", r.ID)
+	}
+	switch r.Level {
+	case LevelMust, LevelShould, LevelMay, LevelPolicy:
+	default:
+		return fmt.Errorf("requirement %s: level %q is not MUST, SHOULD, MAY or POLICY", r.ID, r.Level)
+	}
+	return nil
 }

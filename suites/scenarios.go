@@ -3,6 +3,7 @@ package suites
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -65,21 +66,17 @@ func ScenarioCatalog(scripts []*script.Script) (checkmeta.Catalog, error) {
 			}
 			continue
 		}
-		own[s.ID] = checkmeta.Requirement{ID: s.ID, Level: s.Level, Text: s.Title}
-		ownFrom[s.ID] = s.File
-		if _, err := builtin.WithLocal(own[s.ID]); err != nil {
+		req := checkmeta.Requirement{ID: s.ID, Level: s.Level, Text: s.Title}
+		if err := builtin.CheckLocal(req); err != nil {
 			at(s.IDLine, "%v", err)
-			delete(own, s.ID)
+			continue
 		}
+		own[s.ID], ownFrom[s.ID] = req, s.File
 	}
 	if len(problems) > 0 {
 		return nil, problems
 	}
-	reqs := make([]checkmeta.Requirement, 0, len(own))
-	for _, r := range own {
-		reqs = append(reqs, r)
-	}
-	return builtin.WithLocal(reqs...)
+	return builtin.WithLocal(slices.Collect(maps.Values(own))...)
 }
 
 // scenarioChecks registers the compiled-in scenarios and the run's own,

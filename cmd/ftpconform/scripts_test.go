@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,47 +36,28 @@ func copyExamples(t *testing.T, file string, edit func(string) string) string {
 	return dir
 }
 
-func exitCode(err error) int {
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitCode()
-	}
-	if err != nil {
-		return -1
-	}
-	return 0
-}
-
 // The acceptance of issue 11: the examples pass against the embedded
 // server; one changed expected code fails the run, and the failure names
 // the scenario's file and line in the console, JUnit and JSON.
 func TestRunScriptsExamples(t *testing.T) {
 	t.Parallel()
-	out, err := exec.Command(binary(t), "run", "--scripts", examplesDir, "--label-filter", "script").CombinedOutput()
-	if code := exitCode(err); code != 0 {
-		t.Fatalf("run --scripts examples/scripts: exit %d, want 0\n%s", code, out)
-	}
-	if !strings.Contains(string(out), "5 passed, 0 failed") {
-		t.Errorf("expected the five examples to pass:\n%s", out)
+	res := runBinary(t, "run", "--scripts", examplesDir, "--label-filter", "script")
+	if res.exit != 0 || !strings.Contains(res.stdout, "5 passed, 0 failed") {
+		t.Fatalf("run --scripts examples/scripts: exit %d, want 0 with the five examples passed\n%s%s", res.exit, res.stdout, res.stderr)
 	}
 
 	dir := copyExamples(t, "rest-resume.ftp", func(s string) string {
 		return strings.Replace(s, "send REST 40000\nexpect 350\n", "send REST 40000\nexpect 200\n", 1)
 	})
-	junit, js := filepath.Join(t.TempDir(), "junit.xml"), filepath.Join(t.TempDir(), "report.json")
-	out, err = exec.Command(binary(t), "run", "--scripts", dir, "--label-filter", "script", "--junit", junit, "--json", js).CombinedOutput()
-	if code := exitCode(err); code != 1 {
-		t.Fatalf("a changed expected code: exit %d, want 1\n%s", code, out)
+	res = runBinary(t, "run", "--scripts", dir, "--label-filter", "script")
+	if res.exit != 1 {
+		t.Fatalf("a changed expected code: exit %d, want 1\n%s%s", res.exit, res.stdout, res.stderr)
 	}
 	where := filepath.Join(dir, "rest-resume.ftp") + ":27"
-	if !strings.Contains(string(out), where+": expected 200, got 350") {
-		t.Errorf("the console does not name %s:\n%s", where, out)
+	if !strings.Contains(res.stdout, where+": expected 200, got 350") {
+		t.Errorf("the console does not name %s:\n%s", where, res.stdout)
 	}
-	x, err := os.ReadFile(junit)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(x), where+": expected 200, got 350") {
+	if x := string(res.files["junit.xml"]); !strings.Contains(x, where+": expected 200, got 350") {
 		t.Errorf("the JUnit report does not name %s:\n%s", where, x)
 	}
 	var rep struct {
@@ -85,11 +65,7 @@ func TestRunScriptsExamples(t *testing.T) {
 			Key, Verdict, Location, Level string
 		}
 	}
-	b, err := os.ReadFile(js)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &rep); err != nil {
+	if err := json.Unmarshal(res.files["report.json"], &rep); err != nil {
 		t.Fatal(err)
 	}
 	found := false
@@ -110,8 +86,9 @@ func TestRunScriptsExamples(t *testing.T) {
 // file:line: what is wrong; check-scripts validates without a target.
 func TestCheckScripts(t *testing.T) {
 	t.Parallel()
-	out, err := exec.Command(binary(t), "check-scripts", examplesDir).CombinedOutput()
-	if code := exitCode(err); code != 0 || !strings.Contains(string(out), "5 scenarios, no errors") {
+	cmd := exec.Command(binary(t), "check-scripts", examplesDir)
+	out, _ := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 0 || !strings.Contains(string(out), "5 scenarios, no errors") {
 		t.Fatalf("check-scripts examples: exit %d\n%s", code, out)
 	}
 	for _, tc := range []struct {
@@ -131,8 +108,9 @@ func TestCheckScripts(t *testing.T) {
 				return strings.Replace(s, tc.old, tc.new, 1)
 			})
 			for _, args := range [][]string{{"check-scripts", dir}, {"run", "--scripts", dir}} {
-				out, err := exec.Command(binary(t), args...).CombinedOutput()
-				if code := exitCode(err); code != 2 {
+				cmd := exec.Command(binary(t), args...)
+				out, _ := cmd.CombinedOutput()
+				if code := cmd.ProcessState.ExitCode(); code != 2 {
 					t.Errorf("%s: exit %d, want 2\n%s", args[0], code, out)
 				}
 				if !strings.Contains(string(out), filepath.Join(dir, tc.file)+":") || !strings.Contains(string(out), tc.want) {
