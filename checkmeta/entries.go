@@ -31,3 +31,8 @@ const (
 // any check) where a check's key is expected: the value of an EntryNotRun
 // when the run stopped before any check.
 const PreflightKey = "PREFLIGHT"
+
+// CleanupConn is the name, in a check's transcript, of the session that
+// removes what the check left on the server after its body: the reports
+// never take its lines for the check's findings.
+const CleanupConn = "cleanup"

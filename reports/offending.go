@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ftpconform/ftpconform/checkmeta"
 	"github.com/ftpconform/ftpconform/harness"
 )
 
@@ -28,9 +29,6 @@ import (
 // quotedReply finds what a message quotes: an optional reply code, then a
 // Go-quoted string.
 var quotedReply = regexp.MustCompile(`(?:\b([1-9][0-9][0-9]) )?"((?:[^"\\]|\\.)*)"`)
-
-// cleanupConn is the name of the run's cleanup session in transcripts.
-const cleanupConn = "cleanup"
 
 // transcriptLine is one parsed line of a rendered transcript.
 type transcriptLine struct {
@@ -123,7 +121,7 @@ func offendingLines(c Check, lines []string) []int {
 // there is none.
 func findReply(parsed []transcriptLine, valid []bool, end int, msg string) int {
 	isReply := func(i int) bool {
-		return valid[i] && parsed[i].dir == harness.Received && parsed[i].conn != cleanupConn
+		return valid[i] && parsed[i].dir == harness.Received && parsed[i].conn != checkmeta.CleanupConn
 	}
 	if qs := quotes(msg); len(qs) > 0 {
 		for i := end - 1; i >= 0; i-- {

@@ -7,6 +7,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 
+	"github.com/ftpconform/ftpconform/checkmeta"
 	"github.com/ftpconform/ftpconform/harness"
 )
 
@@ -79,7 +80,7 @@ func (j *janitor) remove(ctx context.Context, r *Run, tr *harness.Transcript, pa
 			if err != nil {
 				return
 			}
-			c.SetName("cleanup")
+			c.SetName(checkmeta.CleanupConn)
 			if c.Login(ctx) != nil {
 				c.Close()
 				return
