@@ -241,11 +241,15 @@ func (c *console) follow(p *progress) {
 
 // Write writes b above the status line: the status line is erased, b
 // written, and the status line drawn again when b ends a line.
-func (c *console) Write(b []byte) (int, error) {
+func (c *console) Write(b []byte) (int, error) { return c.writeAbove(c.w, b) }
+
+// writeAbove writes b to w (c's terminal, through stdout or stderr) above
+// the status line.
+func (c *console) writeAbove(w io.Writer, b []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.clear()
-	n, err := c.w.Write(b)
+	n, err := w.Write(b)
 	if len(b) > 0 && b[len(b)-1] == '\n' {
 		c.draw()
 	}
@@ -284,16 +288,7 @@ type consoleStream struct {
 	w io.Writer
 }
 
-func (s consoleStream) Write(b []byte) (int, error) {
-	s.c.mu.Lock()
-	defer s.c.mu.Unlock()
-	s.c.clear()
-	n, err := s.w.Write(b)
-	if len(b) > 0 && b[len(b)-1] == '\n' {
-		s.c.draw()
-	}
-	return n, err
-}
+func (s consoleStream) Write(b []byte) (int, error) { return s.c.writeAbove(s.w, b) }
 
 func (c *console) clear() {
 	if c.shown {
