@@ -139,12 +139,19 @@ func (f *Facts) protect(ctx context.Context, c *Conn) {
 	f.set(CapPROT, CapWorks, StageCommand, "")
 }
 
+// preflightCleanupTimeout bounds the removal of the preflight's scratch
+// directory after it stopped early.
+const preflightCleanupTimeout = 10 * time.Second
+
 // cleanUp removes, in a fresh session, the scratch directory a preflight
-// left behind when it had to stop early.
+// left behind when it had to stop early: also when ctx was cancelled (an
+// interrupt), under a deadline of its own.
 func (f *Facts) cleanUp(ctx context.Context, t Target, tr *Transcript) {
 	if f.scratch == "" {
 		return
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), preflightCleanupTimeout)
+	defer cancel()
 	c, _, err := Connect(ctx, t, tr)
 	if err != nil {
 		return
@@ -623,14 +630,17 @@ func (f *Facts) writes(ctx context.Context, c *Conn, dir string) bool {
 	if dir == "" {
 		dir = "ftpconform-preflight"
 	}
+	// The directory may exist as soon as MKD is out, even when its
+	// reply never comes (an interrupt): cleanUp removes it then.
+	f.scratch = dir
 	r, ok := f.cmdFact(ctx, c, CapMKD, "MKD "+dir, ReplyPathCreated)
 	if !ok {
 		return false
 	}
 	if r.Code != ReplyPathCreated {
+		f.scratch = ""
 		return true
 	}
-	f.scratch = dir
 	if r, ok = f.cmdFact(ctx, c, CapCWD, "CWD "+dir, ReplyFileActionOK); !ok {
 		return false
 	}

@@ -771,15 +771,12 @@ func preflight(t harness.Target, o *runOptions, stdout, stderr io.Writer) (*harn
 	defer stop()
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	scratch := "ftpconform-preflight-" + hex.EncodeToString(b[:])
-	tr := harness.NewTranscript()
-	facts, err := harness.Preflight(sigCtx, t, tr, harness.PreflightOptions{
+	facts, err := harness.Preflight(sigCtx, t, nil, harness.PreflightOptions{
 		Write:       !o.readOnly,
-		ScratchName: scratch,
+		ScratchName: "ftpconform-preflight-" + hex.EncodeToString(b[:]),
 	})
 	if sigCtx.Err() != nil && ctx.Err() == nil {
 		fmt.Fprintln(stderr, "ftpconform: interrupted during the preflight")
-		removeAfterInterrupt(t, tr, scratch)
 		return nil, "interrupted by a signal during the preflight", exitInterrupted, nil
 	}
 	var pe *harness.PreflightError
@@ -809,39 +806,6 @@ func preflight(t harness.Target, o *runOptions, stdout, stderr io.Writer) (*harn
 		fmt.Fprintf(stdout, "TLS: the server's certificate does not verify: %v; the checks go on without verification (POLICY-TLS-CERT judges it)\n", facts.CertProblem)
 	}
 	return facts, "", exitOK, nil
-}
-
-// removeAfterInterrupt removes the preflight's scratch directory dir when
-// the preflight had sent MKD for it before a signal cut it short (the
-// preflight cleans up after itself, but not with a cancelled context).
-// It takes ten seconds at most, and a second signal ends it.
-func removeAfterInterrupt(t harness.Target, tr *harness.Transcript, dir string) {
-	sent := false
-	for _, e := range tr.Entries() {
-		sent = sent || e.Dir == harness.Sent && e.Text == "MKD "+dir
-	}
-	if !sent {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	c, _, err := harness.Connect(ctx, t, nil)
-	if err != nil {
-		return
-	}
-	defer c.Close()
-	if c.Login(ctx) != nil {
-		return
-	}
-	mode := harness.PASV
-	if c.RemoteAddr().Addr().Is6() {
-		mode = harness.EPSV
-	}
-	if c.Remove(ctx, mode, dir, 1) == nil {
-		_, _ = c.Quit(ctx)
-	}
 }
 
 // describeFacts is one line on what the preflight found.
