@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -186,45 +183,15 @@ func stressConfig(o *stressOptions) (stress.Config, error) {
 var stressPasvRange = harness.PortRange{Min: 10000, Max: 14999}
 
 // startStressServer starts the reference server for a stress run without
-// --target.
+// --target: the embedded server of run, with stressPasvRange, the session
+// limit and the faults of the flags, and active connections from
+// ephemeral ports (hundreds of them at once, rather than all from L-1).
 func startStressServer(o *stressOptions, t harness.Target) (harness.Target, func(), error) {
-	root, err := os.MkdirTemp("", "ftpconform-stress-root-")
-	if err != nil {
-		return t, nil, err
-	}
-	var pw [12]byte
-	_, _ = rand.Read(pw[:])
-	srv := fakeserver.New(root, hex.EncodeToString(pw[:]))
-	srv.Addr = "127.0.0.1:0"
-	srv.PasvMinPort, srv.PasvMaxPort = stressPasvRange.Min, stressPasvRange.Max
-	srv.MaxSessions = o.maxSessions
-	srv.Faults = splitList(o.faults)
-	srv.ImplicitTLS = t.TLS == harness.TLSImplicit
-	if err := srv.Start(); err != nil {
-		os.RemoveAll(root)
-		return t, nil, usagef("embedded server: %v", err)
-	}
-	ca := ""
-	if t.TLS != harness.TLSOff && t.CAFile == "" && !t.Insecure {
-		// Trust the embedded server's own certificate.
-		ca = root + "-ca.pem"
-		if err := os.WriteFile(ca, srv.CertificatePEM(), 0o600); err != nil {
-			srv.Close()
-			os.RemoveAll(root)
-			return t, nil, err
-		}
-		t.CAFile = ca
-	}
-	ap, _ := netip.ParseAddrPort(srv.Address().String())
-	t.Host, t.Port = ap.Addr().String(), int(ap.Port())
-	t.User, t.Password = srv.User, srv.Password
-	return t, func() {
-		srv.Close()
-		os.RemoveAll(root)
-		if ca != "" {
-			os.Remove(ca)
-		}
-	}, nil
+	t.PasvRange = stressPasvRange
+	return startEmbedded(&runOptions{faults: o.faults}, t, func(srv *fakeserver.Server) {
+		srv.MaxSessions = o.maxSessions
+		srv.ActiveSourcePort = 0
+	})
 }
 
 func cmdStress(args []string, stdout, stderr io.Writer) int {
