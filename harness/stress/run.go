@@ -2,8 +2,6 @@ package stress
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"hash/fnv"
 	"sync"
@@ -65,7 +63,7 @@ type Config struct {
 	// the end; default 15 s.
 	CleanupTimeout time.Duration
 	// RunID names the run's scratch directories
-	// (ftpconform-stress-RUNID-N); default random.
+	// (ftpconform-stress-RUNID-N); default random (harness.UniqueName).
 	RunID string
 	// Stop, when closed, interrupts the run: operations in flight are
 	// cancelled (and not counted), then the sessions clean up. The
@@ -140,11 +138,6 @@ func (c *Config) defaults() {
 	if c.ProgressEvery <= 0 {
 		c.ProgressEvery = DefaultProgressEvery
 	}
-	if c.RunID == "" {
-		var b [4]byte
-		_, _ = rand.Read(b[:])
-		c.RunID = hex.EncodeToString(b[:])
-	}
 }
 
 // runner is one run in progress.
@@ -152,6 +145,7 @@ type runner struct {
 	cfg       Config
 	st        *stats
 	seed      uint64
+	scratch   string // the scratch directories' names but for "-N"
 	opTimeout time.Duration
 	stopAt    time.Time
 	ctx       context.Context // the caller's: ends everything
@@ -208,8 +202,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		// data, each within its own deadline.
 		opTimeout: 2*cfg.Target.ReplyTimeout + 2*cfg.Target.DataTimeout,
 	}
+	r.scratch = "ftpconform-stress-" + cfg.RunID
+	if cfg.RunID == "" {
+		r.scratch = harness.UniqueName("ftpconform-stress")
+	}
 	h := fnv.New64a()
-	h.Write([]byte(cfg.RunID))
+	h.Write([]byte(r.scratch))
 	r.seed = h.Sum64()
 	r.bufs.New = func() any { b := make([]byte, cfg.MaxSize); return &b }
 	opsCtx, cancelOps := context.WithCancel(ctx)

@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,7 +57,7 @@ func newSession(r *runner, id int) *session {
 
 // scratchName is the name of the session's scratch directory.
 func (s *session) scratchName() string {
-	return fmt.Sprintf("ftpconform-stress-%s-%d", s.r.cfg.RunID, s.id)
+	return s.r.scratch + "-" + strconv.Itoa(s.id)
 }
 
 func (s *session) run() {
