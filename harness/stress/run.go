@@ -299,10 +299,10 @@ func (r *runner) progress(done <-chan struct{}, finished chan<- struct{}) {
 		case <-done:
 			return
 		case now := <-tick.C:
-			ops := r.st.ops.Load()
+			ops := r.st.ops()
 			p := Progress{
 				Elapsed: now.Sub(r.st.start), Started: r.st.started.Load(), Active: r.st.active.Load(),
-				Ops: ops, Errors: r.st.failures.Load(), Refused: r.st.kinds[KindRefused].Load(),
+				Ops: ops, Errors: r.st.failures(), Refused: r.st.kinds[KindRefused].Load(),
 				Ending: !r.running(),
 			}
 			if dt := now.Sub(lastAt).Seconds(); dt > 0 {

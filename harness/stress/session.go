@@ -334,7 +334,6 @@ func (s *session) do(op Op) {
 		s.drop()
 		return
 	}
-	s.st.ops.Add(1)
 	rs := &s.st.rows[op]
 	rs.count.Add(1)
 	if err == nil {
