@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"iter"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -525,6 +526,25 @@ func (b *capBuffer) Write(p []byte) (int, error) {
 	return b.Buffer.Write(p)
 }
 
+// listedNames yields the name each line of a listing ends with: the last
+// word of a LIST line (long), the last element of an NLST pathname; "",
+// "." and ".." are left out.
+func listedNames(listing string, long bool) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for line := range strings.SplitSeq(listing, "\n") {
+			line = strings.TrimRight(line, "\r")
+			if long {
+				line = line[strings.LastIndexByte(line, ' ')+1:]
+			}
+			line = strings.TrimRight(line, "/")
+			name := line[strings.LastIndexByte(line, '/')+1:]
+			if name != "" && name != "." && name != ".." && !yield(name) {
+				return
+			}
+		}
+	}
+}
+
 // list runs LIST or NLST in the scratch directory: every file the session
 // has must be named. LIST lines end with the name; NLST lines are names
 // (or pathnames, whose last element counts).
@@ -544,13 +564,8 @@ func (s *session) list(ctx context.Context, cmd string) error {
 	}
 	listed := map[string]bool{}
 	if !empty {
-		for line := range strings.SplitSeq(buf.String(), "\n") {
-			line = strings.TrimRight(line, "\r")
-			if cmd == "LIST" {
-				line = line[strings.LastIndexByte(line, ' ')+1:]
-			}
-			line = strings.TrimRight(line, "/")
-			listed[line[strings.LastIndexByte(line, '/')+1:]] = true
+		for name := range listedNames(buf.String(), cmd == "LIST") {
+			listed[name] = true
 		}
 	}
 	var missing []string
@@ -691,11 +706,8 @@ func (s *session) removeScratch(ctx context.Context) error {
 		return err
 	}
 	if harness.Class(t.Final.Code) == 2 {
-		for line := range strings.SplitSeq(buf.String(), "\n") {
-			line = strings.TrimRight(line, "\r/")
-			if base := line[strings.LastIndexByte(line, '/')+1:]; base != "" && base != "." && base != ".." {
-				_, _ = s.expect(ctx, "DELE "+joinPath(s.dir, base), 2)
-			}
+		for name := range listedNames(buf.String(), false) {
+			_, _ = s.expect(ctx, "DELE "+joinPath(s.dir, name), 2)
 		}
 	}
 	_, err = s.expect(ctx, "RMD "+s.dir, 2)
