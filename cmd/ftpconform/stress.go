@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -244,39 +243,36 @@ func cmdStress(args []string, stdout, stderr io.Writer) int {
 	// one abandons the cleanup.
 	ctx, abort := context.WithCancel(context.Background())
 	defer abort()
-	stopCh := make(chan struct{})
-	probeCtx, stopProbe := context.WithCancel(ctx)
-	defer stopProbe()
+	stopCtx, stop := context.WithCancel(ctx)
+	defer stop()
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	var stopOnce sync.Once
 	go func() {
-		for range sigs {
-			first := false
-			stopOnce.Do(func() {
-				first = true
-				close(stopCh)
-				stopProbe()
-				fmt.Fprintln(stderr, "\nftpconform stress: interrupted; the sessions clean up (again to abandon the cleanup)")
-			})
-			if !first {
-				abort()
-				return
-			}
+		select {
+		case <-sigs:
+		case <-ctx.Done():
+			return
+		}
+		stop()
+		fmt.Fprintln(stderr, "\nftpconform stress: interrupted; the sessions clean up (again to abandon the cleanup)")
+		select {
+		case <-sigs:
+			abort()
+		case <-ctx.Done():
 		}
 	}()
-	cfg.Stop = stopCh
+	cfg.Stop = stopCtx.Done()
 
 	where := ""
 	if embedded {
 		where = " (embedded reference server)"
 	}
 	fmt.Fprintf(stdout, "ftpconform %s: stress %s%s\n", version, cfg.Target, where)
-	pctx, cancel := context.WithTimeout(probeCtx, cfg.Target.ConnectTimeout+3*cfg.Target.ReplyTimeout)
+	pctx, cancel := context.WithTimeout(stopCtx, cfg.Target.ConnectTimeout+3*cfg.Target.ReplyTimeout)
 	err = stress.Probe(pctx, cfg.Target)
 	cancel()
-	if isClosed(stopCh) {
+	if stopCtx.Err() != nil {
 		fmt.Fprintln(stderr, "ftpconform stress: interrupted before the sessions started")
 		return exitInterrupted
 	}
@@ -327,15 +323,6 @@ var probeWords = map[stress.ProbeFailure]string{
 	stress.ProbeRefused:     "refuses sessions",
 	stress.ProbeTLS:         "cannot set up TLS",
 	stress.ProbeOther:       "cannot run a session",
-}
-
-func isClosed(ch <-chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
 }
 
 func writeStressJSON(path string, res *stress.Result) error {
