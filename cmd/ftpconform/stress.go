@@ -133,10 +133,10 @@ func stressConfig(o *stressOptions) (stress.Config, error) {
 		return cfg, usagef("--duration %s: want more than 0 and at most %s", o.duration, stress.MaxDuration)
 	case o.ramp < 0:
 		return cfg, usagef("--ramp must not be negative")
-	case o.files < 1 || o.files > 10000:
-		return cfg, usagef("--files %d: want 1 to 10000", o.files)
-	case o.reconnectAfter < 10:
-		return cfg, usagef("--reconnect-after %d: want 10 or more", o.reconnectAfter)
+	case o.files < 1 || o.files > stress.MaxFilesPerSession:
+		return cfg, usagef("--files %d: want 1 to %d", o.files, stress.MaxFilesPerSession)
+	case o.reconnectAfter < stress.MinReconnectAfter:
+		return cfg, usagef("--reconnect-after %d: want %d or more", o.reconnectAfter, stress.MinReconnectAfter)
 	case o.cleanupTimeout <= 0 || o.cleanupTimeout > 10*time.Minute:
 		return cfg, usagef("--cleanup-timeout: want more than 0 and at most 10m")
 	case o.maxSessions < 0:

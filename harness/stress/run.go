@@ -13,9 +13,11 @@ import (
 
 // Limits of a run.
 const (
-	MaxClients  = 5000
-	MaxDuration = time.Hour
-	MaxFileSize = 64 << 20
+	MaxClients         = 5000
+	MaxDuration        = time.Hour
+	MaxFileSize        = 64 << 20
+	MaxFilesPerSession = 10000 // Config.MaxFiles
+	MinReconnectAfter  = 10    // Config.ReconnectAfter
 )
 
 // Defaults of Config.
@@ -97,10 +99,10 @@ func (c *Config) check() error {
 		return fmt.Errorf("ramp: %s; want 0 to the duration (%s)", c.Ramp, c.Duration)
 	case c.MinSize < 0 || c.MaxSize < c.MinSize || c.MaxSize > MaxFileSize:
 		return fmt.Errorf("file sizes %d-%d: want 0 <= MIN <= MAX <= %d", c.MinSize, c.MaxSize, MaxFileSize)
-	case c.MaxFiles < 1 || c.MaxFiles > 10000:
-		return fmt.Errorf("files per session: %d; want 1 to 10000", c.MaxFiles)
-	case c.ReconnectAfter < 10:
-		return fmt.Errorf("reconnect after %d commands: want at least 10", c.ReconnectAfter)
+	case c.MaxFiles < 1 || c.MaxFiles > MaxFilesPerSession:
+		return fmt.Errorf("files per session: %d; want 1 to %d", c.MaxFiles, MaxFilesPerSession)
+	case c.ReconnectAfter < MinReconnectAfter:
+		return fmt.Errorf("reconnect after %d commands: want at least %d", c.ReconnectAfter, MinReconnectAfter)
 	}
 	for _, e := range c.Mix {
 		if e.Op < 0 || e.Op >= numOps || e.Weight < 1 || e.Weight > MaxWeight {
