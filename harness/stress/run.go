@@ -269,15 +269,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 func (r *runner) launch(wg *sync.WaitGroup) {
 	n := r.cfg.Clients
 	start := r.st.start
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	<-timer.C
 	for i := range n {
 		at := start.Add(time.Duration(int64(r.cfg.Ramp) * int64(i) / int64(n)))
 		if d := time.Until(at); d > 0 {
-			timer.Reset(d)
 			select {
-			case <-timer.C:
+			case <-time.After(d):
 			case <-r.opsCtx.Done():
 				return
 			}
