@@ -112,13 +112,7 @@ func (s *session) run() {
 
 // endLoop notes when the session stopped its operations.
 func (s *session) endLoop() {
-	now := time.Now().UnixNano()
-	for {
-		le := s.r.loopEnd.Load()
-		if now <= le || s.r.loopEnd.CompareAndSwap(le, now) {
-			return
-		}
-	}
+	raise(&s.r.loopEnd, time.Now().UnixNano())
 }
 
 // sleep waits d, or less when the run ends.

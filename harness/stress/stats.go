@@ -137,10 +137,14 @@ func (st *stats) leftBehind(dir string) {
 }
 
 func (st *stats) setActive(delta int64) {
-	n := st.active.Add(delta)
+	raise(&st.peak, st.active.Add(delta))
+}
+
+// raise stores v in a unless a holds as much already.
+func raise(a *atomic.Int64, v int64) {
 	for {
-		p := st.peak.Load()
-		if n <= p || st.peak.CompareAndSwap(p, n) {
+		old := a.Load()
+		if v <= old || a.CompareAndSwap(old, v) {
 			return
 		}
 	}
