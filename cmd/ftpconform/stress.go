@@ -87,8 +87,8 @@ func stressFlags(o *stressOptions, stderr io.Writer) *flag.FlagSet {
 }
 
 // parseSize reads "16K", "1M", "4096".
-func parseSize(s string) (int, error) {
-	s = strings.TrimSpace(s)
+func parseSize(size string) (int, error) {
+	s := strings.TrimSpace(size)
 	mult := 1
 	switch {
 	case strings.HasSuffix(strings.ToUpper(s), "K"):
@@ -98,7 +98,7 @@ func parseSize(s string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > stress.MaxFileSize/mult {
-		return 0, fmt.Errorf("size %q: want bytes, or a number with K or M, at most 64M", s)
+		return 0, fmt.Errorf("size %q: want bytes, or a number with K or M, at most 64M", size)
 	}
 	return n * mult, nil
 }
