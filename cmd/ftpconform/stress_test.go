@@ -149,12 +149,12 @@ func TestStressTLS(t *testing.T) {
 }
 
 func TestStressUnreachable(t *testing.T) {
-	code, _, stderr, _ := stressRun(t, "--target", "ftp://u:secret-x@127.0.0.1:1", "--clients", "2", "--duration", "1s")
+	code, stdout, stderr, _ := stressRun(t, "--target", "ftp://u:secret-x@127.0.0.1:1", "--clients", "2", "--duration", "1s")
 	if code != exitUnreachable {
 		t.Errorf("exit %d, want 3", code)
 	}
-	if strings.Contains(stderr, "secret-x") {
-		t.Errorf("the password is shown: %s", stderr)
+	if out := stdout + stderr; strings.Contains(out, "secret-x") {
+		t.Errorf("the password is shown: %s", out)
 	}
 }
 
