@@ -253,7 +253,7 @@ func (r *Running) Drain(ctx context.Context, idle time.Duration) Drained {
 			res.Closed, res.Reset = true, true
 		case ctx.Err() != nil:
 			res.Err = ctx.Err()
-		case isTimeout(err):
+		case IsTimeout(err):
 			res.Idle = true
 		default:
 			res.Err = err

@@ -55,7 +55,7 @@ func ClassifyDialError(err error) DialFailure {
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return DialRefused
-	case isTimeout(err), errors.Is(err, context.DeadlineExceeded):
+	case IsTimeout(err), errors.Is(err, context.DeadlineExceeded):
 		return DialTimeout
 	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
 		return DialUnreachable

@@ -169,7 +169,7 @@ func (d *DataChannel) Conn(ctx context.Context) (net.Conn, error) {
 	select {
 	case a := <-d.accepted:
 		if a.err != nil {
-			if isTimeout(a.err) {
+			if IsTimeout(a.err) {
 				return nil, fmt.Errorf("the server never connected to %s (%s mode): %w", d.Listen, d.Mode, a.err)
 			}
 			return nil, a.err

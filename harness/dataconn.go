@@ -95,12 +95,12 @@ func (d *dataConn) Read(p []byte) (int, error) {
 		// Our own close interrupted the read: nothing new to report.
 	case isTLSError(err):
 		// The TLS layer noted its failed handshake.
-	case isTimeout(err) || !d.readErr:
+	case IsTimeout(err) || !d.readErr:
 		// Every timeout ends a wait of its own; other failures repeat.
-		d.readErr = d.readErr || !isTimeout(err)
+		d.readErr = d.readErr || !IsTimeout(err)
 		wait := d.readWait
 		d.mu.Unlock()
-		if isTimeout(err) {
+		if IsTimeout(err) {
 			if wait > 0 {
 				d.t.Notef(d.name, "data: nothing more for %s; read timed out after %d bytes received", wait.Round(time.Millisecond), got)
 			} else {
@@ -144,7 +144,7 @@ func (d *dataConn) Write(p []byte) (int, error) {
 		switch {
 		case isReset(err):
 			d.t.Notef(d.name, "data: reset by the server after %d bytes sent", sent)
-		case isTimeout(err):
+		case IsTimeout(err):
 			d.t.Notef(d.name, "data: write timed out after %d bytes sent", sent)
 		default:
 			d.t.Notef(d.name, "data: write failed after %d bytes sent: %v", sent, err)

@@ -137,7 +137,7 @@ func (c *Conn) ReadReplyTelnet(ctx context.Context) (*Reply, []TelnetCommand, er
 			c.T.Notef(c.name, "%v", pe)
 			return nil, cmds, pe
 		}
-		if isTimeout(peekErr) {
+		if IsTimeout(peekErr) {
 			pe := &ProtocolError{Msg: fmt.Sprintf("no complete reply before the deadline (waited %s)", c.target.ReplyTimeout), Err: peekErr}
 			c.T.Notef(c.name, "%v", pe)
 			return nil, cmds, pe
@@ -169,7 +169,7 @@ func (c *Conn) Silent(ctx context.Context, d time.Duration) (bool, error) {
 	if cerr := interrupted(ctx, dl, err); cerr != nil {
 		return false, cerr
 	}
-	if isTimeout(err) {
+	if IsTimeout(err) {
 		c.T.Notef(c.name, "nothing received for %s", d)
 		return true, nil
 	}

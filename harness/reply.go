@@ -224,7 +224,7 @@ func (e *ProtocolError) Error() string {
 func (e *ProtocolError) Unwrap() error { return e.Err }
 
 // Timeout reports whether the error is a deadline expiry.
-func (e *ProtocolError) Timeout() bool { return isTimeout(e.Err) }
+func (e *ProtocolError) Timeout() bool { return IsTimeout(e.Err) }
 
 // ReplyError is a well-formed reply whose code the caller did not expect.
 // It keeps the code, like net/textproto.Error.
@@ -245,7 +245,10 @@ func (e *ReplyError) Error() string {
 // Code returns the unexpected reply code.
 func (e *ReplyError) Code() int { return e.Reply.Code }
 
-func isTimeout(err error) bool {
+// IsTimeout reports whether err is a deadline that passed: a network
+// deadline (os.ErrDeadlineExceeded) or any net.Error that timed out,
+// context.DeadlineExceeded included, however deeply wrapped.
+func IsTimeout(err error) bool {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return true
 	}
@@ -386,7 +389,7 @@ func (r *Reader) fail(err error, partial *Reply, what string) error {
 	}
 	msg := what + ": " + err.Error()
 	switch {
-	case isTimeout(err):
+	case IsTimeout(err):
 		msg = "no complete reply before the deadline"
 		if partial != nil {
 			msg = "reply not complete before the deadline"

@@ -569,7 +569,7 @@ func classifyTLSError(stage TLSStage, err error, rec *recordConn, took time.Dura
 		if len(e.First) == 0 {
 			e.First = rh.RecordHeader[:]
 		}
-	case isTimeout(err), errors.Is(err, context.DeadlineExceeded):
+	case IsTimeout(err), errors.Is(err, context.DeadlineExceeded):
 		e.Kind = TLSTimeout
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), isReset(err), errors.Is(err, syscall.EPIPE):
 		e.Kind = TLSClosed

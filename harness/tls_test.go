@@ -797,7 +797,7 @@ func TestDataHandshakeAfterCommand(t *testing.T) {
 		_ = raw.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 		var one [1]byte
 		n, rerr := raw.Read(one[:])
-		if n > 0 || !isTimeout(rerr) {
+		if n > 0 || !IsTimeout(rerr) {
 			quiet <- fmt.Errorf("before the command the data connection delivered %d bytes (%v)", n, rerr)
 		} else {
 			quiet <- nil

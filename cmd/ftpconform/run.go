@@ -295,8 +295,9 @@ func tlsNote(t harness.Target, o *runOptions) string {
 }
 
 // startEmbedded starts the reference server for a run without --target and
-// returns the target that points at it.
-func startEmbedded(o *runOptions, t harness.Target) (harness.Target, func(), error) {
+// returns the target that points at it. adjust, if not nil, changes the
+// server's settings before it starts (stress sets its own).
+func startEmbedded(o *runOptions, t harness.Target, adjust func(*fakeserver.Server)) (harness.Target, func(), error) {
 	root, err := os.MkdirTemp("", "ftpconform-root-")
 	if err != nil {
 		return t, nil, err
@@ -329,6 +330,9 @@ func startEmbedded(o *runOptions, t harness.Target) (harness.Target, func(), err
 	srv.Variations = splitList(o.variations)
 	srv.ImplicitTLS = t.TLS == harness.TLSImplicit
 	srv.RequireTLS = o.requireTLS
+	if adjust != nil {
+		adjust(srv)
+	}
 	if err := startBelowEphemeral(srv, host); err != nil {
 		os.RemoveAll(root)
 		return t, nil, usagef("embedded server: %v", err)
@@ -434,7 +438,7 @@ func cmdRun(args []string, stdout, stderr io.Writer, firewall bool) int {
 	}
 	if embedded {
 		var stop func()
-		t, stop, err = startEmbedded(&o, t)
+		t, stop, err = startEmbedded(&o, t, nil)
 		if err != nil {
 			fmt.Fprintf(stderr, "ftpconform %s: %v\n", fs.Name(), err)
 			return exitUsage

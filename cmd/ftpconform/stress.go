@@ -2,20 +2,16 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -91,8 +87,8 @@ func stressFlags(o *stressOptions, stderr io.Writer) *flag.FlagSet {
 }
 
 // parseSize reads "16K", "1M", "4096".
-func parseSize(s string) (int, error) {
-	s = strings.TrimSpace(s)
+func parseSize(size string) (int, error) {
+	s := strings.TrimSpace(size)
 	mult := 1
 	switch {
 	case strings.HasSuffix(strings.ToUpper(s), "K"):
@@ -102,7 +98,7 @@ func parseSize(s string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > stress.MaxFileSize/mult {
-		return 0, fmt.Errorf("size %q: want bytes, or a number with K or M, at most 64M", s)
+		return 0, fmt.Errorf("size %q: want bytes, or a number with K or M, at most 64M", size)
 	}
 	return n * mult, nil
 }
@@ -137,10 +133,10 @@ func stressConfig(o *stressOptions) (stress.Config, error) {
 		return cfg, usagef("--duration %s: want more than 0 and at most %s", o.duration, stress.MaxDuration)
 	case o.ramp < 0:
 		return cfg, usagef("--ramp must not be negative")
-	case o.files < 1 || o.files > 10000:
-		return cfg, usagef("--files %d: want 1 to 10000", o.files)
-	case o.reconnectAfter < 10:
-		return cfg, usagef("--reconnect-after %d: want 10 or more", o.reconnectAfter)
+	case o.files < 1 || o.files > stress.MaxFilesPerSession:
+		return cfg, usagef("--files %d: want 1 to %d", o.files, stress.MaxFilesPerSession)
+	case o.reconnectAfter < stress.MinReconnectAfter:
+		return cfg, usagef("--reconnect-after %d: want %d or more", o.reconnectAfter, stress.MinReconnectAfter)
 	case o.cleanupTimeout <= 0 || o.cleanupTimeout > 10*time.Minute:
 		return cfg, usagef("--cleanup-timeout: want more than 0 and at most 10m")
 	case o.maxSessions < 0:
@@ -186,45 +182,15 @@ func stressConfig(o *stressOptions) (stress.Config, error) {
 var stressPasvRange = harness.PortRange{Min: 10000, Max: 14999}
 
 // startStressServer starts the reference server for a stress run without
-// --target.
+// --target: the embedded server of run, with stressPasvRange, the session
+// limit and the faults of the flags, and active connections from
+// ephemeral ports (hundreds of them at once, rather than all from L-1).
 func startStressServer(o *stressOptions, t harness.Target) (harness.Target, func(), error) {
-	root, err := os.MkdirTemp("", "ftpconform-stress-root-")
-	if err != nil {
-		return t, nil, err
-	}
-	var pw [12]byte
-	_, _ = rand.Read(pw[:])
-	srv := fakeserver.New(root, hex.EncodeToString(pw[:]))
-	srv.Addr = "127.0.0.1:0"
-	srv.PasvMinPort, srv.PasvMaxPort = stressPasvRange.Min, stressPasvRange.Max
-	srv.MaxSessions = o.maxSessions
-	srv.Faults = splitList(o.faults)
-	srv.ImplicitTLS = t.TLS == harness.TLSImplicit
-	if err := srv.Start(); err != nil {
-		os.RemoveAll(root)
-		return t, nil, usagef("embedded server: %v", err)
-	}
-	ca := ""
-	if t.TLS != harness.TLSOff && t.CAFile == "" && !t.Insecure {
-		// Trust the embedded server's own certificate.
-		ca = root + "-ca.pem"
-		if err := os.WriteFile(ca, srv.CertificatePEM(), 0o600); err != nil {
-			srv.Close()
-			os.RemoveAll(root)
-			return t, nil, err
-		}
-		t.CAFile = ca
-	}
-	ap, _ := netip.ParseAddrPort(srv.Address().String())
-	t.Host, t.Port = ap.Addr().String(), int(ap.Port())
-	t.User, t.Password = srv.User, srv.Password
-	return t, func() {
-		srv.Close()
-		os.RemoveAll(root)
-		if ca != "" {
-			os.Remove(ca)
-		}
-	}, nil
+	t.PasvRange = stressPasvRange
+	return startEmbedded(&runOptions{faults: o.faults}, t, func(srv *fakeserver.Server) {
+		srv.MaxSessions = o.maxSessions
+		srv.ActiveSourcePort = 0
+	})
 }
 
 func cmdStress(args []string, stdout, stderr io.Writer) int {
@@ -277,39 +243,36 @@ func cmdStress(args []string, stdout, stderr io.Writer) int {
 	// one abandons the cleanup.
 	ctx, abort := context.WithCancel(context.Background())
 	defer abort()
-	stopCh := make(chan struct{})
-	probeCtx, stopProbe := context.WithCancel(ctx)
-	defer stopProbe()
+	stopCtx, stop := context.WithCancel(ctx)
+	defer stop()
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	var stopOnce sync.Once
 	go func() {
-		for range sigs {
-			first := false
-			stopOnce.Do(func() {
-				first = true
-				close(stopCh)
-				stopProbe()
-				fmt.Fprintln(stderr, "\nftpconform stress: interrupted; the sessions clean up (again to abandon the cleanup)")
-			})
-			if !first {
-				abort()
-				return
-			}
+		select {
+		case <-sigs:
+		case <-ctx.Done():
+			return
+		}
+		stop()
+		fmt.Fprintln(stderr, "\nftpconform stress: interrupted; the sessions clean up (again to abandon the cleanup)")
+		select {
+		case <-sigs:
+			abort()
+		case <-ctx.Done():
 		}
 	}()
-	cfg.Stop = stopCh
+	cfg.Stop = stopCtx.Done()
 
 	where := ""
 	if embedded {
 		where = " (embedded reference server)"
 	}
 	fmt.Fprintf(stdout, "ftpconform %s: stress %s%s\n", version, cfg.Target, where)
-	pctx, cancel := context.WithTimeout(probeCtx, cfg.Target.ConnectTimeout+3*cfg.Target.ReplyTimeout)
+	pctx, cancel := context.WithTimeout(stopCtx, cfg.Target.ConnectTimeout+3*cfg.Target.ReplyTimeout)
 	err = stress.Probe(pctx, cfg.Target)
 	cancel()
-	if isClosed(stopCh) {
+	if stopCtx.Err() != nil {
 		fmt.Fprintln(stderr, "ftpconform stress: interrupted before the sessions started")
 		return exitInterrupted
 	}
@@ -360,15 +323,6 @@ var probeWords = map[stress.ProbeFailure]string{
 	stress.ProbeRefused:     "refuses sessions",
 	stress.ProbeTLS:         "cannot set up TLS",
 	stress.ProbeOther:       "cannot run a session",
-}
-
-func isClosed(ch <-chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
 }
 
 func writeStressJSON(path string, res *stress.Result) error {

@@ -149,12 +149,12 @@ func TestStressTLS(t *testing.T) {
 }
 
 func TestStressUnreachable(t *testing.T) {
-	code, _, stderr, _ := stressRun(t, "--target", "ftp://u:secret-x@127.0.0.1:1", "--clients", "2", "--duration", "1s")
+	code, stdout, stderr, _ := stressRun(t, "--target", "ftp://u:secret-x@127.0.0.1:1", "--clients", "2", "--duration", "1s")
 	if code != exitUnreachable {
 		t.Errorf("exit %d, want 3", code)
 	}
-	if strings.Contains(stderr, "secret-x") {
-		t.Errorf("the password is shown: %s", stderr)
+	if out := stdout + stderr; strings.Contains(out, "secret-x") {
+		t.Errorf("the password is shown: %s", out)
 	}
 }
 
@@ -244,6 +244,7 @@ func TestParseSizeRange(t *testing.T) {
 		{"0-1m", 0, 1 << 20, true},
 		{"64M", 64 << 20, 64 << 20, true},
 		{"65M", 0, 0, false},
+		{"16K-65M", 0, 0, false},
 		{"2K-1K", 0, 0, false},
 		{"-1", 0, 0, false},
 		{"1G", 0, 0, false},
@@ -252,6 +253,10 @@ func TestParseSizeRange(t *testing.T) {
 		lo, hi, err := parseSizeRange(tc.in)
 		if (err == nil) != tc.ok || lo != tc.lo || hi != tc.hi {
 			t.Errorf("parseSizeRange(%q) = %d, %d, %v", tc.in, lo, hi, err)
+		}
+		// The message quotes the size as given, K or M included.
+		if err != nil && strings.HasSuffix(tc.in, "M") && !strings.Contains(err.Error(), `"65M"`) {
+			t.Errorf("parseSizeRange(%q): %v; want the size quoted as given", tc.in, err)
 		}
 	}
 }

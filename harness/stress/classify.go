@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"os"
 
 	"github.com/ftpconform/ftpconform/harness"
 )
@@ -149,7 +147,7 @@ func Classify(err error, phase Phase) (kind Kind, code int, ok bool) {
 		}
 		return KindData, 0, true // a data port
 	}
-	if timedOut(err) {
+	if harness.IsTimeout(err) {
 		return KindTimeout, 0, true
 	}
 	if harness.ConnClosed(err) {
@@ -164,17 +162,6 @@ func Classify(err error, phase Phase) (kind Kind, code int, ok bool) {
 	}
 	// A ProtocolError, a malformed 227 or 229, a grammar error.
 	return KindProtocol, 0, true
-}
-
-// timedOut reports whether err is a deadline that passed.
-func timedOut(err error) bool {
-	var pe *harness.ProtocolError
-	if errors.As(err, &pe) && pe.Timeout() {
-		return true
-	}
-	var ne net.Error
-	return errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
-		(errors.As(err, &ne) && ne.Timeout())
 }
 
 // breaksSession reports whether an error of this kind leaves the control

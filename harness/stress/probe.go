@@ -78,13 +78,16 @@ func Probe(ctx context.Context, t harness.Target) error {
 		}
 		return &ProbeError{ProbeUnreachable, fmt.Errorf("login: %w", err)}
 	}
-	for _, cmd := range []string{"TYPE I", "PWD"} {
-		r, err := c.Cmd(ctx, cmd)
-		if err == nil && harness.Class(r.Code) != 2 {
-			err = &harness.ReplyError{Cmd: cmd, Expected: []int{200}, Reply: r}
-		}
+	for _, step := range []struct {
+		cmd  string
+		code int
+	}{{"TYPE I", harness.ReplyOK}, {"PWD", harness.ReplyPathCreated}} {
+		r, err := c.Cmd(ctx, step.cmd)
 		if err != nil {
-			return &ProbeError{ProbeOther, fmt.Errorf("%s: %w", cmd, err)}
+			return &ProbeError{ProbeOther, fmt.Errorf("%s: %w", step.cmd, err)}
+		}
+		if harness.Class(r.Code) != 2 {
+			return &ProbeError{ProbeOther, &harness.ReplyError{Cmd: step.cmd, Expected: []int{step.code}, Reply: r}}
 		}
 	}
 	// QUIT, and wait for the server to close: a server with a session

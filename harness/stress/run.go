@@ -2,8 +2,6 @@ package stress
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"hash/fnv"
 	"sync"
@@ -15,9 +13,11 @@ import (
 
 // Limits of a run.
 const (
-	MaxClients  = 5000
-	MaxDuration = time.Hour
-	MaxFileSize = 64 << 20
+	MaxClients         = 5000
+	MaxDuration        = time.Hour
+	MaxFileSize        = 64 << 20
+	MaxFilesPerSession = 10000 // Config.MaxFiles
+	MinReconnectAfter  = 10    // Config.ReconnectAfter
 )
 
 // Defaults of Config.
@@ -65,7 +65,7 @@ type Config struct {
 	// the end; default 15 s.
 	CleanupTimeout time.Duration
 	// RunID names the run's scratch directories
-	// (ftpconform-stress-RUNID-N); default random.
+	// (ftpconform-stress-RUNID-N); default random (harness.UniqueName).
 	RunID string
 	// Stop, when closed, interrupts the run: operations in flight are
 	// cancelled (and not counted), then the sessions clean up. The
@@ -99,10 +99,10 @@ func (c *Config) check() error {
 		return fmt.Errorf("ramp: %s; want 0 to the duration (%s)", c.Ramp, c.Duration)
 	case c.MinSize < 0 || c.MaxSize < c.MinSize || c.MaxSize > MaxFileSize:
 		return fmt.Errorf("file sizes %d-%d: want 0 <= MIN <= MAX <= %d", c.MinSize, c.MaxSize, MaxFileSize)
-	case c.MaxFiles < 1 || c.MaxFiles > 10000:
-		return fmt.Errorf("files per session: %d; want 1 to 10000", c.MaxFiles)
-	case c.ReconnectAfter < 10:
-		return fmt.Errorf("reconnect after %d commands: want at least 10", c.ReconnectAfter)
+	case c.MaxFiles < 1 || c.MaxFiles > MaxFilesPerSession:
+		return fmt.Errorf("files per session: %d; want 1 to %d", c.MaxFiles, MaxFilesPerSession)
+	case c.ReconnectAfter < MinReconnectAfter:
+		return fmt.Errorf("reconnect after %d commands: want at least %d", c.ReconnectAfter, MinReconnectAfter)
 	}
 	for _, e := range c.Mix {
 		if e.Op < 0 || e.Op >= numOps || e.Weight < 1 || e.Weight > MaxWeight {
@@ -140,11 +140,6 @@ func (c *Config) defaults() {
 	if c.ProgressEvery <= 0 {
 		c.ProgressEvery = DefaultProgressEvery
 	}
-	if c.RunID == "" {
-		var b [4]byte
-		_, _ = rand.Read(b[:])
-		c.RunID = hex.EncodeToString(b[:])
-	}
 }
 
 // runner is one run in progress.
@@ -152,6 +147,7 @@ type runner struct {
 	cfg       Config
 	st        *stats
 	seed      uint64
+	scratch   string // the scratch directories' names but for "-N"
 	opTimeout time.Duration
 	stopAt    time.Time
 	ctx       context.Context // the caller's: ends everything
@@ -208,8 +204,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		// data, each within its own deadline.
 		opTimeout: 2*cfg.Target.ReplyTimeout + 2*cfg.Target.DataTimeout,
 	}
+	r.scratch = "ftpconform-stress-" + cfg.RunID
+	if cfg.RunID == "" {
+		r.scratch = harness.UniqueName("ftpconform-stress")
+	}
 	h := fnv.New64a()
-	h.Write([]byte(cfg.RunID))
+	h.Write([]byte(r.scratch))
 	r.seed = h.Sum64()
 	r.bufs.New = func() any { b := make([]byte, cfg.MaxSize); return &b }
 	opsCtx, cancelOps := context.WithCancel(ctx)
@@ -269,15 +269,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 func (r *runner) launch(wg *sync.WaitGroup) {
 	n := r.cfg.Clients
 	start := r.st.start
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	<-timer.C
 	for i := range n {
 		at := start.Add(time.Duration(int64(r.cfg.Ramp) * int64(i) / int64(n)))
 		if d := time.Until(at); d > 0 {
-			timer.Reset(d)
 			select {
-			case <-timer.C:
+			case <-time.After(d):
 			case <-r.opsCtx.Done():
 				return
 			}
@@ -301,10 +297,10 @@ func (r *runner) progress(done <-chan struct{}, finished chan<- struct{}) {
 		case <-done:
 			return
 		case now := <-tick.C:
-			ops := r.st.ops.Load()
+			ops := r.st.ops()
 			p := Progress{
 				Elapsed: now.Sub(r.st.start), Started: r.st.started.Load(), Active: r.st.active.Load(),
-				Ops: ops, Errors: r.st.failures.Load(), Refused: r.st.kinds[KindRefused].Load(),
+				Ops: ops, Errors: r.st.failures(), Refused: r.st.kinds[KindRefused].Load(),
 				Ending: !r.running(),
 			}
 			if dt := now.Sub(lastAt).Seconds(); dt > 0 {

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"iter"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 
 // fileRec is what a session knows of a file it uploaded.
 type fileRec struct {
+	name string
 	seq  uint64
 	size int64
 	sum  [sha256.Size]byte
@@ -36,8 +39,7 @@ type session struct {
 	home, dir string // the login directory and the scratch directory (absolute)
 	dirMade   bool
 
-	files map[string]fileRec
-	names []string        // the keys of files, for picking one
+	files []fileRec       // the files it uploaded and did not delete
 	stale map[string]bool // files in an unknown state (a STOR that failed): removed at the end
 	seq   uint64
 
@@ -49,14 +51,13 @@ func newSession(r *runner, id int) *session {
 	return &session{
 		r: r, st: r.st, id: id,
 		rng:   rand.New(rand.NewPCG(r.seed, uint64(id))),
-		files: map[string]fileRec{},
 		stale: map[string]bool{},
 	}
 }
 
 // scratchName is the name of the session's scratch directory.
 func (s *session) scratchName() string {
-	return fmt.Sprintf("ftpconform-stress-%s-%d", s.r.cfg.RunID, s.id)
+	return s.r.scratch + "-" + strconv.Itoa(s.id)
 }
 
 func (s *session) run() {
@@ -111,13 +112,7 @@ func (s *session) run() {
 
 // endLoop notes when the session stopped its operations.
 func (s *session) endLoop() {
-	now := time.Now().UnixNano()
-	for {
-		le := s.r.loopEnd.Load()
-		if now <= le || s.r.loopEnd.CompareAndSwap(le, now) {
-			return
-		}
-	}
+	raise(&s.r.loopEnd, time.Now().UnixNano())
 }
 
 // sleep waits d, or less when the run ends.
@@ -320,7 +315,7 @@ func (s *session) reconnect() {
 
 // do performs one operation of the mix and counts it.
 func (s *session) do(op Op) {
-	if op.needsFile() && len(s.names) == 0 {
+	if op.needsFile() && len(s.files) == 0 {
 		op = OpStor // something to work on first
 	}
 	ctx, cancel := context.WithTimeout(s.r.opsCtx, s.r.opTimeout)
@@ -334,7 +329,6 @@ func (s *session) do(op Op) {
 		s.drop()
 		return
 	}
-	s.st.ops.Add(1)
 	rs := &s.st.rows[op]
 	rs.count.Add(1)
 	if err == nil {
@@ -385,24 +379,15 @@ func (s *session) exec(ctx context.Context, op Op) error {
 	return fmt.Errorf("unknown operation %v", op)
 }
 
-// pick returns one of the session's files at random.
-func (s *session) pick() (string, fileRec) {
-	name := s.names[s.rng.IntN(len(s.names))]
-	return name, s.files[name]
-}
+// pick returns the index in files of one of the session's files, at
+// random.
+func (s *session) pick() int { return s.rng.IntN(len(s.files)) }
 
-func (s *session) forget(name string) {
-	if _, ok := s.files[name]; !ok {
-		return
-	}
-	delete(s.files, name)
-	for i, n := range s.names {
-		if n == name {
-			s.names[i] = s.names[len(s.names)-1]
-			s.names = s.names[:len(s.names)-1]
-			break
-		}
-	}
+// forget drops files[i].
+func (s *session) forget(i int) {
+	last := len(s.files) - 1
+	s.files[i] = s.files[last]
+	s.files = s.files[:last]
 }
 
 // content returns the bytes of the file with sequence number seq in buf
@@ -426,16 +411,18 @@ func (s *session) stor(ctx context.Context) error {
 	s.seq++
 	seq := s.seq
 	name := fmt.Sprintf("f%06d.dat", seq)
-	if len(s.names) >= s.r.cfg.MaxFiles {
-		name, _ = s.pick() // replace one
+	if len(s.files) >= s.r.cfg.MaxFiles {
+		// Replace one: whatever happens from here, its old content is no
+		// longer known.
+		i := s.pick()
+		name = s.files[i].name
+		s.forget(i)
 	}
+	s.stale[name] = true
 	bp := s.r.bufs.Get().(*[]byte)
 	defer s.r.bufs.Put(bp)
 	data := s.content(seq, *bp)
-	rec := fileRec{seq: seq, size: int64(len(data)), sum: sha256.Sum256(data)}
-	// Whatever happens from here, the old content is no longer known.
-	s.forget(name)
-	s.stale[name] = true
+	rec := fileRec{name: name, seq: seq, size: int64(len(data)), sum: sha256.Sum256(data)}
 	cmd := "STOR " + name
 	s.cmds += 2
 	d, err := s.conn.OpenData(ctx, s.r.cfg.DataMode, harness.DataOptions{})
@@ -458,8 +445,7 @@ func (s *session) stor(ctx context.Context) error {
 		return &dataError{fmt.Errorf("%s: sent %d of %d bytes", cmd, t.Sent, len(data))}
 	}
 	delete(s.stale, name)
-	s.files[name] = rec
-	s.names = append(s.names, name)
+	s.files = append(s.files, rec)
 	return nil
 }
 
@@ -496,8 +482,9 @@ func (hc *hashCounter) Write(p []byte) (int, error) {
 }
 
 func (s *session) retr(ctx context.Context) error {
-	name, rec := s.pick()
-	cmd := "RETR " + name
+	i := s.pick()
+	rec := s.files[i]
+	cmd := "RETR " + rec.name
 	hc := &hashCounter{h: sha256.New()}
 	t, err := s.download(ctx, cmd, hc)
 	if err != nil {
@@ -505,7 +492,7 @@ func (s *session) retr(ctx context.Context) error {
 	}
 	switch code := t.Final.Code; {
 	case code == harness.ReplyActionNotTaken:
-		s.forget(name)
+		s.forget(i)
 		return lostf(code, "%s: %s; the session uploaded it (%d bytes, #%d) and did not delete it", cmd, t.Final, rec.size, rec.seq)
 	case harness.Class(code) != 2:
 		return &harness.ReplyError{Cmd: cmd, Expected: []int{harness.ReplyClosingData}, Reply: t.Final}
@@ -533,6 +520,25 @@ func (b *capBuffer) Write(p []byte) (int, error) {
 	return b.Buffer.Write(p)
 }
 
+// listedNames yields the name each line of a listing ends with: the last
+// word of a LIST line (long), the last element of an NLST pathname; "",
+// "." and ".." are left out.
+func listedNames(listing string, long bool) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for line := range strings.SplitSeq(listing, "\n") {
+			line = strings.TrimRight(line, "\r")
+			if long {
+				line = line[strings.LastIndexByte(line, ' ')+1:]
+			}
+			line = strings.TrimRight(line, "/")
+			name := line[strings.LastIndexByte(line, '/')+1:]
+			if name != "" && name != "." && name != ".." && !yield(name) {
+				return
+			}
+		}
+	}
+}
+
 // list runs LIST or NLST in the scratch directory: every file the session
 // has must be named. LIST lines end with the name; NLST lines are names
 // (or pathnames, whose last element counts).
@@ -552,38 +558,36 @@ func (s *session) list(ctx context.Context, cmd string) error {
 	}
 	listed := map[string]bool{}
 	if !empty {
-		for line := range strings.SplitSeq(buf.String(), "\n") {
-			line = strings.TrimRight(line, "\r")
-			if cmd == "LIST" {
-				line = line[strings.LastIndexByte(line, ' ')+1:]
-			}
-			line = strings.TrimRight(line, "/")
-			listed[line[strings.LastIndexByte(line, '/')+1:]] = true
+		for name := range listedNames(buf.String(), cmd == "LIST") {
+			listed[name] = true
 		}
 	}
 	var missing []string
-	for _, name := range s.names {
-		if !listed[name] {
-			missing = append(missing, name)
+	had := len(s.files)
+	kept := s.files[:0]
+	for _, f := range s.files {
+		if listed[f.name] {
+			kept = append(kept, f)
+			continue
 		}
+		missing = append(missing, f.name)
+		s.stale[f.name] = true
 	}
+	s.files = kept
 	if len(missing) > 0 {
-		for _, name := range missing {
-			s.forget(name)
-			s.stale[name] = true
-		}
-		return lostf(0, "%s: %d of the session's %d files missing (%s): %s", cmd, len(missing), len(missing)+len(s.names), t.Final, strings.Join(missing[:min(len(missing), 5)], ", "))
+		return lostf(0, "%s: %d of the session's %d files missing (%s): %s", cmd, len(missing), had, t.Final, strings.Join(missing[:min(len(missing), 5)], ", "))
 	}
 	return nil
 }
 
 func (s *session) size(ctx context.Context) error {
-	name, rec := s.pick()
-	r, err := s.expect(ctx, "SIZE "+name, harness.ReplyFileStatus)
+	i := s.pick()
+	rec := s.files[i]
+	r, err := s.expect(ctx, "SIZE "+rec.name, harness.ReplyFileStatus)
 	if err != nil {
 		if r != nil && r.Code == harness.ReplyActionNotTaken {
-			s.forget(name)
-			return lostf(r.Code, "SIZE %s: %s; the session uploaded it (%d bytes, #%d) and did not delete it", name, r, rec.size, rec.seq)
+			s.forget(i)
+			return lostf(r.Code, "SIZE %s: %s; the session uploaded it (%d bytes, #%d) and did not delete it", rec.name, r, rec.size, rec.seq)
 		}
 		return err
 	}
@@ -592,18 +596,19 @@ func (s *session) size(ctx context.Context) error {
 		return err
 	}
 	if n != rec.size {
-		return corruptf("SIZE %s: %d; the session uploaded %d bytes (#%d)", name, n, rec.size, rec.seq)
+		return corruptf("SIZE %s: %d; the session uploaded %d bytes (#%d)", rec.name, n, rec.size, rec.seq)
 	}
 	return nil
 }
 
 func (s *session) mdtm(ctx context.Context) error {
-	name, rec := s.pick()
-	r, err := s.expect(ctx, "MDTM "+name, harness.ReplyFileStatus)
+	i := s.pick()
+	rec := s.files[i]
+	r, err := s.expect(ctx, "MDTM "+rec.name, harness.ReplyFileStatus)
 	if err != nil {
 		if r != nil && r.Code == harness.ReplyActionNotTaken {
-			s.forget(name)
-			return lostf(r.Code, "MDTM %s: %s; the session uploaded it (#%d) and did not delete it", name, r, rec.seq)
+			s.forget(i)
+			return lostf(r.Code, "MDTM %s: %s; the session uploaded it (#%d) and did not delete it", rec.name, r, rec.seq)
 		}
 		return err
 	}
@@ -612,18 +617,19 @@ func (s *session) mdtm(ctx context.Context) error {
 }
 
 func (s *session) dele(ctx context.Context) error {
-	name, rec := s.pick()
-	r, err := s.expect(ctx, "DELE "+name, 2)
+	i := s.pick()
+	rec := s.files[i]
+	r, err := s.expect(ctx, "DELE "+rec.name, 2)
 	if err == nil {
-		s.forget(name)
+		s.forget(i)
 		return nil
 	}
 	if r != nil {
-		s.forget(name)
+		s.forget(i)
 		if r.Code == harness.ReplyActionNotTaken {
-			return lostf(r.Code, "DELE %s: %s; the session uploaded it (#%d) and did not delete it", name, r, rec.seq)
+			return lostf(r.Code, "DELE %s: %s; the session uploaded it (#%d) and did not delete it", rec.name, r, rec.seq)
 		}
-		s.stale[name] = true // in an unknown state
+		s.stale[rec.name] = true // in an unknown state
 	}
 	return err
 }
@@ -665,11 +671,10 @@ func (s *session) removeScratch(ctx context.Context) error {
 			return perr.err
 		}
 	}
-	for _, name := range s.names {
-		r, err := s.expect(ctx, "DELE "+joinPath(s.dir, name), 2)
+	for _, rec := range s.files {
+		r, err := s.expect(ctx, "DELE "+joinPath(s.dir, rec.name), 2)
 		if r != nil && r.Code == harness.ReplyActionNotTaken {
-			rec := s.files[name]
-			s.fail(rowCleanup, PhaseCommand, lostf(r.Code, "DELE %s at the end: %s; the session uploaded it (#%d) and did not delete it", name, r, rec.seq))
+			s.fail(rowCleanup, PhaseCommand, lostf(r.Code, "DELE %s at the end: %s; the session uploaded it (#%d) and did not delete it", rec.name, r, rec.seq))
 			continue
 		}
 		if err != nil && (r == nil || r.Code == harness.ReplyServiceUnavailable) {
@@ -695,11 +700,8 @@ func (s *session) removeScratch(ctx context.Context) error {
 		return err
 	}
 	if harness.Class(t.Final.Code) == 2 {
-		for line := range strings.SplitSeq(buf.String(), "\n") {
-			line = strings.TrimRight(line, "\r/")
-			if base := line[strings.LastIndexByte(line, '/')+1:]; base != "" && base != "." && base != ".." {
-				_, _ = s.expect(ctx, "DELE "+joinPath(s.dir, base), 2)
-			}
+		for name := range listedNames(buf.String(), false) {
+			_, _ = s.expect(ctx, "DELE "+joinPath(s.dir, name), 2)
 		}
 	}
 	_, err = s.expect(ctx, "RMD "+s.dir, 2)

@@ -52,8 +52,6 @@ const (
 type stats struct {
 	rows     [numRows]rowStats
 	kinds    [numKinds]atomic.Int64
-	failures atomic.Int64 // errors other than refused
-	ops      atomic.Int64 // operations of the mix attempted
 	up, down atomic.Int64
 
 	started, refused, completed, failed atomic.Int64 // sessions
@@ -92,9 +90,6 @@ func (st *stats) fail(r row, id int, phase Phase, err error) (kind Kind, code in
 	}
 	st.rows[r].errors.Add(1)
 	st.kinds[kind].Add(1)
-	if kind != KindRefused {
-		st.failures.Add(1)
-	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if code != 0 {
@@ -110,6 +105,27 @@ func (st *stats) fail(r row, id int, phase Phase, err error) (kind Kind, code in
 	return kind, code, true
 }
 
+// ops is how many operations of the mix were attempted: the counts of
+// their rows.
+func (st *stats) ops() int64 {
+	var n int64
+	for i := range row(numOps) {
+		n += st.rows[i].count.Load()
+	}
+	return n
+}
+
+// failures is how many errors other than refused were counted.
+func (st *stats) failures() int64 {
+	var n int64
+	for k := range numKinds {
+		if k != KindRefused {
+			n += st.kinds[k].Load()
+		}
+	}
+	return n
+}
+
 // leftBehind notes a scratch directory the cleanup could not remove.
 func (st *stats) leftBehind(dir string) {
 	st.mu.Lock()
@@ -121,10 +137,14 @@ func (st *stats) leftBehind(dir string) {
 }
 
 func (st *stats) setActive(delta int64) {
-	n := st.active.Add(delta)
+	raise(&st.peak, st.active.Add(delta))
+}
+
+// raise stores v in a unless a holds as much already.
+func raise(a *atomic.Int64, v int64) {
 	for {
-		p := st.peak.Load()
-		if n <= p || st.peak.CompareAndSwap(p, n) {
+		old := a.Load()
+		if v <= old || a.CompareAndSwap(old, v) {
 			return
 		}
 	}
@@ -219,7 +239,7 @@ func (st *stats) result(measured time.Duration) Result {
 		Started: st.started.Load(), Refused: st.refused.Load(), Completed: st.completed.Load(),
 		Failed: st.failed.Load(), Reconnects: st.reconnects.Load(), PeakActive: st.peak.Load(),
 	}
-	r.Ops = st.ops.Load()
+	r.Ops = st.ops()
 	secs := measured.Seconds()
 	if secs > 0 {
 		r.OpsPerSecond = float64(r.Ops) / secs
@@ -238,7 +258,7 @@ func (st *stats) result(measured time.Duration) Result {
 		}
 		r.Commands = append(r.Commands, c)
 	}
-	r.Errors = Errors{Total: st.failures.Load(), ByKind: map[string]int64{}, ByCode: map[string]int64{}, CutAtEnd: st.cut.Load()}
+	r.Errors = Errors{Total: st.failures(), ByKind: map[string]int64{}, ByCode: map[string]int64{}, CutAtEnd: st.cut.Load()}
 	for k := range numKinds {
 		if n := st.kinds[k].Load(); n > 0 {
 			r.Errors.ByKind[k.String()] = n
