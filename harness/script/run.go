@@ -161,6 +161,39 @@ func (r *runner) define(name, v string) {
 	}
 }
 
+// hideComposedSecrets makes a secret of each word of line, the expansion
+// of t, that t composes from a secret and other text ("SITE x{password}"),
+// as define does for a variable: the transcript masks secrets only where
+// they stand as whole words, and would show the password otherwise, as
+// sent and as a server echoes it. A word runs from the blank before the
+// secret to the blank after it. A secret that the text of a variable
+// holds by chance ({scratch} "ftpconform-1a2b" and the password
+// "conform") is left alone, as the transcript leaves it.
+func (r *runner) hideComposedSecrets(t template, line string) {
+	off := 0
+	for _, p := range t {
+		v := p.lit
+		if p.ref != "" {
+			v = r.vars[p.ref]
+		}
+		start, end := off, off+len(v)
+		off = end
+		if p.ref == "" || !slices.Contains(r.secrets, v) {
+			continue
+		}
+		start = strings.LastIndexAny(line[:start], " \t") + 1
+		if k := strings.IndexAny(line[end:], " \t"); k >= 0 {
+			end += k
+		} else {
+			end = len(line)
+		}
+		if w := line[start:end]; !slices.Contains(r.secrets, w) {
+			r.secrets = append(r.secrets, w)
+			r.tr.AddSecret(w)
+		}
+	}
+}
+
 // fail makes the Failure of st; the message is masked.
 func (r *runner) fail(st *Step, err error, format string, args ...any) *Failure {
 	return &Failure{File: r.s.File, Line: st.Line, Step: st.Text, Msg: r.mask(fmt.Sprintf(format, args...)), Err: err}
@@ -310,6 +343,7 @@ func (r *runner) send(ctx context.Context, st *Step, sess *session) *Failure {
 	if err := harness.PassGate(ctx, line); err != nil {
 		return r.fail(st, err, "%s not sent: %v", verb, err)
 	}
+	r.hideComposedSecrets(st.tmpl, line)
 	if err := sess.c.Send(ctx, line); err != nil {
 		return r.fail(st, err, "sending %s: %v", line, err)
 	}
