@@ -44,16 +44,16 @@ type Env struct {
 	Login func(ctx context.Context, c *harness.Conn) error
 	// CodeMismatch, when set, is asked about every expect step whose
 	// reply code is none of its alternatives, before the step fails.
-	// sent is the last command line sent on the step's connection, as
-	// the transcript shows it (the argument of PASS, ACCT and ADAT, and
-	// the run's secrets, masked: "PASS ****"; "" when none was sent);
-	// want is the alternatives as written ("550", "4xx", "25x"); got is
-	// the reply. When it returns true the code is accepted and the
-	// step goes on to its other conditions (text, multiline, lines,
-	// port), which still hold or fail as usual; the hook records the
-	// warning, if any, itself. For built-in scenarios whose checks
-	// tolerate codes other than the ones they name; leave it nil for
-	// scenarios written by users, whose codes are what the file says.
+	// sent is the line of the last send step on the step's connection
+	// (the argument of PASS, ACCT and ADAT, and the run's secrets,
+	// masked: "PASS ****"; "" when none was sent); want is the
+	// alternatives as written ("550", "4xx", "25x"); got is the reply.
+	// When it returns true the code is accepted and the step goes on to
+	// its other conditions (text, multiline, lines, port), which still
+	// hold or fail as usual; the hook records the warning, if any,
+	// itself. For built-in scenarios whose checks tolerate codes other
+	// than the ones they name; leave it nil for scenarios written by
+	// users, whose codes are what the file says.
 	CodeMismatch func(sent string, want []string, got *harness.Reply) (accept bool)
 }
 
@@ -118,12 +118,8 @@ type session struct {
 	// prot is the level of a PROT just sent, applied when its reply is
 	// 200; 0 when none is pending.
 	prot harness.ProtLevel
-	// sent is the line of the last send step, masked, for CodeMismatch
-	// when the transcript does not show the connection's lines.
+	// sent is the line of the last send step, masked, for CodeMismatch.
 	sent string
-	// from is the number of transcript entries when the connection was
-	// made: an earlier connection of the same name is not this one.
-	from int
 }
 
 func newRunner(s *Script, env Env) *runner {
@@ -295,7 +291,7 @@ func (r *runner) connect(ctx context.Context, st *Step) *Failure {
 		c.Close()
 		return r.fail(st, nil, "%s", msg)
 	}
-	r.conns[st.Conn] = &session{c: c, from: len(r.tr.Entries())}
+	r.conns[st.Conn] = &session{c: c}
 	return nil
 }
 
@@ -370,7 +366,7 @@ func (r *runner) expect(ctx context.Context, st *Step, sess *session) *Failure {
 	}
 	if !st.spec.match(rep.Code) {
 		accept := r.env.CodeMismatch
-		if accept == nil || !accept(r.lastSent(sess), strings.Split(st.spec.text, "|"), rep) {
+		if accept == nil || !accept(sess.sent, strings.Split(st.spec.text, "|"), rep) {
 			return r.fail(st, nil, "expected %s, got %s", st.spec.text, quoteReply(rep))
 		}
 		r.tr.Notef(st.Conn, "expected %s, got %d: the code is accepted by the run's own tolerance", st.spec.text, rep.Code)
@@ -419,21 +415,6 @@ func advertisedPort(rep *harness.Reply) (int, error) {
 		return harness.ParseEPSV(rep.Text())
 	}
 	return 0, fmt.Errorf("a %d reply carries no port (only 227 and 229 do)", rep.Code)
-}
-
-// lastSent is the last command line sent on the session's control
-// connection since the connect step: as the transcript shows it
-// (masked), or, when the transcript does not show it (an Env.Connect
-// that records elsewhere), the line of the last send step.
-func (r *runner) lastSent(sess *session) string {
-	entries := r.tr.Entries()
-	name := sess.c.Name()
-	for i := len(entries) - 1; i >= sess.from; i-- {
-		if e := entries[i]; e.Conn == name && e.Dir == harness.Sent {
-			return e.Text
-		}
-	}
-	return sess.sent
 }
 
 // maskCommand hides the argument of a command that carries a secret
