@@ -343,7 +343,7 @@ func (r *runner) send(ctx context.Context, st *Step, sess *session) *Failure {
 	if err := sess.c.Send(ctx, line); err != nil {
 		return r.fail(st, err, "sending %s: %v", line, err)
 	}
-	sess.sent = r.mask(maskCommand(line))
+	sess.sent = r.mask(harness.MaskCommand(line))
 	if d := sess.data; d != nil && slices.Contains(transferVerbs, verb) && d.Mode.Passive() && sess.c.DataProtection() == harness.ProtPrivate {
 		// Under PROT P the harness shakes hands on a passive data
 		// connection as soon as the transfer command is out, as the
@@ -415,19 +415,6 @@ func advertisedPort(rep *harness.Reply) (int, error) {
 		return harness.ParseEPSV(rep.Text())
 	}
 	return 0, fmt.Errorf("a %d reply carries no port (only 227 and 229 do)", rep.Code)
-}
-
-// maskCommand hides the argument of a command that carries a secret
-// (PASS, ACCT, ADAT), as the transcript does: "PASS ****".
-func maskCommand(line string) string {
-	verb, arg, _ := strings.Cut(line, " ")
-	switch strings.ToUpper(verb) {
-	case "PASS", "ACCT", "ADAT":
-		if strings.TrimSpace(arg) != "" {
-			return verb + " " + harness.Mask
-		}
-	}
-	return line
 }
 
 func (r *runner) capture(st *Step, sess *session) *Failure {
