@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -597,7 +598,7 @@ func (r *runner) compare(st *Step) *Failure {
 		if err != nil {
 			return r.fail(st, err, "compare: %v", err)
 		}
-		if msg := diff(got, want); msg != "" {
+		if msg := harness.DiffBytes(got, want); msg != "" {
 			return r.fail(st, nil, "buffer %s differs from %s: %s", st.name, st.src, msg)
 		}
 	}
@@ -652,4 +653,17 @@ func quoteReply(rep *harness.Reply) string {
 		s += fmt.Sprintf(" (+%d lines)", n)
 	}
 	return s
+}
+
+// clipQuote quotes s as a Go string, cut to about max bytes (at a rune
+// boundary, "..." added after the closing quote).
+func clipQuote(s string, max int) string {
+	if len(s) <= max {
+		return strconv.Quote(s)
+	}
+	cut := max
+	for cut > 0 && cut < len(s) && s[cut]&0xc0 == 0x80 {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "..."
 }
