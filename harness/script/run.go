@@ -66,15 +66,10 @@ type Env struct {
 // in a failure.
 func (s *Script) Run(ctx context.Context, env Env) error {
 	r := newRunner(s, env)
-	runCtx, cancel := context.WithCancel(ctx)
-	defer func() {
-		cancel()
-		r.bg.Wait()
-	}()
 	defer r.closeAll(ctx)
 	for i := range s.Steps {
 		st := &s.Steps[i]
-		if err := runCtx.Err(); err != nil {
+		if err := ctx.Err(); err != nil {
 			return r.fail(st, err, "interrupted before this step: %v", err)
 		}
 		conn := st.Conn
@@ -82,7 +77,7 @@ func (s *Script) Run(ctx context.Context, env Env) error {
 			conn = "script" // no connection of its own
 		}
 		r.tr.Notef(conn, "step %d: %s", st.Line, stepNote(st))
-		if f := r.step(runCtx, st); f != nil {
+		if f := r.step(ctx, st); f != nil {
 			r.tr.Notef(conn, "FAILED at %s:%d: %s", s.File, st.Line, f.Msg)
 			return f
 		}
@@ -109,7 +104,6 @@ type runner struct {
 	conns   map[string]*session
 	buffers map[string][]byte
 	random  map[int64][]byte
-	bg      sync.WaitGroup // background TLS handshakes
 }
 
 // session is one open control connection of the run.
@@ -345,12 +339,11 @@ func (r *runner) send(ctx context.Context, st *Step, sess *session) *Failure {
 		return r.fail(st, err, "sending %s: %v", line, err)
 	}
 	sess.sent = r.mask(harness.MaskCommand(line))
-	if d := sess.data; d != nil && slices.Contains(transferVerbs, verb) && d.Mode.Passive() && sess.c.DataProtection() == harness.ProtPrivate {
+	if slices.Contains(transferVerbs, verb) {
 		// Under PROT P the harness shakes hands on a passive data
 		// connection as soon as the transfer command is out, as the
-		// harness's own transfers do: some servers wait for the
-		// handshake before their preliminary reply.
-		r.bg.Go(func() { _, _ = d.Handshake(ctx) })
+		// harness's own transfers do.
+		sess.data.StartTLS()
 	}
 	return nil
 }
