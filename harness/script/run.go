@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -115,6 +114,13 @@ type session struct {
 	prot harness.ProtLevel
 	// sent is the line of the last send step, masked, for CodeMismatch.
 	sent string
+}
+
+// closeData closes the data connection set up by the last data step, if
+// it is still there.
+func (s *session) closeData() {
+	s.data.Close()
+	s.data = nil
 }
 
 func newRunner(s *Script, env Env) *runner {
@@ -236,8 +242,7 @@ func (r *runner) step(ctx context.Context, st *Step) *Failure {
 	case Upload, Write:
 		return r.write(ctx, st, sess)
 	case CloseData:
-		sess.data.Close()
-		sess.data = nil
+		sess.closeData()
 	case Download:
 		return r.download(ctx, st, sess)
 	case Compare:
@@ -431,10 +436,7 @@ func (r *runner) capture(st *Step, sess *session) *Failure {
 }
 
 func (r *runner) data(ctx context.Context, st *Step, sess *session) *Failure {
-	if sess.data != nil {
-		sess.data.Close()
-		sess.data = nil
-	}
+	sess.closeData()
 	v6 := sess.c.RemoteAddr().Addr().Is6()
 	var mode harness.DataMode
 	switch st.mode {
@@ -492,17 +494,11 @@ func (r *runner) bytesOf(src *source) ([]byte, error) {
 	return b, nil
 }
 
-// dataConn returns the data connection (in active mode once the server
-// has connected), with ctx interrupting it.
-func (r *runner) dataConn(ctx context.Context, st *Step, sess *session) (net.Conn, func(), *Failure) {
-	nc, err := sess.data.Conn(ctx)
-	if err != nil {
-		sess.data.Close()
-		sess.data = nil
-		return nil, nil, r.fail(st, err, "%s: no data connection: %v", st.Kind, err)
-	}
-	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
-	return nc, func() { stop() }, nil
+// dataFailure closes the session's data connection, which could not be
+// had, and makes st's failure.
+func (r *runner) dataFailure(st *Step, sess *session, err error) *Failure {
+	sess.closeData()
+	return r.fail(st, err, "%s: no data connection: %v", st.Kind, err)
 }
 
 func (r *runner) write(ctx context.Context, st *Step, sess *session) *Failure {
@@ -510,38 +506,34 @@ func (r *runner) write(ctx context.Context, st *Step, sess *session) *Failure {
 	if err != nil {
 		return r.fail(st, err, "%s: %v", st.Kind, err)
 	}
-	nc, stop, f := r.dataConn(ctx, st, sess)
-	if f != nil {
-		return f
-	}
-	defer stop()
-	timeout := sess.c.Target().DataTimeout
-	_ = nc.SetWriteDeadline(time.Now().Add(timeout))
-	n, err := nc.Write(data)
+	// In active mode Watch waits for the server to connect.
+	run, err := sess.c.Watch(ctx, sess.data)
 	if err != nil {
-		sess.data.Close()
-		sess.data = nil
-		return r.fail(st, err, "%s: %d of %d bytes written: %v", st.Kind, n, len(data), err)
+		return r.dataFailure(st, sess, err)
+	}
+	if err := run.Write(ctx, data); err != nil {
+		sess.closeData()
+		return r.fail(st, err, "%s of %d bytes: %v", st.Kind, len(data), err)
 	}
 	if st.Kind == Upload {
 		// Closing the data connection ends the file (RFC 959 §3.4.1,
 		// stream mode).
-		sess.data.Close()
-		sess.data = nil
+		sess.closeData()
 	}
 	return nil
 }
 
+// download reads the data connection to its end. harness has no reader
+// for this: Retrieve sends the command and reads the replies, which are
+// steps of their own here, and Running.Drain keeps no bytes.
 func (r *runner) download(ctx context.Context, st *Step, sess *session) *Failure {
-	nc, stop, f := r.dataConn(ctx, st, sess)
-	if f != nil {
-		return f
+	nc, err := sess.data.Conn(ctx)
+	if err != nil {
+		return r.dataFailure(st, sess, err)
 	}
+	defer sess.closeData()
+	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	defer func() {
-		sess.data.Close()
-		sess.data = nil
-	}()
 	timeout := sess.c.Target().DataTimeout
 	var buf bytes.Buffer
 	chunk := make([]byte, 64<<10)
@@ -599,7 +591,7 @@ func (r *runner) compare(st *Step) *Failure {
 }
 
 func (r *runner) quit(ctx context.Context, st *Step, sess *session) *Failure {
-	sess.data.Close()
+	sess.closeData()
 	delete(r.conns, st.Conn)
 	rep, err := sess.c.Quit(ctx)
 	if err != nil {
@@ -617,7 +609,7 @@ func (r *runner) quit(ctx context.Context, st *Step, sess *session) *Failure {
 func (r *runner) closeAll(ctx context.Context) {
 	var wg sync.WaitGroup
 	for name, sess := range r.conns {
-		sess.data.Close()
+		sess.closeData()
 		wg.Go(func() {
 			qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), QuitGrace)
 			defer cancel()
