@@ -43,6 +43,13 @@ var (
 // file is reported, not just the first, as an ErrorList of
 // "file:line: what is wrong".
 func Parse(file string, src []byte, fixtures fs.FS) (*Script, error) {
+	s, errs := parse(file, src, fixtures)
+	return s, errs.err()
+}
+
+// parse is Parse with the problems as a list, in the order found: nil
+// and the problems, or the script and none.
+func parse(file string, src []byte, fixtures fs.FS) (*Script, ErrorList) {
 	p := &parser{
 		s:        &Script{File: file},
 		fixtures: fixtures,
@@ -59,8 +66,8 @@ func Parse(file string, src []byte, fixtures fs.FS) (*Script, error) {
 		p.line(i+1, strings.TrimSuffix(line, "\r"))
 	}
 	p.finish()
-	if err := p.errs.err(); err != nil {
-		return nil, err
+	if len(p.errs) > 0 {
+		return nil, p.errs
 	}
 	return p.s, nil
 }
