@@ -51,13 +51,14 @@ func Parse(file string, src []byte, fixtures fs.FS) (*Script, error) {
 // and the problems, or the script and none.
 func parse(file string, src []byte, fixtures fs.FS) (*Script, ErrorList) {
 	p := &parser{
-		s:        &Script{File: file},
-		fixtures: fixtures,
-		header:   map[string]int{},
-		conns:    map[string]*connState{},
-		vars:     map[string]bool{},
-		pending:  map[string]int{},
-		buffers:  map[string]bool{},
+		s:           &Script{File: file},
+		fixtures:    fixtures,
+		header:      map[string]int{},
+		conns:       map[string]*connState{},
+		vars:        map[string]bool{},
+		pending:     map[string]int{},
+		buffers:     map[string]bool{},
+		fixtureData: map[string][]byte{},
 	}
 	for _, b := range builtins {
 		p.vars[b] = true
@@ -74,9 +75,10 @@ func parse(file string, src []byte, fixtures fs.FS) (*Script, ErrorList) {
 
 // parser holds what the static checks know at the current line.
 type parser struct {
-	s        *Script
-	fixtures fs.FS
-	errs     ErrorList
+	s           *Script
+	fixtures    fs.FS
+	fixtureData map[string][]byte // the fixtures read so far, by path
+	errs        ErrorList
 
 	header     map[string]int // header field -> its line
 	firstStep  int            // line of the first step, 0 before it
@@ -340,7 +342,7 @@ func (p *parser) args(st *Step, sc *scanner) string {
 			return fmt.Sprintf("unknown mode %q (want pasv, epsv, port, eprt, passive or active)", st.mode)
 		}
 	case Upload, Write:
-		src, err := parseSource(sc, p.fixtures)
+		src, err := parseSource(sc, p.fixture)
 		if err != nil {
 			return err.Error()
 		}
@@ -377,7 +379,7 @@ func (p *parser) args(st *Step, sc *scanner) string {
 			}
 			st.size = n
 		default:
-			src, err := parseSource(sc, p.fixtures)
+			src, err := parseSource(sc, p.fixture)
 			if err != nil {
 				return err.Error()
 			}
@@ -403,6 +405,19 @@ func (p *parser) args(st *Step, sc *scanner) string {
 		return fmt.Sprintf("unexpected %q at the end", sc.rest())
 	}
 	return ""
+}
+
+// fixture reads the fixture at path once, however many steps of the file
+// use it: they share its bytes.
+func (p *parser) fixture(path string) ([]byte, error) {
+	if data, ok := p.fixtureData[path]; ok {
+		return data, nil
+	}
+	data, err := readFixture(p.fixtures, path)
+	if err == nil {
+		p.fixtureData[path] = data
+	}
+	return data, err
 }
 
 // nameProblem says what is wrong with a variable or buffer name.

@@ -2,6 +2,7 @@ package script
 
 import (
 	"errors"
+	"io/fs"
 	"regexp"
 	"slices"
 	"strings"
@@ -231,6 +232,33 @@ func TestParseFixtureWithoutFS(t *testing.T) {
 	want := "t.ftp:5: upload: fixture a.bin: no fixture directory is available to this script"
 	if err == nil || err.Error() != want {
 		t.Errorf("Parse = %v, want %s", err, want)
+	}
+}
+
+// openCounter counts the files opened in its file system.
+type openCounter struct {
+	fs.FS
+	opens map[string]int
+}
+
+func (o openCounter) Open(name string) (fs.File, error) {
+	o.opens[name]++
+	return o.FS.Open(name)
+}
+
+// A fixture that several steps use is read once.
+func TestParseFixtureReadOnce(t *testing.T) {
+	fsys := openCounter{testFixtures, map[string]int{}}
+	src := head + "connect\ndata pasv\nupload fixture a.bin\ndata pasv\nwrite fixture a.bin from 1\nupload fixture sub/b.bin\n"
+	s, err := Parse("t.ftp", []byte(src), fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fsys.opens["a.bin"] != 1 || fsys.opens["sub/b.bin"] != 1 {
+		t.Errorf("fixtures opened %v times, want once each", fsys.opens)
+	}
+	if a, b := s.Steps[2].src, s.Steps[4].src; string(a.data) != "abc\r\n" || string(b.data) != "abc\r\n" || b.from != 1 {
+		t.Errorf("fixture sources %+v, %+v", a, b)
 	}
 }
 

@@ -59,9 +59,9 @@ func (s *source) String() string {
 	return b.String()
 }
 
-// parseSource reads SOURCE [from OFFSET]. fixtures is where fixture paths
-// are read from (nil: fixtures are an error).
-func parseSource(sc *scanner, fixtures fs.FS) (*source, error) {
+// parseSource reads SOURCE [from OFFSET]; fixture reads the bytes of a
+// fixture path.
+func parseSource(sc *scanner, fixture func(path string) ([]byte, error)) (*source, error) {
 	kind := sc.word()
 	src := &source{kind: sourceKind(kind), from: -1}
 	switch src.kind {
@@ -78,7 +78,7 @@ func parseSource(sc *scanner, fixtures fs.FS) (*source, error) {
 		if p == "" {
 			return nil, errors.New("fixture: missing path")
 		}
-		data, err := readFixture(fixtures, p)
+		data, err := fixture(p)
 		if err != nil {
 			return nil, err
 		}
