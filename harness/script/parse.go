@@ -441,7 +441,7 @@ func (p *parser) regexpArg(st *Step, sc *scanner) string {
 	if err != nil {
 		return fmt.Sprintf("bad regexp /%s/: %v", src, err)
 	}
-	st.re, st.reSrc = re, src
+	st.re = re
 	return ""
 }
 

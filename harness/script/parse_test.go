@@ -395,8 +395,8 @@ func TestParseGood(t *testing.T) {
 			t.Errorf("spec %s matches %d: %v", e.spec.text, code, !ok)
 		}
 	}
-	if e.reSrc != `a/b \d` || !e.re.MatchString("x a/b 7") || !e.multiline || e.lines != 2 || !e.atLeast {
-		t.Errorf("expect options: %q %v %d %v", e.reSrc, e.multiline, e.lines, e.atLeast)
+	if e.re.String() != `a/b \d` || !e.re.MatchString("x a/b 7") || !e.multiline || e.lines != 2 || !e.atLeast {
+		t.Errorf("expect options: %q %v %d %v", e.re, e.multiline, e.lines, e.atLeast)
 	}
 	if st[4].name != "q" || st[4].re.NumSubexp() != 1 {
 		t.Errorf("capture: %q", st[4].name)

@@ -385,7 +385,7 @@ func (r *runner) expect(ctx context.Context, st *Step, sess *session) *Failure {
 	if st.re != nil {
 		text := replyText(rep)
 		if !st.re.MatchString(text) {
-			return r.fail(st, nil, "expected text matching /%s/, got %s", st.reSrc, clipQuote(text, 300))
+			return r.fail(st, nil, "expected text matching /%s/, got %s", st.re, clipQuote(text, 300))
 		}
 	}
 	if st.portHi > 0 {
@@ -424,7 +424,7 @@ func (r *runner) capture(st *Step, sess *session) *Failure {
 	last := replies[len(replies)-1]
 	m := st.re.FindStringSubmatch(replyText(last))
 	if m == nil {
-		return r.fail(st, nil, "capture %s: /%s/ does not match the last reply, %s", st.name, st.reSrc, clipQuote(replyText(last), 300))
+		return r.fail(st, nil, "capture %s: /%s/ does not match the last reply, %s", st.name, st.re, clipQuote(replyText(last), 300))
 	}
 	v := m[0]
 	if len(m) > 1 {

@@ -87,8 +87,7 @@ type Step struct {
 	atLeast   bool      // expect: lines >=N
 	portLo    int       // expect: port LO-HI (0: no condition)
 	portHi    int
-	re        *regexp.Regexp // expect: text /RE/; capture
-	reSrc     string         // the regexp as written between the slashes
+	re        *regexp.Regexp // expect: text /RE/; capture (its String is RE, \/ read as /)
 	mode      string         // data: pasv, epsv, port, eprt, passive, active
 	src       *source        // upload, write, compare NAME SOURCE
 	sha256    string         // compare NAME sha256 HEX (lower case)
