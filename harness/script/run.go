@@ -421,10 +421,10 @@ func (r *runner) capture(st *Step, sess *session) *Failure {
 	if len(replies) == 0 {
 		return r.fail(st, nil, "capture %s: no reply has been read on connection %s", st.name, st.Conn)
 	}
-	last := replies[len(replies)-1]
-	m := st.re.FindStringSubmatch(replyText(last))
+	text := replyText(replies[len(replies)-1])
+	m := st.re.FindStringSubmatch(text)
 	if m == nil {
-		return r.fail(st, nil, "capture %s: /%s/ does not match the last reply, %s", st.name, st.re, clipQuote(replyText(last), 300))
+		return r.fail(st, nil, "capture %s: /%s/ does not match the last reply, %s", st.name, st.re, clipQuote(text, 300))
 	}
 	v := m[0]
 	if len(m) > 1 {
