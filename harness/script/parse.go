@@ -476,16 +476,16 @@ func (p *parser) expectArgs(st *Step, sc *scanner) string {
 			}
 			st.lines, st.atLeast = int(n), atLeast
 		case "port":
-			lo, hi, msg := parsePortRange(sc.word())
+			ports, msg := parsePortRange(sc.word())
 			if msg != "" {
 				return "port " + msg
 			}
-			st.portLo, st.portHi = lo, hi
+			st.ports = ports
 		default:
 			return fmt.Sprintf("unknown option %q (want text /RE/, multiline, lines N, lines >=N or port LO-HI)", opt)
 		}
 	}
-	if st.portHi > 0 {
+	if !st.ports.IsZero() {
 		for _, a := range spec.alts {
 			if a.lo != a.hi || a.lo != harness.ReplyEnteringPassive && a.lo != harness.ReplyEnteringEPSV {
 				return fmt.Sprintf("port: only 227 (PASV) and 229 (EPSV) replies carry a port, and %s accepts other codes", spec.text)
@@ -496,24 +496,26 @@ func (p *parser) expectArgs(st *Step, sc *scanner) string {
 }
 
 // parsePortRange reads LO-HI, two ports from 1 to 65535 with LO <= HI;
-// the message says what is wrong with w ("" when nothing is).
-func parsePortRange(w string) (lo, hi int, msg string) {
+// the message says what is wrong with w ("" when nothing is). It is
+// stricter than harness.ParsePortRange, which takes a single port and
+// blanks, and says more precisely what is wrong.
+func parsePortRange(w string) (harness.PortRange, string) {
 	if w == "" {
-		return 0, 0, `range missing: want LO-HI, as in "port 1024-65535"`
+		return harness.PortRange{}, `range missing: want LO-HI, as in "port 1024-65535"`
 	}
 	a, b, ok := strings.Cut(w, "-")
 	if !ok {
-		return 0, 0, fmt.Sprintf("%q: want a range LO-HI, as in \"port 30000-30099\"", w)
+		return harness.PortRange{}, fmt.Sprintf("%q: want a range LO-HI, as in \"port 30000-30099\"", w)
 	}
 	l, errL := parseCount(a, 65535)
 	h, errH := parseCount(b, 65535)
 	switch {
 	case errL != nil || errH != nil || l == 0 || h == 0:
-		return 0, 0, fmt.Sprintf("%q: both ends of the range are ports from 1 to 65535", w)
+		return harness.PortRange{}, fmt.Sprintf("%q: both ends of the range are ports from 1 to 65535", w)
 	case l > h:
-		return 0, 0, fmt.Sprintf("%q: the low end %d is above the high end %d", w, l, h)
+		return harness.PortRange{}, fmt.Sprintf("%q: the low end %d is above the high end %d", w, l, h)
 	}
-	return int(l), int(h), ""
+	return harness.PortRange{Min: int(l), Max: int(h)}, ""
 }
 
 // check runs the static checks on a parsed step, in file order.

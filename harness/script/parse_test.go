@@ -541,7 +541,7 @@ func TestParsePortRange(t *testing.T) {
 	}
 	want := [][2]int{{0, 0}, {1024, 65535}, {1, 1}, {30000, 30099}}
 	for i, st := range s.Steps {
-		if got := [2]int{st.portLo, st.portHi}; got != want[i] {
+		if got := [2]int{st.ports.Min, st.ports.Max}; got != want[i] {
 			t.Errorf("line %d: port range %v, want %v", st.Line, got, want[i])
 		}
 	}

@@ -388,13 +388,13 @@ func (r *runner) expect(ctx context.Context, st *Step, sess *session) *Failure {
 			return r.fail(st, nil, "expected text matching /%s/, got %s", st.re, clipQuote(text, 300))
 		}
 	}
-	if st.portHi > 0 {
+	if !st.ports.IsZero() {
 		port, err := advertisedPort(rep)
 		if err != nil {
-			return r.fail(st, err, "expected a port in %d-%d, but the reply gives none that can be read: %v", st.portLo, st.portHi, err)
+			return r.fail(st, err, "expected a port in %s, but the reply gives none that can be read: %v", st.ports, err)
 		}
-		if port < st.portLo || port > st.portHi {
-			return r.fail(st, nil, "expected a port in %d-%d, got port %d: %s", st.portLo, st.portHi, port, quoteReply(rep))
+		if !st.ports.Contains(port) {
+			return r.fail(st, nil, "expected a port in %s, got port %d: %s", st.ports, port, quoteReply(rep))
 		}
 	}
 	return nil
