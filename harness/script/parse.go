@@ -33,6 +33,9 @@ var (
 	labelGrammar = regexp.MustCompile(`^[a-z0-9][a-z0-9:._-]*$`)
 	// The slug an id: may give after a "/".
 	slugGrammar = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	// A variable or buffer name, and a connection name (@NAME).
+	nameGrammar = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	connGrammar = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 	// A FEAT feature: a label, optionally one parameter ("REST STREAM").
 	featureGrammar = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*( [A-Za-z0-9][A-Za-z0-9._+*-]*)?$`)
 )
@@ -242,7 +245,7 @@ func (p *parser) step(n int, text string) {
 	rest := text
 	if rest[0] == '@' {
 		name, after, _ := cutBlank(rest[1:])
-		if !validConnName(name) {
+		if !connGrammar.MatchString(name) {
 			p.errf(n, "bad connection name %q: want a lower-case letter, then lower-case letters, digits, _ and -", "@"+name)
 			return
 		}
@@ -425,7 +428,7 @@ func nameProblem(what, name string) string {
 	if name == "" {
 		return "missing " + what + " name"
 	}
-	if !validName(name) {
+	if !nameGrammar.MatchString(name) {
 		return fmt.Sprintf("bad %s name %q: want a lower-case letter, then lower-case letters, digits and _", what, name)
 	}
 	return ""

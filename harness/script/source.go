@@ -92,7 +92,7 @@ func parseSource(sc *scanner, fixture func(path string) ([]byte, error)) (*sourc
 		src.n = n
 	case srcBuffer:
 		name := sc.word()
-		if !validName(name) {
+		if !nameGrammar.MatchString(name) {
 			return nil, fmt.Errorf("buffer: bad buffer name %q (a lower-case letter, then lower-case letters, digits and _)", name)
 		}
 		src.name = name
