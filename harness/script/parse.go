@@ -113,10 +113,9 @@ func (p *parser) line(n int, raw string) {
 	if strings.TrimRight(text, " \t") == "" || text[0] == '#' {
 		return
 	}
-	first, _, _ := strings.Cut(text, " ")
-	first, _, _ = strings.Cut(first, "\t")
-	if key, value, ok := strings.Cut(first, ":"); ok && isHeaderKey(key) {
-		_, value, _ = strings.Cut(text, ":")
+	first, _, _ := cutBlank(text)
+	if key, _, ok := strings.Cut(first, ":"); ok && isHeaderKey(key) {
+		_, value, _ := strings.Cut(text, ":")
 		p.headerField(n, key, strings.TrimSpace(value))
 		return
 	}
@@ -217,11 +216,11 @@ func (p *parser) list(n int, key, value string) []string {
 // need adds one item of needs:.
 func (p *parser) need(n int, need string) {
 	s := p.s
+	pseudo := slices.IndexFunc(pseudoNeeds, func(ps string) bool { return strings.EqualFold(ps, need) })
 	switch {
-	case slices.Contains(pseudoNeeds, need):
-	case slices.ContainsFunc(pseudoNeeds, func(ps string) bool { return strings.EqualFold(ps, need) }):
-		i := slices.IndexFunc(pseudoNeeds, func(ps string) bool { return strings.EqualFold(ps, need) })
-		p.errf(n, "need %q: the pseudo-feature is spelled %s", need, pseudoNeeds[i])
+	case pseudo >= 0 && pseudoNeeds[pseudo] == need:
+	case pseudo >= 0:
+		p.errf(n, "need %q: the pseudo-feature is spelled %s", need, pseudoNeeds[pseudo])
 		return
 	case featureGrammar.MatchString(need):
 		need = strings.ToUpper(need)
