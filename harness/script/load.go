@@ -10,8 +10,8 @@ import (
 	"strings"
 )
 
-// Ext is the extension of scenario files.
-const Ext = ".ftp"
+// ext is the extension of scenario files.
+const ext = ".ftp"
 
 // LoadDir parses every *.ftp file under dir, recursively, sorted by path.
 // Each script's File is its path joined to dir as given
@@ -45,7 +45,7 @@ func load(fsys fs.FS, dir string, name func(string) string, shownDir string) ([]
 			}
 			return nil
 		}
-		if !d.IsDir() && strings.HasSuffix(p, Ext) && d.Type().IsRegular() {
+		if !d.IsDir() && strings.HasSuffix(p, ext) && d.Type().IsRegular() {
 			files = append(files, p)
 		}
 		return nil
@@ -55,7 +55,7 @@ func load(fsys fs.FS, dir string, name func(string) string, shownDir string) ([]
 	}
 	slices.Sort(files)
 	if len(files) == 0 && len(errs) == 0 {
-		errs = append(errs, &Error{File: shownDir, Msg: "no scenario files (*" + Ext + ") here"})
+		errs = append(errs, &Error{File: shownDir, Msg: "no scenario files (*" + ext + ") here"})
 	}
 	var scripts []*Script
 	titles := map[string]*Script{}

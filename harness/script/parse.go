@@ -12,8 +12,8 @@ import (
 	"github.com/ftpconform/ftpconform/harness"
 )
 
-// MaxSleep is the longest sleep step.
-const MaxSleep = 10 * time.Second
+// maxSleep is the longest sleep step.
+const maxSleep = 10 * time.Second
 
 // Levels a header may give.
 var levels = []string{"MUST", "SHOULD", "MAY", "POLICY"}
@@ -398,8 +398,8 @@ func (p *parser) args(st *Step, sc *scanner) string {
 			return fmt.Sprintf("bad duration %q (want a Go duration such as 500ms or 2s)", w)
 		case d <= 0:
 			return fmt.Sprintf("duration %s: want more than zero", w)
-		case d > MaxSleep:
-			return fmt.Sprintf("duration %s: at most %s", w, MaxSleep)
+		case d > maxSleep:
+			return fmt.Sprintf("duration %s: at most %s", w, maxSleep)
 		}
 		st.dur = d
 	}

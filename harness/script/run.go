@@ -19,9 +19,9 @@ import (
 	"github.com/ftpconform/ftpconform/harness"
 )
 
-// QuitGrace bounds the QUIT sent to each connection still open when a run
+// quitGrace bounds the QUIT sent to each connection still open when a run
 // ends (after a failure, or when the scenario did not quit).
-const QuitGrace = 2 * time.Second
+const quitGrace = 2 * time.Second
 
 // Env is what a run needs from its caller.
 type Env struct {
@@ -60,7 +60,7 @@ type Env struct {
 // Run runs the scenario's steps in order against env's target. It returns
 // nil when every expectation held, else a *Failure naming the step's line.
 // Every connection still open at the end is closed (QUIT sent, at most
-// QuitGrace each, also after a failure or when ctx is done). The run's
+// 2 s each, also after a failure or when ctx is done). The run's
 // password is registered with the transcript as a secret and never appears
 // in a failure.
 func (s *Script) Run(ctx context.Context, env Env) error {
@@ -543,8 +543,8 @@ func (r *runner) download(ctx context.Context, st *Step, sess *session) *Failure
 		_ = nc.SetReadDeadline(time.Now().Add(timeout))
 		n, err := nc.Read(chunk)
 		buf.Write(chunk[:n])
-		if buf.Len() > MaxSource {
-			return r.fail(st, nil, "download: more than %d bytes", MaxSource)
+		if buf.Len() > harness.MaxDownload {
+			return r.fail(st, nil, "download: more than %d bytes", harness.MaxDownload)
 		}
 		if errors.Is(err, io.EOF) {
 			break
@@ -604,14 +604,14 @@ func (r *runner) quit(ctx context.Context, st *Step, sess *session) *Failure {
 }
 
 // closeAll ends every connection still open: data connections closed,
-// QUIT sent (at most QuitGrace each, all at once), control connections
+// QUIT sent (at most quitGrace each, all at once), control connections
 // closed.
 func (r *runner) closeAll(ctx context.Context) {
 	var wg sync.WaitGroup
 	for name, sess := range r.conns {
 		sess.closeData()
 		wg.Go(func() {
-			qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), QuitGrace)
+			qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), quitGrace)
 			defer cancel()
 			r.tr.Notef(name, "end of the scenario: QUIT")
 			_, _ = sess.c.Quit(qctx)

@@ -13,10 +13,6 @@ import (
 	"github.com/ftpconform/ftpconform/harness"
 )
 
-// MaxSource bounds the bytes of one source (random N, a fixture) and of one
-// download: harness.MaxDownload, 256 MiB.
-const MaxSource = harness.MaxDownload
-
 // sourceKind is where the bytes of a SOURCE come from.
 type sourceKind string
 
@@ -85,7 +81,7 @@ func parseSource(sc *scanner, fixture func(path string) ([]byte, error)) (*sourc
 		src.path, src.data = p, data
 	case srcRandom:
 		w := sc.word()
-		n, err := parseCount(w, MaxSource)
+		n, err := parseCount(w, harness.MaxDownload)
 		if err != nil {
 			return nil, fmt.Errorf("random: %v", err)
 		}
@@ -101,7 +97,7 @@ func parseSource(sc *scanner, fixture func(path string) ([]byte, error)) (*sourc
 	}
 	if sc.peek() == "from" {
 		sc.word()
-		off, err := parseCount(sc.word(), MaxSource)
+		off, err := parseCount(sc.word(), harness.MaxDownload)
 		if err != nil {
 			return nil, fmt.Errorf("from: %v", err)
 		}
@@ -132,7 +128,8 @@ func (s *source) staticLen() int64 {
 	return -1
 }
 
-// readFixture reads p from fixtures, at most MaxSource bytes.
+// readFixture reads p from fixtures, at most harness.MaxDownload bytes
+// (256 MiB), the bound of every source and download.
 func readFixture(fixtures fs.FS, p string) ([]byte, error) {
 	if fixtures == nil {
 		return nil, fmt.Errorf("fixture %s: no fixture directory is available to this script", p)
@@ -148,12 +145,12 @@ func readFixture(fixtures fs.FS, p string) ([]byte, error) {
 	if st, err := f.Stat(); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("fixture %s: is a directory", p)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxSource+1))
+	data, err := io.ReadAll(io.LimitReader(f, harness.MaxDownload+1))
 	if err != nil {
 		return nil, fmt.Errorf("fixture %s: %v", p, fsErrText(err))
 	}
-	if len(data) > MaxSource {
-		return nil, fmt.Errorf("fixture %s: larger than %d bytes", p, MaxSource)
+	if len(data) > harness.MaxDownload {
+		return nil, fmt.Errorf("fixture %s: larger than %d bytes", p, harness.MaxDownload)
 	}
 	return data, nil
 }
