@@ -248,17 +248,3 @@ func (s replySpec) match(code int) bool {
 	}
 	return false
 }
-
-// text renders the template with its references as written, {name}; a
-// literal brace is shown once.
-func (t template) text() string {
-	var b strings.Builder
-	for _, p := range t {
-		if p.ref != "" {
-			b.WriteString("{" + p.ref + "}")
-		} else {
-			b.WriteString(p.lit)
-		}
-	}
-	return b.String()
-}

@@ -553,3 +553,18 @@ func TestParseSetAndSleepNeedNoConnection(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// text renders the template with its references as written, {name}; a
+// literal brace is shown once. The tests use it to see how a line was
+// read.
+func (t template) text() string {
+	var b strings.Builder
+	for _, p := range t {
+		if p.ref != "" {
+			b.WriteString("{" + p.ref + "}")
+		} else {
+			b.WriteString(p.lit)
+		}
+	}
+	return b.String()
+}
