@@ -300,8 +300,8 @@ func TestMaskCommand(t *testing.T) {
 		{"NOOP\nPASS secret\nACCT x\r\nNOOP", "NOOP\nPASS ****\nACCT ****\r\nNOOP"},
 	}
 	for _, tc := range tests {
-		if g := maskCommand(tc.in); g != tc.want {
-			t.Errorf("maskCommand(%q) = %q, want %q", tc.in, g, tc.want)
+		if g := MaskCommand(tc.in); g != tc.want {
+			t.Errorf("MaskCommand(%q) = %q, want %q", tc.in, g, tc.want)
 		}
 	}
 }

@@ -16,6 +16,12 @@ const Mask = "****"
 // PASS (and ACCT, ADAT) command line; see MaskSecrets.
 func MaskSecret(text, secret string) string { return MaskSecrets(text, secret) }
 
+// MaskCommand hides the argument of a command line that carries a secret
+// (PASS, ACCT, ADAT) as the transcript records it: "PASS ****", on every
+// line of pipelined commands; a trailing line end is dropped. Unlike
+// MaskSecrets it masks the whole argument, blanks and all.
+func MaskCommand(line string) string { return maskCommand(line) }
+
 // MaskSecrets returns text with two kinds of masking applied.
 //
 // Command lines: the argument of PASS, ACCT and ADAT is replaced with Mask

@@ -294,6 +294,14 @@ func (d *DataChannel) Handshake(ctx context.Context) (*TLSInfo, error) {
 	return td.snapshot(), nil
 }
 
+// StartTLS begins the TLS handshake of a dialled data connection under
+// PROT P in the background, as Retrieve and Store do once the transfer
+// command is out, for a caller that sends the command itself: some
+// servers wait for the handshake before their preliminary reply. It does
+// nothing on a plaintext connection or one not made yet (active mode);
+// the first Read or Write completes the handshake.
+func (d *DataChannel) StartTLS() { d.startTLS() }
+
 // startTLS begins the handshake of a dialled data connection under PROT P
 // as soon as the transfer command is out.
 func (d *DataChannel) startTLS() {

@@ -154,7 +154,7 @@ func parseTemplate(s string) (template, error) {
 				return nil, fmt.Errorf("unclosed { in %q (write {{ for a literal brace)", s)
 			}
 			name := s[i+1 : i+end]
-			if !validName(name) {
+			if !nameGrammar.MatchString(name) {
 				return nil, fmt.Errorf("bad variable reference {%s}: a name is a lower-case letter, then lower-case letters, digits and _ (write {{ and }} for literal braces)", name)
 			}
 			flush()
@@ -197,33 +197,6 @@ func (t template) expand(vars map[string]string) (string, error) {
 		b.WriteString(v)
 	}
 	return b.String(), nil
-}
-
-// validName reports whether s is a variable or buffer name:
-// [a-z][a-z0-9_]*.
-func validName(s string) bool {
-	if s == "" || s[0] < 'a' || s[0] > 'z' {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-// validConnName reports whether s is a connection name: [a-z][a-z0-9_-]*.
-func validConnName(s string) bool {
-	if s == "" || s[0] < 'a' || s[0] > 'z' {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // replySpec is the codes an expect step accepts: alternatives, each a
@@ -274,18 +247,4 @@ func (s replySpec) match(code int) bool {
 		}
 	}
 	return false
-}
-
-// text renders the template with its references as written, {name}; a
-// literal brace is shown once.
-func (t template) text() string {
-	var b strings.Builder
-	for _, p := range t {
-		if p.ref != "" {
-			b.WriteString("{" + p.ref + "}")
-		} else {
-			b.WriteString(p.lit)
-		}
-	}
-	return b.String()
 }

@@ -1,7 +1,6 @@
 package script
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -11,8 +10,8 @@ import (
 	"strings"
 )
 
-// Ext is the extension of scenario files.
-const Ext = ".ftp"
+// ext is the extension of scenario files.
+const ext = ".ftp"
 
 // LoadDir parses every *.ftp file under dir, recursively, sorted by path.
 // Each script's File is its path joined to dir as given
@@ -46,7 +45,7 @@ func load(fsys fs.FS, dir string, name func(string) string, shownDir string) ([]
 			}
 			return nil
 		}
-		if !d.IsDir() && strings.HasSuffix(p, Ext) && d.Type().IsRegular() {
+		if !d.IsDir() && strings.HasSuffix(p, ext) && d.Type().IsRegular() {
 			files = append(files, p)
 		}
 		return nil
@@ -56,7 +55,7 @@ func load(fsys fs.FS, dir string, name func(string) string, shownDir string) ([]
 	}
 	slices.Sort(files)
 	if len(files) == 0 && len(errs) == 0 {
-		errs = append(errs, &Error{File: shownDir, Msg: "no scenario files (*" + Ext + ") here"})
+		errs = append(errs, &Error{File: shownDir, Msg: "no scenario files (*" + ext + ") here"})
 	}
 	var scripts []*Script
 	titles := map[string]*Script{}
@@ -67,47 +66,25 @@ func load(fsys fs.FS, dir string, name func(string) string, shownDir string) ([]
 			errs = append(errs, &Error{File: name(p), Msg: fsErrText(err)})
 			continue
 		}
-		fixtures, err := fs.Sub(fsys, path.Dir(p))
-		if err != nil {
-			errs = append(errs, &Error{File: name(p), Msg: err.Error()})
-			continue
-		}
-		s, err := Parse(name(p), src, fixtures)
-		if err != nil {
-			var list ErrorList
-			if errors.As(err, &list) {
-				errs = append(errs, list...)
-			} else {
-				errs = append(errs, &Error{File: name(p), Msg: err.Error()})
-			}
+		// p is a valid path of fsys, and so is its directory: no error.
+		fixtures, _ := fs.Sub(fsys, path.Dir(p))
+		s, list := parse(name(p), src, fixtures)
+		if len(list) > 0 {
+			errs = append(errs, list...)
 			continue
 		}
 		if other, dup := titles[s.Title]; dup {
-			errs = append(errs, &Error{File: s.File, Line: headerLine(src, "title"),
+			errs = append(errs, &Error{File: s.File, Line: s.TitleLine,
 				Msg: fmt.Sprintf("duplicate title %q (also in %s)", s.Title, other.File)})
 			continue
 		}
 		if other, dup := keys[s.Key()]; dup {
-			errs = append(errs, &Error{File: s.File, Line: headerLine(src, "id"),
+			errs = append(errs, &Error{File: s.File, Line: s.IDLine,
 				Msg: fmt.Sprintf("duplicate key %s (also %s): rename the file or change the id", s.Key(), other.File)})
 			continue
 		}
 		titles[s.Title], keys[s.Key()] = s, s
 		scripts = append(scripts, s)
 	}
-	if err := errs.err(); err != nil {
-		return scripts, err
-	}
-	return scripts, nil
-}
-
-// headerLine returns the line of the header field key in src (1 if it
-// cannot be found).
-func headerLine(src []byte, key string) int {
-	for i, line := range strings.Split(string(src), "\n") {
-		if k, _, ok := strings.Cut(strings.TrimLeft(line, " \t"), ":"); ok && k == key {
-			return i + 1
-		}
-	}
-	return 1
+	return scripts, errs.err()
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/ftpconform/ftpconform/harness"
 )
 
-// MaxSleep is the longest sleep step.
-const MaxSleep = 10 * time.Second
+// maxSleep is the longest sleep step.
+const maxSleep = 10 * time.Second
 
 // Levels a header may give.
 var levels = []string{"MUST", "SHOULD", "MAY", "POLICY"}
@@ -33,6 +33,9 @@ var (
 	labelGrammar = regexp.MustCompile(`^[a-z0-9][a-z0-9:._-]*$`)
 	// The slug an id: may give after a "/".
 	slugGrammar = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	// A variable or buffer name, and a connection name (@NAME).
+	nameGrammar = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	connGrammar = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 	// A FEAT feature: a label, optionally one parameter ("REST STREAM").
 	featureGrammar = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*( [A-Za-z0-9][A-Za-z0-9._+*-]*)?$`)
 )
@@ -43,14 +46,22 @@ var (
 // file is reported, not just the first, as an ErrorList of
 // "file:line: what is wrong".
 func Parse(file string, src []byte, fixtures fs.FS) (*Script, error) {
+	s, errs := parse(file, src, fixtures)
+	return s, errs.err()
+}
+
+// parse is Parse with the problems as a list, in the order found: nil
+// and the problems, or the script and none.
+func parse(file string, src []byte, fixtures fs.FS) (*Script, ErrorList) {
 	p := &parser{
-		s:        &Script{File: file},
-		fixtures: fixtures,
-		header:   map[string]int{},
-		conns:    map[string]*connState{},
-		vars:     map[string]bool{},
-		pending:  map[string]int{},
-		buffers:  map[string]bool{},
+		s:           &Script{File: file},
+		fixtures:    fixtures,
+		header:      map[string]int{},
+		conns:       map[string]*connState{},
+		vars:        map[string]bool{},
+		pending:     map[string]int{},
+		buffers:     map[string]bool{},
+		fixtureData: map[string][]byte{},
 	}
 	for _, b := range builtins {
 		p.vars[b] = true
@@ -59,17 +70,18 @@ func Parse(file string, src []byte, fixtures fs.FS) (*Script, error) {
 		p.line(i+1, strings.TrimSuffix(line, "\r"))
 	}
 	p.finish()
-	if err := p.errs.err(); err != nil {
-		return nil, err
+	if len(p.errs) > 0 {
+		return nil, p.errs
 	}
 	return p.s, nil
 }
 
 // parser holds what the static checks know at the current line.
 type parser struct {
-	s        *Script
-	fixtures fs.FS
-	errs     ErrorList
+	s           *Script
+	fixtures    fs.FS
+	fixtureData map[string][]byte // the fixtures read so far, by path
+	errs        ErrorList
 
 	header     map[string]int // header field -> its line
 	firstStep  int            // line of the first step, 0 before it
@@ -101,10 +113,9 @@ func (p *parser) line(n int, raw string) {
 	if strings.TrimRight(text, " \t") == "" || text[0] == '#' {
 		return
 	}
-	first, _, _ := strings.Cut(text, " ")
-	first, _, _ = strings.Cut(first, "\t")
-	if key, value, ok := strings.Cut(first, ":"); ok && isHeaderKey(key) {
-		_, value, _ = strings.Cut(text, ":")
+	first, _, _ := cutBlank(text)
+	if key, _, ok := strings.Cut(first, ":"); ok && isHeaderKey(key) {
+		_, value, _ := strings.Cut(text, ":")
 		p.headerField(n, key, strings.TrimSpace(value))
 		return
 	}
@@ -205,11 +216,11 @@ func (p *parser) list(n int, key, value string) []string {
 // need adds one item of needs:.
 func (p *parser) need(n int, need string) {
 	s := p.s
+	pseudo := slices.IndexFunc(pseudoNeeds, func(ps string) bool { return strings.EqualFold(ps, need) })
 	switch {
-	case slices.Contains(pseudoNeeds, need):
-	case slices.ContainsFunc(pseudoNeeds, func(ps string) bool { return strings.EqualFold(ps, need) }):
-		i := slices.IndexFunc(pseudoNeeds, func(ps string) bool { return strings.EqualFold(ps, need) })
-		p.errf(n, "need %q: the pseudo-feature is spelled %s", need, pseudoNeeds[i])
+	case pseudo >= 0 && pseudoNeeds[pseudo] == need:
+	case pseudo >= 0:
+		p.errf(n, "need %q: the pseudo-feature is spelled %s", need, pseudoNeeds[pseudo])
 		return
 	case featureGrammar.MatchString(need):
 		need = strings.ToUpper(need)
@@ -233,7 +244,7 @@ func (p *parser) step(n int, text string) {
 	rest := text
 	if rest[0] == '@' {
 		name, after, _ := cutBlank(rest[1:])
-		if !validConnName(name) {
+		if !connGrammar.MatchString(name) {
 			p.errf(n, "bad connection name %q: want a lower-case letter, then lower-case letters, digits, _ and -", "@"+name)
 			return
 		}
@@ -333,7 +344,7 @@ func (p *parser) args(st *Step, sc *scanner) string {
 			return fmt.Sprintf("unknown mode %q (want pasv, epsv, port, eprt, passive or active)", st.mode)
 		}
 	case Upload, Write:
-		src, err := parseSource(sc, p.fixtures)
+		src, err := parseSource(sc, p.fixture)
 		if err != nil {
 			return err.Error()
 		}
@@ -370,7 +381,7 @@ func (p *parser) args(st *Step, sc *scanner) string {
 			}
 			st.size = n
 		default:
-			src, err := parseSource(sc, p.fixtures)
+			src, err := parseSource(sc, p.fixture)
 			if err != nil {
 				return err.Error()
 			}
@@ -387,8 +398,8 @@ func (p *parser) args(st *Step, sc *scanner) string {
 			return fmt.Sprintf("bad duration %q (want a Go duration such as 500ms or 2s)", w)
 		case d <= 0:
 			return fmt.Sprintf("duration %s: want more than zero", w)
-		case d > MaxSleep:
-			return fmt.Sprintf("duration %s: at most %s", w, MaxSleep)
+		case d > maxSleep:
+			return fmt.Sprintf("duration %s: at most %s", w, maxSleep)
 		}
 		st.dur = d
 	}
@@ -398,12 +409,25 @@ func (p *parser) args(st *Step, sc *scanner) string {
 	return ""
 }
 
+// fixture reads the fixture at path once, however many steps of the file
+// use it: they share its bytes.
+func (p *parser) fixture(path string) ([]byte, error) {
+	if data, ok := p.fixtureData[path]; ok {
+		return data, nil
+	}
+	data, err := readFixture(p.fixtures, path)
+	if err == nil {
+		p.fixtureData[path] = data
+	}
+	return data, err
+}
+
 // nameProblem says what is wrong with a variable or buffer name.
 func nameProblem(what, name string) string {
 	if name == "" {
 		return "missing " + what + " name"
 	}
-	if !validName(name) {
+	if !nameGrammar.MatchString(name) {
 		return fmt.Sprintf("bad %s name %q: want a lower-case letter, then lower-case letters, digits and _", what, name)
 	}
 	return ""
@@ -419,7 +443,7 @@ func (p *parser) regexpArg(st *Step, sc *scanner) string {
 	if err != nil {
 		return fmt.Sprintf("bad regexp /%s/: %v", src, err)
 	}
-	st.re, st.reSrc = re, src
+	st.re = re
 	return ""
 }
 
@@ -454,16 +478,16 @@ func (p *parser) expectArgs(st *Step, sc *scanner) string {
 			}
 			st.lines, st.atLeast = int(n), atLeast
 		case "port":
-			lo, hi, msg := parsePortRange(sc.word())
+			ports, msg := parsePortRange(sc.word())
 			if msg != "" {
 				return "port " + msg
 			}
-			st.portLo, st.portHi = lo, hi
+			st.ports = ports
 		default:
 			return fmt.Sprintf("unknown option %q (want text /RE/, multiline, lines N, lines >=N or port LO-HI)", opt)
 		}
 	}
-	if st.portHi > 0 {
+	if !st.ports.IsZero() {
 		for _, a := range spec.alts {
 			if a.lo != a.hi || a.lo != harness.ReplyEnteringPassive && a.lo != harness.ReplyEnteringEPSV {
 				return fmt.Sprintf("port: only 227 (PASV) and 229 (EPSV) replies carry a port, and %s accepts other codes", spec.text)
@@ -474,24 +498,26 @@ func (p *parser) expectArgs(st *Step, sc *scanner) string {
 }
 
 // parsePortRange reads LO-HI, two ports from 1 to 65535 with LO <= HI;
-// the message says what is wrong with w ("" when nothing is).
-func parsePortRange(w string) (lo, hi int, msg string) {
+// the message says what is wrong with w ("" when nothing is). It is
+// stricter than harness.ParsePortRange, which takes a single port and
+// blanks, and says more precisely what is wrong.
+func parsePortRange(w string) (harness.PortRange, string) {
 	if w == "" {
-		return 0, 0, `range missing: want LO-HI, as in "port 1024-65535"`
+		return harness.PortRange{}, `range missing: want LO-HI, as in "port 1024-65535"`
 	}
 	a, b, ok := strings.Cut(w, "-")
 	if !ok {
-		return 0, 0, fmt.Sprintf("%q: want a range LO-HI, as in \"port 30000-30099\"", w)
+		return harness.PortRange{}, fmt.Sprintf("%q: want a range LO-HI, as in \"port 30000-30099\"", w)
 	}
 	l, errL := parseCount(a, 65535)
 	h, errH := parseCount(b, 65535)
 	switch {
 	case errL != nil || errH != nil || l == 0 || h == 0:
-		return 0, 0, fmt.Sprintf("%q: both ends of the range are ports from 1 to 65535", w)
+		return harness.PortRange{}, fmt.Sprintf("%q: both ends of the range are ports from 1 to 65535", w)
 	case l > h:
-		return 0, 0, fmt.Sprintf("%q: the low end %d is above the high end %d", w, l, h)
+		return harness.PortRange{}, fmt.Sprintf("%q: the low end %d is above the high end %d", w, l, h)
 	}
-	return int(l), int(h), ""
+	return harness.PortRange{Min: int(l), Max: int(h)}, ""
 }
 
 // check runs the static checks on a parsed step, in file order.

@@ -2,6 +2,7 @@ package script
 
 import (
 	"errors"
+	"io/fs"
 	"regexp"
 	"slices"
 	"strings"
@@ -234,6 +235,33 @@ func TestParseFixtureWithoutFS(t *testing.T) {
 	}
 }
 
+// openCounter counts the files opened in its file system.
+type openCounter struct {
+	fs.FS
+	opens map[string]int
+}
+
+func (o openCounter) Open(name string) (fs.File, error) {
+	o.opens[name]++
+	return o.FS.Open(name)
+}
+
+// A fixture that several steps use is read once.
+func TestParseFixtureReadOnce(t *testing.T) {
+	fsys := openCounter{testFixtures, map[string]int{}}
+	src := head + "connect\ndata pasv\nupload fixture a.bin\ndata pasv\nwrite fixture a.bin from 1\nupload fixture sub/b.bin\n"
+	s, err := Parse("t.ftp", []byte(src), fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fsys.opens["a.bin"] != 1 || fsys.opens["sub/b.bin"] != 1 {
+		t.Errorf("fixtures opened %v times, want once each", fsys.opens)
+	}
+	if a, b := s.Steps[2].src, s.Steps[4].src; string(a.data) != "abc\r\n" || string(b.data) != "abc\r\n" || b.from != 1 {
+		t.Errorf("fixture sources %+v, %+v", a, b)
+	}
+}
+
 // Parse reports every problem of a file, in line order, one per line of
 // its Error.
 func TestParseCollectsEveryError(t *testing.T) {
@@ -367,8 +395,8 @@ func TestParseGood(t *testing.T) {
 			t.Errorf("spec %s matches %d: %v", e.spec.text, code, !ok)
 		}
 	}
-	if e.reSrc != `a/b \d` || !e.re.MatchString("x a/b 7") || !e.multiline || e.lines != 2 || !e.atLeast {
-		t.Errorf("expect options: %q %v %d %v", e.reSrc, e.multiline, e.lines, e.atLeast)
+	if e.re.String() != `a/b \d` || !e.re.MatchString("x a/b 7") || !e.multiline || e.lines != 2 || !e.atLeast {
+		t.Errorf("expect options: %q %v %d %v", e.re, e.multiline, e.lines, e.atLeast)
 	}
 	if st[4].name != "q" || st[4].re.NumSubexp() != 1 {
 		t.Errorf("capture: %q", st[4].name)
@@ -492,24 +520,6 @@ func TestRandomBytes(t *testing.T) {
 	}
 }
 
-func TestDiff(t *testing.T) {
-	tests := []struct{ got, want, msg string }{
-		{"abc", "abc", ""},
-		{"", "", ""},
-		{"abXd", "abcd", `got 4 bytes, want 4; first difference at offset 2: got 58 64 ("Xd"), want 63 64 ("cd")`},
-		{"ab", "abcd", `got 2 bytes, want 4; first difference at offset 2: got the end of the data, want 63 64 ("cd")`},
-		{"0123456789abcdefghij\x00", "0123456789abcdefghij",
-			`got 21 bytes, want 20; first difference at offset 20: got 00 ("\x00"), want the end of the data`},
-		{"\x00" + strings.Repeat("a", 20), "\x01" + strings.Repeat("a", 20),
-			`got 21 bytes, want 21; first difference at offset 0: got 00 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 ("\x00aaaaaaaaaaaaaaa") ..., want 01 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 ("\x01aaaaaaaaaaaaaaa") ...`},
-	}
-	for _, tc := range tests {
-		if got := diff([]byte(tc.got), []byte(tc.want)); got != tc.msg {
-			t.Errorf("diff(%q, %q) =\n%s\nwant\n%s", tc.got, tc.want, got, tc.msg)
-		}
-	}
-}
-
 func TestClipQuote(t *testing.T) {
 	if got := clipQuote("abc", 5); got != `"abc"` {
 		t.Error(got)
@@ -531,7 +541,7 @@ func TestParsePortRange(t *testing.T) {
 	}
 	want := [][2]int{{0, 0}, {1024, 65535}, {1, 1}, {30000, 30099}}
 	for i, st := range s.Steps {
-		if got := [2]int{st.portLo, st.portHi}; got != want[i] {
+		if got := [2]int{st.ports.Min, st.ports.Max}; got != want[i] {
 			t.Errorf("line %d: port range %v, want %v", st.Line, got, want[i])
 		}
 	}
@@ -542,4 +552,19 @@ func TestParseSetAndSleepNeedNoConnection(t *testing.T) {
 	if _, err := Parse("t.ftp", []byte(head+"set x 1\nsleep 1ms\n@b set y {x}\nconnect\nsend NOOP {y}\n"), nil); err != nil {
 		t.Error(err)
 	}
+}
+
+// text renders the template with its references as written, {name}; a
+// literal brace is shown once. The tests use it to see how a line was
+// read.
+func (t template) text() string {
+	var b strings.Builder
+	for _, p := range t {
+		if p.ref != "" {
+			b.WriteString("{" + p.ref + "}")
+		} else {
+			b.WriteString(p.lit)
+		}
+	}
+	return b.String()
 }

@@ -9,9 +9,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,9 +19,9 @@ import (
 	"github.com/ftpconform/ftpconform/harness"
 )
 
-// QuitGrace bounds the QUIT sent to each connection still open when a run
+// quitGrace bounds the QUIT sent to each connection still open when a run
 // ends (after a failure, or when the scenario did not quit).
-const QuitGrace = 2 * time.Second
+const quitGrace = 2 * time.Second
 
 // Env is what a run needs from its caller.
 type Env struct {
@@ -44,36 +44,31 @@ type Env struct {
 	Login func(ctx context.Context, c *harness.Conn) error
 	// CodeMismatch, when set, is asked about every expect step whose
 	// reply code is none of its alternatives, before the step fails.
-	// sent is the last command line sent on the step's connection, as
-	// the transcript shows it (the argument of PASS, ACCT and ADAT, and
-	// the run's secrets, masked: "PASS ****"; "" when none was sent);
-	// want is the alternatives as written ("550", "4xx", "25x"); got is
-	// the reply. When it returns true the code is accepted and the
-	// step goes on to its other conditions (text, multiline, lines,
-	// port), which still hold or fail as usual; the hook records the
-	// warning, if any, itself. For built-in scenarios whose checks
-	// tolerate codes other than the ones they name; leave it nil for
-	// scenarios written by users, whose codes are what the file says.
+	// sent is the line of the last send step on the step's connection
+	// (the argument of PASS, ACCT and ADAT, and the run's secrets,
+	// masked: "PASS ****"; "" when none was sent); want is the
+	// alternatives as written ("550", "4xx", "25x"); got is the reply.
+	// When it returns true the code is accepted and the step goes on to
+	// its other conditions (text, multiline, lines, port), which still
+	// hold or fail as usual; the hook records the warning, if any,
+	// itself. For built-in scenarios whose checks tolerate codes other
+	// than the ones they name; leave it nil for scenarios written by
+	// users, whose codes are what the file says.
 	CodeMismatch func(sent string, want []string, got *harness.Reply) (accept bool)
 }
 
 // Run runs the scenario's steps in order against env's target. It returns
 // nil when every expectation held, else a *Failure naming the step's line.
 // Every connection still open at the end is closed (QUIT sent, at most
-// QuitGrace each, also after a failure or when ctx is done). The run's
+// 2 s each, also after a failure or when ctx is done). The run's
 // password is registered with the transcript as a secret and never appears
 // in a failure.
 func (s *Script) Run(ctx context.Context, env Env) error {
 	r := newRunner(s, env)
-	runCtx, cancel := context.WithCancel(ctx)
-	defer func() {
-		cancel()
-		r.bg.Wait()
-	}()
 	defer r.closeAll(ctx)
 	for i := range s.Steps {
 		st := &s.Steps[i]
-		if err := runCtx.Err(); err != nil {
+		if err := ctx.Err(); err != nil {
 			return r.fail(st, err, "interrupted before this step: %v", err)
 		}
 		conn := st.Conn
@@ -81,7 +76,7 @@ func (s *Script) Run(ctx context.Context, env Env) error {
 			conn = "script" // no connection of its own
 		}
 		r.tr.Notef(conn, "step %d: %s", st.Line, stepNote(st))
-		if f := r.step(runCtx, st); f != nil {
+		if f := r.step(ctx, st); f != nil {
 			r.tr.Notef(conn, "FAILED at %s:%d: %s", s.File, st.Line, f.Msg)
 			return f
 		}
@@ -108,7 +103,6 @@ type runner struct {
 	conns   map[string]*session
 	buffers map[string][]byte
 	random  map[int64][]byte
-	bg      sync.WaitGroup // background TLS handshakes
 }
 
 // session is one open control connection of the run.
@@ -118,12 +112,15 @@ type session struct {
 	// prot is the level of a PROT just sent, applied when its reply is
 	// 200; 0 when none is pending.
 	prot harness.ProtLevel
-	// sent is the line of the last send step, masked, for CodeMismatch
-	// when the transcript does not show the connection's lines.
+	// sent is the line of the last send step, masked, for CodeMismatch.
 	sent string
-	// from is the number of transcript entries when the connection was
-	// made: an earlier connection of the same name is not this one.
-	from int
+}
+
+// closeData closes the data connection set up by the last data step, if
+// it is still there.
+func (s *session) closeData() {
+	s.data.Close()
+	s.data = nil
 }
 
 func newRunner(s *Script, env Env) *runner {
@@ -157,6 +154,39 @@ func (r *runner) define(name, v string) {
 			r.secrets = append(r.secrets, v)
 			r.tr.AddSecret(v)
 			break
+		}
+	}
+}
+
+// hideComposedSecrets makes a secret of each word of line, the expansion
+// of t, that t composes from a secret and other text ("SITE x{password}"),
+// as define does for a variable: the transcript masks secrets only where
+// they stand as whole words, and would show the password otherwise, as
+// sent and as a server echoes it. A word runs from the blank before the
+// secret to the blank after it. A secret that the text of a variable
+// holds by chance ({scratch} "ftpconform-1a2b" and the password
+// "conform") is left alone, as the transcript leaves it.
+func (r *runner) hideComposedSecrets(t template, line string) {
+	off := 0
+	for _, p := range t {
+		v := p.lit
+		if p.ref != "" {
+			v = r.vars[p.ref]
+		}
+		start, end := off, off+len(v)
+		off = end
+		if p.ref == "" || !slices.Contains(r.secrets, v) {
+			continue
+		}
+		start = strings.LastIndexAny(line[:start], " \t") + 1
+		if k := strings.IndexAny(line[end:], " \t"); k >= 0 {
+			end += k
+		} else {
+			end = len(line)
+		}
+		if w := line[start:end]; !slices.Contains(r.secrets, w) {
+			r.secrets = append(r.secrets, w)
+			r.tr.AddSecret(w)
 		}
 	}
 }
@@ -212,8 +242,7 @@ func (r *runner) step(ctx context.Context, st *Step) *Failure {
 	case Upload, Write:
 		return r.write(ctx, st, sess)
 	case CloseData:
-		sess.data.Close()
-		sess.data = nil
+		sess.closeData()
 	case Download:
 		return r.download(ctx, st, sess)
 	case Compare:
@@ -262,7 +291,7 @@ func (r *runner) connect(ctx context.Context, st *Step) *Failure {
 		c.Close()
 		return r.fail(st, nil, "%s", msg)
 	}
-	r.conns[st.Conn] = &session{c: c, from: len(r.tr.Entries())}
+	r.conns[st.Conn] = &session{c: c}
 	return nil
 }
 
@@ -310,16 +339,16 @@ func (r *runner) send(ctx context.Context, st *Step, sess *session) *Failure {
 	if err := harness.PassGate(ctx, line); err != nil {
 		return r.fail(st, err, "%s not sent: %v", verb, err)
 	}
+	r.hideComposedSecrets(st.tmpl, line)
 	if err := sess.c.Send(ctx, line); err != nil {
 		return r.fail(st, err, "sending %s: %v", line, err)
 	}
-	sess.sent = r.mask(maskCommand(line))
-	if d := sess.data; d != nil && slices.Contains(transferVerbs, verb) && d.Mode.Passive() && sess.c.DataProtection() == harness.ProtPrivate {
+	sess.sent = r.mask(harness.MaskCommand(line))
+	if slices.Contains(transferVerbs, verb) {
 		// Under PROT P the harness shakes hands on a passive data
 		// connection as soon as the transfer command is out, as the
-		// harness's own transfers do: some servers wait for the
-		// handshake before their preliminary reply.
-		r.bg.Go(func() { _, _ = d.Handshake(ctx) })
+		// harness's own transfers do.
+		sess.data.StartTLS()
 	}
 	return nil
 }
@@ -336,7 +365,7 @@ func (r *runner) expect(ctx context.Context, st *Step, sess *session) *Failure {
 	}
 	if !st.spec.match(rep.Code) {
 		accept := r.env.CodeMismatch
-		if accept == nil || !accept(r.lastSent(sess), strings.Split(st.spec.text, "|"), rep) {
+		if accept == nil || !accept(sess.sent, strings.Split(st.spec.text, "|"), rep) {
 			return r.fail(st, nil, "expected %s, got %s", st.spec.text, quoteReply(rep))
 		}
 		r.tr.Notef(st.Conn, "expected %s, got %d: the code is accepted by the run's own tolerance", st.spec.text, rep.Code)
@@ -356,16 +385,16 @@ func (r *runner) expect(ctx context.Context, st *Step, sess *session) *Failure {
 	if st.re != nil {
 		text := replyText(rep)
 		if !st.re.MatchString(text) {
-			return r.fail(st, nil, "expected text matching /%s/, got %s", st.reSrc, clipQuote(text, 300))
+			return r.fail(st, nil, "expected text matching /%s/, got %s", st.re, clipQuote(text, 300))
 		}
 	}
-	if st.portHi > 0 {
+	if !st.ports.IsZero() {
 		port, err := advertisedPort(rep)
 		if err != nil {
-			return r.fail(st, err, "expected a port in %d-%d, but the reply gives none that can be read: %v", st.portLo, st.portHi, err)
+			return r.fail(st, err, "expected a port in %s, but the reply gives none that can be read: %v", st.ports, err)
 		}
-		if port < st.portLo || port > st.portHi {
-			return r.fail(st, nil, "expected a port in %d-%d, got port %d: %s", st.portLo, st.portHi, port, quoteReply(rep))
+		if !st.ports.Contains(port) {
+			return r.fail(st, nil, "expected a port in %s, got port %d: %s", st.ports, port, quoteReply(rep))
 		}
 	}
 	return nil
@@ -387,43 +416,15 @@ func advertisedPort(rep *harness.Reply) (int, error) {
 	return 0, fmt.Errorf("a %d reply carries no port (only 227 and 229 do)", rep.Code)
 }
 
-// lastSent is the last command line sent on the session's control
-// connection since the connect step: as the transcript shows it
-// (masked), or, when the transcript does not show it (an Env.Connect
-// that records elsewhere), the line of the last send step.
-func (r *runner) lastSent(sess *session) string {
-	entries := r.tr.Entries()
-	name := sess.c.Name()
-	for i := len(entries) - 1; i >= sess.from; i-- {
-		if e := entries[i]; e.Conn == name && e.Dir == harness.Sent {
-			return e.Text
-		}
-	}
-	return sess.sent
-}
-
-// maskCommand hides the argument of a command that carries a secret
-// (PASS, ACCT, ADAT), as the transcript does: "PASS ****".
-func maskCommand(line string) string {
-	verb, arg, _ := strings.Cut(line, " ")
-	switch strings.ToUpper(verb) {
-	case "PASS", "ACCT", "ADAT":
-		if strings.TrimSpace(arg) != "" {
-			return verb + " " + harness.Mask
-		}
-	}
-	return line
-}
-
 func (r *runner) capture(st *Step, sess *session) *Failure {
 	replies := sess.c.Replies()
 	if len(replies) == 0 {
 		return r.fail(st, nil, "capture %s: no reply has been read on connection %s", st.name, st.Conn)
 	}
-	last := replies[len(replies)-1]
-	m := st.re.FindStringSubmatch(replyText(last))
+	text := replyText(replies[len(replies)-1])
+	m := st.re.FindStringSubmatch(text)
 	if m == nil {
-		return r.fail(st, nil, "capture %s: /%s/ does not match the last reply, %s", st.name, st.reSrc, clipQuote(replyText(last), 300))
+		return r.fail(st, nil, "capture %s: /%s/ does not match the last reply, %s", st.name, st.re, clipQuote(text, 300))
 	}
 	v := m[0]
 	if len(m) > 1 {
@@ -435,10 +436,7 @@ func (r *runner) capture(st *Step, sess *session) *Failure {
 }
 
 func (r *runner) data(ctx context.Context, st *Step, sess *session) *Failure {
-	if sess.data != nil {
-		sess.data.Close()
-		sess.data = nil
-	}
+	sess.closeData()
 	v6 := sess.c.RemoteAddr().Addr().Is6()
 	var mode harness.DataMode
 	switch st.mode {
@@ -496,17 +494,11 @@ func (r *runner) bytesOf(src *source) ([]byte, error) {
 	return b, nil
 }
 
-// dataConn returns the data connection (in active mode once the server
-// has connected), with ctx interrupting it.
-func (r *runner) dataConn(ctx context.Context, st *Step, sess *session) (net.Conn, func(), *Failure) {
-	nc, err := sess.data.Conn(ctx)
-	if err != nil {
-		sess.data.Close()
-		sess.data = nil
-		return nil, nil, r.fail(st, err, "%s: no data connection: %v", st.Kind, err)
-	}
-	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
-	return nc, func() { stop() }, nil
+// dataFailure closes the session's data connection, which could not be
+// had, and makes st's failure.
+func (r *runner) dataFailure(st *Step, sess *session, err error) *Failure {
+	sess.closeData()
+	return r.fail(st, err, "%s: no data connection: %v", st.Kind, err)
 }
 
 func (r *runner) write(ctx context.Context, st *Step, sess *session) *Failure {
@@ -514,38 +506,34 @@ func (r *runner) write(ctx context.Context, st *Step, sess *session) *Failure {
 	if err != nil {
 		return r.fail(st, err, "%s: %v", st.Kind, err)
 	}
-	nc, stop, f := r.dataConn(ctx, st, sess)
-	if f != nil {
-		return f
-	}
-	defer stop()
-	timeout := sess.c.Target().DataTimeout
-	_ = nc.SetWriteDeadline(time.Now().Add(timeout))
-	n, err := nc.Write(data)
+	// In active mode Watch waits for the server to connect.
+	run, err := sess.c.Watch(ctx, sess.data)
 	if err != nil {
-		sess.data.Close()
-		sess.data = nil
-		return r.fail(st, err, "%s: %d of %d bytes written: %v", st.Kind, n, len(data), err)
+		return r.dataFailure(st, sess, err)
+	}
+	if err := run.Write(ctx, data); err != nil {
+		sess.closeData()
+		return r.fail(st, err, "%s of %d bytes: %v", st.Kind, len(data), err)
 	}
 	if st.Kind == Upload {
 		// Closing the data connection ends the file (RFC 959 §3.4.1,
 		// stream mode).
-		sess.data.Close()
-		sess.data = nil
+		sess.closeData()
 	}
 	return nil
 }
 
+// download reads the data connection to its end. harness has no reader
+// for this: Retrieve sends the command and reads the replies, which are
+// steps of their own here, and Running.Drain keeps no bytes.
 func (r *runner) download(ctx context.Context, st *Step, sess *session) *Failure {
-	nc, stop, f := r.dataConn(ctx, st, sess)
-	if f != nil {
-		return f
+	nc, err := sess.data.Conn(ctx)
+	if err != nil {
+		return r.dataFailure(st, sess, err)
 	}
+	defer sess.closeData()
+	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	defer func() {
-		sess.data.Close()
-		sess.data = nil
-	}()
 	timeout := sess.c.Target().DataTimeout
 	var buf bytes.Buffer
 	chunk := make([]byte, 64<<10)
@@ -555,8 +543,8 @@ func (r *runner) download(ctx context.Context, st *Step, sess *session) *Failure
 		_ = nc.SetReadDeadline(time.Now().Add(timeout))
 		n, err := nc.Read(chunk)
 		buf.Write(chunk[:n])
-		if buf.Len() > MaxSource {
-			return r.fail(st, nil, "download: more than %d bytes", MaxSource)
+		if buf.Len() > harness.MaxDownload {
+			return r.fail(st, nil, "download: more than %d bytes", harness.MaxDownload)
 		}
 		if errors.Is(err, io.EOF) {
 			break
@@ -595,7 +583,7 @@ func (r *runner) compare(st *Step) *Failure {
 		if err != nil {
 			return r.fail(st, err, "compare: %v", err)
 		}
-		if msg := diff(got, want); msg != "" {
+		if msg := harness.DiffBytes(got, want); msg != "" {
 			return r.fail(st, nil, "buffer %s differs from %s: %s", st.name, st.src, msg)
 		}
 	}
@@ -603,7 +591,7 @@ func (r *runner) compare(st *Step) *Failure {
 }
 
 func (r *runner) quit(ctx context.Context, st *Step, sess *session) *Failure {
-	sess.data.Close()
+	sess.closeData()
 	delete(r.conns, st.Conn)
 	rep, err := sess.c.Quit(ctx)
 	if err != nil {
@@ -616,14 +604,14 @@ func (r *runner) quit(ctx context.Context, st *Step, sess *session) *Failure {
 }
 
 // closeAll ends every connection still open: data connections closed,
-// QUIT sent (at most QuitGrace each, all at once), control connections
+// QUIT sent (at most quitGrace each, all at once), control connections
 // closed.
 func (r *runner) closeAll(ctx context.Context) {
 	var wg sync.WaitGroup
 	for name, sess := range r.conns {
-		sess.data.Close()
+		sess.closeData()
 		wg.Go(func() {
-			qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), QuitGrace)
+			qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), quitGrace)
 			defer cancel()
 			r.tr.Notef(name, "end of the scenario: QUIT")
 			_, _ = sess.c.Quit(qctx)
@@ -650,4 +638,17 @@ func quoteReply(rep *harness.Reply) string {
 		s += fmt.Sprintf(" (+%d lines)", n)
 	}
 	return s
+}
+
+// clipQuote quotes s as a Go string, cut to about max bytes (at a rune
+// boundary, "..." added after the closing quote).
+func clipQuote(s string, max int) string {
+	if len(s) <= max {
+		return strconv.Quote(s)
+	}
+	cut := max
+	for cut > 0 && cut < len(s) && s[cut]&0xc0 == 0x80 {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "..."
 }

@@ -459,6 +459,9 @@ func TestRunMasksPassword(t *testing.T) {
 	}{
 		{"connect\nsend SITE {password}\nexpect 200\n", 5},
 		{"connect\nsend SITE {password}\nexpect 5xx text /nothing/\n", 5},
+		// Inside a longer word, sent and echoed.
+		{"connect\nsend SITE x{password}\nexpect 200\n", 5},
+		{"connect\nsend SITE {password}x y\nexpect 200\n", 5},
 		{"connect\nsend SITE {password}\nexpect 500\ncapture p /SITE (\\S+)'/\nsend PASS {p}\nexpect 200\n", 8},
 		{"connect\nsend SITE {password}\nexpect 500\ncapture p /SITE (\\S+)'/\nset q x{p}x\nsend SITE {q}\nexpect 200\n", 9},
 	}
@@ -474,6 +477,22 @@ func TestRunMasksPassword(t *testing.T) {
 		if strings.Contains(tr.String(), testPassword) {
 			t.Errorf("%q: the password is in the transcript:\n%s", tc.steps, tr)
 		}
+	}
+
+	// A variable whose text holds the password by chance is left alone,
+	// as the transcript leaves "ftpconform-1a2b" for the password
+	// "conform".
+	sc, err := script.Parse("p.ftp", []byte(head+"connect\nsend CWD {scratch}\nexpect 500\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := harness.NewTranscript()
+	tg.Password = "sekrit"
+	if err := sc.Run(t.Context(), script.Env{Target: tg, Transcript: tr, Vars: map[string]string{"scratch": "ftpsekrit-1a2b"}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(tr.String(), "main > CWD ftpsekrit-1a2b\n") {
+		t.Errorf("the scratch directory is masked:\n%s", tr)
 	}
 }
 
@@ -573,7 +592,8 @@ func TestRunCodeMismatch(t *testing.T) {
 		if err := sc.Run(t.Context(), env); err != nil {
 			t.Fatal(err)
 		}
-		if want := []string{"PASS ****", "SITE ****x"}; fmt.Sprint(sent) != fmt.Sprint(want) {
+		// "{password}x" is a word that holds the password: masked whole.
+		if want := []string{"PASS ****", "SITE ****"}; fmt.Sprint(sent) != fmt.Sprint(want) {
 			t.Errorf("sent %q, want %q", sent, want)
 		}
 	})

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/ftpconform/ftpconform/harness"
 )
 
 // Script is one scenario, parsed and statically checked: its header and
@@ -79,21 +81,19 @@ type Step struct {
 	// the spec and options of expect, and so on ("" when there is none).
 	Arg string
 
-	name      string    // variable (capture, set) or buffer (download, compare)
-	tmpl      template  // send: the line; set: the value
-	spec      replySpec // expect
-	multiline bool      // expect: multiline
-	lines     int       // expect: lines N, lines >=N (-1: no condition)
-	atLeast   bool      // expect: lines >=N
-	portLo    int       // expect: port LO-HI (0: no condition)
-	portHi    int
-	re        *regexp.Regexp // expect: text /RE/; capture
-	reSrc     string         // the regexp as written between the slashes
-	mode      string         // data: pasv, epsv, port, eprt, passive, active
-	src       *source        // upload, write, compare NAME SOURCE
-	sha256    string         // compare NAME sha256 HEX (lower case)
-	size      int64          // compare NAME size N (-1: not this form)
-	dur       time.Duration  // sleep
+	name      string            // variable (capture, set) or buffer (download, compare)
+	tmpl      template          // send: the line; set: the value
+	spec      replySpec         // expect
+	multiline bool              // expect: multiline
+	lines     int               // expect: lines N, lines >=N (-1: no condition)
+	atLeast   bool              // expect: lines >=N
+	ports     harness.PortRange // expect: port LO-HI (zero: no condition)
+	re        *regexp.Regexp    // expect: text /RE/; capture (its String is RE, \/ read as /)
+	mode      string            // data: pasv, epsv, port, eprt, passive, active
+	src       *source           // upload, write, compare NAME SOURCE
+	sha256    string            // compare NAME sha256 HEX (lower case)
+	size      int64             // compare NAME size N (-1: not this form)
+	dur       time.Duration     // sleep
 }
 
 // Slug is the scenario's name in a check key (ID/slug). An id: that

@@ -13,10 +13,6 @@ import (
 	"github.com/ftpconform/ftpconform/harness"
 )
 
-// MaxSource bounds the bytes of one source (random N, a fixture) and of one
-// download: harness.MaxDownload, 256 MiB.
-const MaxSource = harness.MaxDownload
-
 // sourceKind is where the bytes of a SOURCE come from.
 type sourceKind string
 
@@ -59,9 +55,9 @@ func (s *source) String() string {
 	return b.String()
 }
 
-// parseSource reads SOURCE [from OFFSET]. fixtures is where fixture paths
-// are read from (nil: fixtures are an error).
-func parseSource(sc *scanner, fixtures fs.FS) (*source, error) {
+// parseSource reads SOURCE [from OFFSET]; fixture reads the bytes of a
+// fixture path.
+func parseSource(sc *scanner, fixture func(path string) ([]byte, error)) (*source, error) {
 	kind := sc.word()
 	src := &source{kind: sourceKind(kind), from: -1}
 	switch src.kind {
@@ -78,21 +74,21 @@ func parseSource(sc *scanner, fixtures fs.FS) (*source, error) {
 		if p == "" {
 			return nil, errors.New("fixture: missing path")
 		}
-		data, err := readFixture(fixtures, p)
+		data, err := fixture(p)
 		if err != nil {
 			return nil, err
 		}
 		src.path, src.data = p, data
 	case srcRandom:
 		w := sc.word()
-		n, err := parseCount(w, MaxSource)
+		n, err := parseCount(w, harness.MaxDownload)
 		if err != nil {
 			return nil, fmt.Errorf("random: %v", err)
 		}
 		src.n = n
 	case srcBuffer:
 		name := sc.word()
-		if !validName(name) {
+		if !nameGrammar.MatchString(name) {
 			return nil, fmt.Errorf("buffer: bad buffer name %q (a lower-case letter, then lower-case letters, digits and _)", name)
 		}
 		src.name = name
@@ -101,7 +97,7 @@ func parseSource(sc *scanner, fixtures fs.FS) (*source, error) {
 	}
 	if sc.peek() == "from" {
 		sc.word()
-		off, err := parseCount(sc.word(), MaxSource)
+		off, err := parseCount(sc.word(), harness.MaxDownload)
 		if err != nil {
 			return nil, fmt.Errorf("from: %v", err)
 		}
@@ -132,7 +128,8 @@ func (s *source) staticLen() int64 {
 	return -1
 }
 
-// readFixture reads p from fixtures, at most MaxSource bytes.
+// readFixture reads p from fixtures, at most harness.MaxDownload bytes
+// (256 MiB), the bound of every source and download.
 func readFixture(fixtures fs.FS, p string) ([]byte, error) {
 	if fixtures == nil {
 		return nil, fmt.Errorf("fixture %s: no fixture directory is available to this script", p)
@@ -148,12 +145,12 @@ func readFixture(fixtures fs.FS, p string) ([]byte, error) {
 	if st, err := f.Stat(); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("fixture %s: is a directory", p)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxSource+1))
+	data, err := io.ReadAll(io.LimitReader(f, harness.MaxDownload+1))
 	if err != nil {
 		return nil, fmt.Errorf("fixture %s: %v", p, fsErrText(err))
 	}
-	if len(data) > MaxSource {
-		return nil, fmt.Errorf("fixture %s: larger than %d bytes", p, MaxSource)
+	if len(data) > harness.MaxDownload {
+		return nil, fmt.Errorf("fixture %s: larger than %d bytes", p, harness.MaxDownload)
 	}
 	return data, nil
 }
