@@ -116,7 +116,8 @@ func runScenario(ctx *Ctx, s *script.Script, builtin bool) {
 		scenarioNeed(ctx, n)
 	}
 	t := ctx.cfg.Target
-	vars := map[string]string{"user": t.User, "password": t.Password, "host": t.Host}
+	// user, password and host come from the target (script.Env).
+	vars := map[string]string{}
 	if s.Scratch {
 		c := login(ctx)
 		dir := scratch(ctx, c)

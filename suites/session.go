@@ -207,14 +207,8 @@ func binaryFixture(n int) []byte {
 
 // firstDiff describes where two byte slices first differ.
 func firstDiff(got, want []byte) string {
-	n := min(len(got), len(want))
-	for i := 0; i < n; i++ {
-		if got[i] != want[i] {
-			return fmt.Sprintf("first difference at byte %d: got 0x%02x, want 0x%02x", i, got[i], want[i])
-		}
-	}
-	if len(got) != len(want) {
-		return fmt.Sprintf("got %d bytes, want %d", len(got), len(want))
+	if d := harness.DiffBytes(got, want); d != "" {
+		return d
 	}
 	return "identical"
 }
